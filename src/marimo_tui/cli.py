@@ -1,0 +1,202 @@
+"""The `marimo-tui` command line. Heavy modules are imported inside the commands that need them."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from marimo_tui import __version__
+from marimo_tui.config import ENV_CONFIG, Config, ConfigError, load_config
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+class State:
+    def __init__(self, config_path: Path | None) -> None:
+        self.config_path = config_path
+        self._config: Config | None = None
+
+    def config(self) -> Config:
+        """The configuration, or exit 2 with the one-line reason."""
+        if self._config is None:
+            try:
+                self._config = load_config(self.config_path)
+            except ConfigError as exc:
+                fail(str(exc), EXIT_USAGE)
+        return self._config
+
+
+def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
+    click.echo(click.style("error: ", fg="red", bold=True) + message, err=True)
+    sys.exit(code)
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar=ENV_CONFIG,
+    help=f"Configuration file (default: marimo-tui.yaml found upward; env {ENV_CONFIG}).",
+)
+@click.version_option(__version__, "--version", prog_name="marimo-tui")
+@click.pass_context
+def main(ctx: click.Context, config_path: Path | None) -> None:
+    """marimo-tui: a terminal workbench for agentic marimo notebook work."""
+    ctx.obj = State(config_path)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
+@click.pass_context
+def doctor(ctx: click.Context, as_json: bool) -> None:
+    """Check Python, marimo, the config, every notebook, the LLM, Dagster and the terminal.
+
+    Exits 0 when nothing blocking is wrong.
+    """
+    from marimo_tui.doctor import run_checks
+
+    state: State = ctx.obj
+    config: Config | None = None
+    error: ConfigError | None = None
+    try:
+        config = load_config(state.config_path)
+    except ConfigError as exc:
+        error = exc
+    checks = run_checks(config, error)
+    blocking = [c for c in checks if c.ok is False and c.blocking]
+    if as_json:
+        click.echo(json.dumps({"ok": not blocking, "checks": [c.to_json() for c in checks]}, indent=2))
+    else:
+        width = max(len(c.name) for c in checks)
+        for c in checks:
+            mark = {True: click.style("✓", fg="green"), False: click.style("✗", fg="red"),
+                    None: click.style("·", dim=True)}[c.ok]
+            click.echo(f"{mark} {c.name:<{width}}  {c.detail}")
+            if c.ok is False and c.hint:
+                click.echo(f"  {'':<{width}}  fix: {c.hint}")
+        problems = [c for c in checks if c.ok is False]
+        click.echo(
+            f"\n{len(problems)} problem{'s' if len(problems) != 1 else ''}, "
+            f"{len(blocking)} blocking" if problems else "\nall good"
+        )
+    sys.exit(EXIT_FAILURE if blocking else EXIT_OK)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
+def init(directory: Path) -> None:
+    """Set up a project in DIRECTORY: marimo-tui.yaml, notebooks/, .gitignore entry.
+
+    In an existing project only what is missing is added; no file is overwritten.
+    """
+    from marimo_tui.project import init_project
+
+    try:
+        steps = init_project(directory)
+    except OSError as exc:
+        fail(f"cannot set up {directory}: {exc.strerror or exc}")
+    for step in steps:
+        colour = {"created": "green", "updated": "yellow", "kept": None}[step.action]
+        click.echo(f"{click.style(step.action, fg=colour):>9}  {step.path}")
+
+
+def _template_folders(config: Config) -> list[Path]:
+    from marimo_tui.resources import bundled
+
+    folders = [bundled("templates")]
+    if config.notebooks.templates:
+        folders.append((config.root / config.notebooks.templates).resolve())
+    return folders
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the templates as JSON.")
+@pass_state
+def templates(state: State, as_json: bool) -> None:
+    """List notebook templates with their description and parameters."""
+    from marimo_tui.notebook.templates import discover_templates
+
+    found = discover_templates(_template_folders(state.config()))
+    if as_json:
+        click.echo(json.dumps([t.to_json() for t in found.values()], indent=2))
+        return
+    width = max((len(n) for n in found), default=0)
+    for t in found.values():
+        click.echo(f"{click.style(t.name.ljust(width), bold=True)}  {t.description}")
+        for p in t.params:
+            click.echo(f"{'':<{width}}    --param {p.name}={p.default!s}  ({p.type_name}) {p.help}")
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--template", "-t", "template_name", default="minimal", show_default=True,
+              help="Template name (see `marimo-tui templates`).")
+@click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE",
+              help="Set a template parameter's default; repeat for several.")
+@pass_state
+def new(state: State, path: Path, template_name: str, params: tuple[str, ...]) -> None:
+    """Create the notebook PATH from a template. Never overwrites a file."""
+    from marimo_tui.notebook.errors import NotebookError, StoreError
+    from marimo_tui.notebook.store import NotebookStore
+    from marimo_tui.notebook.templates import discover_templates, instantiate, parse_param_args
+
+    config = state.config()
+    found = discover_templates(_template_folders(config))
+    template = found.get(template_name)
+    if template is None:
+        fail(f"no template {template_name!r}; templates: {', '.join(found)}", EXIT_USAGE)
+    if path.suffix != ".py":
+        fail(f"{path}: a marimo notebook file must end in .py", EXIT_USAGE)
+    if path.exists():
+        fail(f"{path} already exists: not overwritten")
+    try:
+        text = instantiate(template, parse_param_args(params))
+    except StoreError as exc:
+        fail(str(exc), EXIT_USAGE)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    store = NotebookStore(config.root, config.state_dir, confine=False)
+    try:
+        nb = store.create(path.resolve(), text, op=f"new:{template.name}")
+    except (StoreError, NotebookError) as exc:
+        fail(str(exc))
+    click.echo(f"created {path} from template {template.name} ({len(nb.cells)} cells)")
+
+
+@main.command()
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--journal", is_flag=True, help="Also remove the undo journal.")
+@pass_state
+def clean(state: State, yes: bool, journal: bool) -> None:
+    """Remove caches under .marimo-tui/ and stray temp files. Never touches notebooks."""
+    from marimo_tui.project import clean_targets, remove, size_of
+
+    config = state.config()
+    targets = clean_targets(config, journal=journal)
+    if not targets:
+        click.echo("nothing to clean")
+        return
+    total = sum(size_of(t) for t in targets)
+    for t in targets:
+        click.echo(f"  {t.relative_to(config.root) if t.is_relative_to(config.root) else t}")
+    if not yes:
+        if not sys.stdin.isatty():
+            fail("refusing to delete without confirmation: pass --yes", EXIT_USAGE)
+        click.confirm(f"Remove these {len(targets)} items ({total / 1024:.0f} KiB)?", abort=True)
+    for t in targets:
+        remove(t)
+    click.echo(f"removed {len(targets)} items ({total / 1024:.0f} KiB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+"""Every call into marimo's private notebook API, in one place.
+
+marimo is the authority on its file format: we parse with its parser, compile cells with its
+compiler (for definitions and references) and render with its code generator, so that files
+marimo wrote round-trip byte for byte. These modules are private, which is why marimo is pinned
+to one minor version and this module has its own tests. marimo is imported lazily: importing it
+costs about half a second, which must not sit on the path to the first frame.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from marimo_tui.notebook.errors import NotebookError
+from marimo_tui.notebook.model import UNNAMED, Cell, CellKind
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedCell:
+    kind: CellKind
+    code: str
+    name: str
+    options: dict[str, Any]
+    lineno: int
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFile:
+    header: str
+    app_options: dict[str, Any]
+    cells: list[ParsedCell]
+    violations: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    defs: frozenset[str]
+    refs: frozenset[str]
+    error: str | None = None
+
+
+@cache
+def _quiet_marimo() -> None:
+    # marimo logs a warning for every file that lacks `__generated_with` or a run guard; the
+    # store reports what matters itself, in one line.
+    logging.getLogger("marimo").setLevel(logging.ERROR)
+
+
+def marimo_version() -> str:
+    from importlib.metadata import version
+
+    return version("marimo")
+
+
+def parse_text(text: str, path: Path) -> ParsedFile:
+    """Parse notebook source. Raises NotebookError (one line) for anything that is not a notebook."""
+    _quiet_marimo()
+    from marimo._ast import parse as mparse
+    from marimo._schemas.serialization import (
+        ClassCell,
+        FunctionCell,
+        SetupCell,
+        UnparsableCell,
+    )
+
+    if not text.strip():
+        raise NotebookError(path, "empty file: not a marimo notebook")
+    try:
+        ir = mparse.parse_notebook(text, str(path))
+    except mparse.MarimoFileError as exc:
+        raise NotebookError(path, f"not a marimo notebook: {exc}".rstrip(".")) from None
+    except SyntaxError as exc:
+        raise NotebookError(path, f"Python syntax error: {exc.msg}", exc.lineno) from None
+    except Exception as exc:  # marimo's parser has no documented error contract
+        raise NotebookError(path, f"marimo could not parse it: {type(exc).__name__}: {exc}") from None
+    if ir is None:
+        raise NotebookError(path, "empty file: not a marimo notebook")
+    violations = [v.description for v in ir.violations]
+    if not ir.valid:
+        if mparse.is_non_marimo_python_script(ir):
+            raise NotebookError(path, "a plain Python script, not a marimo notebook (no marimo.App)")
+        line = next((v.lineno for v in ir.violations if v.lineno), None)
+        _check_syntax(text, path)
+        raise NotebookError(path, "not a marimo notebook: " + "; ".join(violations), line)
+
+    cells: list[ParsedCell] = []
+    for c in ir.cells:
+        options = dict(c.options)
+        name = c.name
+        if isinstance(c, SetupCell):
+            kind = CellKind.SETUP
+        elif isinstance(c, FunctionCell):
+            kind = CellKind.FUNCTION
+        elif isinstance(c, ClassCell):
+            kind = CellKind.CLASS
+        elif isinstance(c, UnparsableCell):
+            kind = CellKind.UNPARSABLE
+            # An unparsable cell keeps its name among its keyword arguments.
+            name = str(options.pop("name", name))
+        else:
+            kind = CellKind.CELL
+        cells.append(ParsedCell(kind, c.code, name or UNNAMED, options, c.lineno))
+    return ParsedFile(
+        header=ir.header.value if ir.header else "",
+        app_options=dict(ir.app.options),
+        cells=cells,
+        violations=violations,
+    )
+
+
+def _check_syntax(text: str, path: Path) -> None:
+    try:
+        compile(text, str(path), "exec", dont_inherit=True, flags=0x400)  # PyCF_ONLY_AST
+    except SyntaxError as exc:
+        raise NotebookError(path, f"Python syntax error: {exc.msg}", exc.lineno) from None
+
+
+def analyze(code: str) -> Analysis:
+    """Definitions and references of one cell, as marimo's compiler sees them."""
+    _quiet_marimo()
+    from marimo._ast.compiler import compile_cell
+
+    try:
+        impl = compile_cell(code, cell_id="analysis")  # type: ignore[arg-type]
+    except SyntaxError as exc:
+        where = f" (line {exc.lineno})" if exc.lineno else ""
+        return Analysis(frozenset(), frozenset(), f"SyntaxError: {exc.msg}{where}")
+    except Exception as exc:  # a compiler crash must not take the notebook down with it
+        return Analysis(frozenset(), frozenset(), f"{type(exc).__name__}: {exc}")
+    return Analysis(frozenset(impl.defs), frozenset(impl.refs))
+
+
+def render(header: str, app_options: dict[str, Any], cells: Sequence[Cell]) -> str:
+    """File text for a notebook, written by marimo's own code generator."""
+    _quiet_marimo()
+    from marimo._ast.app_config import _AppConfig
+    from marimo._ast.cell import CellConfig
+    from marimo._ast.codegen import generate_filecontents
+    from marimo._ast.names import SETUP_CELL_NAME, TOPLEVEL_CELL_PREFIX
+
+    names: list[str] = []
+    for cell in cells:
+        if cell.kind is CellKind.SETUP:
+            names.append(SETUP_CELL_NAME)
+        elif cell.kind in (CellKind.FUNCTION, CellKind.CLASS):
+            # marimo demotes a top-level function back to a cell when its code stops qualifying.
+            names.append(f"{TOPLEVEL_CELL_PREFIX}{cell.name}")
+        else:
+            names.append(cell.name)
+    return str(
+        generate_filecontents(
+            codes=[c.code for c in cells],
+            names=names,
+            cell_configs=[CellConfig.from_dict(dict(c.options), warn=False) for c in cells],
+            config=_AppConfig.from_untrusted_dict(app_options, silent=True),
+            header_comments=header or None,
+        )
+    )
+
+
+def cell_option_keys() -> frozenset[str]:
+    _quiet_marimo()
+    from marimo._ast.cell import CellConfigKeys
+
+    return frozenset(CellConfigKeys)

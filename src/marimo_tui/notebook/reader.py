@@ -1,0 +1,94 @@
+"""Reading a notebook file into the model: decoding, marimo's parse, analysis, stable ids."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+from marimo_tui.notebook import marimo_adapter as adapter
+from marimo_tui.notebook.errors import NotebookError
+from marimo_tui.notebook.identity import IdAllocator, match_ids
+from marimo_tui.notebook.model import Cell, FileFormat, Notebook, text_hash
+
+MAX_BYTES = 64 * 1024 * 1024
+
+
+def decode(data: bytes, path: Path) -> tuple[str, FileFormat]:
+    """Text with LF newlines, and the format to write it back in the same way."""
+    if b"\x00" in data[:8192]:
+        raise NotebookError(path, "binary file, not a marimo notebook")
+    bom = data.startswith(codecs.BOM_UTF8)
+    if bom:
+        data = data[len(codecs.BOM_UTF8) :]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise NotebookError(
+            path, f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})", line
+        ) from None
+    crlf = "\r\n" in text
+    if crlf:
+        text = text.replace("\r\n", "\n")
+    return text, FileFormat(bom=bom, crlf=crlf)
+
+
+def read_bytes(path: Path) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise NotebookError(path, f"file is {size // 2**20} MiB; notebooks over 64 MiB are refused")
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise NotebookError(path, "no such file") from None
+    except IsADirectoryError:
+        raise NotebookError(path, "is a folder, not a notebook") from None
+    except PermissionError:
+        raise NotebookError(path, "permission denied") from None
+    except OSError as exc:
+        raise NotebookError(path, f"cannot read: {exc.strerror or exc}") from None
+
+
+def read_notebook(path: Path, previous: Notebook | None = None) -> Notebook:
+    """Read and parse a notebook; `previous` carries cell ids and analyses over a reload."""
+    data = read_bytes(path)
+    return parse_notebook(data, path, previous)
+
+
+def parse_notebook(data: bytes, path: Path, previous: Notebook | None = None) -> Notebook:
+    text, fmt = decode(data, path)
+    parsed = adapter.parse_text(text, path)
+    old_cells = previous.cells if previous is not None else []
+    ids = match_ids(old_cells, parsed.cells, IdAllocator.after([c.id for c in old_cells]))
+    # Only cells whose code changed are compiled again.
+    known = {c.code: c for c in old_cells}
+    cells: list[Cell] = []
+    for cell_id, pc in zip(ids, parsed.cells, strict=True):
+        prior = known.get(pc.code)
+        if prior is not None:
+            defs, refs, error = prior.defs, prior.refs, prior.error
+        else:
+            a = adapter.analyze(pc.code)
+            defs, refs, error = a.defs, a.refs, a.error
+        cells.append(
+            Cell(
+                id=cell_id,
+                code=pc.code,
+                name=pc.name,
+                kind=pc.kind,
+                options=pc.options,
+                defs=defs,
+                refs=refs,
+                lineno=pc.lineno,
+                error=error,
+            )
+        )
+    return Notebook(
+        path=path,
+        cells=cells,
+        header=parsed.header,
+        app_options=parsed.app_options,
+        violations=parsed.violations,
+        base_hash=text_hash(data),
+        fmt=fmt,
+    )

@@ -1,0 +1,393 @@
+"""NotebookStore: the only writer of notebook files.
+
+Every write is atomic (temp file, fsync, `os.replace`), checked against the version the edit was
+based on (a file changed under us is a conflict, never an overwrite) and journaled, so that any
+write can be undone and no version is ever lost.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from marimo_tui.notebook import marimo_adapter as adapter
+from marimo_tui.notebook.atomic import atomic_create, atomic_write
+from marimo_tui.notebook.errors import ConflictError, NotebookError, StoreError
+from marimo_tui.notebook.identity import IdAllocator
+from marimo_tui.notebook.journal import Entry, Journal
+from marimo_tui.notebook.model import UNNAMED, Cell, CellKind, Notebook, text_hash
+from marimo_tui.notebook.reader import parse_notebook, read_bytes
+
+
+@dataclass(frozen=True, slots=True)
+class EditResult:
+    notebook: Notebook
+    op: str
+    cell_id: str | None = None
+    changed: frozenset[str] = frozenset()  # cells whose code, name or options changed
+    entry: Entry | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def stale(self) -> set[str]:
+        """Cells marimo will rerun: the changed ones and their descendants."""
+        return self.notebook.index.stale(c for c in self.changed if c in self.notebook.index.defs)
+
+
+def make_cell(
+    cell_id: str,
+    code: str,
+    *,
+    name: str = UNNAMED,
+    kind: CellKind = CellKind.CELL,
+    options: Mapping[str, Any] | None = None,
+    lineno: int = 0,
+) -> Cell:
+    """A cell with marimo's analysis of its code; code that doesn't compile is unparsable."""
+    analysis = adapter.analyze(code)
+    if analysis.error and kind is CellKind.CELL:
+        kind = CellKind.UNPARSABLE
+    elif not analysis.error and kind is CellKind.UNPARSABLE:
+        kind = CellKind.CELL
+    return Cell(
+        id=cell_id,
+        code=code,
+        name=name,
+        kind=kind,
+        options=dict(options or {}),
+        defs=analysis.defs,
+        refs=analysis.refs,
+        lineno=lineno,
+        error=analysis.error,
+    )
+
+
+def _check_name(name: str, notebook: Notebook, cell_id: str | None) -> None:
+    if name == UNNAMED:
+        return
+    if not name.isidentifier() or name in ("setup", "app", "marimo"):
+        raise StoreError(f"invalid cell name {name!r}: use a Python identifier (not setup/app)")
+    if any(c.name == name and c.id != cell_id for c in notebook.cells):
+        raise StoreError(f"a cell named {name!r} already exists in {notebook.path.name}")
+
+
+class NotebookStore:
+    def __init__(self, root: Path, state_dir: Path | None = None, *, confine: bool = True) -> None:
+        self.root = root.resolve()
+        self.state_dir = state_dir or self.root / ".marimo-tui"
+        self.journal = Journal(self.state_dir / "journal")
+        self.confine = confine
+        self.group: str | None = None
+        self._models: dict[Path, Notebook] = {}
+        self._allocators: dict[Path, IdAllocator] = {}
+
+    # -- paths ---------------------------------------------------------------------------
+    def resolve(self, path: Path | str) -> Path:
+        """Absolute path; with `confine`, refuses anything outside the project root."""
+        p = Path(path)
+        p = (p if p.is_absolute() else self.root / p).resolve()
+        if self.confine and not p.is_relative_to(self.root):
+            raise StoreError(f"{path} is outside the project root {self.root}: refused")
+        return p
+
+    def relative(self, path: Path) -> str:
+        return str(path.relative_to(self.root)) if path.is_relative_to(self.root) else str(path)
+
+    # -- reading -------------------------------------------------------------------------
+    def read(self, path: Path | str) -> Notebook:
+        """Read from disk; cell ids carry over from the version read before."""
+        p = self.resolve(path)
+        notebook = parse_notebook(read_bytes(p), p, self._models.get(p))
+        self._models[p] = notebook
+        return notebook
+
+    def notebook(self, path: Path | str) -> Notebook:
+        """The last version read or written (read now if none)."""
+        p = self.resolve(path)
+        return self._models.get(p) or self.read(p)
+
+    def forget(self, path: Path | str) -> None:
+        self._models.pop(self.resolve(path), None)
+
+    def _new_id(self, notebook: Notebook) -> str:
+        alloc = self._allocators.get(notebook.path)
+        if alloc is None:
+            alloc = self._allocators[notebook.path] = IdAllocator.after(
+                [c.id for c in notebook.cells]
+            )
+        new = alloc()
+        while any(c.id == new for c in notebook.cells):
+            new = alloc()
+        return new
+
+    @contextlib.contextmanager
+    def grouped(self, group: str) -> Iterator[None]:
+        """Journal every write inside the block under one group (e.g. one agent turn)."""
+        previous, self.group = self.group, group
+        try:
+            yield
+        finally:
+            self.group = previous
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        # Serialises our own writers across processes (the app, the CLI, a headless agent).
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        with (self.state_dir / "store.lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    # -- writing -------------------------------------------------------------------------
+    def _commit(
+        self,
+        path: Path | str,
+        op: str,
+        change: Callable[[Notebook], tuple[str | None, set[str]]],
+        *,
+        base: str | None = None,
+        detail: str = "",
+    ) -> EditResult:
+        nb = self.notebook(path)
+        if base is not None and base != nb.base_hash:
+            # The caller's version is not the model's: read the disk; if that isn't the
+            # caller's version either, the file changed under them.
+            nb = self.read(path)
+        work = nb.copy()
+        cell_id, changed = change(work)
+        text = adapter.render(work.header, work.app_options, work.cells)
+        data = work.fmt.encode(text)
+        expected = base or nb.base_hash
+        with self._locked():
+            try:
+                current = work.path.read_bytes()
+            except FileNotFoundError:
+                raise StoreError(f"{work.path} no longer exists: edit refused") from None
+            if text_hash(current) != expected:
+                saved = self._keep_conflict(work.path, current, data, op)
+                raise ConflictError(work.path, saved)
+            atomic_write(work.path, data)
+            entry = self.journal.record(
+                self.relative(work.path), op, current, data, detail=detail, group=self.group
+            )
+        work.base_hash = text_hash(data)
+        _renumber(work, text)
+        self._models[work.path] = work
+        warnings = [
+            f"cell {work.get(c).label} has a syntax error and is stored as unparsable: "
+            f"{work.get(c).error}"
+            for c in changed
+            if c in work.index.defs and work.get(c).error
+        ]
+        return EditResult(work, op, cell_id, frozenset(changed), entry, warnings)
+
+    def _keep_conflict(self, path: Path, theirs: bytes, ours: bytes, op: str) -> Path:
+        """Both versions are kept: theirs stays on disk, ours goes to `.marimo-tui/conflicts/`."""
+        self.journal.record(self.relative(path), "conflict", theirs, ours, detail=op)
+        folder = self.state_dir / "conflicts"
+        folder.mkdir(parents=True, exist_ok=True)
+        saved = folder / f"{path.stem}.{time.strftime('%Y%m%d-%H%M%S')}.{text_hash(ours)[:8]}.py"
+        atomic_write(saved, ours)
+        return saved
+
+    def add_cell(
+        self,
+        path: Path | str,
+        code: str,
+        *,
+        after: str | None = None,
+        before: str | None = None,
+        name: str = UNNAMED,
+        options: Mapping[str, Any] | None = None,
+        base: str | None = None,
+    ) -> EditResult:
+        """Add a cell after `after` (or before `before`); at the end when neither is given."""
+
+        def change(nb: Notebook) -> tuple[str | None, set[str]]:
+            _check_name(name, nb, None)
+            if after is not None:
+                pos = nb.position(self._id(nb, after)) + 1
+            elif before is not None:
+                pos = nb.position(self._id(nb, before))
+            else:
+                pos = len(nb.cells)
+            cell = make_cell(self._new_id(nb), code, name=name, options=options)
+            nb.insert_cell(pos, cell)
+            return cell.id, {cell.id}
+
+        return self._commit(path, "add_cell", change, base=base)
+
+    def replace_cell(
+        self, path: Path | str, cell: str, code: str, *, base: str | None = None
+    ) -> EditResult:
+        def change(nb: Notebook) -> tuple[str | None, set[str]]:
+            old = nb.get(self._id(nb, cell))
+            kind = CellKind.CELL if old.kind is CellKind.UNPARSABLE else old.kind
+            new = make_cell(old.id, code, name=old.name, kind=kind, options=old.options)
+            nb.replace_cell(new)
+            return old.id, {old.id} if new.code != old.code else set()
+
+        return self._commit(path, "replace_cell", change, base=base, detail=cell)
+
+    def edit_cell(
+        self,
+        path: Path | str,
+        cell: str,
+        search: str,
+        replacement: str,
+        *,
+        base: str | None = None,
+    ) -> EditResult:
+        """Replace the one occurrence of `search` in a cell's code."""
+        nb = self.notebook(path)
+        code = nb.get(self._id(nb, cell)).code
+        hits = code.count(search) if search else 0
+        if hits != 1:
+            what = "not found" if hits == 0 else f"found {hits} times; include more context"
+            raise StoreError(f"search text {what} in cell {cell}")
+        return self.replace_cell(path, cell, code.replace(search, replacement), base=base)
+
+    def delete_cell(self, path: Path | str, cell: str, *, base: str | None = None) -> EditResult:
+        def change(nb: Notebook) -> tuple[str | None, set[str]]:
+            removed = nb.remove_cell(self._id(nb, cell))
+            # Readers of what it defined must rerun (and will now fail on the missing name).
+            readers = set().union(*(nb.index.readers.get(n, set()) for n in removed.defs))
+            return removed.id, readers
+
+        return self._commit(path, "delete_cell", change, base=base, detail=cell)
+
+    def move_cell(
+        self, path: Path | str, cell: str, position: int, *, base: str | None = None
+    ) -> EditResult:
+        """Move a cell to a 0-based position among the cells."""
+
+        def change(nb: Notebook) -> tuple[str | None, set[str]]:
+            cid = self._id(nb, cell)
+            nb.move_cell(cid, position)
+            return cid, set()
+
+        return self._commit(path, "move_cell", change, base=base, detail=f"{cell}->{position}")
+
+    def rename_cell(
+        self, path: Path | str, cell: str, name: str, *, base: str | None = None
+    ) -> EditResult:
+        def change(nb: Notebook) -> tuple[str | None, set[str]]:
+            old = nb.get(self._id(nb, cell))
+            _check_name(name, nb, old.id)
+            nb.replace_cell(replace(old, name=name))
+            return old.id, set()
+
+        return self._commit(path, "rename_cell", change, base=base, detail=f"{cell}->{name}")
+
+    def set_cell_options(
+        self, path: Path | str, cell: str, *, base: str | None = None, **options: Any
+    ) -> EditResult:
+        """Set cell config keys (`hide_code`, `disabled`, `column`, …)."""
+        unknown = set(options) - adapter.cell_option_keys()
+        if unknown:
+            valid = ", ".join(sorted(adapter.cell_option_keys()))
+            raise StoreError(f"unknown cell option {', '.join(sorted(unknown))}; valid: {valid}")
+
+        def change(nb: Notebook) -> tuple[str | None, set[str]]:
+            old = nb.get(self._id(nb, cell))
+            nb.replace_cell(replace(old, options={**old.options, **options}))
+            return old.id, {old.id} if "disabled" in options else set()
+
+        return self._commit(path, "set_cell_options", change, base=base, detail=cell)
+
+    def save(self, notebook: Notebook, *, base: str | None = None) -> EditResult:
+        """Write a whole notebook model (e.g. the user chose 'keep mine' in a conflict)."""
+
+        def change(nb: Notebook) -> tuple[str | None, set[str]]:
+            old = {c.id: c for c in nb.cells}
+            nb.cells[:] = notebook.cells
+            nb.index = type(nb.index).build(nb.cells)
+            nb.header, nb.app_options = notebook.header, dict(notebook.app_options)
+            return None, {c.id for c in notebook.cells if old.get(c.id) != c}
+
+        return self._commit(notebook.path, "save", change, base=base)
+
+    def create(self, path: Path | str, text: str, *, op: str = "create") -> Notebook:
+        """Create a new notebook file; refuses to overwrite anything."""
+        p = self.resolve(path)
+        data = text.encode("utf-8")
+        with self._locked():
+            try:
+                atomic_create(p, data)
+            except FileExistsError:
+                raise StoreError(f"{p} already exists: not overwritten") from None
+            self.journal.record(self.relative(p), op, None, data, group=self.group)
+        return self.read(p)
+
+    def undo(self, path: Path | str) -> Entry:
+        """Restore the version before the last write to `path` that is not undone yet."""
+        p = self.resolve(path)
+        rel = self.relative(p)
+        with self._locked():
+            entry = self.journal.last_undoable(rel)
+            if entry is None:
+                raise StoreError(f"nothing to undo for {rel}")
+            self._revert(p, rel, entry)
+        self.forget(p)
+        return entry
+
+    def undo_group(self, group: str) -> list[Entry]:
+        """Undo every write journaled under `group`, newest first."""
+        with self._locked():
+            done = {e.undoes for e in self.journal.entries() if e.undoes}
+            entries = [e for e in self.journal.entries() if e.group == group and e.id not in done]
+            if not entries:
+                raise StoreError(f"nothing to undo for {group}")
+            for entry in reversed(entries):
+                if entry.op in ("undo", "conflict"):
+                    continue
+                p = self.resolve(entry.path)
+                self._revert(p, entry.path, entry)
+                self.forget(p)
+        return entries
+
+    def _revert(self, p: Path, rel: str, entry: Entry) -> None:
+        try:
+            current: bytes | None = p.read_bytes()
+        except FileNotFoundError:
+            current = None
+        current_hash = text_hash(current) if current is not None else None
+        if current_hash != entry.after:
+            raise StoreError(
+                f"{rel} changed since the write to undo ({entry.op}); undo refused, nothing lost"
+            )
+        restored = self.journal.load(entry.before) if entry.before else None
+        self.journal.record(rel, "undo", current, restored, detail=entry.op, undoes=entry.id)
+        if restored is None:
+            p.unlink()
+        else:
+            atomic_write(p, restored)
+
+    @staticmethod
+    def _id(nb: Notebook, ref: str) -> str:
+        cell = nb.find(ref)
+        if cell is None:
+            known = ", ".join(c.label for c in nb.cells[:20])
+            raise StoreError(f"no cell {ref!r} in {nb.path.name} (cells: {known})")
+        return cell.id
+
+
+def _renumber(nb: Notebook, text: str) -> None:
+    """Line numbers of cells in freshly rendered text, without parsing it again."""
+    starts = [
+        i
+        for i, line in enumerate(text.split("\n"), start=1)
+        if line.startswith(("@app.", "app._unparsable_cell(", "with app.setup"))
+    ]
+    if len(starts) == len(nb.cells):
+        nb.cells[:] = [replace(c, lineno=n) for c, n in zip(nb.cells, starts, strict=True)]
+
+
+__all__ = ["EditResult", "NotebookError", "NotebookStore", "make_cell"]

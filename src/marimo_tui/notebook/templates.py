@@ -1,0 +1,193 @@
+"""Notebook templates: real marimo notebooks with a description and declared parameters.
+
+A template carries a `# /// marimo-tui` block (PEP 723 style, TOML) with its description and a
+help line per parameter. Parameters are the keys of the `_defaults = {...}` literal in the cell
+named `parameters`; at run time the notebook merges `mo.cli_args()` over them, and
+`marimo-tui new --param KEY=VALUE` writes new defaults into the literal. Reading a template uses
+the standard library only, so listing templates never imports marimo.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import math
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from marimo_tui.notebook.errors import StoreError
+
+METADATA_TYPE = "marimo-tui"
+_BLOCK = re.compile(r"(?m)^# /// (?P<type>[a-zA-Z0-9-]+)$\s(?P<content>(^#(| .*)$\s)+)^# ///$\n?")
+_SCALARS = (bool, int, float, str)
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    name: str
+    default: Any
+    help: str = ""
+
+    @property
+    def type_name(self) -> str:
+        return type(self.default).__name__
+
+    def coerce(self, raw: str) -> Any:
+        kind = type(self.default)
+        try:
+            if kind is bool:
+                value = raw.strip().lower()
+                if value in ("1", "true", "yes", "on"):
+                    return True
+                if value in ("0", "false", "no", "off"):
+                    return False
+                raise ValueError(raw)
+            value = kind(raw)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(raw)
+            return value
+        except ValueError:
+            raise StoreError(f"parameter {self.name} expects {kind.__name__}, got {raw!r}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    name: str
+    path: Path
+    description: str
+    params: tuple[Param, ...] = ()
+    dependencies: tuple[str, ...] = ()
+    source: str = field(default="", repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "path": str(self.path),
+            "dependencies": list(self.dependencies),
+            "params": [
+                {"name": p.name, "type": p.type_name, "default": p.default, "help": p.help}
+                for p in self.params
+            ],
+        }
+
+
+def metadata_blocks(text: str) -> dict[str, dict[str, Any]]:
+    """PEP 723 style comment blocks (`# /// TYPE` … `# ///`), parsed as TOML."""
+    out: dict[str, dict[str, Any]] = {}
+    for match in _BLOCK.finditer(text):
+        body = "".join(
+            line[2:] if line.startswith("# ") else line[1:]
+            for line in match.group("content").splitlines(keepends=True)
+        )
+        try:
+            out[match.group("type")] = tomllib.loads(body)
+        except tomllib.TOMLDecodeError:
+            continue
+    return out
+
+
+def _defaults_node(tree: ast.Module) -> ast.Dict | None:
+    """The `_defaults = {...}` literal inside the cell function named `parameters`."""
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == "parameters":
+            for stmt in ast.walk(node):
+                if (
+                    isinstance(stmt, ast.Assign)
+                    and len(stmt.targets) == 1
+                    and isinstance(stmt.targets[0], ast.Name)
+                    and stmt.targets[0].id == "_defaults"
+                    and isinstance(stmt.value, ast.Dict)
+                ):
+                    return stmt.value
+    return None
+
+
+def load_template(path: Path) -> Template:
+    text = path.read_text(encoding="utf-8")
+    meta = metadata_blocks(text)
+    info = meta.get(METADATA_TYPE, {})
+    helps: Mapping[str, str] = info.get("params", {})
+    params: list[Param] = []
+    node = _defaults_node(ast.parse(text, str(path)))
+    if node is not None:
+        defaults = ast.literal_eval(node)
+        for key, value in defaults.items():
+            if not isinstance(value, _SCALARS):
+                raise ValueError(f"{path}: parameter {key} must default to a str, int, float or bool")
+            params.append(Param(str(key), value, str(helps.get(key, ""))))
+    return Template(
+        name=path.stem,
+        path=path,
+        description=str(info.get("description", "")).strip(),
+        params=tuple(params),
+        dependencies=tuple(meta.get("script", {}).get("dependencies", ())),
+        source=text,
+    )
+
+
+def discover_templates(folders: Iterable[Path]) -> dict[str, Template]:
+    """Templates by name; a later folder's template replaces a bundled one of the same name."""
+    found: dict[str, Template] = {}
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.py")):
+            if path.name.startswith(("_", ".")):
+                continue
+            try:
+                found[path.stem] = load_template(path)
+            except (OSError, SyntaxError, ValueError, UnicodeDecodeError):
+                continue  # a broken user template must not hide the others
+    return found
+
+
+def parse_param_args(items: Iterable[str]) -> dict[str, str]:
+    """`KEY=VALUE` strings from the command line."""
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise StoreError(f"--param expects KEY=VALUE, got {item!r}")
+        out[key.strip()] = value
+    return out
+
+
+def instantiate(template: Template, values: Mapping[str, str]) -> str:
+    """The template's text with new parameter defaults and without its template metadata."""
+    known = {p.name: p for p in template.params}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        valid = ", ".join(known) if known else "none"
+        raise StoreError(
+            f"template {template.name} has no parameter {', '.join(unknown)} (parameters: {valid})"
+        )
+    text = _BLOCK.sub(
+        lambda m: "" if m.group("type") == METADATA_TYPE else m.group(0), template.source
+    ).lstrip("\n")
+    if not values:
+        return text
+    defaults = {p.name: p.default for p in template.params}
+    defaults.update({k: known[k].coerce(v) for k, v in values.items()})
+    node = _defaults_node(ast.parse(text))
+    assert node is not None and node.end_lineno is not None and node.end_col_offset is not None
+    lines = text.splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line.encode("utf-8")))
+    raw = text.encode("utf-8")
+    start = offsets[node.lineno - 1] + node.col_offset
+    end = offsets[node.end_lineno - 1] + node.end_col_offset
+    literal = "{" + ", ".join(f"{_literal(k)}: {_literal(v)}" for k, v in defaults.items()) + "}"
+    return (raw[:start] + literal.encode("utf-8") + raw[end:]).decode("utf-8")
+
+
+def _literal(value: Any) -> str:
+    """A Python literal for a parameter value, double-quoted like marimo's own code."""
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # JSON string escapes are Python's too
+    return repr(value)

@@ -1,0 +1,111 @@
+"""A project on disk: finding its notebooks, scaffolding it (`init`) and cleaning its caches."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from marimo_tui.config import CONFIG_NAME, STATE_DIR, Config, NotebooksConfig, render_config
+from marimo_tui.notebook.atomic import TMP_SUFFIX, atomic_create, atomic_write
+
+# What `clean` keeps under .marimo-tui/: history the user may still need. Everything else
+# there (caches, logs, lock files) can be rebuilt.
+KEPT_STATE = frozenset({"journal", "conflicts", "transcripts", "tasks.json"})
+_SNIFF_BYTES = 65536
+
+
+def looks_like_notebook(path: Path) -> bool:
+    """A cheap test (no marimo import): does the file create a marimo App?"""
+    try:
+        with path.open("rb") as f:
+            head = f.read(_SNIFF_BYTES)
+    except OSError:
+        return False
+    return b"marimo.App(" in head or b"marimo.App\n" in head
+
+
+def discover_notebooks(config: Config) -> list[Path]:
+    """Every marimo notebook under the notebooks folder, sorted, excluded folders skipped."""
+    root = config.notebooks_dir
+    excluded = set(config.notebooks.exclude)
+    found: list[Path] = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in excluded and not d.startswith("."))
+        for name in sorted(files):
+            if name.endswith(".py") and not name.startswith("."):
+                path = Path(folder) / name
+                if looks_like_notebook(path):
+                    found.append(path)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    path: Path
+    action: str  # "created", "updated" or "kept"
+
+
+def init_project(folder: Path) -> list[Step]:
+    """Scaffold a project; in an existing one add only what is missing, overwrite nothing."""
+    folder.mkdir(parents=True, exist_ok=True)
+    steps: list[Step] = []
+    config_path = folder / CONFIG_NAME
+    text = render_config(Config(notebooks=NotebooksConfig(folder="notebooks")))
+    try:
+        atomic_create(config_path, text.encode("utf-8"))
+        steps.append(Step(config_path, "created"))
+    except FileExistsError:
+        steps.append(Step(config_path, "kept"))
+
+    notebooks = folder / "notebooks"
+    if notebooks.is_dir():
+        steps.append(Step(notebooks, "kept"))
+    else:
+        notebooks.mkdir(parents=True)
+        steps.append(Step(notebooks, "created"))
+
+    gitignore = folder / ".gitignore"
+    entry = f"{STATE_DIR}/"
+    try:
+        existing = gitignore.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        atomic_create(gitignore, f"{entry}\n".encode())
+        steps.append(Step(gitignore, "created"))
+    else:
+        lines = {line.strip() for line in existing.splitlines()}
+        if entry in lines or STATE_DIR in lines or f"/{entry}" in lines:
+            steps.append(Step(gitignore, "kept"))
+        else:
+            sep = "" if existing.endswith("\n") or not existing else "\n"
+            atomic_write(gitignore, f"{existing}{sep}{entry}\n".encode())
+            steps.append(Step(gitignore, "updated"))
+    return steps
+
+
+def clean_targets(config: Config, *, journal: bool = False) -> list[Path]:
+    """What `clean` would remove: caches under .marimo-tui/ and our stray temp files."""
+    targets: list[Path] = []
+    state = config.state_dir
+    if state.is_dir():
+        keep = KEPT_STATE - {"journal"} if journal else KEPT_STATE
+        targets.extend(sorted(p for p in state.iterdir() if p.name not in keep))
+    excluded = set(config.notebooks.exclude)
+    for folder, dirs, files in os.walk(config.root):
+        dirs[:] = [d for d in dirs if d not in excluded]
+        targets.extend(Path(folder) / f for f in files if f.endswith(TMP_SUFFIX))
+    return targets
+
+
+def size_of(path: Path) -> int:
+    if path.is_file() or path.is_symlink():
+        return path.lstat().st_size
+    return sum(p.lstat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
