@@ -76,19 +76,26 @@ def doctor(ctx: click.Context, as_json: bool) -> None:
     checks = run_checks(config, error)
     blocking = [c for c in checks if c.ok is False and c.blocking]
     if as_json:
-        click.echo(json.dumps({"ok": not blocking, "checks": [c.to_json() for c in checks]}, indent=2))
+        click.echo(
+            json.dumps({"ok": not blocking, "checks": [c.to_json() for c in checks]}, indent=2)
+        )
     else:
         width = max(len(c.name) for c in checks)
         for c in checks:
-            mark = {True: click.style("✓", fg="green"), False: click.style("✗", fg="red"),
-                    None: click.style("·", dim=True)}[c.ok]
+            mark = {
+                True: click.style("✓", fg="green"),
+                False: click.style("✗", fg="red"),
+                None: click.style("·", dim=True),
+            }[c.ok]
             click.echo(f"{mark} {c.name:<{width}}  {c.detail}")
             if c.ok is False and c.hint:
                 click.echo(f"  {'':<{width}}  fix: {c.hint}")
         problems = [c for c in checks if c.ok is False]
         click.echo(
             f"\n{len(problems)} problem{'s' if len(problems) != 1 else ''}, "
-            f"{len(blocking)} blocking" if problems else "\nall good"
+            f"{len(blocking)} blocking"
+            if problems
+            else "\nall good"
         )
     sys.exit(EXIT_FAILURE if blocking else EXIT_OK)
 
@@ -140,10 +147,22 @@ def templates(state: State, as_json: bool) -> None:
 
 @main.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--template", "-t", "template_name", default="minimal", show_default=True,
-              help="Template name (see `marimo-tui templates`).")
-@click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE",
-              help="Set a template parameter's default; repeat for several.")
+@click.option(
+    "--template",
+    "-t",
+    "template_name",
+    default="minimal",
+    show_default=True,
+    help="Template name (see `marimo-tui templates`).",
+)
+@click.option(
+    "--param",
+    "-p",
+    "params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Set a template parameter's default; repeat for several.",
+)
 @pass_state
 def new(state: State, path: Path, template_name: str, params: tuple[str, ...]) -> None:
     """Create the notebook PATH from a template. Never overwrites a file."""

@@ -32,11 +32,19 @@ def _help(text: str, **kwargs: Any) -> Any:
 
 @dataclass
 class NotebooksConfig:
-    folder: str = _help("Folder holding the project's notebooks, relative to this file.", default=".")
+    folder: str = _help(
+        "Folder holding the project's notebooks, relative to this file.", default="."
+    )
     exclude: list[str] = _help(
         "Folder names never searched for notebooks.",
         default_factory=lambda: [
-            ".git", ".venv", "venv", "node_modules", "__pycache__", "__marimo__", STATE_DIR,
+            ".git",
+            ".venv",
+            "venv",
+            "node_modules",
+            "__pycache__",
+            "__marimo__",
+            STATE_DIR,
         ],
     )
     templates: str | None = _help(
@@ -217,7 +225,9 @@ def _convert(tp: Any, value: Any, node: yaml.Node | None, key: str, source: str)
             if name not in fields:
                 close = difflib.get_close_matches(str(name), fields, n=1)
                 hint = f"did you mean {close[0]}?" if close else "valid: " + ", ".join(fields)
-                raise ConfigError(source, f"unknown key ({hint})", _line(nodes.get(name, node)), sub)
+                raise ConfigError(
+                    source, f"unknown key ({hint})", _line(nodes.get(name, node)), sub
+                )
             kwargs[name] = _convert(hints[name], item, nodes.get(name), sub, source)
         return tp(**kwargs)
     if origin in (types.UnionType, typing.Union):
@@ -241,7 +251,10 @@ def _convert(tp: Any, value: Any, node: yaml.Node | None, key: str, source: str)
             raise fail(f"expected {_describe(tp)}, got {shown}")
         items = node.value if isinstance(node, yaml.SequenceNode) else [None] * len(value)
         (inner,) = typing.get_args(tp)
-        return [_convert(inner, v, n, f"{key}[{i}]", source) for i, (v, n) in enumerate(zip(value, items, strict=False))]
+        return [
+            _convert(inner, v, n, f"{key}[{i}]", source)
+            for i, (v, n) in enumerate(zip(value, items, strict=False))
+        ]
     if origin is dict:
         if not isinstance(value, dict):
             raise fail(f"expected {_describe(tp)}, got {shown}")
@@ -299,13 +312,17 @@ def _apply_env(config: Config, env: Mapping[str, str]) -> None:
                 key = f"{section}.{name}"
                 sub = {f.name for f in public_fields(type(target))}
                 if name not in sub:
-                    raise ConfigError(var, f"unknown key (valid: {', '.join(sorted(sub))})", None, key)
+                    raise ConfigError(
+                        var, f"unknown key (valid: {', '.join(sorted(sub))})", None, key
+                    )
                 tp = typing.get_type_hints(type(target))[name]
                 break
         if tp is None:
             continue  # not a configuration variable of ours
         if typing.get_origin(tp) is dict:
-            raise ConfigError(var, "cannot be set from the environment; use the config file", None, key)
+            raise ConfigError(
+                var, "cannot be set from the environment; use the config file", None, key
+            )
         value: Any = raw if tp is str or tp == (str | None) else _yaml_scalar(raw)
         setattr(target, name, _convert(tp, value, None, key, var))
 
@@ -333,7 +350,9 @@ def render_config(config: Config | None = None) -> str:
             lines.append(f"{f.name}:")
             for sub in public_fields(type(value)):
                 lines.append(f"  # {sub.metadata['help']}")
-                dumped = yaml.safe_dump({sub.name: getattr(value, sub.name)}, default_flow_style=True, width=1000)
+                dumped = yaml.safe_dump(
+                    {sub.name: getattr(value, sub.name)}, default_flow_style=True, width=1000
+                )
                 lines.append("  " + dumped.strip()[1:-1])
         else:
             dumped = yaml.safe_dump({f.name: value}, default_flow_style=True, width=1000)

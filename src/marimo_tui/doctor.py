@@ -29,8 +29,11 @@ def check_python() -> Check:
     v = sys.version_info
     ok = v >= (3, 11)
     return Check(
-        "python", ok, f"{v.major}.{v.minor}.{v.micro} ({sys.executable})",
-        "" if ok else "install Python 3.11 or newer", blocking=not ok,
+        "python",
+        ok,
+        f"{v.major}.{v.minor}.{v.micro} ({sys.executable})",
+        "" if ok else "install Python 3.11 or newer",
+        blocking=not ok,
     )
 
 
@@ -42,8 +45,11 @@ def check_marimo() -> Check:
     parts = tuple(int(p) for p in found.split(".")[:2] if p.isdigit())
     ok = MARIMO_RANGE[0] <= parts < MARIMO_RANGE[1]
     return Check(
-        "marimo", ok, f"{found} (supported: >=0.25,<0.26)",
-        "" if ok else "pip install 'marimo>=0.25,<0.26'", blocking=not ok,
+        "marimo",
+        ok,
+        f"{found} (supported: >=0.25,<0.26)",
+        "" if ok else "pip install 'marimo>=0.25,<0.26'",
+        blocking=not ok,
     )
 
 
@@ -52,7 +58,7 @@ def check_config(config: Config | None, error: ConfigError | None) -> Check:
         return Check("config", False, str(error), "fix the key named above", blocking=True)
     assert config is not None
     if config.path is None:
-        return Check("config", True, f"no marimo-tui.yaml: defaults (run `marimo-tui init`)")
+        return Check("config", True, "no marimo-tui.yaml: defaults (run `marimo-tui init`)")
     return Check("config", True, str(config.path))
 
 
@@ -69,13 +75,17 @@ def check_notebooks(config: Config) -> list[Check]:
         try:
             nb = read_notebook(path)
         except NotebookError as exc:
-            checks.append(Check(f"notebook", False, f"{rel}: {exc.reason}", "open and fix the file", True))
+            checks.append(
+                Check("notebook", False, f"{rel}: {exc.reason}", "open and fix the file", True)
+            )
             continue
         for cell in nb.errors:
             broken_cells += 1
             checks.append(
                 Check(
-                    "notebook", False, f"{rel}:{cell.lineno} cell {cell.label}: {cell.error}",
+                    "notebook",
+                    False,
+                    f"{rel}:{cell.lineno} cell {cell.label}: {cell.error}",
                     "fix the cell's syntax (marimo keeps it as an unparsable cell)",
                 )
             )
@@ -118,32 +128,56 @@ def check_llm(config: Config) -> list[Check]:
         try:
             data = _get(f"{host}/models", headers)
         except Exception as exc:
-            return [Check("llm", False, f"OpenAI-compatible endpoint {host}: {_reason(exc)}",
-                          f"start the server or set agent.host (key from ${agent.api_key_env})")]
+            return [
+                Check(
+                    "llm",
+                    False,
+                    f"OpenAI-compatible endpoint {host}: {_reason(exc)}",
+                    f"start the server or set agent.host (key from ${agent.api_key_env})",
+                )
+            ]
         names = {m.get("id") for m in data.get("data", [])} if isinstance(data, dict) else set()
         ok = agent.model in names or not names
-        return [Check("llm", ok, f"{host}: model {agent.model} {'available' if ok else 'not listed'}",
-                      "" if ok else f"set agent.model to one of: {', '.join(sorted(map(str, names)))}")]
+        return [
+            Check(
+                "llm",
+                ok,
+                f"{host}: model {agent.model} {'available' if ok else 'not listed'}",
+                "" if ok else f"set agent.model to one of: {', '.join(sorted(map(str, names)))}",
+            )
+        ]
     try:
         data = _get(f"{host}/api/tags")
     except Exception as exc:
-        return [Check("ollama", False, f"not reachable at {host} ({_reason(exc)})",
-                      "start it with `ollama serve`, or set agent.host")]
+        return [
+            Check(
+                "ollama",
+                False,
+                f"not reachable at {host} ({_reason(exc)})",
+                "start it with `ollama serve`, or set agent.host",
+            )
+        ]
     models = data.get("models", []) if isinstance(data, dict) else []
     names = {str(m.get("name") or m.get("model")) for m in models}
     wanted = agent.model if ":" in agent.model else f"{agent.model}:latest"
     ok = agent.model in names or wanted in names
     return [
         Check("ollama", True, f"reachable at {host} ({len(names)} models)"),
-        Check("model", ok, f"{agent.model} {'present' if ok else 'not pulled'}",
-              "" if ok else f"ollama pull {agent.model}"),
+        Check(
+            "model",
+            ok,
+            f"{agent.model} {'present' if ok else 'not pulled'}",
+            "" if ok else f"ollama pull {agent.model}",
+        ),
     ]
 
 
 def check_dagster(config: Config) -> Check:
     url = config.dagster.url
     if not url:
-        return Check("dagster", None, "not configured (set dagster.url to pair notebooks with assets)")
+        return Check(
+            "dagster", None, "not configured (set dagster.url to pair notebooks with assets)"
+        )
     import httpx
 
     headers = {"Content-Type": "application/json"}
@@ -151,14 +185,20 @@ def check_dagster(config: Config) -> Check:
         headers["Dagster-Cloud-Api-Token"] = token
     try:
         response = httpx.post(
-            f"{url.rstrip('/')}/graphql", json={"query": "{ version }"}, headers=headers,
+            f"{url.rstrip('/')}/graphql",
+            json={"query": "{ version }"},
+            headers=headers,
             timeout=config.dagster.timeout,
         )
         response.raise_for_status()
         found = response.json().get("data", {}).get("version", "?")
     except Exception as exc:
-        return Check("dagster", False, f"GraphQL not reachable at {url} ({_reason(exc)})",
-                     "start it (e.g. `dagster dev`) or fix dagster.url")
+        return Check(
+            "dagster",
+            False,
+            f"GraphQL not reachable at {url} ({_reason(exc)})",
+            "start it (e.g. `dagster dev`) or fix dagster.url",
+        )
     return Check("dagster", True, f"GraphQL at {url} (Dagster {found})")
 
 
@@ -177,7 +217,11 @@ def check_terminal() -> Check:
     detail = f"{dims}, {colours}, {where}"
     small = 0 < size.columns < 80 or 0 < size.lines < 24
     hint = "make the terminal at least 80x24" if small else ""
-    if "tmux" in where and "256" not in os.environ.get("TERM", "") and not os.environ.get("NO_COLOR"):
+    if (
+        "tmux" in where
+        and "256" not in os.environ.get("TERM", "")
+        and not os.environ.get("NO_COLOR")
+    ):
         hint = hint or "in ~/.tmux.conf: set -g default-terminal tmux-256color"
     return Check("terminal", not small, detail, hint)
 
@@ -190,4 +234,3 @@ def run_checks(config: Config | None, error: ConfigError | None) -> list[Check]:
         checks.append(check_dagster(config))
     checks.append(check_terminal())
     return checks
-

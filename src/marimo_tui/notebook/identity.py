@@ -53,9 +53,9 @@ def match_ids(old: Sequence[_Old], new: Sequence[_New], allocate: IdAllocator) -
     used: set[int] = set()
 
     by_name: dict[str, list[int]] = {}
-    for i, cell in enumerate(old):
-        if cell.name != "_":
-            by_name.setdefault(cell.name, []).append(i)
+    for i, prior in enumerate(old):
+        if prior.name != "_":
+            by_name.setdefault(prior.name, []).append(i)
     for j, cell in enumerate(new):
         candidates = by_name.get(cell.name) if cell.name != "_" else None
         if candidates and len(candidates) == 1 and candidates[0] not in used:

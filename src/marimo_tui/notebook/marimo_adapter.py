@@ -58,7 +58,7 @@ def marimo_version() -> str:
 
 
 def parse_text(text: str, path: Path) -> ParsedFile:
-    """Parse notebook source. Raises NotebookError (one line) for anything that is not a notebook."""
+    """Parse notebook source; anything that is not a notebook is a one-line NotebookError."""
     _quiet_marimo()
     from marimo._ast import parse as mparse
     from marimo._schemas.serialization import (
@@ -77,13 +77,17 @@ def parse_text(text: str, path: Path) -> ParsedFile:
     except SyntaxError as exc:
         raise NotebookError(path, f"Python syntax error: {exc.msg}", exc.lineno) from None
     except Exception as exc:  # marimo's parser has no documented error contract
-        raise NotebookError(path, f"marimo could not parse it: {type(exc).__name__}: {exc}") from None
+        raise NotebookError(
+            path, f"marimo could not parse it: {type(exc).__name__}: {exc}"
+        ) from None
     if ir is None:
         raise NotebookError(path, "empty file: not a marimo notebook")
     violations = [v.description for v in ir.violations]
     if not ir.valid:
         if mparse.is_non_marimo_python_script(ir):
-            raise NotebookError(path, "a plain Python script, not a marimo notebook (no marimo.App)")
+            raise NotebookError(
+                path, "a plain Python script, not a marimo notebook (no marimo.App)"
+            )
         line = next((v.lineno for v in ir.violations if v.lineno), None)
         _check_syntax(text, path)
         raise NotebookError(path, "not a marimo notebook: " + "; ".join(violations), line)

@@ -37,7 +37,9 @@ def read_bytes(path: Path) -> bytes:
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise NotebookError(path, f"file is {size // 2**20} MiB; notebooks over 64 MiB are refused")
+            raise NotebookError(
+                path, f"file is {size // 2**20} MiB; notebooks over 64 MiB are refused"
+            )
         return path.read_bytes()
     except FileNotFoundError:
         raise NotebookError(path, "no such file") from None

@@ -51,7 +51,9 @@ class Param:
                 raise ValueError(raw)
             return value
         except ValueError:
-            raise StoreError(f"parameter {self.name} expects {kind.__name__}, got {raw!r}") from None
+            raise StoreError(
+                f"parameter {self.name} expects {kind.__name__}, got {raw!r}"
+            ) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +120,9 @@ def load_template(path: Path) -> Template:
         defaults = ast.literal_eval(node)
         for key, value in defaults.items():
             if not isinstance(value, _SCALARS):
-                raise ValueError(f"{path}: parameter {key} must default to a str, int, float or bool")
+                raise ValueError(
+                    f"{path}: parameter {key} must default to a str, int, float or bool"
+                )
             params.append(Param(str(key), value, str(helps.get(key, ""))))
     return Template(
         name=path.stem,
