@@ -62,7 +62,7 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
 def doctor(ctx: click.Context, as_json: bool) -> None:
     """Check Python, marimo, the config, every notebook, the LLM, Dagster and the terminal.
 
-    Exits 0 when nothing blocking is wrong.
+    Exits 0 when nothing blocking is wrong, 2 when the configuration is invalid.
     """
     from marimo_tui.doctor import run_checks
 
@@ -97,7 +97,7 @@ def doctor(ctx: click.Context, as_json: bool) -> None:
             if problems
             else "\nall good"
         )
-    sys.exit(EXIT_FAILURE if blocking else EXIT_OK)
+    sys.exit(EXIT_USAGE if error else EXIT_FAILURE if blocking else EXIT_OK)
 
 
 @main.command()

@@ -167,6 +167,53 @@ def render(header: str, app_options: dict[str, Any], cells: Sequence[Cell]) -> s
     )
 
 
+_DECORATOR_KINDS = {
+    "@app.cell": CellKind.CELL,
+    "@app.function": CellKind.FUNCTION,
+    "@app.class_definition": CellKind.CLASS,
+}
+
+
+def scan_rendered(text: str) -> list[tuple[CellKind, str | None, int]]:
+    """Kind, name and line of each cell in text that `render` just wrote.
+
+    marimo's codegen decides some things itself — a cell that only defines a pure function
+    becomes `@app.function`, code that does not compile becomes `app._unparsable_cell` — so
+    after a write the model takes them from the text. marimo writes a fixed layout, so a
+    line scan suffices and costs far less than parsing the file again. The name is None where
+    the layout does not show it (unparsable cells keep theirs).
+    """
+    found: list[tuple[CellKind, str | None, int]] = []
+    pending: CellKind | None = None
+    decorated_at = 0
+    lines = text.split("\n")
+    for lineno, line in enumerate(lines, start=1):
+        if not line or line[0] in " \t#)":
+            continue
+        if pending is not None:
+            words = line.replace("(", " ").replace(":", " ").split()
+            if words[:1] == ["async"]:
+                words = words[1:]
+            if words[:1] in (["def"], ["class"]) and len(words) > 1:
+                # marimo numbers a cell by its `def` line, a top-level function by its decorator.
+                # (an empty cell's number is that of its bare `return`).
+                at = lineno if pending is CellKind.CELL else decorated_at
+                if pending is CellKind.CELL and lineno < len(lines) and lines[lineno] == "    return":
+                    at += 1
+                found.append((pending, words[1], at))
+                pending = None
+            continue  # further decorators of a top-level function
+        head = line.split("(", 1)[0].rstrip()
+        if head in _DECORATOR_KINDS:
+            pending = _DECORATOR_KINDS[head]
+            decorated_at = lineno
+        elif line.startswith("app._unparsable_cell("):
+            found.append((CellKind.UNPARSABLE, None, lineno))
+        elif line.startswith("with app.setup"):
+            found.append((CellKind.SETUP, "setup", lineno))
+    return found
+
+
 def cell_option_keys() -> frozenset[str]:
     _quiet_marimo()
     from marimo._ast.cell import CellConfigKeys

@@ -178,7 +178,7 @@ class NotebookStore:
                 self.relative(work.path), op, current, data, detail=detail, group=self.group
             )
         work.base_hash = text_hash(data)
-        _renumber(work, text)
+        _sync_with_render(work, text)
         self._models[work.path] = work
         warnings = [
             f"cell {work.get(c).label} has a syntax error and is stored as unparsable: "
@@ -379,15 +379,16 @@ class NotebookStore:
         return cell.id
 
 
-def _renumber(nb: Notebook, text: str) -> None:
-    """Line numbers of cells in freshly rendered text, without parsing it again."""
-    starts = [
-        i
-        for i, line in enumerate(text.split("\n"), start=1)
-        if line.startswith(("@app.", "app._unparsable_cell(", "with app.setup"))
+def _sync_with_render(nb: Notebook, text: str) -> None:
+    """Take kinds, names and line numbers from the text marimo's codegen just wrote."""
+    layout = adapter.scan_rendered(text)
+    if len(layout) != len(nb.cells):  # an unexpected layout: ask marimo's parser instead
+        parsed = adapter.parse_text(text, nb.path).cells
+        layout = [(p.kind, p.name, p.lineno) for p in parsed]
+    nb.cells[:] = [
+        replace(c, kind=kind, name=name or c.name, lineno=lineno)
+        for c, (kind, name, lineno) in zip(nb.cells, layout, strict=True)
     ]
-    if len(starts) == len(nb.cells):
-        nb.cells[:] = [replace(c, lineno=n) for c, n in zip(nb.cells, starts, strict=True)]
 
 
 __all__ = ["EditResult", "NotebookError", "NotebookStore", "make_cell"]
