@@ -57,12 +57,14 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
 
 
 @main.command()
+@click.argument("notebooks", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
 @click.pass_context
-def doctor(ctx: click.Context, as_json: bool) -> None:
-    """Check Python, marimo, the config, every notebook, the LLM, Dagster and the terminal.
+def doctor(ctx: click.Context, notebooks: tuple[Path, ...], as_json: bool) -> None:
+    """Check Python, marimo, the config, the notebooks, the LLM, Dagster and the terminal.
 
-    Exits 0 when nothing blocking is wrong, 2 when the configuration is invalid.
+    Checks NOTEBOOKS when given, else every notebook of the project. Exits 0 when nothing
+    blocking is wrong, 2 when the configuration is invalid.
     """
     from marimo_tui.doctor import run_checks
 
@@ -73,7 +75,7 @@ def doctor(ctx: click.Context, as_json: bool) -> None:
         config = load_config(state.config_path)
     except ConfigError as exc:
         error = exc
-    checks = run_checks(config, error)
+    checks = run_checks(config, error, [p.resolve() for p in notebooks] or None)
     blocking = [c for c in checks if c.ok is False and c.blocking]
     if as_json:
         click.echo(

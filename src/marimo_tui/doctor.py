@@ -7,6 +7,7 @@ import shutil
 import sys
 from dataclasses import asdict, dataclass
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 from marimo_tui.config import Config, ConfigError
 
@@ -62,12 +63,14 @@ def check_config(config: Config | None, error: ConfigError | None) -> Check:
     return Check("config", True, str(config.path))
 
 
-def check_notebooks(config: Config) -> list[Check]:
+def check_notebooks(config: Config, paths: list[Path] | None = None) -> list[Check]:
     from marimo_tui.notebook.errors import NotebookError
     from marimo_tui.notebook.reader import read_notebook
     from marimo_tui.project import discover_notebooks
 
-    paths = discover_notebooks(config)
+    explicit = paths
+    if paths is None:
+        paths = discover_notebooks(config)
     checks: list[Check] = []
     broken_cells = 0
     for path in paths:
@@ -90,7 +93,9 @@ def check_notebooks(config: Config) -> list[Check]:
                 )
             )
     bad = sum(1 for c in checks if c.blocking)
-    summary = f"{len(paths) - bad} of {len(paths)} notebooks parse in {config.notebooks_dir}"
+    summary = f"{len(paths) - bad} of {len(paths)} notebooks parse"
+    if explicit is None:
+        summary += f" in {config.notebooks_dir}"
     if broken_cells:
         summary += f"; {broken_cells} cells with syntax errors"
     head = Check("notebooks", not checks, summary, "" if not checks else "see the lines below")
@@ -226,10 +231,12 @@ def check_terminal() -> Check:
     return Check("terminal", not small, detail, hint)
 
 
-def run_checks(config: Config | None, error: ConfigError | None) -> list[Check]:
+def run_checks(
+    config: Config | None, error: ConfigError | None, notebooks: list[Path] | None = None
+) -> list[Check]:
     checks = [check_python(), check_marimo(), check_config(config, error)]
     if config is not None:
-        checks += check_notebooks(config)
+        checks += check_notebooks(config, notebooks)
         checks += check_llm(config)
         checks.append(check_dagster(config))
     checks.append(check_terminal())
