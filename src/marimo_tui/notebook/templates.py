@@ -22,7 +22,11 @@ from typing import Any
 from marimo_tui.notebook.errors import StoreError
 
 METADATA_TYPE = "marimo-tui"
-_BLOCK = re.compile(r"(?m)^# /// (?P<type>[a-zA-Z0-9-]+)$\s(?P<content>(^#(| .*)$\s)+)^# ///$\n?")
+# PEP 723's reference expression, with content lines that cannot be a closing `# ///`, so that
+# two blocks in a row are read as two.
+_BLOCK = re.compile(
+    r"(?m)^# /// (?P<type>[a-zA-Z0-9-]+)$\s(?P<content>(^#(?! ///$)(| .*)$\s)+)^# ///$\n?"
+)
 _SCALARS = (bool, int, float, str)
 
 
