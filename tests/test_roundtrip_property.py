@@ -214,10 +214,12 @@ OPTIONS = st.fixed_dictionaries(
     {}, optional={"hide_code": st.booleans(), "disabled": st.booleans()}
 )
 
+ADD = st.tuples(
+    st.just("add"), codes(), st.one_of(st.just(UNNAMED), NAMES), OPTIONS, st.integers(0, 20)
+)
 OPS = st.one_of(
-    st.tuples(
-        st.just("add"), codes(), st.one_of(st.just(UNNAMED), NAMES), OPTIONS, st.integers(0, 20)
-    ),
+    ADD,
+    ADD,
     st.tuples(st.just("replace"), st.integers(0, 20), codes()),
     st.tuples(st.just("rename"), st.integers(0, 20), st.one_of(st.just(UNNAMED), NAMES)),
     st.tuples(st.just("options"), st.integers(0, 20), OPTIONS),
@@ -296,7 +298,7 @@ def _refused(store: NotebookStore, root: Path, edit: Any) -> None:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(ops=st.lists(OPS, min_size=1, max_size=8))
+@given(ops=st.lists(OPS, min_size=1, max_size=12))
 def test_edits_round_trip_through_the_file(ops: list[tuple]) -> None:
     logging.getLogger("marimo").setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory() as tmp:
