@@ -29,16 +29,18 @@ from marimo_tui.notebook.store import NotebookStore, make_cell
 def cell_code(i: int) -> str:
     """A mix of what notebooks hold: imports, data steps that read earlier cells, markdown."""
     if i == 0:
-        return "import marimo as mo\nimport math\nimport statistics"
+        return "import marimo as mo\nimport math"
     kind = i % 5
     if kind == 0:
-        return f'mo.md(r"""\n## Step {i}\n\nSome prose about step {i}, with `code` and a list:\n\n- a\n- b\n""")'
+        return f'mo.md(r"""\n## Step {i}\n\nProse about step {i}, with `code`:\n\n- a\n- b\n""")'
     if kind == 1:
-        return f"data_{i} = [math.sin(k / {i}) for k in range(100)]\nmean_{i} = statistics.mean(data_{i})"
+        return f"data_{i} = [math.sin(k / {i}) for k in range(99)]\nm_{i} = max(data_{i})"
     if kind == 2:
-        return f"def transform_{i}(xs):\n    return [x * {i} for x in xs]\n\nscaled_{i} = transform_{i}(data_{i - 1})"
+        return f"def tf_{i}(xs):\n    return [x * {i} for x in xs]\n\nsc_{i} = tf_{i}(data_{i - 1})"
     if kind == 3:
-        return f"total_{i} = sum(scaled_{i - 1}) + mean_{i - 2}\nlabel_{i} = f'total {{total_{i}:.2f}}'\nlabel_{i}"
+        return (
+            f"total_{i} = sum(sc_{i - 1}) + m_{i - 2}\nlabel_{i} = f'{{total_{i}:.2f}}'\nlabel_{i}"
+        )
     return f"summary_{i} = {{'n': len(data_{i - 3}), 'total': total_{i - 1}}}\nsummary_{i}"
 
 
@@ -101,7 +103,7 @@ def bench(n: int, repeat: int, folder: Path) -> list[tuple[str, float, float, st
     def reload() -> None:
         current = path.read_text()
         k = next(flips)
-        path.write_text(current.replace(f"edit_", f"edit{k}_", 1))
+        path.write_text(current.replace("edit_", f"edit{k}_", 1))
         store.read(path)
 
     med, p95 = measure(reload, repeat)

@@ -26,8 +26,12 @@ Runner = Callable[..., subprocess.CompletedProcess[str]]
 def cli(tmp_path: Path) -> Runner:
     """Run the real `marimo-tui` command (a subprocess) in tmp_path unless `cwd` is given."""
 
-    def run(*args: str | Path, cwd: Path | None = None, input: str | None = None,
-            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    def run(
+        *args: str | Path,
+        cwd: Path | None = None,
+        input: str | None = None,
+        env: dict[str, str] | None = None,
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "marimo_tui", *map(str, args)],
             cwd=cwd or tmp_path,

@@ -62,8 +62,16 @@ def test_templates_and_new(cli: Runner, tmp_path: Path) -> None:
     assert [p["name"] for p in names["parameterized"]["params"]] == ["title", "rows", "scale"]
     assert "--param rows=5" in cli("templates").stdout
 
-    out = cli("new", "notebooks/a.py", "--template", "parameterized", "--param", "rows=7",
-              "--param", 'title=Q3 "final"')
+    out = cli(
+        "new",
+        "notebooks/a.py",
+        "--template",
+        "parameterized",
+        "--param",
+        "rows=7",
+        "--param",
+        'title=Q3 "final"',
+    )
     assert out.returncode == 0, out.stderr
     text = (tmp_path / "notebooks" / "a.py").read_text()
     assert '_defaults = {"title": "Q3 \\"final\\"", "rows": 7, "scale": 1.0}' in text
@@ -123,7 +131,9 @@ def test_clean_keeps_journal_and_notebooks(cli: Runner, tmp_path: Path) -> None:
     ("text", "code"),
     [("agent:\n  modle: x\n", 2), ("agent: [\n", 2), ("theme: 3\n", 2)],
 )
-def test_bad_config_exits_2_with_one_line(cli: Runner, tmp_path: Path, text: str, code: int) -> None:
+def test_bad_config_exits_2_with_one_line(
+    cli: Runner, tmp_path: Path, text: str, code: int
+) -> None:
     (tmp_path / "marimo-tui.yaml").write_text(text)
     for args in (["templates"], ["clean", "--yes"], ["new", "x.py"], ["doctor"]):
         out = cli(*args)
@@ -190,8 +200,15 @@ def test_doctor_reports_bad_notebooks_one_line_each(cli: Runner, tmp_path: Path)
         assert len(hits) == 1 and words in hits[0]["detail"] and hits[0]["blocking"], name
         assert "\n" not in hits[0]["detail"]
     assert next(c for c in checks if c["name"] == "notebooks")["detail"].startswith("1 of 6")
-    assert {c["name"] for c in checks} >= {"python", "marimo", "config", "notebooks",
-                                            "ollama", "dagster", "terminal"}
+    assert {c["name"] for c in checks} >= {
+        "python",
+        "marimo",
+        "config",
+        "notebooks",
+        "ollama",
+        "dagster",
+        "terminal",
+    }
     missing = cli("doctor", "nope.py")
     assert missing.returncode == 1 and "nope.py: no such file" in missing.stdout
 
@@ -237,8 +254,9 @@ def test_doctor_finds_ollama_model_and_dagster(cli: Runner, tmp_path: Path) -> N
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}"
     try:
-        env = cli_env(MARIMO_TUI_AGENT_HOST=url, MARIMO_TUI_DAGSTER_URL=url,
-                      DAGSTER_CLOUD_API_TOKEN="s3cret")
+        env = cli_env(
+            MARIMO_TUI_AGENT_HOST=url, MARIMO_TUI_DAGSTER_URL=url, DAGSTER_CLOUD_API_TOKEN="s3cret"
+        )
         data = json.loads(cli("doctor", "--json", env=env).stdout)
         checks = {c["name"]: c for c in data["checks"]}
         assert checks["ollama"]["ok"] and checks["model"]["ok"]
@@ -246,8 +264,9 @@ def test_doctor_finds_ollama_model_and_dagster(cli: Runner, tmp_path: Path) -> N
         # The token is sent but never printed.
         assert "s3cret" not in json.dumps(data)
         env["MARIMO_TUI_AGENT_MODEL"] = "llama3.1"
-        assert {c["name"]: c for c in json.loads(cli("doctor", "--json", env=env).stdout)[
-            "checks"]}["model"]["ok"]
+        assert {
+            c["name"]: c for c in json.loads(cli("doctor", "--json", env=env).stdout)["checks"]
+        }["model"]["ok"]
         env["MARIMO_TUI_AGENT_MODEL"] = "mistral"
         text = cli("doctor", env=env).stdout
         assert "✗ model" in text and "ollama pull mistral" in text
@@ -259,11 +278,21 @@ def test_python_m_entry_point(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    out = subprocess.run([sys.executable, "-m", "marimo_tui", "--version"], capture_output=True,
-                         text=True, env=cli_env(), cwd=tmp_path, check=False)
+    out = subprocess.run(
+        [sys.executable, "-m", "marimo_tui", "--version"],
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        cwd=tmp_path,
+        check=False,
+    )
     assert out.returncode == 0 and __version__ in out.stdout
     exe = Path(sys.executable).parent / "marimo-tui"
     if exe.exists():
-        assert subprocess.run([exe, "--version"], capture_output=True, env=cli_env(),
-                              check=False).returncode == 0
+        assert (
+            subprocess.run(
+                [exe, "--version"], capture_output=True, env=cli_env(), check=False
+            ).returncode
+            == 0
+        )
     assert os.environ.get("MARIMO_TUI_CONFIG") is None or True

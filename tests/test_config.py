@@ -59,7 +59,12 @@ def test_rendered_config_lists_every_key_and_loads_back(tmp_path: Path) -> None:
     [
         ("agent:\n  model: x\n  modle: y\n", 3, "agent.modle", "did you mean model"),
         ("nonsense: 1\n", 1, "nonsense", "unknown key"),
-        ("agent:\n  approval: yes\n", 2, "agent.approval", "one of ask, auto, read-only, got 'yes'"),
+        (
+            "agent:\n  approval: yes\n",
+            2,
+            "agent.approval",
+            "one of ask, auto, read-only, got 'yes'",
+        ),
         ("agent:\n  max_steps: many\n", 2, "agent.max_steps", "expected an integer"),
         ("marimo:\n  autorun: 1\n", 2, "marimo.autorun", "true or false"),
         ("dagster: [1, 2]\n", 1, "dagster", "expected a mapping"),
@@ -100,7 +105,7 @@ def test_environment_overrides(tmp_path: Path) -> None:
 
 
 def test_bad_environment_values_are_config_errors(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="MARIMO_TUI_AGENT_MAX_STEPS: agent.max_steps"):
+    with pytest.raises(ConfigError, match=r"MARIMO_TUI_AGENT_MAX_STEPS: agent\.max_steps"):
         load_config(start=tmp_path, environ={"MARIMO_TUI_AGENT_MAX_STEPS": "lots"})
     with pytest.raises(ConfigError, match="unknown key"):
         load_config(start=tmp_path, environ={"MARIMO_TUI_AGENT_MODLE": "x"})

@@ -11,7 +11,9 @@ from marimo_tui.notebook.identity import IdAllocator, match_ids
 from marimo_tui.notebook.model import Cell, Notebook
 
 
-def cell(cid: str, defs: str = "", refs: str = "", code: str | None = None, name: str = "_") -> Cell:
+def cell(
+    cid: str, defs: str = "", refs: str = "", code: str | None = None, name: str = "_"
+) -> Cell:
     return Cell(
         id=cid,
         code=code if code is not None else f"# {cid}",

@@ -100,7 +100,8 @@ def test_syntax_error_renders_as_unparsable_cell() -> None:
 
 
 @pytest.mark.parametrize(
-    "path", [*[t for t in TUTORIALS if t.name != "__init__.py"], *sorted(TEMPLATES.glob("*.py"))],
+    "path",
+    [*[t for t in TUTORIALS if t.name != "__init__.py"], *sorted(TEMPLATES.glob("*.py"))],
     ids=lambda p: p.name,
 )
 def test_scan_of_rendered_text_agrees_with_the_parser(path: Path) -> None:
@@ -115,7 +116,9 @@ def test_scan_of_rendered_text_agrees_with_the_parser(path: Path) -> None:
 def test_scan_covers_every_kind() -> None:
     cells = [
         Cell(id="s", code="import math", name="setup", kind=CellKind.SETUP),
-        Cell(id="f", code="def area(r):\n    return math.pi * r", name="area", kind=CellKind.FUNCTION),
+        Cell(
+            id="f", code="def area(r):\n    return math.pi * r", name="area", kind=CellKind.FUNCTION
+        ),
         Cell(id="u", code="x = (", name="broken"),
         Cell(id="c", code="y = area(1)", name="use", options={"hide_code": True}),
         Cell(id="k", code="class K:\n    pass", kind=CellKind.CLASS, name="K"),

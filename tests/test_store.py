@@ -154,7 +154,11 @@ def test_reload_keeps_ids_after_external_edit(project: tuple[NotebookStore, Path
     r = store.add_cell(path, "value = 41")
     target = r.cell_id
     text = path.read_text().replace("value = 41", "value = 42")
-    text = text.replace("@app.cell\ndef _():\n    import marimo", "@app.cell\ndef _():\n    z = 0\n    return\n\n\n@app.cell\ndef _():\n    import marimo", 1)
+    text = text.replace(
+        "@app.cell\ndef _():\n    import marimo",
+        "@app.cell\ndef _():\n    z = 0\n    return\n\n\n@app.cell\ndef _():\n    import marimo",
+        1,
+    )
     path.write_text(text)
     nb = store.read(path)
     assert len(nb.cells) == 4

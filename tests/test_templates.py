@@ -19,9 +19,22 @@ ALL = discover_templates([TEMPLATES])
 def run_headless(path: Path, *args: str) -> list[dict[str, object]]:
     """Run a notebook with marimo's session exporter; return its cells' outputs."""
     proc = subprocess.run(
-        [sys.executable, "-m", "marimo", "export", "session", "--no-sandbox",
-         "--force-overwrite", str(path), *(["--", *args] if args else [])],
-        capture_output=True, text=True, timeout=180, cwd=path.parent, check=False,
+        [
+            sys.executable,
+            "-m",
+            "marimo",
+            "export",
+            "session",
+            "--no-sandbox",
+            "--force-overwrite",
+            str(path),
+            *(["--", *args] if args else []),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=path.parent,
+        check=False,
     )
     session = path.parent / "__marimo__" / "session" / f"{path.name}.json"
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -64,5 +77,11 @@ def test_parameters_from_new_and_from_the_command_line(tmp_path: Path) -> None:
 
 
 def test_metadata_block_parsing() -> None:
-    text = '# /// script\n# dependencies = ["pandas"]\n# ///\n# /// marimo-tui\n# description = "x"\n# ///\n'
-    assert metadata_blocks(text) == {"script": {"dependencies": ["pandas"]}, "marimo-tui": {"description": "x"}}
+    text = (
+        '# /// script\n# dependencies = ["pandas"]\n# ///\n'
+        '# /// marimo-tui\n# description = "x"\n# ///\n'
+    )
+    assert metadata_blocks(text) == {
+        "script": {"dependencies": ["pandas"]},
+        "marimo-tui": {"description": "x"},
+    }

@@ -198,7 +198,8 @@ def scan_rendered(text: str) -> list[tuple[CellKind, str | None, int]]:
                 # marimo numbers a cell by its `def` line, a top-level function by its decorator.
                 # (an empty cell's number is that of its bare `return`).
                 at = lineno if pending is CellKind.CELL else decorated_at
-                if pending is CellKind.CELL and lineno < len(lines) and lines[lineno] == "    return":
+                empty = lineno < len(lines) and lines[lineno] == "    return"
+                if pending is CellKind.CELL and empty:
                     at += 1
                 found.append((pending, words[1], at))
                 pending = None
