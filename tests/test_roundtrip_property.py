@@ -53,16 +53,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from marimo_tui.notebook import marimo_adapter as adapter
-from marimo_tui.notebook.errors import NotebookError, StoreError
-from marimo_tui.notebook.model import UNNAMED, CellKind
-from marimo_tui.notebook.store import NotebookStore, make_cell
+from marimo_tui.notebook.errors import StoreError
+from marimo_tui.notebook.model import UNNAMED, Cell, CellKind
+from marimo_tui.notebook.store import NotebookStore, canonical_code
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 BLANK = (TEMPLATES / "blank.py").read_text(encoding="utf-8")
+TEMPLATE_NAMES = sorted(p.name for p in TEMPLATES.glob("*.py"))
 NB = "nb.py"
 
 # marimo's CellConfig defaults; an option equal to its default is the same as an absent one.
@@ -163,9 +164,7 @@ STATEMENT = st.one_of(
     st.builds(lambda c: "# " + c * 10_000, st.sampled_from(["-", "𝒳"])),
     # syntax errors
     st.builds(lambda n: f"{n} = (", IDENT),
-    st.sampled_from(
-        ['s = """ (', "def (", "x = \\", "1 +", "return 1", "    ", "'''", ")", "a b c"]
-    ),
+    st.sampled_from(['s = """ (', "def (", "x = \\", "1 +", "return 1", "'''", ")", "a b c"]),
     # arbitrary text: nearly always a syntax error
     FREE,
     st.builds(lambda s, k: s + " " * k, FREE, st.integers(1, 3)),  # trailing spaces
@@ -250,21 +249,25 @@ def _apply(store: NotebookStore, root: Path, expected: list[dict[str, Any]], op:
         return
     if kind == "add":
         _, code, name, options, at = op
-        anchor = {"after": cells[at % len(cells)].id} if cells else {}
-        taken = name != UNNAMED and any(c.name == name for c in cells)
-        if taken:
+        anchor: dict[str, str] = {}
+        pos = 0
+        if cells:  # after or before an existing cell, by id
+            i = at % len(cells)
+            where = "after" if at % 2 else "before"
+            anchor = {where: cells[i].id}
+            pos = i + 1 if where == "after" else i
+        if name != UNNAMED and any(c.name == name for c in cells):
             _refused(
                 store, root, lambda: store.add_cell(NB, code, name=name, options=options, **anchor)
             )
             return
         result = store.add_cell(NB, code, name=name, options=options, **anchor)
-        pos = at % len(cells) + 1 if cells else 0
-        expected.insert(pos, {"code": code, "name": name, "options": dict(options)})
+        expected.insert(pos, {"code": canonical(code), "name": name, "options": dict(options)})
         assert result.notebook.cells[pos].id == result.cell_id
     elif kind == "replace":
         i = op[1] % len(cells)
         store.replace_cell(NB, cells[i].id, op[2])
-        expected[i]["code"] = op[2]
+        expected[i]["code"] = canonical(op[2])
     elif kind == "rename":
         i, name = op[1] % len(cells), op[2]
         if name != UNNAMED and any(c.name == name and c.id != cells[i].id for c in cells):
@@ -293,25 +296,45 @@ def _refused(store: NotebookStore, root: Path, edit: Any) -> None:
     assert (root / NB).read_bytes() == before
 
 
+LONG = "s = '𝒳e\u0301🐍' + " + repr("é" * 10_000) + "  # " + "ﬁ" * 10_000 + "\n\n"
+
+
 @settings(
     max_examples=60,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(ops=st.lists(OPS, min_size=1, max_size=12))
-def test_edits_round_trip_through_the_file(ops: list[tuple]) -> None:
+@given(template=st.sampled_from(TEMPLATE_NAMES), ops=st.lists(OPS, min_size=1, max_size=12))
+@example(
+    template="blank.py",
+    ops=[
+        ("add", LONG, "big", {"hide_code": True}, 1),
+        ("add", "x = (\r\n  1 +\n\n", UNNAMED, {"disabled": True}, 1),
+        ("add", "\n\n", "vide", {}, 0),
+        ("replace", 0, ""),
+        ("rename", 1, "données"),
+        ("options", 1, {"hide_code": False, "disabled": True}),
+        ("options", 2, {"hide_code": True}),
+        ("add", "import os\n", "big", {}, 0),  # refused: the name is taken
+        ("move", 2, 0),
+        ("replace", 3, "y = 'a\u00a0b'\n"),
+        ("delete", 1),
+        ("rename", 0, UNNAMED),
+    ],
+)
+def test_edits_round_trip_through_the_file(template: str, ops: list[tuple]) -> None:
     logging.getLogger("marimo").setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         store = NotebookStore(root)
-        first = store.create(NB, BLANK)
+        first = store.create(NB, (TEMPLATES / template).read_text(encoding="utf-8"))
         expected = [
             {"code": c.code, "name": c.name, "options": dict(c.options)} for c in first.cells
         ]
         for op in ops:
             _apply(store, root, expected, op)
             model = store.notebook(NB).cells
-            # The store's model holds what was asked for, verbatim ...
+            # The store's model holds what was asked for, in canonical form ...
             assert [(c.code, c.name, normalise_options(c.options)) for c in model] == [
                 (e["code"], e["name"], normalise_options(e["options"])) for e in expected
             ]
@@ -324,7 +347,7 @@ def test_edits_round_trip_through_the_file(ops: list[tuple]) -> None:
 def test_normalise_matches_marimo(code: str) -> None:
     """The normalisation rule, checked against marimo alone (no files): cheap, so many examples."""
     logging.getLogger("marimo").setLevel(logging.ERROR)
-    cell = make_cell("c1", code)
+    cell = Cell(id="c1", code=code)  # raw: what marimo alone does
     parsed = adapter.parse_text(adapter.render("", {}, [cell]), Path("x.py")).cells
     assert [(p.code, p.name) for p in parsed] == [(normalise(code), UNNAMED)]
 
@@ -334,8 +357,9 @@ def test_normalise_matches_marimo(code: str) -> None:
 def test_canonical_code_is_a_fixed_point(code: str) -> None:
     logging.getLogger("marimo").setLevel(logging.ERROR)
     fixed = canonical(code)
+    assert canonical_code(code) == fixed  # the store's rule is this one
     assert normalise(fixed) == fixed
-    parsed = adapter.parse_text(adapter.render("", {}, [make_cell("c1", fixed)]), Path("x.py"))
+    parsed = adapter.parse_text(adapter.render("", {}, [Cell(id="c1", code=fixed)]), Path("x.py"))
     assert parsed.cells[0].code == fixed
 
 
@@ -365,7 +389,7 @@ def test_canonical_code_is_a_fixed_point(code: str) -> None:
 )
 def test_normalisation_examples(code: str, expected: str) -> None:
     assert normalise(code) == expected
-    cell = make_cell("c1", code)
+    cell = Cell(id="c1", code=code)  # raw: what marimo alone does
     parsed = adapter.parse_text(adapter.render("", {}, [cell]), Path("x.py")).cells
     assert parsed[0].code == expected
 
@@ -417,12 +441,6 @@ def test_whitespace_only_lines_in_strings_survive() -> None:
     assert disk.code == model.code
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG (store): code with trailing newlines loses one per "
-    "re-save by a fresh reader, so unrelated cells change on every edit",
-)
 def test_resave_by_a_fresh_store_keeps_other_cells() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -434,12 +452,6 @@ def test_resave_by_a_fresh_store_keeps_other_cells() -> None:
         assert NotebookStore(root, root / ".d").read(NB).cells[-1].code == first
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG (store): CRLF inside entered code makes the reader "
-    "take the whole file for CRLF; the next write converts every line ending",
-)
 def test_crlf_in_code_does_not_change_the_files_line_endings() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -450,24 +462,12 @@ def test_crlf_in_code_does_not_change_the_files_line_endings() -> None:
         assert b"\r\n" not in (root / NB).read_bytes()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pytest.fail.Exception,
-    reason="BUG (store._check_name): keywords ('if', 'None') pass "
-    "str.isidentifier(); marimo then writes the valid cell as unparsable",
-)
 @pytest.mark.parametrize("name", ["if", "None", "True", "class"])
 def test_keyword_names_are_refused(name: str) -> None:
     with pytest.raises(StoreError):
         _through_store("y = 1", name=name)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG (store._check_name): names are not NFKC-normalised "
-    "like Python identifiers; 'ﬁle' is written as def ﬁle but read back as 'file'",
-)
 @pytest.mark.parametrize("name", ["ﬁle", "𝒳"])
 def test_non_nfkc_names_round_trip_or_are_refused(name: str) -> None:
     try:
@@ -477,12 +477,6 @@ def test_non_nfkc_names_round_trip_or_are_refused(name: str) -> None:
     assert disk.name == model.name
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=NotebookError,
-    reason="BUG (store): a NUL byte in code is written to the file, "
-    "which the reader then refuses as binary",
-)
 def test_nul_in_code_is_refused_or_round_trips() -> None:
     try:
         model, disk = _through_store("x = '\x00'")
@@ -491,12 +485,6 @@ def test_nul_in_code_is_refused_or_round_trips() -> None:
     assert disk.code == model.code
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=UnicodeEncodeError,
-    reason="BUG (store): a lone surrogate raises UnicodeEncodeError "
-    "out of the store instead of StoreError",
-)
 def test_lone_surrogate_is_a_store_error() -> None:
     with pytest.raises(StoreError):
         _through_store("x = '\ud800'")

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import keyword
 import time
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -39,6 +41,25 @@ class EditResult:
         return self.notebook.index.stale(c for c in self.changed if c in self.notebook.index.defs)
 
 
+def canonical_code(code: str) -> str:
+    """Code as marimo's codegen and parser will give it back, so that model and file agree.
+
+    Line endings become LF; code that compiles loses trailing newlines and has no-break spaces
+    turned into spaces (marimo's compiler does that); code that doesn't is stripped, as marimo
+    stores it in an unparsable cell. A NUL byte or a lone surrogate cannot be stored at all.
+    """
+    if "\x00" in code:
+        raise StoreError("code contains a NUL byte, which a notebook file cannot hold")
+    try:
+        code.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise StoreError(f"code is not valid Unicode text: {exc.reason}") from None
+    code = code.replace("\r\n", "\n").replace("\r", "\n")
+    if adapter.analyze(code).error:
+        return code.strip()
+    return code.replace("\u00a0", " ").rstrip("\n")
+
+
 def make_cell(
     cell_id: str,
     code: str,
@@ -49,6 +70,7 @@ def make_cell(
     lineno: int = 0,
 ) -> Cell:
     """A cell with marimo's analysis of its code; code that doesn't compile is unparsable."""
+    code = canonical_code(code)
     analysis = adapter.analyze(code)
     if analysis.error and kind is CellKind.CELL:
         kind = CellKind.UNPARSABLE
@@ -67,13 +89,24 @@ def make_cell(
     )
 
 
-def _check_name(name: str, notebook: Notebook, cell_id: str | None) -> None:
+def _check_name(name: str, notebook: Notebook, cell_id: str | None) -> str:
+    """The name as Python will read it back (NFKC), or StoreError."""
     if name == UNNAMED:
-        return
-    if not name.isidentifier() or name in ("setup", "app", "marimo"):
-        raise StoreError(f"invalid cell name {name!r}: use a Python identifier (not setup/app)")
+        return name
+    # Python folds identifiers to NFKC: `ﬁle` is read back as `file`.
+    name = unicodedata.normalize("NFKC", name)
+    if (
+        not name.isidentifier()
+        or keyword.iskeyword(name)
+        or name in ("__", "setup", "app", "marimo")
+    ):
+        raise StoreError(
+            f"invalid cell name {name!r}: use a Python identifier that is not a keyword "
+            "(nor setup, app, marimo or __)"
+        )
     if any(c.name == name and c.id != cell_id for c in notebook.cells):
         raise StoreError(f"a cell named {name!r} already exists in {notebook.path.name}")
+    return name
 
 
 class NotebookStore:
@@ -173,6 +206,10 @@ class NotebookStore:
             if text_hash(current) != expected:
                 saved = self._keep_conflict(work.path, current, data, op)
                 raise ConflictError(work.path, saved)
+            # Both versions reach the journal before the file changes: a crash in between
+            # leaves the old version recoverable even when we never wrote it ourselves.
+            self.journal.keep(current)
+            self.journal.keep(data)
             atomic_write(work.path, data)
             entry = self.journal.record(
                 self.relative(work.path), op, current, data, detail=detail, group=self.group
@@ -211,14 +248,14 @@ class NotebookStore:
         """Add a cell after `after` (or before `before`); at the end when neither is given."""
 
         def change(nb: Notebook) -> tuple[str | None, set[str]]:
-            _check_name(name, nb, None)
+            checked = _check_name(name, nb, None)
             if after is not None:
                 pos = nb.position(self._id(nb, after)) + 1
             elif before is not None:
                 pos = nb.position(self._id(nb, before))
             else:
                 pos = len(nb.cells)
-            cell = make_cell(self._new_id(nb), code, name=name, options=options)
+            cell = make_cell(self._new_id(nb), code, name=checked, options=options)
             nb.insert_cell(pos, cell)
             return cell.id, {cell.id}
 
@@ -280,8 +317,7 @@ class NotebookStore:
     ) -> EditResult:
         def change(nb: Notebook) -> tuple[str | None, set[str]]:
             old = nb.get(self._id(nb, cell))
-            _check_name(name, nb, old.id)
-            nb.replace_cell(replace(old, name=name))
+            nb.replace_cell(replace(old, name=_check_name(name, nb, old.id)))
             return old.id, set()
 
         return self._commit(path, "rename_cell", change, base=base, detail=f"{cell}->{name}")
@@ -364,11 +400,15 @@ class NotebookStore:
                 f"{rel} changed since the write to undo ({entry.op}); undo refused, nothing lost"
             )
         restored = self.journal.load(entry.before) if entry.before else None
-        self.journal.record(rel, "undo", current, restored, detail=entry.op, undoes=entry.id)
+        if current is not None:
+            self.journal.keep(current)
+        # Both versions are blobs before the file changes, so a crash anywhere here loses
+        # nothing; the log line comes last so it never claims an undo that did not happen.
         if restored is None:
             p.unlink()
         else:
             atomic_write(p, restored)
+        self.journal.record(rel, "undo", current, restored, detail=entry.op, undoes=entry.id)
 
     @staticmethod
     def _id(nb: Notebook, ref: str) -> str:
