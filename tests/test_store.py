@@ -164,3 +164,25 @@ def test_reload_keeps_ids_after_external_edit(project: tuple[NotebookStore, Path
     assert len(nb.cells) == 4
     moved = nb.get(target or "")
     assert moved.code == "value = 42"
+
+
+def test_keep_mine_after_a_conflict_overwrites_only_with_consent(
+    project: tuple[NotebookStore, Path],
+) -> None:
+    from marimo_tui.notebook.errors import ConflictError
+    from marimo_tui.notebook.model import text_hash
+
+    store, path = project
+    store.add_cell(path, "mine = 1", name="edited")
+    ours = store.notebook(path)
+    theirs = path.read_text().replace("mine = 1", "theirs = 2")
+    path.write_text(theirs)
+    with pytest.raises(ConflictError):
+        store.replace_cell(path, "edited", "mine = 3")
+    # The user looked at both and chose theirs as the base for keeping ours.
+    result = store.save(ours, base=text_hash(theirs.encode()))
+    assert "mine = 1" in path.read_text() and "theirs" not in path.read_text()
+    assert result.changed == {ours.find("edited").id}  # type: ignore[union-attr]
+    # … and their version is in the journal, so the choice can be undone.
+    store.undo(path)
+    assert path.read_text() == theirs

@@ -48,6 +48,10 @@ def canonical_code(code: str) -> str:
     turned into spaces (marimo's compiler does that); code that doesn't is stripped, as marimo
     stores it in an unparsable cell. A NUL byte or a lone surrogate cannot be stored at all.
     """
+    return _canonical(code)[0]
+
+
+def _canonical(code: str) -> tuple[str, adapter.Analysis]:
     if "\x00" in code:
         raise StoreError("code contains a NUL byte, which a notebook file cannot hold")
     try:
@@ -55,9 +59,12 @@ def canonical_code(code: str) -> str:
     except UnicodeEncodeError as exc:
         raise StoreError(f"code is not valid Unicode text: {exc.reason}") from None
     code = code.replace("\r\n", "\n").replace("\r", "\n")
-    if adapter.analyze(code).error:
-        return code.strip()
-    return code.replace("\u00a0", " ").rstrip("\n")
+    analysis = adapter.analyze(code)
+    if analysis.error:
+        stripped = code.strip()
+        # Stripping can cure an indentation error: analyse what will be stored.
+        return stripped, analysis if stripped == code else adapter.analyze(stripped)
+    return code.replace("\u00a0", " ").rstrip("\n"), analysis
 
 
 def make_cell(
@@ -70,8 +77,7 @@ def make_cell(
     lineno: int = 0,
 ) -> Cell:
     """A cell with marimo's analysis of its code; code that doesn't compile is unparsable."""
-    code = canonical_code(code)
-    analysis = adapter.analyze(code)
+    code, analysis = _canonical(code)
     if analysis.error and kind is CellKind.CELL:
         kind = CellKind.UNPARSABLE
     elif not analysis.error and kind is CellKind.UNPARSABLE:
