@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -295,4 +294,3 @@ def test_python_m_entry_point(tmp_path: Path) -> None:
             ).returncode
             == 0
         )
-    assert os.environ.get("MARIMO_TUI_CONFIG") is None or True

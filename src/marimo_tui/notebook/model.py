@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -43,9 +43,6 @@ class Cell:
     def label(self) -> str:
         """How a person or the agent names this cell: its name when it has one, else its id."""
         return self.name if self.named else self.id
-
-    def with_code(self, code: str) -> Cell:
-        return replace(self, code=code)
 
 
 @dataclass(frozen=True, slots=True)
