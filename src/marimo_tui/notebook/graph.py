@@ -36,10 +36,6 @@ class DependencyIndex:
             index.add(cell)
         return index
 
-    @property
-    def cell_ids(self) -> set[str]:
-        return set(self.defs)
-
     def copy(self) -> DependencyIndex:
         return DependencyIndex(
             defs=dict(self.defs),

@@ -79,7 +79,7 @@ class Notebook:
     index: DependencyIndex = field(default_factory=DependencyIndex)
 
     def __post_init__(self) -> None:
-        if not self.index.cell_ids and self.cells:
+        if not self.index.defs and self.cells:
             self.index = DependencyIndex.build(self.cells)
 
     def __iter__(self) -> Iterator[Cell]:
