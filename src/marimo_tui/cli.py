@@ -41,7 +41,22 @@ def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
 pass_state = click.make_pass_decorator(State)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class WorkbenchGroup(click.Group):
+    """`marimo-tui [PATH]` opens the workbench; a first word that is not a command is a PATH."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        rest = [a for a in args if not a.startswith("-")]
+        if rest and rest[0] not in self.commands and "--help" not in args and "-h" not in args:
+            args = list(args)
+            args.insert(args.index(rest[0]), "open")
+        return super().parse_args(ctx, args)
+
+
+@click.group(
+    cls=WorkbenchGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.option(
     "--config",
     "config_path",
@@ -52,8 +67,71 @@ pass_state = click.make_pass_decorator(State)
 @click.version_option(__version__, "--version", prog_name="marimo-tui")
 @click.pass_context
 def main(ctx: click.Context, config_path: Path | None) -> None:
-    """marimo-tui: a terminal workbench for agentic marimo notebook work."""
+    """marimo-tui: a terminal workbench for agentic marimo notebook work.
+
+    `marimo-tui [PATH]` opens the workbench on a project folder or one notebook (default: the
+    current folder); `marimo-tui demo` opens a demo project.
+    """
     ctx.obj = State(config_path)
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(open_workbench, path=Path("."))
+
+
+@main.command("open")
+@click.argument("path", type=click.Path(path_type=Path), default=".")
+@pass_state
+def open_workbench(state: State, path: Path) -> None:
+    """Open the workbench on PATH: a project folder or one notebook (the default command)."""
+    launch(state, path)
+
+
+@main.command()
+@click.argument(
+    "directory", type=click.Path(file_okay=False, path_type=Path), default="marimo-tui-demo"
+)
+@pass_state
+def demo(state: State, directory: Path) -> None:
+    """Create a demo project in DIRECTORY from the templates (reused if it exists) and open it.
+
+    Needs no LLM and no Dagster.
+    """
+    from marimo_tui.project import create_demo
+
+    try:
+        create_demo(directory)
+    except OSError as exc:
+        fail(f"cannot set up the demo in {directory}: {exc.strerror or exc}")
+    launch(state, directory / "notebooks" / "welcome.py")
+
+
+def launch(state: State, path: Path) -> None:
+    """Load the config for PATH, read the notebook quickly, run the app. marimo itself is
+    imported later, in the background: it must not delay the first frame."""
+    if not path.exists():
+        fail(f"{path}: no such file or folder", EXIT_USAGE)
+    if not sys.stdout.isatty() or not sys.stdin.isatty():
+        fail(
+            "the workbench needs a terminal; for scripts use the other commands "
+            "(marimo-tui --help)",
+            EXIT_USAGE,
+        )
+    path = path.resolve()
+    try:
+        config = load_config(state.config_path, start=path if path.is_dir() else path.parent)
+    except ConfigError as exc:
+        fail(str(exc), EXIT_USAGE)
+    from marimo_tui.notebook.errors import StoreError
+    from marimo_tui.workbench import Workbench
+
+    workbench = Workbench(config)
+    try:
+        target = path if path.is_file() else workbench.first_notebook()
+        initial = workbench.quick_open(target) if target is not None else None
+    except StoreError as exc:
+        fail(str(exc), EXIT_USAGE)
+    from marimo_tui.tui.app import WorkbenchApp
+
+    WorkbenchApp(workbench, initial).run()
 
 
 @main.command()
@@ -120,23 +198,15 @@ def init(directory: Path) -> None:
         click.echo(f"{click.style(step.action, fg=colour):>9}  {step.path}")
 
 
-def _template_folders(config: Config) -> list[Path]:
-    from marimo_tui.resources import bundled
-
-    folders = [bundled("templates")]
-    if config.notebooks.templates:
-        folders.append((config.root / config.notebooks.templates).resolve())
-    return folders
-
-
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the templates as JSON.")
 @pass_state
 def templates(state: State, as_json: bool) -> None:
     """List notebook templates with their description and parameters."""
     from marimo_tui.notebook.templates import discover_templates
+    from marimo_tui.project import template_folders
 
-    found = discover_templates(_template_folders(state.config()))
+    found = discover_templates(template_folders(state.config()))
     if as_json:
         click.echo(json.dumps([t.to_json() for t in found.values()], indent=2))
         return
@@ -171,9 +241,10 @@ def new(state: State, path: Path, template_name: str, params: tuple[str, ...]) -
     from marimo_tui.notebook.errors import NotebookError, StoreError
     from marimo_tui.notebook.store import NotebookStore
     from marimo_tui.notebook.templates import discover_templates, instantiate, parse_param_args
+    from marimo_tui.project import template_folders
 
     config = state.config()
-    found = discover_templates(_template_folders(config))
+    found = discover_templates(template_folders(config))
     template = found.get(template_name)
     if template is None:
         fail(f"no template {template_name!r}; templates: {', '.join(found)}", EXIT_USAGE)

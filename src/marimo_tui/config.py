@@ -103,6 +103,10 @@ class DagsterConfig:
 class Config:
     notebooks: NotebooksConfig = _help("Where notebooks are.", default_factory=NotebooksConfig)
     theme: str = _help("Colour theme of the workbench.", default="marimo-dark")
+    editor: str = _help(
+        "How `e` edits a cell: `inline` (a modal editor), `$EDITOR`, or a command such as `vim`.",
+        default="inline",
+    )
     keys: dict[str, str] = _help(
         "Key bindings by action name, e.g. `edit_cell: ctrl+e`.", default_factory=dict
     )
@@ -162,14 +166,14 @@ def load_config(
     path = explicit if explicit is not None else find_config(start)
     if path is not None and not path.is_file():
         raise ConfigError(str(path), "config file not found")
-    config = _from_yaml(path.read_text(encoding="utf-8"), str(path)) if path else Config()
+    config = parse_config_text(path.read_text(encoding="utf-8"), str(path)) if path else Config()
     config.path = path.resolve() if path else None
     config.root = path.resolve().parent if path else start.resolve()
     _apply_env(config, env)
     return config
 
 
-def _from_yaml(text: str, source: str) -> Config:
+def parse_config_text(text: str, source: str) -> Config:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -372,3 +376,10 @@ def config_keys() -> list[str]:
         else:
             keys.append(f.name)
     return keys
+
+
+def user_config_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """`$XDG_CONFIG_HOME/marimo-tui` (default `~/.config/marimo-tui`): user themes live here."""
+    env = os.environ if environ is None else environ
+    base = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".config")
+    return Path(base) / "marimo-tui"

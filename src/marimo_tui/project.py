@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from marimo_tui.config import CONFIG_NAME, STATE_DIR, Config, NotebooksConfig, render_config
+from marimo_tui.config import (
+    CONFIG_NAME,
+    STATE_DIR,
+    Config,
+    NotebooksConfig,
+    parse_config_text,
+    render_config,
+)
 from marimo_tui.notebook.atomic import TMP_SUFFIX, atomic_create, atomic_write
 
 # What `clean` keeps under .marimo-tui/: history the user may still need. Everything else
@@ -39,6 +47,14 @@ def discover_notebooks(config: Config) -> list[Path]:
                 if looks_like_notebook(path):
                     found.append(path)
     return found
+
+
+def template_folders(config: Config) -> list[Path]:
+    """Where templates come from: the bundled ones, then the project's own folder if set."""
+    folders = [bundled_templates()]
+    if config.notebooks.templates:
+        folders.append((config.root / config.notebooks.templates).resolve())
+    return folders
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +100,31 @@ def init_project(folder: Path) -> list[Step]:
     return steps
 
 
+DEMO_NOTEBOOKS = (("welcome", "minimal"), ("report", "parameterized"))
+
+
+def create_demo(folder: Path) -> list[Step]:
+    """A demo project from the bundled templates; an existing one is reused as it is."""
+    from marimo_tui.notebook.templates import discover_templates, instantiate
+
+    steps = init_project(folder)
+    templates = discover_templates([bundled_templates()])
+    for name, template in DEMO_NOTEBOOKS:
+        target = folder / "notebooks" / f"{name}.py"
+        try:
+            atomic_create(target, instantiate(templates[template], {}).encode("utf-8"))
+            steps.append(Step(target, "created"))
+        except FileExistsError:
+            steps.append(Step(target, "kept"))
+    return steps
+
+
+def bundled_templates() -> Path:
+    from marimo_tui.resources import bundled
+
+    return bundled("templates")
+
+
 def clean_targets(config: Config, *, journal: bool = False) -> list[Path]:
     """What `clean` would remove: caches under .marimo-tui/ and our stray temp files."""
     targets: list[Path] = []
@@ -109,3 +150,25 @@ def remove(path: Path) -> None:
         shutil.rmtree(path)
     else:
         path.unlink(missing_ok=True)
+
+
+def save_setting(config: Config, key: str, value: str) -> Path:
+    """Set one top-level scalar key in the project's config file, keeping everything else
+    (comments included); creates `marimo-tui.yaml` at the root when there is none."""
+    import yaml
+
+    path = config.path or config.root / CONFIG_NAME
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = ""
+    line = f"{key}: {yaml.safe_dump(value, default_style=None).strip().removesuffix('...').strip()}"
+    pattern = re.compile(rf"^{re.escape(key)}\s*:.*$", re.MULTILINE)
+    if pattern.search(text):
+        new = pattern.sub(lambda _m: line, text, count=1)
+    else:
+        new = text + ("" if not text or text.endswith("\n") else "\n") + line + "\n"
+    parse_config_text(new, str(path))  # never write a file we could not read back
+    atomic_write(path, new.encode("utf-8"))
+    config.path = path
+    return path

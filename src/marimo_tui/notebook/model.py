@@ -77,6 +77,8 @@ class Notebook:
     base_hash: str | None = None
     fmt: FileFormat = field(default_factory=FileFormat)
     index: DependencyIndex = field(default_factory=DependencyIndex)
+    # Ids of cells not yet analysed by marimo (after a quick read): defs/refs still unknown.
+    pending: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if not self.index.defs and self.cells:
@@ -125,6 +127,7 @@ class Notebook:
             base_hash=self.base_hash,
             fmt=self.fmt,
             index=self.index.copy(),
+            pending=self.pending,
         )
 
     # Structural changes: each keeps the dependency index in step without a rebuild.

@@ -57,6 +57,48 @@ def read_notebook(path: Path, previous: Notebook | None = None) -> Notebook:
     return parse_notebook(data, path, previous)
 
 
+def preview_notebook(data: bytes, path: Path, previous: Notebook | None = None) -> Notebook | None:
+    """A quick read without marimo (for the first frame and for following edits), or None
+    when only marimo's parser can tell. Cells whose code is unchanged keep their analysis; the
+    others are `pending` until `parse_notebook` runs."""
+    from marimo_tui.notebook.preview import quick_read
+
+    text, fmt = decode(data, path)
+    quick = quick_read(text)
+    if quick is None:
+        return None
+    old_cells = previous.cells if previous is not None else []
+    ids = match_ids(old_cells, quick, IdAllocator.after([c.id for c in old_cells]))
+    known = {c.code: c for c in old_cells if previous is None or c.id not in previous.pending}
+    cells: list[Cell] = []
+    pending: set[str] = set()
+    for cell_id, qc in zip(ids, quick, strict=True):
+        prior = known.get(qc.code)
+        if prior is None:
+            pending.add(cell_id)
+        cells.append(
+            Cell(
+                id=cell_id,
+                code=qc.code,
+                name=qc.name,
+                kind=qc.kind,
+                defs=prior.defs if prior else frozenset(),
+                refs=prior.refs if prior else frozenset(),
+                lineno=qc.lineno,
+                error=prior.error if prior else None,
+            )
+        )
+    return Notebook(
+        path=path,
+        cells=cells,
+        header=previous.header if previous else "",
+        app_options=dict(previous.app_options) if previous else {},
+        base_hash=text_hash(data),
+        fmt=fmt,
+        pending=frozenset(pending),
+    )
+
+
 def parse_notebook(data: bytes, path: Path, previous: Notebook | None = None) -> Notebook:
     text, fmt = decode(data, path)
     parsed = adapter.parse_text(text, path)

@@ -150,6 +150,10 @@ class NotebookStore:
         p = self.resolve(path)
         return self._models.get(p) or self.read(p)
 
+    def cached(self, path: Path | str) -> Notebook | None:
+        """The last version read or written, if any (never reads the disk)."""
+        return self._models.get(self.resolve(path))
+
     def forget(self, path: Path | str) -> None:
         self._models.pop(self.resolve(path), None)
 
@@ -377,7 +381,7 @@ class NotebookStore:
             if entry is None:
                 raise StoreError(f"nothing to undo for {rel}")
             self._revert(p, rel, entry)
-        self.forget(p)
+        self._refresh(p)
         return entry
 
     def undo_group(self, group: str) -> list[Entry]:
@@ -392,8 +396,15 @@ class NotebookStore:
                     continue
                 p = self.resolve(entry.path)
                 self._revert(p, entry.path, entry)
-                self.forget(p)
+                self._refresh(p)
         return entries
+
+    def _refresh(self, p: Path) -> None:
+        """Re-read after an undo, so cell ids carry over to the restored version."""
+        try:
+            self.read(p)
+        except NotebookError:
+            self.forget(p)
 
     def _revert(self, p: Path, rel: str, entry: Entry) -> None:
         try:

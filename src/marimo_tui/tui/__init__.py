@@ -1,0 +1,1 @@
+"""The Textual views: the only layer that imports textual."""

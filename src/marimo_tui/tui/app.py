@@ -1,0 +1,467 @@
+"""The workbench app: four panes over a live notebook, a status bar and the footer."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from functools import partial
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Container
+from textual.events import Resize
+from textual.screen import Screen
+from textual.theme import Theme
+from textual.widget import Widget
+from textual.widgets import Footer, Input, Static
+
+from marimo_tui.config import user_config_dir
+from marimo_tui.events import (
+    Event,
+    NotebookBroken,
+    NotebookLoaded,
+    NotebookRemoved,
+    NotebooksListed,
+    Notice,
+    ServiceState,
+    TaskChanged,
+)
+from marimo_tui.notebook.model import Notebook
+from marimo_tui.tui.editing import EditFlows
+from marimo_tui.tui.slash import SlashCommands
+from marimo_tui.tui.widgets.cell_view import CellView
+from marimo_tui.tui.widgets.chat import ChatPane
+from marimo_tui.tui.widgets.status_bar import StatusBar
+from marimo_tui.tui.widgets.tasks_pane import TasksPane
+from marimo_tui.workbench import Workbench
+
+WIDE, NARROW = 160, 100  # columns: four panes from WIDE, one pane below NARROW
+PANES = ("cells", "chat", "tasks", "runs")
+
+
+def runs_hint(url: str | None) -> str:
+    if url:
+        return f"Dagster: {url} (runs appear here once the Dagster view is enabled)"
+    return "Dagster is not configured: set dagster.url in marimo-tui.yaml or MARIMO_TUI_DAGSTER_URL"
+
+
+class WorkbenchApp(App[None]):
+    TITLE = "marimo-tui"
+    CSS = """
+    Screen { layers: base; }
+    #panes { layout: grid; height: 1fr; }
+    .pane { border: round $panel-lighten-2; border-title-color: $text-muted; height: 1fr; }
+    .pane:focus, .pane:focus-within { border: round $accent; border-title-color: $accent; }
+    #runs { padding: 0 1; color: $text-muted; background: $surface; }
+    Screen.-wide #panes { grid-size: 3 2; grid-columns: 5fr 3fr 2fr; grid-rows: 1fr 1fr; }
+    Screen.-wide #cells, Screen.-wide #chat { row-span: 2; }
+    Screen.-stacked #panes { grid-size: 3 2; grid-rows: 2fr 1fr; }
+    Screen.-stacked #cells { column-span: 3; }
+    Screen.-narrow #panes { grid-size: 1 1; }
+    Screen.-narrow #panes > .pane { display: none; }
+    Screen.-narrow #panes > .pane.-active { display: block; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+        Binding("o", "open_notebook", "Open", id="open_notebook"),
+        Binding("question_mark", "show_keys", "Keys", id="show_keys"),
+        Binding("t", "change_theme", "Theme", show=False, id="change_theme"),
+        Binding("slash", "focus_chat", "Chat", id="focus_chat"),
+        Binding("ctrl+right,f6", "cycle_pane(1)", "Next pane", id="next_pane", priority=True),
+        Binding(
+            "ctrl+left,shift+f6",
+            "cycle_pane(-1)",
+            "Previous pane",
+            show=False,
+            id="previous_pane",
+            priority=True,
+        ),
+        Binding("1", "show_pane('cells')", "Cells", show=False, id="pane_cells"),
+        Binding("2", "show_pane('chat')", "Chat", show=False, id="pane_chat"),
+        Binding("3", "show_pane('tasks')", "Tasks", show=False, id="pane_tasks"),
+        Binding("4", "show_pane('runs')", "Runs", show=False, id="pane_runs"),
+    ]
+
+    def __init__(
+        self, workbench: Workbench, initial: Notebook | None = None, *, watch: bool = True
+    ) -> None:
+        super().__init__()
+        self.workbench = workbench
+        self.initial = initial
+        self.watch_files = watch
+        self.edits = EditFlows(self)
+        self.slash = SlashCommands(self)
+        self._theme_errors: list[str] = []
+        self._loading_theme = True
+        self._last_broken: str | None = None
+        self._register_themes()
+
+    # -- building ----------------------------------------------------------------------------
+    def _register_themes(self) -> None:
+        from marimo_tui.resources import bundled
+        from marimo_tui.tui.themes import load_themes
+
+        themes, self._theme_errors = load_themes([bundled("themes"), user_config_dir() / "themes"])
+        for theme in themes:
+            self.register_theme(theme)
+        wanted = self.workbench.config.theme
+        if wanted in self.available_themes:
+            self.theme = wanted
+        else:
+            self._theme_errors.append(
+                f"theme {wanted!r} not found; themes: {', '.join(t.name for t in themes)}"
+            )
+            self.theme = themes[0].name if themes else "textual-dark"
+
+    def compose(self) -> ComposeResult:
+        with Container(id="panes"):
+            cells = CellView(self.initial, id="cells", classes="pane -active")
+            cells.border_title = "cells"
+            yield cells
+            chat = ChatPane(id="chat", classes="pane")
+            chat.border_title = "chat"
+            yield chat
+            tasks = TasksPane(id="tasks")
+            tasks.add_class("pane")
+            tasks.border_title = "tasks"
+            yield tasks
+            runs = Static(
+                runs_hint(self.workbench.config.dagster.url),
+                id="runs",
+                classes="pane",
+                markup=False,
+            )
+            runs.border_title = "runs"
+            runs.can_focus = True
+            yield runs
+        yield StatusBar(id="status")
+        yield Footer()
+
+    @property
+    def cell_view(self) -> CellView:
+        return self.query_one(CellView)
+
+    @property
+    def chat(self) -> ChatPane:
+        return self.query_one(ChatPane)
+
+    @property
+    def tasks_pane(self) -> TasksPane:
+        return self.query_one(TasksPane)
+
+    @property
+    def status(self) -> StatusBar:
+        return self.query_one(StatusBar)
+
+    def on_mount(self) -> None:
+        self._apply_layout(self.size.width)
+        self._apply_keymap()
+        wb = self.workbench
+        self.status.set(project=wb.root.name, notebook=self._notebook_label(self.initial))
+        config = wb.config
+        self.status.set_service("model", f"{config.agent.provider} {config.agent.model}")
+        self.status.set_service("dagster", "on" if config.dagster.url else "off")
+        self.cell_view.focus()
+        self._update_title(self.initial)
+        wb.subscribe(self.on_workbench_event)
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        self._loading_theme = False
+        self.call_after_refresh(self._after_first_frame)
+
+    def _after_first_frame(self) -> None:
+        for error in self._theme_errors:
+            self.notify(error, severity="warning", timeout=10)
+        if self.initial is None and self.workbench.current is None:
+            self.cell_view.border_subtitle = "no notebook: /new PATH creates one, o opens one"
+        self.start_services()
+        self.warm_highlighting()
+
+    @work(group="services")
+    async def start_services(self) -> None:
+        await self.workbench.start(watch=self.watch_files)
+
+    @work(group="highlight")
+    async def warm_highlighting(self) -> None:
+        # Import pygments off the UI thread, then colour the code.
+        def load() -> None:
+            from textual.highlight import highlight
+
+            highlight("x = 1", language="python")
+
+        await asyncio.to_thread(load)
+        self.cell_view.enable_highlighting()
+
+    async def on_unmount(self) -> None:
+        await self.workbench.stop()
+
+    def _apply_keymap(self) -> None:
+        keys = dict(self.workbench.config.keys)
+        known = {
+            b.id
+            for source in (self, CellView, TasksPane)
+            for b in getattr(source, "BINDINGS", [])
+            if isinstance(b, Binding) and b.id
+        }
+        unknown = sorted(set(keys) - known)
+        for name in unknown:
+            self.notify(
+                f"keys: no action {name!r}; actions: {', '.join(sorted(known))}",
+                severity="warning",
+                timeout=10,
+            )
+            keys.pop(name)
+        self.set_keymap(keys)
+
+    # -- layout ------------------------------------------------------------------------------
+    def on_resize(self, event: Resize) -> None:
+        self._apply_layout(event.size.width)
+
+    def _apply_layout(self, width: int) -> None:
+        mode = "-wide" if width >= WIDE else "-stacked" if width >= NARROW else "-narrow"
+        screen = self.screen
+        for name in ("-wide", "-stacked", "-narrow"):
+            screen.set_class(name == mode, name)
+
+    def _pane_of(self, widget: Widget | None) -> Widget | None:
+        while widget is not None and not widget.has_class("pane"):
+            widget = widget.parent if isinstance(widget.parent, Widget) else None
+        return widget
+
+    def on_descendant_focus(self, event: object) -> None:
+        pane = self._pane_of(self.focused)
+        if pane is not None:
+            for other in self.query(".pane"):
+                other.set_class(other is pane, "-active")
+
+    def action_show_pane(self, name: str) -> None:
+        pane = self.query_one(f"#{name}")
+        target = pane.query_one(Input) if name == "chat" else pane
+        pane.add_class("-active")
+        target.focus()
+
+    def action_cycle_pane(self, step: int) -> None:
+        current = self._pane_of(self.focused)
+        index = PANES.index(current.id) if current is not None and current.id in PANES else 0
+        self.action_show_pane(PANES[(index + step) % len(PANES)])
+
+    def action_focus_chat(self) -> None:
+        field = self.chat.query_one(Input)
+        self.action_focus_chat_with(field.value or "/")
+
+    # -- workbench events --------------------------------------------------------------------
+    def on_workbench_event(self, event: Event) -> None:
+        try:
+            self._dispatch(event)
+        except Exception as exc:  # a view bug must not take the workbench down
+            self.log.error(f"event {event!r} failed: {exc!r}")
+            self.notify(f"display error: {type(exc).__name__}: {exc}", severity="error")
+
+    def _dispatch(self, event: Event) -> None:
+        current = self.workbench.current
+        if isinstance(event, NotebookLoaded):
+            if event.path == current:
+                self.cell_view.show(event.notebook)
+                self.cell_view.set_broken(None, None)
+                self._last_broken = None
+                self._update_title(event.notebook)
+                self.status.set(notebook=self._notebook_label(event.notebook))
+        elif isinstance(event, NotebookBroken):
+            if event.path == current:
+                where = f"line {event.line}: " if event.line else ""
+                message = f"{where}{event.error}"
+                if event.cell_index is None:
+                    message = f"the file: {message}"
+                self.cell_view.set_broken(event.cell_index or 0, message)
+                self.cell_view.border_subtitle = "does not parse: showing the last good version"
+                if message != self._last_broken:
+                    self.notify(
+                        f"{event.path.name} does not parse: {message}", severity="error", timeout=8
+                    )
+                self._last_broken = message
+        elif isinstance(event, NotebookRemoved):
+            if event.path == current and event.renamed_to is None:
+                self.cell_view.border_subtitle = "deleted on disk"
+        elif isinstance(event, NotebooksListed):
+            pass  # the picker reads workbench.notebooks when it opens
+        elif isinstance(event, TaskChanged):
+            if event.removed:
+                self.tasks_pane.drop(event.task.id)
+            else:
+                self.tasks_pane.upsert(event.task)
+        elif isinstance(event, ServiceState):
+            self.status.set_service(event.service, event.state, event.ok)
+        elif isinstance(event, Notice):
+            severity = "information" if event.level == "info" else event.level
+            self.notify(event.text, severity=severity, timeout=8 if event.level != "info" else 4)
+
+    def _notebook_label(self, notebook: Notebook | None) -> str:
+        path = notebook.path if notebook is not None else self.workbench.current
+        if path is None:
+            return "no notebook"
+        label = self.workbench.store.relative(path)
+        return f"{label} ({len(notebook.cells)} cells)" if notebook is not None else label
+
+    def _update_title(self, notebook: Notebook | None) -> None:
+        if notebook is None:
+            return
+        view = self.cell_view
+        view.border_title = f"cells · {notebook.path.name}"
+        view.border_subtitle = "analysing…" if notebook.pending else ""
+
+    # -- notebooks ---------------------------------------------------------------------------
+    def open_notebook(self, path: Path) -> None:
+        self.workbench.open(path)
+        self.status.set(notebook=self.workbench.store.relative(self.workbench.current or path))
+
+    def action_open_notebook(self) -> None:
+        notebooks = self.workbench.notebooks
+        if not notebooks:
+            self.notify(
+                "no notebooks in this project yet: /new PATH creates one", severity="warning"
+            )
+            return
+        rel = self.workbench.store.relative
+        self.search_commands(
+            [(rel(p), partial(self.open_notebook, p), str(p)) for p in notebooks],
+            placeholder="Open notebook…",
+        )
+
+    # -- cells -------------------------------------------------------------------------------
+    @on(CellView.Requested)
+    def on_cell_requested(self, event: CellView.Requested) -> None:
+        notebook = self.cell_view.notebook
+        if notebook is None:
+            self.notify("no notebook open: o opens one, /new creates one", severity="warning")
+            return
+        cell = event.cell
+        if event.action == "undo":
+            self.run_worker(self.edits.undo(notebook.path), group="edit")
+        elif event.action == "add":
+            self.run_worker(self.edits.add_below(notebook, cell), group="edit")
+        elif cell is None:
+            self.notify("no cell selected", severity="warning")
+        elif event.action == "edit":
+            self.run_worker(self.edits.edit(notebook, cell), group="edit")
+        elif event.action == "delete":
+            self.run_worker(self.edits.delete(notebook, cell), group="edit")
+        elif event.action in ("move_up", "move_down"):
+            step = -1 if event.action == "move_up" else 1
+            self.run_worker(self.edits.move(notebook, cell, step), group="edit")
+        elif event.action == "rename":
+            self.run_worker(self.edits.rename(notebook, cell), group="edit")
+
+    # -- tasks -------------------------------------------------------------------------------
+    @on(TasksPane.Requested)
+    def on_task_requested(self, event: TasksPane.Requested) -> None:
+        self.run_worker(self._task_action(event.action, event.task_id), group="tasks")
+
+    async def _task_action(self, action: str, task_id: str | None) -> None:
+        from marimo_tui.tui.screens.dialogs import ConfirmScreen, PromptScreen
+
+        tasks = self.workbench.tasks
+        if action == "add":
+            title = await self.push_screen_wait(PromptScreen("New task", placeholder="title"))
+            if title and title.strip():
+                tasks.add(title, parent=None)
+            return
+        if task_id is None:
+            self.notify("no task selected", severity="warning")
+            return
+        task = tasks.get(task_id)
+        if task.owner == "system":
+            self.notify(
+                f"{task.title!r} is a workbench job: it cannot be changed by hand",
+                severity="warning",
+            )
+            return
+        if action == "toggle":
+            tasks.toggle_done(task_id)
+        elif action == "delete" and await self.push_screen_wait(
+            ConfirmScreen(f"Delete task {task.title!r} and its subtasks?", "Delete")
+        ):
+            tasks.remove(task_id)
+
+    # -- chat --------------------------------------------------------------------------------
+    @on(ChatPane.Submitted)
+    def on_chat_submitted(self, event: ChatPane.Submitted) -> None:
+        self.run_worker(self.slash.handle(event.text), group="chat")
+
+    # -- themes and keys ---------------------------------------------------------------------
+    def _theme_changed(self, theme: Theme) -> None:
+        if self._loading_theme or theme.name == self.workbench.config.theme:
+            return
+        from marimo_tui.project import save_setting
+
+        try:
+            path = save_setting(self.workbench.config, "theme", theme.name)
+        except Exception as exc:
+            self.notify(f"theme not saved: {exc}", severity="warning")
+            return
+        self.workbench.config.theme = theme.name
+        self.notify(f"theme {theme.name} (saved to {path.name})", timeout=3)
+
+    def action_show_keys(self) -> None:
+        from marimo_tui.tui.screens.keys import KeysScreen
+
+        self.push_screen(KeysScreen(self._all_bindings()))
+
+    def _all_bindings(self) -> list[tuple[str, str, str]]:
+        """(where, keys, description) for every binding, with the user's remapping applied."""
+        keymap = self.workbench.config.keys
+        rows: list[tuple[str, str, str]] = []
+        for where, source in (("app", self), ("cells", CellView), ("tasks", TasksPane)):
+            for b in getattr(source, "BINDINGS", []):
+                if isinstance(b, Binding):
+                    keys = keymap.get(b.id or "", b.key)
+                    rows.append((where, keys, f"{b.description or b.action}  [{b.id}]"))
+        return rows
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        view = self.cell_view
+        commands = [
+            ("Open notebook", "Pick a notebook of the project", self.action_open_notebook),
+            (
+                "New notebook",
+                "Create a notebook from a template",
+                lambda: self.action_focus_chat_with("/new "),
+            ),
+            ("Edit cell", "Edit the selected cell", lambda: view.action_request("edit")),
+            (
+                "Add cell below",
+                "Add a cell after the selected one",
+                lambda: view.action_request("add"),
+            ),
+            ("Delete cell", "Delete the selected cell", lambda: view.action_request("delete")),
+            ("Move cell up", "Move the selected cell up", lambda: view.action_request("move_up")),
+            (
+                "Move cell down",
+                "Move the selected cell down",
+                lambda: view.action_request("move_down"),
+            ),
+            ("Rename cell", "Rename the selected cell", lambda: view.action_request("rename")),
+            ("Undo", "Undo the last change to this notebook", lambda: view.action_request("undo")),
+            ("Fold or unfold cell", "Fold the selected cell's code", view.action_toggle_fold),
+            ("Fold or unfold all", "Fold every cell", view.action_fold_all),
+            (
+                "Add task",
+                "Add a task to the task tree",
+                lambda: self.run_worker(self._task_action("add", None)),
+            ),
+            ("Show all keys", "Every key binding", self.action_show_keys),
+        ]
+        commands += [
+            (f"Show {p} pane", f"Focus the {p} pane", partial(self.action_show_pane, p))
+            for p in PANES
+        ]
+        for title, help_text, callback in commands:
+            yield SystemCommand(title, help_text, callback)
+
+    def action_focus_chat_with(self, text: str) -> None:
+        self.action_show_pane("chat")
+        field = self.chat.query_one(Input)
+        field.value = text
+        field.cursor_position = len(text)

@@ -1,0 +1,104 @@
+"""Carrying out the chat's slash commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from marimo_tui.notebook.errors import NotebookError, StoreError
+from marimo_tui.tui.widgets.chat import CommandError, help_text, parse_input
+
+if TYPE_CHECKING:
+    from marimo_tui.tui.app import WorkbenchApp
+
+NO_AGENT = (
+    "there is no agent in this version yet, so plain messages go nowhere. "
+    "Commands start with '/': try /help"
+)
+
+
+class SlashCommands:
+    def __init__(self, app: WorkbenchApp) -> None:
+        self.app = app
+
+    def say(self, text: str) -> None:
+        self.app.chat.say(text)
+
+    async def handle(self, text: str) -> None:
+        try:
+            command = parse_input(text)
+        except CommandError as exc:
+            self.say(str(exc))
+            return
+        if command is None:
+            self.say(NO_AGENT)
+            return
+        handler = getattr(self, f"do_{command.name}")
+        try:
+            await handler(command.args)
+        except (CommandError, StoreError, NotebookError) as exc:
+            self.say(f"/{command.name}: {exc}")
+
+    async def do_help(self, args: list[str]) -> None:
+        self.say(
+            "commands:\n" + help_text() + "\nkeys: ? lists every key; ctrl+p opens the palette"
+        )
+
+    async def do_open(self, args: list[str]) -> None:
+        if not args:
+            self.app.action_open_notebook()
+            return
+        wanted = " ".join(args)
+        wb = self.app.workbench
+        candidates = wb.notebooks
+        exact = [
+            p
+            for p in candidates
+            if wb.store.relative(p) == wanted or p.name == wanted or p.stem == wanted
+        ]
+        loose = [p for p in candidates if wanted.lower() in wb.store.relative(p).lower()]
+        matches = exact or loose
+        if len(matches) == 1:
+            self.app.open_notebook(matches[0])
+            self.say(f"opened {wb.store.relative(matches[0])}")
+        elif matches:
+            names = ", ".join(wb.store.relative(p) for p in matches[:8])
+            raise CommandError(f"{wanted!r} matches several notebooks: {names}")
+        else:
+            path = wb.store.resolve(wanted)
+            if not path.is_file():
+                raise CommandError(f"no notebook {wanted!r}; /open alone lists them")
+            self.app.open_notebook(path)
+            self.say(f"opened {wb.store.relative(path)}")
+
+    async def do_new(self, args: list[str]) -> None:
+        from marimo_tui.notebook.templates import parse_param_args
+
+        if not args:
+            raise CommandError("usage: /new PATH [TEMPLATE] [KEY=VALUE…]")
+        path = Path(args[0])
+        rest = args[1:]
+        template = "minimal"
+        if rest and "=" not in rest[0]:
+            template, rest = rest[0], rest[1:]
+        params = parse_param_args(rest)
+        target = await self.app.workbench.create_notebook(path, template, params)
+        self.app.open_notebook(target)
+        self.say(f"created {self.app.workbench.store.relative(target)} from {template}")
+
+    async def do_undo(self, args: list[str]) -> None:
+        current = self.app.workbench.current
+        if current is None:
+            raise CommandError("no notebook open")
+        self.say(await self.app.workbench.undo(current))
+
+    async def do_theme(self, args: list[str]) -> None:
+        if not args:
+            self.app.search_themes()
+            return
+        name = args[0]
+        if name not in self.app.available_themes:
+            themes = ", ".join(sorted(self.app.available_themes))
+            raise CommandError(f"no theme {name!r}; themes: {themes}")
+        self.app.theme = name
+        self.say(f"theme {name}")

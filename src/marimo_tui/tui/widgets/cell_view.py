@@ -1,0 +1,461 @@
+"""The cell view: every cell of the open notebook, virtualised with Textual's line API.
+
+Nothing is mounted per cell or per line. Each cell is a block of lines whose height is known
+without rendering (header, defs/refs, code or a fold marker, errors, a gap); `render_line`
+finds the block under a screen row by bisection and renders only that block, cached by the
+cell's content. A 1000-cell notebook therefore costs what its visible rows cost.
+"""
+
+from __future__ import annotations
+
+import builtins
+from bisect import bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.content import Content
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from marimo_tui.notebook.model import Cell, CellKind, Notebook
+
+GUTTER = 2
+BUILTINS = frozenset(dir(builtins))  # marimo counts them as refs; shown they are only noise
+STATUS_BADGES = {
+    # status -> (symbol, label, component class)
+    "pending": ("…", "analysing", "dim"),
+    "syntax-error": ("✗", "syntax error", "error"),
+    "broken": ("✗", "file does not parse", "error"),
+    "parsed": ("·", "not run", "dim"),
+    "queued": ("◌", "queued", "dim"),
+    "running": ("●", "running", "running"),
+    "idle": ("✓", "ran", "ok"),
+    "error": ("✗", "error", "error"),
+    "stale": ("○", "stale", "stale"),
+    "disabled": ("⊘", "disabled", "dim"),
+}
+
+
+@dataclass(slots=True)
+class _Block:
+    cell: Cell
+    top: int
+    height: int
+    folded: bool
+    code_lines: int
+
+
+class CellView(ScrollView, can_focus=True):
+    """Shows a `Notebook`; keeps the selection and the viewport on the same cell across
+    reloads (cells have stable ids)."""
+
+    ALLOW_MAXIMIZE = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor(-1)", "Up", show=False, id="cell_up"),
+        Binding("down,j", "cursor(1)", "Down", show=False, id="cell_down"),
+        Binding("home", "first", "First", show=False, id="cell_first"),
+        Binding("end", "last", "Last", show=False, id="cell_last"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="cell_page_up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="cell_page_down"),
+        Binding("enter", "toggle_fold", "Fold", id="fold_cell"),
+        Binding("z", "fold_all", "Fold all", show=False, id="fold_all"),
+        Binding("e", "request('edit')", "Edit", id="edit_cell"),
+        Binding("n", "request('add')", "New cell", id="add_cell"),
+        Binding("d", "request('delete')", "Delete", id="delete_cell"),
+        Binding("K", "request('move_up')", "Move up", id="move_cell_up"),
+        Binding("J", "request('move_down')", "Move down", id="move_cell_down"),
+        Binding("r", "request('rename')", "Rename", id="rename_cell"),
+        Binding("u", "request('undo')", "Undo", id="undo"),
+    ]
+    COMPONENT_CLASSES = {
+        "cell-view--header",
+        "cell-view--dim",
+        "cell-view--error",
+        "cell-view--ok",
+        "cell-view--running",
+        "cell-view--stale",
+        "cell-view--selected",
+        "cell-view--parent",
+        "cell-view--child",
+    }
+    DEFAULT_CSS = """
+    CellView { background: $surface; }
+    CellView > .cell-view--header { text-style: bold; }
+    CellView > .cell-view--dim { color: $text-muted; }
+    CellView > .cell-view--error { color: $text-error; }
+    CellView > .cell-view--ok { color: $text-success; }
+    CellView > .cell-view--running { color: $text-warning; }
+    CellView > .cell-view--stale { color: $text-warning 70%; }
+    CellView > .cell-view--selected { background: $primary 18%; color: $accent; }
+    CellView > .cell-view--parent { color: $success; }
+    CellView > .cell-view--child { color: $warning; }
+    """
+
+    class Selected(Message):
+        def __init__(self, cell: Cell | None) -> None:
+            super().__init__()
+            self.cell = cell
+
+    class Requested(Message):
+        """The user asked for an edit of the selected cell (`edit`, `add`, `delete`, …)."""
+
+        def __init__(self, action: str, cell: Cell | None) -> None:
+            super().__init__()
+            self.action = action
+            self.cell = cell
+
+    selected_id: reactive[str | None] = reactive(None, always_update=False, layout=False)
+
+    def __init__(
+        self, notebook: Notebook | None = None, *, id: str | None = None, classes: str = ""
+    ) -> None:
+        super().__init__(id=id, classes=classes)
+        self.notebook: Notebook | None = None
+        self.blocks: list[_Block] = []
+        self._tops: list[int] = []
+        self._index: dict[str, int] = {}
+        self._folded: set[str] = set()
+        self._parents: set[str] = set()
+        self._children: set[str] = set()
+        self.run_status: dict[str, str] = {}
+        self.broken: tuple[int | None, str] | None = None
+        self._memory: dict[Path, tuple[str | None, int, set[str]]] = {}
+        self.highlighting = False  # switched on after the first frame (pygments is not free)
+        self._lines: LRUCache[tuple[object, ...], list[Content]] = LRUCache(2048)
+        self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(4096)
+        self._code: LRUCache[tuple[str, bool], list[Content]] = LRUCache(1024)
+        if notebook is not None:
+            self.show(notebook)
+
+    # -- model -------------------------------------------------------------------------------
+    @property
+    def selected(self) -> Cell | None:
+        if self.selected_id is None or self.selected_id not in self._index:
+            return None
+        return self.blocks[self._index[self.selected_id]].cell
+
+    @property
+    def selected_index(self) -> int | None:
+        return self._index.get(self.selected_id) if self.selected_id is not None else None
+
+    def show(self, notebook: Notebook) -> None:
+        """Show a (new version of a) notebook; the selected cell keeps its place on screen.
+        Switching to another notebook restores where the view was when it was last shown."""
+        if self.notebook is not None and notebook.path != self.notebook.path:
+            self._switch(notebook)
+            return
+        old_index = self.selected_index
+        keep = self.selected_id
+        anchor = None
+        if old_index is not None and self.blocks:
+            anchor = self.blocks[old_index].top - self.scroll_offset.y
+        self.notebook = notebook
+        self._layout()
+        keep = self._valid_selection(keep, old_index)
+        self.set_reactive(CellView.selected_id, keep)
+        if anchor is not None and keep is not None:
+            top = self.blocks[self._index[keep]].top
+            self.scroll_to(y=max(0, top - anchor), animate=False, immediate=True)
+        self._changed()
+
+    def _switch(self, notebook: Notebook) -> None:
+        assert self.notebook is not None
+        self._memory[self.notebook.path] = (
+            self.selected_id,
+            self.scroll_offset.y,
+            set(self._folded),
+        )
+        selected, scroll_y, folded = self._memory.get(notebook.path, (None, 0, set()))
+        self.notebook = notebook
+        self._folded = folded
+        self.broken = None
+        self._layout()
+        self.set_reactive(CellView.selected_id, self._valid_selection(selected, 0))
+        self.scroll_to(y=scroll_y, animate=False, immediate=True)
+        self._changed()
+
+    def _valid_selection(self, wanted: str | None, old_index: int | None) -> str | None:
+        if wanted in self._index:
+            return wanted
+        if not self.blocks:
+            return None
+        return self.blocks[min(old_index or 0, len(self.blocks) - 1)].cell.id
+
+    def _changed(self) -> None:
+        self._update_relations()
+        self._strips.clear()
+        self.refresh()
+        self.post_message(self.Selected(self.selected))
+
+    def set_broken(self, index: int | None, message: str | None) -> None:
+        self.broken = None if message is None else (index, message)
+        self._layout()
+        self._strips.clear()
+        self.refresh()
+
+    def set_run_status(self, statuses: dict[str, str]) -> None:
+        self.run_status = statuses
+        self._strips.clear()
+        self.refresh()
+
+    def enable_highlighting(self) -> None:
+        self.highlighting = True
+        self._lines.clear()
+        self._code.clear()
+        self._strips.clear()
+        self.refresh()
+
+    def _layout(self) -> None:
+        blocks: list[_Block] = []
+        top = 0
+        width = 0
+        broken_at = self.broken[0] if self.broken else None
+        for i, cell in enumerate(self.notebook.cells if self.notebook else []):
+            code_lines = cell.code.count("\n") + 1
+            folded = cell.id in self._folded
+            height = 2 + (1 if folded else code_lines) + 1
+            height += bool(cell.error) + (broken_at == i)
+            blocks.append(_Block(cell, top, height, folded, code_lines))
+            top += height
+            width = max(width, max(map(len, cell.code.split("\n"))), len(cell.label) + 40)
+        self.blocks = blocks
+        self._tops = [b.top for b in blocks]
+        self._index = {b.cell.id: i for i, b in enumerate(blocks)}
+        self.virtual_size = Size(width + GUTTER + 1, top)
+
+    def _update_relations(self) -> None:
+        cell = self.selected
+        if cell is None or self.notebook is None:
+            self._parents, self._children = set(), set()
+            return
+        index = self.notebook.index
+        self._parents = set(index.parents(cell.id)) if cell.id in index.defs else set()
+        self._children = set(index.children(cell.id)) if cell.id in index.defs else set()
+
+    def watch_selected_id(self, _old: str | None, _new: str | None) -> None:
+        self._update_relations()
+        self._strips.clear()
+        self.refresh()
+        self.post_message(self.Selected(self.selected))
+
+    def status_of(self, cell: Cell) -> str:
+        if self.notebook is not None and cell.id in self.notebook.pending:
+            return "pending"
+        if cell.error:
+            return "syntax-error"
+        if cell.options.get("disabled"):
+            return "disabled"
+        return self.run_status.get(cell.id, "parsed")
+
+    # -- rendering ---------------------------------------------------------------------------
+    def _block_lines(self, block: _Block, index: int) -> list[Content]:
+        cell = block.cell
+        status = self.status_of(cell)
+        broken = self.broken[1] if self.broken and self.broken[0] == index else None
+        key = (
+            cell.id,
+            cell.code,
+            cell.name,
+            cell.kind,
+            cell.error,
+            cell.defs,
+            cell.refs,
+            status,
+            block.folded,
+            broken,
+            self.highlighting,
+            index,
+        )
+        cached = self._lines.get(key)
+        if cached is not None:
+            return cached
+        symbol, label, style_class = STATUS_BADGES[status]
+        lines: list[Content] = []
+        kind = "" if cell.kind == CellKind.CELL else f" {cell.kind}"
+        lines.append(
+            Content.assemble(
+                (f"{symbol} ", f".cell-view--{style_class}"),
+                (cell.name if cell.named else "_", ".cell-view--header"),
+                (f"{kind}  #{index + 1} {cell.id}  ", ".cell-view--dim"),
+                (label, f".cell-view--{style_class}"),
+            )
+        )
+        if self.notebook is not None and cell.id in self.notebook.pending:
+            info = "analysing…"
+        else:
+            defines = ", ".join(sorted(cell.defs)) or "nothing"
+            reads = ", ".join(sorted(cell.refs - BUILTINS)) or "nothing"
+            info = f"defines {defines} · reads {reads}"
+        lines.append(Content.styled(info, ".cell-view--dim"))
+        if block.folded:
+            n = block.code_lines
+            lines.append(Content.styled(f"▸ {n} line{'s' if n != 1 else ''} folded", "italic"))
+        else:
+            lines.extend(self._code_lines(cell.code, block.code_lines))
+        if cell.error:
+            lines.append(Content.styled(f"✗ {cell.error}", ".cell-view--error"))
+        if broken:
+            lines.append(Content.styled(f"✗ {broken}", ".cell-view--error"))
+        lines.append(Content(""))
+        self._lines[key] = lines
+        return lines
+
+    def _code_lines(self, code: str, count: int) -> list[Content]:
+        """Exactly `count` lines (one per newline-separated line of `code`)."""
+        key = (code, self.highlighting)
+        cached = self._code.get(key)
+        if cached is None:
+            if self.highlighting and code:
+                from textual.highlight import highlight
+
+                # highlight() splits on every line separator Python knows; keep our count.
+                parts = highlight(code, language="python").split("\n", allow_blank=True)
+                if len(parts) != count:
+                    parts = [Content(line) for line in code.split("\n")]
+            else:
+                parts = [Content(line) for line in code.split("\n")]
+            cached = self._code[key] = parts
+        return cached
+
+    def _strip(self, content: Content) -> Strip:
+        segments = [
+            Segment(text, style.rich_style if style else None)
+            for text, style in content.render(end="", parse_style=self._get_style)
+        ]
+        return Strip(segments)
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        row = scroll_y + y
+        i = bisect_right(self._tops, row) - 1
+        if i < 0 or i >= len(self.blocks) or row >= self.blocks[i].top + self.blocks[i].height:
+            return Strip.blank(width, base)
+        block = self.blocks[i]
+        offset = row - block.top
+        cell_id = block.cell.id
+        relation = (
+            "selected"
+            if cell_id == self.selected_id
+            else "parent"
+            if cell_id in self._parents
+            else "child"
+            if cell_id in self._children
+            else ""
+        )
+        key = (cell_id, offset, relation, scroll_x, width)
+        cached = self._strips.get(key)
+        if cached is not None:
+            return cached
+        lines = self._block_lines(block, i)
+        line = lines[offset] if offset < len(lines) else Content("")
+        body = self._strip(line).crop(scroll_x, scroll_x + width - GUTTER)
+        gutter = self._gutter(relation, offset)
+        strip = Strip.join([gutter, body]).extend_cell_length(width)
+        if relation == "selected":
+            strip = strip.apply_style(
+                self.get_component_rich_style("cell-view--selected", partial=True)
+            )
+        strip = strip.apply_style(base).crop(0, width)
+        self._strips[key] = strip
+        return strip
+
+    def _gutter(self, relation: str, offset: int) -> Strip:
+        if not relation:
+            return Strip([Segment(" " * GUTTER)], GUTTER)
+        symbol = {"selected": "▌", "parent": "↑", "child": "↓"}[relation]
+        if relation != "selected" and offset != 0:
+            symbol = "│"
+        style: Style = self.get_component_rich_style(f"cell-view--{relation}", partial=True)
+        return Strip([Segment(symbol.ljust(GUTTER), style)], GUTTER)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._lines.clear()
+        self._code.clear()
+        self._strips.clear()
+
+    # -- navigation --------------------------------------------------------------------------
+    def select(self, index: int) -> None:
+        if not self.blocks:
+            return
+        index = max(0, min(index, len(self.blocks) - 1))
+        self.selected_id = self.blocks[index].cell.id
+        self.scroll_to_cell(index)
+
+    def select_id(self, cell_id: str) -> None:
+        if cell_id in self._index:
+            self.select(self._index[cell_id])
+
+    def scroll_to_cell(self, index: int) -> None:
+        block = self.blocks[index]
+        height = min(block.height, self.scrollable_content_region.height or block.height)
+        self.scroll_to_region(
+            Region(0, block.top, 1, height), animate=False, immediate=True, force=True
+        )
+
+    def action_cursor(self, step: int) -> None:
+        current = self.selected_index
+        self.select(0 if current is None else current + step)
+
+    def action_first(self) -> None:
+        self.select(0)
+
+    def action_last(self) -> None:
+        self.select(len(self.blocks) - 1)
+
+    def action_page(self, direction: int) -> None:
+        if not self.blocks:
+            return
+        target = self.scroll_offset.y + direction * max(1, self.scrollable_content_region.height)
+        index = bisect_right(self._tops, max(0, target)) - 1
+        self.select(index if index != self.selected_index else index + direction)
+
+    def action_toggle_fold(self) -> None:
+        cell = self.selected
+        if cell is None:
+            return
+        self._folded ^= {cell.id}
+        self._relayout_keeping(cell.id)
+
+    def action_fold_all(self) -> None:
+        ids = {b.cell.id for b in self.blocks}
+        self._folded = set() if ids <= self._folded else ids
+        if self.selected_id is not None:
+            self._relayout_keeping(self.selected_id)
+
+    def _relayout_keeping(self, cell_id: str) -> None:
+        self._layout()
+        self._strips.clear()
+        self.scroll_to_cell(self._index[cell_id])
+        self.refresh()
+
+    def action_request(self, action: str) -> None:
+        self.post_message(self.Requested(action, self.selected))
+
+    def on_click(self, event: events.Click) -> None:
+        row = self.scroll_offset.y + event.y
+        i = bisect_right(self._tops, row) - 1
+        if 0 <= i < len(self.blocks):
+            self.selected_id = self.blocks[i].cell.id
+            if event.chain == 2:
+                self.action_toggle_fold()
+
+    def cells(self) -> Iterable[Cell]:
+        return (b.cell for b in self.blocks)
+
+    def screen_text(self) -> str:
+        """The visible rows as plain text (for tests and debugging)."""
+        height = self.scrollable_content_region.height
+        return "\n".join(self.render_line(y).text for y in range(height))

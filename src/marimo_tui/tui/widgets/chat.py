@@ -1,0 +1,95 @@
+"""The chat pane: a transcript and an input line.
+
+Until the agent lands it takes slash commands; the commands stay once it does. The pane only
+parses and shows: the app carries the commands out.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input, RichLog
+
+SLASH_COMMANDS: dict[str, tuple[str, str]] = {
+    # name: (arguments, help)
+    "open": ("[NOTEBOOK]", "open a notebook (no argument: pick from a list)"),
+    "new": ("PATH [TEMPLATE] [KEY=VALUE…]", "create a notebook from a template and open it"),
+    "undo": ("", "undo the last change to the open notebook (from the journal)"),
+    "theme": ("[NAME]", "switch theme (no argument: pick from a list); saved to the config"),
+    "help": ("", "list commands and keys"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SlashCommand:
+    name: str
+    args: list[str]
+
+
+class CommandError(ValueError):
+    pass
+
+
+def parse_input(text: str) -> SlashCommand | None:
+    """A slash command, or None for plain text (a message to the agent)."""
+    text = text.strip()
+    if not text.startswith("/"):
+        return None
+    try:
+        words = shlex.split(text[1:])
+    except ValueError as exc:
+        raise CommandError(f"cannot read that command: {exc}") from None
+    if not words:
+        raise CommandError("a command name is missing after '/': try /help")
+    name = words[0].lower()
+    if name not in SLASH_COMMANDS:
+        close = [c for c in SLASH_COMMANDS if c.startswith(name[:2])]
+        hint = f" (did you mean /{close[0]}?)" if close else ""
+        raise CommandError(f"unknown command /{name}{hint}: try /help")
+    return SlashCommand(name, words[1:])
+
+
+def help_text() -> str:
+    width = max(len(f"/{n} {a}") for n, (a, _) in SLASH_COMMANDS.items())
+    return "\n".join(f"{f'/{n} {a}'.strip():<{width}}  {h}" for n, (a, h) in SLASH_COMMANDS.items())
+
+
+class ChatPane(Vertical):
+    DEFAULT_CSS = """
+    ChatPane { height: 1fr; }
+    ChatPane RichLog { height: 1fr; background: $surface; scrollbar-size-vertical: 1; }
+    ChatPane Input { height: 3; }
+    """
+
+    class Submitted(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def compose(self) -> ComposeResult:
+        yield RichLog(id="transcript", wrap=True, markup=False, highlight=False)
+        yield Input(placeholder="/help for commands", id="chat-input")
+
+    @property
+    def transcript(self) -> RichLog:
+        return self.query_one("#transcript", RichLog)
+
+    def say(self, text: str, who: str = "marimo-tui") -> None:
+        from rich.text import Text
+
+        line = Text()
+        line.append(f"{who}: ", style="bold")
+        line.append(text)
+        self.transcript.write(line)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        text = event.value.strip()
+        event.input.clear()
+        if text:
+            self.say(text, "you")
+            self.post_message(self.Submitted(text))

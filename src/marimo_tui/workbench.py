@@ -1,0 +1,294 @@
+"""The workbench facade: owns the store, the watcher and the task tree; publishes events.
+
+Views (the Textual app, a headless run) subscribe and call its coroutines. Everything happens
+on one asyncio loop; marimo's parser and the store's writes run in a worker thread, one at a
+time, so the loop never blocks for longer than a quick read of a file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
+
+from marimo_tui.config import Config
+from marimo_tui.events import (
+    Cause,
+    Event,
+    Level,
+    NotebookBroken,
+    NotebookLoaded,
+    NotebookRemoved,
+    NotebooksListed,
+    Notice,
+    ServiceState,
+    TaskChanged,
+)
+from marimo_tui.notebook.errors import NotebookError, StoreError
+from marimo_tui.notebook.model import Notebook, text_hash
+from marimo_tui.notebook.reader import preview_notebook, read_bytes
+from marimo_tui.notebook.store import EditResult, NotebookStore
+from marimo_tui.project import discover_notebooks, looks_like_notebook, template_folders
+from marimo_tui.tasks import Task, TaskStatus, TaskTree
+from marimo_tui.watch import FileChange, ProjectWatcher
+
+T = TypeVar("T")
+Listener = Callable[[Event], None]
+
+# A line that starts a cell at the top level of a notebook file.
+_CELL_START = re.compile(r"^(@app\.|with app\.setup|app\._unparsable_cell\()")
+
+
+class Workbench:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.root = config.root
+        self.store = NotebookStore(self.root, config.state_dir)
+        self.tasks = TaskTree(config.state_dir / "tasks.json", self._task_changed)
+        self.notebooks: list[Path] = []
+        self.current: Path | None = None
+        self.shown: dict[Path, Notebook] = {}  # the version each view shows, quick or analysed
+        self._listeners: list[Listener] = []
+        self._io = asyncio.Lock()  # one store operation at a time, in a worker thread
+        self._analysing: dict[Path, asyncio.Task[None]] = {}
+        self._stale: set[Path] = set()
+        self._watcher: ProjectWatcher | None = None
+        self._background: set[asyncio.Task[None]] = set()
+        self._watch_job: Task | None = None
+
+    # -- events ------------------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def publish(self, event: Event) -> None:
+        for listener in list(self._listeners):
+            listener(event)
+
+    def notice(self, text: str, level: Level = "info") -> None:
+        self.publish(Notice(text, level))
+
+    def _task_changed(self, task: Task, removed: bool) -> None:
+        self.publish(TaskChanged(task, removed))
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def first_notebook(self) -> Path | None:
+        """The notebook to open when given a folder: the first one found, cheaply."""
+        found = discover_notebooks(self.config)
+        self.notebooks = found
+        return found[0] if found else None
+
+    def quick_open(self, path: Path) -> Notebook | None:
+        """The notebook from a quick read, synchronously: what the first frame shows."""
+        path = self.store.resolve(path)
+        self.current = path
+        try:
+            nb = preview_notebook(read_bytes(path), path, self.store.cached(path))
+        except NotebookError:
+            return None
+        if nb is not None:
+            self.shown[path] = nb
+        return nb
+
+    async def start(self, *, watch: bool = True) -> None:
+        if self.tasks.load_error:
+            self.notice(self.tasks.load_error, "warning")
+        if not self.notebooks:
+            self.notebooks = await asyncio.to_thread(discover_notebooks, self.config)
+        self.publish(NotebooksListed(tuple(self.notebooks)))
+        if self.current is not None:
+            self._schedule_analysis(self.current, "open")
+        if watch:
+            self._watcher = ProjectWatcher(self.root, ignore=[self.config.state_dir])
+            self._spawn(self._watch())
+            self._spawn(self._follow())
+
+    async def stop(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
+        for task in [*self._background, *self._analysing.values()]:
+            task.cancel()
+        for task in [*self._background, *self._analysing.values()]:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    async def _watch(self) -> None:
+        assert self._watcher is not None
+        job = self.tasks.add(
+            "file watcher", owner="system", status=TaskStatus.RUNNING, detail=str(self.root)
+        )
+        self._watch_job = job
+        self.publish(ServiceState("watcher", "watching"))
+        try:
+            await self._watcher.run()
+        except Exception as exc:  # the watcher dying must not take the app with it
+            self.tasks.set_status(job.id, TaskStatus.FAILED, f"{type(exc).__name__}: {exc}")
+            self.publish(ServiceState("watcher", "stopped", ok=False))
+            self.notice(f"file watcher stopped: {exc}; changes on disk are not followed", "error")
+            return
+        self.tasks.set_status(job.id, TaskStatus.DONE)
+        self.publish(ServiceState("watcher", "off"))
+
+    async def _follow(self) -> None:
+        assert self._watcher is not None
+        while True:
+            changes = await self._watcher.next_changes()
+            try:
+                self.on_changes(changes)
+            except Exception as exc:  # one bad event must not stop following the others
+                self.notice(f"could not follow a change on disk: {exc}", "error")
+
+    # -- following the disk ------------------------------------------------------------------
+    def on_changes(self, changes: list[FileChange]) -> None:
+        """Apply a coalesced batch of changes: notebook list, then the open notebook."""
+        listed = set(self.notebooks)
+        gone = [c.path for c in changes if c.kind == "deleted" and c.path in listed]
+        present = [c.path for c in changes if c.kind != "deleted"]
+        new = [
+            p for p in present if p not in listed and self._in_scope(p) and looks_like_notebook(p)
+        ]
+        # A file that was a notebook and no longer creates an App leaves the list.
+        dropped = [
+            p for p in present if p in listed and not looks_like_notebook(p) and p != self.current
+        ]
+        if gone or new or dropped:
+            keep = [p for p in self.notebooks if p not in gone and p not in dropped]
+            self.notebooks = sorted({*keep, *new})
+            self.publish(NotebooksListed(tuple(self.notebooks)))
+        if self.current in gone:
+            self._current_removed(self.current, new)
+        elif self.current is not None and self.current in present:
+            self.reload(self.current)
+
+    def _in_scope(self, path: Path) -> bool:
+        folder = self.config.notebooks_dir
+        parts = path.relative_to(folder).parts if path.is_relative_to(folder) else None
+        return parts is not None and not any(
+            p in self.config.notebooks.exclude or p.startswith(".") for p in parts[:-1]
+        )
+
+    def _current_removed(self, path: Path, added: list[Path]) -> None:
+        last = self.shown.get(path)
+        renamed = None
+        if last is not None and last.base_hash:
+            for candidate in added:
+                with contextlib.suppress(OSError):
+                    if text_hash(candidate.read_bytes()) == last.base_hash:
+                        renamed = candidate
+                        break
+        self.publish(NotebookRemoved(path, renamed))
+        if renamed is not None:
+            self.notice(
+                f"{self.store.relative(path)} was renamed to "
+                f"{self.store.relative(renamed)}: following it"
+            )
+            self.open(renamed)
+        else:
+            self.notice(
+                f"{self.store.relative(path)} was deleted on disk; its last version "
+                "stays on screen (undo restores it)",
+                "warning",
+            )
+
+    def reload(self, path: Path, cause: Cause = "disk") -> None:
+        """Show the file's current content now (quick read), then analyse it in the background."""
+        try:
+            data = read_bytes(path)
+        except NotebookError as exc:
+            self.notice(str(exc), "error")
+            return
+        shown = self.shown.get(path)
+        if shown is not None and shown.base_hash == text_hash(data) and not shown.pending:
+            if cause != "disk":  # e.g. reopening: show what we have, nothing to parse
+                self.publish(NotebookLoaded(path, shown, analysed=True, cause=cause))
+            return  # our own write coming back, or a touch that changed nothing
+        try:
+            nb = preview_notebook(data, path, self.store.cached(path))
+        except NotebookError:
+            nb = None
+        if nb is not None:
+            self.shown[path] = nb
+            self.publish(NotebookLoaded(path, nb, analysed=not nb.pending, cause=cause))
+        self._schedule_analysis(path, cause)
+
+    def open(self, path: Path) -> None:
+        path = self.store.resolve(path)
+        self.current = path
+        self.reload(path, "open")
+
+    def _schedule_analysis(self, path: Path, cause: Cause) -> None:
+        self._stale.add(path)
+        running = self._analysing.get(path)
+        if running is None or running.done():
+            self._analysing[path] = asyncio.ensure_future(self._analyse(path, cause))
+
+    async def _analyse(self, path: Path, cause: Cause) -> None:
+        while path in self._stale:
+            self._stale.discard(path)
+            try:
+                nb = await self.run_in_store(lambda s: s.read(path))
+            except NotebookError as exc:
+                if path in self._stale:
+                    continue
+                self._broken(path, exc)
+                continue
+            except Exception as exc:
+                self.notice(f"could not read {self.store.relative(path)}: {exc}", "error")
+                continue
+            if path not in self._stale:
+                self.shown[path] = nb
+                self.publish(NotebookLoaded(path, nb, analysed=True, cause=cause))
+
+    def _broken(self, path: Path, exc: NotebookError) -> None:
+        index = None
+        if exc.line is not None:
+            with contextlib.suppress(OSError, UnicodeDecodeError):
+                lines = path.read_text(encoding="utf-8").splitlines()[: exc.line]
+                starts = sum(1 for line in lines if _CELL_START.match(line))
+                index = starts - 1 if starts else None
+        self.publish(NotebookBroken(path, exc.reason, exc.line, index))
+
+    # -- the store ---------------------------------------------------------------------------
+    async def run_in_store(self, operation: Callable[[NotebookStore], T]) -> T:
+        async with self._io:
+            return await asyncio.to_thread(operation, self.store)
+
+    async def edit(self, operation: Callable[[NotebookStore], EditResult]) -> EditResult:
+        """Run one store edit; the view shows its result at once (the watcher's echo is
+        recognised by its hash and skipped). Store errors propagate to the caller."""
+        result = await self.run_in_store(operation)
+        nb = result.notebook
+        self.shown[nb.path] = nb
+        self.publish(NotebookLoaded(nb.path, nb, analysed=True, cause="edit"))
+        return result
+
+    async def undo(self, path: Path) -> str:
+        entry = await self.run_in_store(lambda s: s.undo(path))
+        self.reload(path, "undo")
+        return f"undid {entry.op} on {entry.path}"
+
+    async def create_notebook(self, path: Path, template: str, params: dict[str, str]) -> Path:
+        from marimo_tui.notebook.templates import discover_templates, instantiate
+
+        found = discover_templates(template_folders(self.config))
+        if template not in found:
+            raise StoreError(f"no template {template!r}; templates: {', '.join(found)}")
+        if path.suffix != ".py":
+            path = path.with_suffix(".py")
+        target = self.store.resolve(
+            path if path.is_absolute() else self.config.notebooks_dir / path
+        )
+        text = instantiate(found[template], params)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        await self.run_in_store(lambda s: s.create(target, text, op=f"new:{template}"))
+        if target not in self.notebooks:
+            self.notebooks = sorted({*self.notebooks, target})
+            self.publish(NotebooksListed(tuple(self.notebooks)))
+        return target
