@@ -294,3 +294,50 @@ def test_python_m_entry_point(tmp_path: Path) -> None:
             ).returncode
             == 0
         )
+
+
+def test_fast_launch_path_knows_every_command() -> None:
+    from marimo_tui.cli import main
+    from marimo_tui.launch import COMMANDS as FAST
+
+    assert set(main.commands) == FAST
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ([], (None, "open", ".")),
+        (["notebooks/a.py"], (None, "open", "notebooks/a.py")),
+        (["open", "x"], (None, "open", "x")),
+        (["demo"], (None, "demo", "marimo-tui-demo")),
+        (["demo", "d"], (None, "demo", "d")),
+        (["--config", "c.yaml", "p"], ("c.yaml", "open", "p")),
+        (["--config=c.yaml", "demo"], ("c.yaml", "demo", "marimo-tui-demo")),
+        (["--help"], None),
+        (["--version"], None),
+        (["doctor"], None),
+        (["new", "x.py"], None),
+        (["a", "b"], None),
+    ],
+)
+def test_workbench_arguments_are_told_from_commands(
+    args: list[str], expected: tuple[str | None, str, str] | None
+) -> None:
+    from marimo_tui.launch import parse_workbench_args
+
+    got = parse_workbench_args(args)
+    if expected is None:
+        assert got is None
+    else:
+        assert got is not None
+        config, command, path = got
+        assert (str(config) if config else None, command, str(path)) == expected
+
+
+def test_the_workbench_needs_a_terminal(cli: Runner, tmp_path: Path) -> None:
+    out = cli(".", cwd=tmp_path)
+    assert out.returncode == 2
+    assert "needs a terminal" in out.stderr
+    assert_no_traceback(out)
+    missing = cli("no-such-dir")
+    assert missing.returncode == 2 and "no such file or folder" in missing.stderr

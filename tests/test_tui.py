@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, TextArea
+from textual.widgets import TextArea
 
 from marimo_tui.tui.screens.cell_editor import CellEditorScreen, ConflictScreen
 from marimo_tui.tui.screens.dialogs import ConfirmScreen, PromptScreen
@@ -286,7 +286,7 @@ async def test_slash_commands_new_open_theme_help_and_unknown(tmp_path: Path) ->
         await wait_until(lambda: analysed(app))
 
         async def send(text: str) -> str:
-            field = app.chat.query_one(Input)
+            field = app.chat.input
             field.focus()
             field.value = text
             await pilot.press("enter")
@@ -363,7 +363,7 @@ async def test_narrow_layout_shows_one_pane_and_switches(tmp_path: Path) -> None
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(lambda: analysed(app))
         visible = lambda: [p.id for p in app.query(".pane") if p.display]  # noqa: E731
-        assert app.screen.has_class("-narrow")
+        assert app.query_one("#panes").has_class("-narrow")
         assert visible() == ["cells"]
         await pilot.press("2")
         assert visible() == ["chat"]
@@ -373,10 +373,10 @@ async def test_narrow_layout_shows_one_pane_and_switches(tmp_path: Path) -> None
         assert visible() == ["cells"]
         await pilot.resize_terminal(130, 40)
         await pilot.pause()
-        assert app.screen.has_class("-stacked") and len(visible()) == 4
+        assert app.query_one("#panes").has_class("-stacked") and len(visible()) == 4
         await pilot.resize_terminal(200, 50)
         await pilot.pause()
-        assert app.screen.has_class("-wide") and len(visible()) == 4
+        assert app.query_one("#panes").has_class("-wide") and len(visible()) == 4
 
 
 async def test_keys_are_remappable_and_listed(tmp_path: Path) -> None:

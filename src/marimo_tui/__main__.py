@@ -1,4 +1,6 @@
-from marimo_tui.cli import main
+import sys
+
+from marimo_tui.launch import main
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -12,10 +12,9 @@ import click
 
 from marimo_tui import __version__
 from marimo_tui.config import ENV_CONFIG, Config, ConfigError, load_config
+from marimo_tui.launch import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
 
 class State:
@@ -41,22 +40,7 @@ def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
 pass_state = click.make_pass_decorator(State)
 
 
-class WorkbenchGroup(click.Group):
-    """`marimo-tui [PATH]` opens the workbench; a first word that is not a command is a PATH."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        rest = [a for a in args if not a.startswith("-")]
-        if rest and rest[0] not in self.commands and "--help" not in args and "-h" not in args:
-            args = list(args)
-            args.insert(args.index(rest[0]), "open")
-        return super().parse_args(ctx, args)
-
-
-@click.group(
-    cls=WorkbenchGroup,
-    invoke_without_command=True,
-    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
-)
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option(
     "--config",
     "config_path",
@@ -73,8 +57,6 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
     current folder); `marimo-tui demo` opens a demo project.
     """
     ctx.obj = State(config_path)
-    if ctx.invoked_subcommand is None:
-        ctx.invoke(open_workbench, path=Path("."))
 
 
 @main.command("open")
@@ -82,7 +64,7 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
 @pass_state
 def open_workbench(state: State, path: Path) -> None:
     """Open the workbench on PATH: a project folder or one notebook (the default command)."""
-    launch(state, path)
+    _launch(state, path, demo=False)
 
 
 @main.command()
@@ -95,43 +77,19 @@ def demo(state: State, directory: Path) -> None:
 
     Needs no LLM and no Dagster.
     """
-    from marimo_tui.project import create_demo
+    _launch(state, directory, demo=True)
+
+
+def _launch(state: State, path: Path, *, demo: bool) -> None:
+    from marimo_tui.launch import LaunchError, launch, open_demo
 
     try:
-        create_demo(directory)
-    except OSError as exc:
-        fail(f"cannot set up the demo in {directory}: {exc.strerror or exc}")
-    launch(state, directory / "notebooks" / "welcome.py")
-
-
-def launch(state: State, path: Path) -> None:
-    """Load the config for PATH, read the notebook quickly, run the app. marimo itself is
-    imported later, in the background: it must not delay the first frame."""
-    if not path.exists():
-        fail(f"{path}: no such file or folder", EXIT_USAGE)
-    if not sys.stdout.isatty() or not sys.stdin.isatty():
-        fail(
-            "the workbench needs a terminal; for scripts use the other commands "
-            "(marimo-tui --help)",
-            EXIT_USAGE,
-        )
-    path = path.resolve()
-    try:
-        config = load_config(state.config_path, start=path if path.is_dir() else path.parent)
-    except ConfigError as exc:
-        fail(str(exc), EXIT_USAGE)
-    from marimo_tui.notebook.errors import StoreError
-    from marimo_tui.workbench import Workbench
-
-    workbench = Workbench(config)
-    try:
-        target = path if path.is_file() else workbench.first_notebook()
-        initial = workbench.quick_open(target) if target is not None else None
-    except StoreError as exc:
-        fail(str(exc), EXIT_USAGE)
-    from marimo_tui.tui.app import WorkbenchApp
-
-    WorkbenchApp(workbench, initial).run()
+        if demo:
+            open_demo(state.config_path, path)
+        else:
+            launch(state.config_path, path)
+    except LaunchError as exc:
+        fail(str(exc), exc.code)
 
 
 @main.command()

@@ -24,6 +24,8 @@ CONFIG_NAME = "marimo-tui.yaml"
 STATE_DIR = ".marimo-tui"
 ENV_PREFIX = "MARIMO_TUI_"
 ENV_CONFIG = "MARIMO_TUI_CONFIG"
+# libyaml's loader when PyYAML has it: the config is read before the first frame.
+YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _help(text: str, **kwargs: Any) -> Any:
@@ -175,8 +177,8 @@ def load_config(
 
 def parse_config_text(text: str, source: str) -> Config:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=YAML_LOADER)
+        data = yaml.load(text, Loader=YAML_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

@@ -1,5 +1,8 @@
 """What the workbench tells its views: frozen dataclasses, published in order on one loop.
 
+(No `slots=True` here: it doubles the cost of creating each class, and this module is imported
+before the first frame.)
+
 The TUI is a view over this stream; a headless run (CLI, tests, benchmarks) subscribes to the
 same events. Nothing here imports a layer above `notebook/`.
 """
@@ -18,7 +21,7 @@ Level = Literal["info", "warning", "error"]
 Cause = Literal["open", "disk", "edit", "undo"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class NotebookLoaded:
     """A version of a notebook to show. `analysed` is False for the quick stdlib read, whose
     cells have code and names but no defs, refs or compile errors yet."""
@@ -29,7 +32,7 @@ class NotebookLoaded:
     cause: Cause
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class NotebookBroken:
     """The file on disk no longer parses: the last good version stays on show."""
 
@@ -39,26 +42,26 @@ class NotebookBroken:
     cell_index: int | None  # which cell of the last good version the error falls in
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class NotebookRemoved:
     path: Path
     renamed_to: Path | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class NotebooksListed:
     """The project's notebooks changed (one created, deleted or renamed)."""
 
     paths: tuple[Path, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class TaskChanged:
     task: Task
     removed: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ServiceState:
     """One line of the status bar: the watcher, (later) the sidecar, the model, Dagster."""
 
@@ -67,7 +70,7 @@ class ServiceState:
     ok: bool = True
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Notice:
     """A message for the user, one line."""
 

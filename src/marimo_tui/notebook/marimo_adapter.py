@@ -9,7 +9,9 @@ costs about half a second, which must not sit on the path to the first frame.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -45,10 +47,17 @@ class Analysis:
 
 
 @cache
-def _quiet_marimo() -> None:
+def _prepare_marimo() -> None:
     # marimo logs a warning for every file that lacks `__generated_with` or a run guard; the
     # store reports what matters itself, in one line.
     logging.getLogger("marimo").setLevel(logging.ERROR)
+    # marimo reads `encoding` and `errors` of the standard streams at import time; a
+    # full-screen app replaces them with capture objects that have neither.
+    for stream in (sys.stdout, sys.stderr, sys.stdin):
+        for attribute, value in (("encoding", "utf-8"), ("errors", "strict")):
+            if stream is not None and not hasattr(stream, attribute):
+                with contextlib.suppress(AttributeError):
+                    setattr(stream, attribute, value)
 
 
 def marimo_version() -> str:
@@ -59,7 +68,7 @@ def marimo_version() -> str:
 
 def parse_text(text: str, path: Path) -> ParsedFile:
     """Parse notebook source; anything that is not a notebook is a one-line NotebookError."""
-    _quiet_marimo()
+    _prepare_marimo()
     from marimo._ast import parse as mparse
     from marimo._schemas.serialization import (
         ClassCell,
@@ -126,7 +135,7 @@ def _check_syntax(text: str, path: Path) -> None:
 
 def analyze(code: str) -> Analysis:
     """Definitions and references of one cell, as marimo's compiler sees them."""
-    _quiet_marimo()
+    _prepare_marimo()
     from marimo._ast.compiler import compile_cell
 
     try:
@@ -141,7 +150,7 @@ def analyze(code: str) -> Analysis:
 
 def render(header: str, app_options: dict[str, Any], cells: Sequence[Cell]) -> str:
     """File text for a notebook, written by marimo's own code generator."""
-    _quiet_marimo()
+    _prepare_marimo()
     from marimo._ast.app_config import _AppConfig
     from marimo._ast.cell import CellConfig
     from marimo._ast.codegen import generate_filecontents
@@ -216,7 +225,7 @@ def scan_rendered(text: str) -> list[tuple[CellKind, str | None, int]]:
 
 
 def cell_option_keys() -> frozenset[str]:
-    _quiet_marimo()
+    _prepare_marimo()
     from marimo._ast.cell import CellConfigKeys
 
     return frozenset(CellConfigKeys)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -16,7 +16,7 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Static
 
 from marimo_tui.config import user_config_dir
 from marimo_tui.events import (
@@ -30,16 +30,23 @@ from marimo_tui.events import (
     TaskChanged,
 )
 from marimo_tui.notebook.model import Notebook
-from marimo_tui.tui.editing import EditFlows
-from marimo_tui.tui.slash import SlashCommands
 from marimo_tui.tui.widgets.cell_view import CellView
 from marimo_tui.tui.widgets.chat import ChatPane
 from marimo_tui.tui.widgets.status_bar import StatusBar
 from marimo_tui.tui.widgets.tasks_pane import TasksPane
 from marimo_tui.workbench import Workbench
 
+if TYPE_CHECKING:
+    from marimo_tui.tui.editing import EditFlows
+    from marimo_tui.tui.slash import SlashCommands
+
 WIDE, NARROW = 160, 100  # columns: four panes from WIDE, one pane below NARROW
+NARROW_HINT = "1-4 or ctrl+→: panes"  # one pane at a time, and the footer has no room
 PANES = ("cells", "chat", "tasks", "runs")
+
+
+def layout_mode(width: int) -> str:
+    return "-wide" if width >= WIDE else "-stacked" if width >= NARROW else "-narrow"
 
 
 def runs_hint(url: str | None) -> str:
@@ -56,21 +63,23 @@ class WorkbenchApp(App[None]):
     .pane { border: round $panel-lighten-2; border-title-color: $text-muted; height: 1fr; }
     .pane:focus, .pane:focus-within { border: round $accent; border-title-color: $accent; }
     #runs { padding: 0 1; color: $text-muted; background: $surface; }
-    Screen.-wide #panes { grid-size: 3 2; grid-columns: 5fr 3fr 2fr; grid-rows: 1fr 1fr; }
-    Screen.-wide #cells, Screen.-wide #chat { row-span: 2; }
-    Screen.-stacked #panes { grid-size: 3 2; grid-rows: 2fr 1fr; }
-    Screen.-stacked #cells { column-span: 3; }
-    Screen.-narrow #panes { grid-size: 1 1; }
-    Screen.-narrow #panes > .pane { display: none; }
-    Screen.-narrow #panes > .pane.-active { display: block; }
+    #panes.-wide { grid-size: 3 2; grid-columns: 5fr 3fr 2fr; grid-rows: 1fr 1fr; }
+    #panes.-wide > #cells, #panes.-wide > #chat { row-span: 2; }
+    #panes.-stacked { grid-size: 3 2; grid-rows: 2fr 1fr; }
+    #panes.-stacked > #cells { column-span: 3; }
+    #panes.-narrow { grid-size: 1 1; }
+    #panes.-narrow > .pane { display: none; }
+    #panes.-narrow > .pane.-active { display: block; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
         Binding("o", "open_notebook", "Open", id="open_notebook"),
         Binding("question_mark", "show_keys", "Keys", id="show_keys"),
         Binding("t", "change_theme", "Theme", show=False, id="change_theme"),
-        Binding("slash", "focus_chat", "Chat", id="focus_chat"),
-        Binding("ctrl+right,f6", "cycle_pane(1)", "Next pane", id="next_pane", priority=True),
+        Binding("slash", "focus_chat", "Chat", show=False, id="focus_chat"),
+        Binding(
+            "ctrl+right,f6", "cycle_pane(1)", "Next pane", show=False, id="next_pane", priority=True
+        ),
         Binding(
             "ctrl+left,shift+f6",
             "cycle_pane(-1)",
@@ -92,12 +101,23 @@ class WorkbenchApp(App[None]):
         self.workbench = workbench
         self.initial = initial
         self.watch_files = watch
-        self.edits = EditFlows(self)
-        self.slash = SlashCommands(self)
         self._theme_errors: list[str] = []
         self._loading_theme = True
         self._last_broken: str | None = None
         self._register_themes()
+
+    # Editing and the chat's commands pull in the editor, dialogs and the store: loaded on use.
+    @cached_property
+    def edits(self) -> EditFlows:
+        from marimo_tui.tui.editing import EditFlows
+
+        return EditFlows(self)
+
+    @cached_property
+    def slash(self) -> SlashCommands:
+        from marimo_tui.tui.slash import SlashCommands
+
+        return SlashCommands(self)
 
     # -- building ----------------------------------------------------------------------------
     def _register_themes(self) -> None:
@@ -117,9 +137,12 @@ class WorkbenchApp(App[None]):
             self.theme = themes[0].name if themes else "textual-dark"
 
     def compose(self) -> ComposeResult:
-        with Container(id="panes"):
+        # Everything the first frame shows is set here, not in on_mount: each change after
+        # mounting costs a restyle before the first paint.
+        with Container(id="panes", classes=layout_mode(self.size.width)):
             cells = CellView(self.initial, id="cells", classes="pane -active")
             cells.border_title = "cells"
+            self._title_cells(cells, self.initial)
             yield cells
             chat = ChatPane(id="chat", classes="pane")
             chat.border_title = "chat"
@@ -137,7 +160,16 @@ class WorkbenchApp(App[None]):
             runs.border_title = "runs"
             runs.can_focus = True
             yield runs
-        yield StatusBar(id="status")
+        status = StatusBar(id="status")
+        wb = self.workbench
+        config = wb.config
+        status.project = wb.root.name
+        status.notebook = self._notebook_label(self.initial)
+        status.services["model"] = (f"{config.agent.provider} {config.agent.model}", True)
+        status.services["dagster"] = ("on" if config.dagster.url else "off", True)
+        status.hint = NARROW_HINT if layout_mode(self.size.width) == "-narrow" else ""
+        status.redraw()
+        yield status
         yield Footer()
 
     @property
@@ -157,21 +189,15 @@ class WorkbenchApp(App[None]):
         return self.query_one(StatusBar)
 
     def on_mount(self) -> None:
-        self._apply_layout(self.size.width)
-        self._apply_keymap()
-        wb = self.workbench
-        self.status.set(project=wb.root.name, notebook=self._notebook_label(self.initial))
-        config = wb.config
-        self.status.set_service("model", f"{config.agent.provider} {config.agent.model}")
-        self.status.set_service("dagster", "on" if config.dagster.url else "off")
         self.cell_view.focus()
-        self._update_title(self.initial)
-        wb.subscribe(self.on_workbench_event)
+        self.workbench.subscribe(self.on_workbench_event)
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self._loading_theme = False
         self.call_after_refresh(self._after_first_frame)
 
     def _after_first_frame(self) -> None:
+        self.chat.build()
+        self._apply_keymap()
         for error in self._theme_errors:
             self.notify(error, severity="warning", timeout=10)
         if self.initial is None and self.workbench.current is None:
@@ -199,6 +225,8 @@ class WorkbenchApp(App[None]):
 
     def _apply_keymap(self) -> None:
         keys = dict(self.workbench.config.keys)
+        if not keys:
+            return
         known = {
             b.id
             for source in (self, CellView, TasksPane)
@@ -220,10 +248,12 @@ class WorkbenchApp(App[None]):
         self._apply_layout(event.size.width)
 
     def _apply_layout(self, width: int) -> None:
-        mode = "-wide" if width >= WIDE else "-stacked" if width >= NARROW else "-narrow"
-        screen = self.screen
-        for name in ("-wide", "-stacked", "-narrow"):
-            screen.set_class(name == mode, name)
+        mode = layout_mode(width)
+        for panes in self.query("#panes"):
+            for name in ("-wide", "-stacked", "-narrow"):
+                panes.set_class(name == mode, name)
+        for bar in self.query(StatusBar):
+            bar.set(hint=NARROW_HINT if mode == "-narrow" else "")
 
     def _pane_of(self, widget: Widget | None) -> Widget | None:
         while widget is not None and not widget.has_class("pane"):
@@ -238,7 +268,7 @@ class WorkbenchApp(App[None]):
 
     def action_show_pane(self, name: str) -> None:
         pane = self.query_one(f"#{name}")
-        target = pane.query_one(Input) if name == "chat" else pane
+        target = self.chat.input if name == "chat" else pane
         pane.add_class("-active")
         target.focus()
 
@@ -248,7 +278,7 @@ class WorkbenchApp(App[None]):
         self.action_show_pane(PANES[(index + step) % len(PANES)])
 
     def action_focus_chat(self) -> None:
-        field = self.chat.query_one(Input)
+        field = self.chat.input
         self.action_focus_chat_with(field.value or "/")
 
     # -- workbench events --------------------------------------------------------------------
@@ -305,9 +335,12 @@ class WorkbenchApp(App[None]):
         return f"{label} ({len(notebook.cells)} cells)" if notebook is not None else label
 
     def _update_title(self, notebook: Notebook | None) -> None:
+        self._title_cells(self.cell_view, notebook)
+
+    @staticmethod
+    def _title_cells(view: CellView, notebook: Notebook | None) -> None:
         if notebook is None:
             return
-        view = self.cell_view
         view.border_title = f"cells · {notebook.path.name}"
         view.border_subtitle = "analysing…" if notebook.pending else ""
 
@@ -462,6 +495,6 @@ class WorkbenchApp(App[None]):
 
     def action_focus_chat_with(self, text: str) -> None:
         self.action_show_pane("chat")
-        field = self.chat.query_one(Input)
+        field = self.chat.input
         field.value = text
         field.cursor_position = len(text)

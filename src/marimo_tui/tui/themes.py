@@ -7,9 +7,14 @@ from dataclasses import fields
 from pathlib import Path
 
 import yaml
+from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
+from marimo_tui.config import YAML_LOADER
+
 _FIELDS = {f.name for f in fields(Theme)}
+_COLOURS = {"primary", "secondary", "warning", "error", "success", "accent", "foreground",
+            "background", "surface", "panel", "boost"}
 
 
 class ThemeFileError(Exception):
@@ -19,7 +24,7 @@ class ThemeFileError(Exception):
 def load_theme(path: Path) -> Theme:
     """One theme file; its keys are `textual.theme.Theme` fields (`name` defaults to the stem)."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
     except (OSError, yaml.YAMLError) as exc:
         raise ThemeFileError(f"{path}: {exc}".splitlines()[0]) from None
     if not isinstance(data, dict):
@@ -32,12 +37,16 @@ def load_theme(path: Path) -> Theme:
     data.setdefault("name", path.stem)
     if "primary" not in data:
         raise ThemeFileError(f"{path}: a theme needs at least `primary`")
+    for key, value in data.items():
+        if key in _COLOURS and value is not None:
+            try:
+                Color.parse(value)  # a bad colour fails here, not at the first paint
+            except (ColorParseError, TypeError, ValueError, AttributeError):
+                raise ThemeFileError(f"{path}: {key}: not a colour: {value!r}") from None
     try:
-        theme = Theme(**data)
-        theme.to_color_system()  # bad colour strings fail here, not at the first paint
-    except Exception as exc:
+        return Theme(**data)
+    except TypeError as exc:
         raise ThemeFileError(f"{path}: {exc}") from None
-    return theme
 
 
 def load_themes(folders: Iterable[Path]) -> tuple[list[Theme], list[str]]:

@@ -67,14 +67,14 @@ class CellView(ScrollView, can_focus=True):
         Binding("end", "last", "Last", show=False, id="cell_last"),
         Binding("pageup", "page(-1)", "Page up", show=False, id="cell_page_up"),
         Binding("pagedown", "page(1)", "Page down", show=False, id="cell_page_down"),
-        Binding("enter", "toggle_fold", "Fold", id="fold_cell"),
+        Binding("enter", "toggle_fold", "Fold", show=False, id="fold_cell"),
         Binding("z", "fold_all", "Fold all", show=False, id="fold_all"),
         Binding("e", "request('edit')", "Edit", id="edit_cell"),
         Binding("n", "request('add')", "New cell", id="add_cell"),
         Binding("d", "request('delete')", "Delete", id="delete_cell"),
-        Binding("K", "request('move_up')", "Move up", id="move_cell_up"),
-        Binding("J", "request('move_down')", "Move down", id="move_cell_down"),
-        Binding("r", "request('rename')", "Rename", id="rename_cell"),
+        Binding("K", "request('move_up')", "Move up", show=False, id="move_cell_up"),
+        Binding("J", "request('move_down')", "Move down", show=False, id="move_cell_down"),
+        Binding("r", "request('rename')", "Rename", show=False, id="rename_cell"),
         Binding("u", "request('undo')", "Undo", id="undo"),
     ]
     COMPONENT_CLASSES = {

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Input, RichLog
+
+if TYPE_CHECKING:
+    from textual.widgets import Input, RichLog
 
 SLASH_COMMANDS: dict[str, tuple[str, str]] = {
     # name: (arguments, help)
@@ -71,12 +74,32 @@ class ChatPane(Vertical):
             self.text = text
 
     def compose(self) -> ComposeResult:
-        yield RichLog(id="transcript", wrap=True, markup=False, highlight=False)
-        yield Input(placeholder="/help for commands", id="chat-input")
+        # The transcript and the input are mounted by `build()` after the first frame: the
+        # chat is never what the first frame is for, and they cost a third of its layout.
+        return iter(())
+
+    def build(self) -> None:
+        from textual.widgets import Input, RichLog
+
+        if not self.children:
+            self.mount(
+                RichLog(id="transcript", wrap=True, markup=False, highlight=False),
+                Input(placeholder="/help for commands", id="chat-input"),
+            )
 
     @property
     def transcript(self) -> RichLog:
+        from textual.widgets import RichLog
+
+        self.build()
         return self.query_one("#transcript", RichLog)
+
+    @property
+    def input(self) -> Input:
+        from textual.widgets import Input
+
+        self.build()
+        return self.query_one(Input)
 
     def say(self, text: str, who: str = "marimo-tui") -> None:
         from rich.text import Text

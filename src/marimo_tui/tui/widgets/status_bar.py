@@ -15,20 +15,25 @@ class StatusBar(Static):
         self.project = ""
         self.notebook = ""
         self.services: dict[str, tuple[str, bool]] = {}
+        self.hint = ""
 
-    def set(self, *, project: str | None = None, notebook: str | None = None) -> None:
+    def set(
+        self, *, project: str | None = None, notebook: str | None = None, hint: str | None = None
+    ) -> None:
+        if hint is not None:
+            self.hint = hint
         if project is not None:
             self.project = project
         if notebook is not None:
             self.notebook = notebook
-        self._redraw()
+        self.redraw()
 
     def set_service(self, name: str, state: str, ok: bool = True) -> None:
         self.services[name] = (state, ok)
-        self._redraw()
+        self.redraw()
 
-    def _redraw(self) -> None:
-        parts = [self.project, self.notebook or "no notebook"]
+    def redraw(self) -> None:
+        parts = [self.hint, self.project, self.notebook or "no notebook"]
         parts += [
             f"{name}: {state}" + ("" if ok else " ✗") for name, (state, ok) in self.services.items()
         ]

@@ -1,0 +1,215 @@
+#!/usr/bin/env python3
+"""Follow latency: how fast the workbench shows an edit another program made to the notebook.
+
+    .venv/bin/python bench/follow.py [--edits N] [--cells N] [--cmd "COMMAND"]
+
+Opens a generated notebook of 200 cells in the app (`python -m marimo_tui NOTEBOOK`) in tmux at
+200x50. Once its first cell shows, rewrites the file 50 times the way an editor saves (write a
+temp file in the same folder, then `os.replace`; no fsync) and times each from just before the
+write until the screen shows the new token. Every edit gives the first cell, which stays on
+screen, a new line `follow_<n> = <n>`; the edits vary around it: the line changed in place, the
+cell grown by a line, a cell in the middle changed too, or a cell appended at the end (removed
+again by the next edit). Between edits the script sleeps 150-300 ms, with seeded jitter.
+
+Targets: p50 <= 100 ms, p95 <= 200 ms. An edit not shown within --timeout counts as a miss.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from _tmux import (
+    HEIGHT,
+    WIDTH,
+    Tmux,
+    TmuxError,
+    WaitTimeout,
+    command_argv,
+    isolated_env,
+    median,
+    percentile,
+    precompile,
+    report_failure,
+    verdict,
+)
+
+TARGET_P50_MS = 100.0
+TARGET_P95_MS = 200.0
+
+
+def token(n: int) -> str:
+    """The line that marks edit n (`follow_1 = 1` is no substring of `follow_11 = 11`)."""
+    return f"follow_{n} = {n}"
+
+
+class Notebook:
+    """The generated notebook's cells, and the variants of edit that rewrite it."""
+
+    def __init__(self, cells: int) -> None:
+        from notebook_core import cell_code
+
+        self.base = [f"{token(0)}\nimport marimo as mo\nimport math"]
+        self.base += [cell_code(i) for i in range(1, cells)]
+        self.variants: dict[str, Callable[[int], list[str]]] = {
+            "in place": self.in_place,
+            "cell grows": self.grows,
+            "+ middle cell": self.middle,
+            "+ cell appended": self.appended,
+        }
+
+    def first(self, n: int, extra: str = "") -> str:
+        return f"{token(n)}\nimport marimo as mo\nimport math{extra}"
+
+    def in_place(self, n: int) -> list[str]:
+        return [self.first(n), *self.base[1:]]
+
+    def grows(self, n: int) -> list[str]:
+        return [self.first(n, f"\ngrown_{n} = follow_{n} + 1"), *self.base[1:]]
+
+    def middle(self, n: int) -> list[str]:
+        codes = self.in_place(n)
+        mid = len(codes) // 2
+        codes[mid] = f"{codes[mid]}\ntweak_{n} = {n}"
+        return codes
+
+    def appended(self, n: int) -> list[str]:
+        return [*self.in_place(n), f"appended_{n} = follow_{n} * 2\nappended_{n}"]
+
+    def render(self, codes: list[str]) -> bytes:
+        from marimo_tui.notebook import marimo_adapter as adapter
+        from marimo_tui.notebook.model import Cell
+
+        cells = [Cell(id=f"f{i}", code=c) for i, c in enumerate(codes)]
+        return adapter.render("", {"width": "medium"}, cells).encode()
+
+
+def editor_save(path: Path, data: bytes) -> None:
+    """Save like an editor: a temp file next to the target, then an atomic rename over it."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def fmt_ms(value: float) -> str:
+    return "miss" if math.isinf(value) else f"{value:.1f}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog=__doc__.split("\n\n", 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--edits", type=int, default=50, help="timed edits (default 50)")
+    parser.add_argument(
+        "--cells", type=int, default=200, help="cells in the notebook (default 200)"
+    )
+    parser.add_argument(
+        "--cmd",
+        help="app command, the notebook path is appended (default: this python -m marimo_tui)",
+    )
+    parser.add_argument("--timeout", type=float, default=5.0, help="seconds per edit (default 5)")
+    parser.add_argument(
+        "--open-timeout", type=float, default=30.0, help="seconds to first show (default 30)"
+    )
+    parser.add_argument(
+        "--settle", type=float, default=1.0, help="pause after the first show, s (default 1)"
+    )
+    parser.add_argument(
+        "--sleep",
+        type=float,
+        nargs=2,
+        default=(0.15, 0.3),
+        metavar=("MIN", "MAX"),
+        help="pause between edits, s, uniform in [MIN, MAX] (default 0.15 0.3)",
+    )
+    parser.add_argument("--seed", type=int, default=1, help="jitter and variant order (default 1)")
+    parser.add_argument(
+        "--poll", type=float, default=0.002, help="poll interval, s (default 0.002)"
+    )
+    args = parser.parse_args()
+    precompile()
+
+    rng = random.Random(args.seed)
+    app = command_argv(args.cmd, [sys.executable, "-m", "marimo_tui"])
+    book = Notebook(args.cells)
+    names = list(book.variants)
+    plan = [names[i % len(names)] for i in range(args.edits)]
+    rng.shuffle(plan)
+    times: list[float] = []
+    by_variant: dict[str, list[float]] = {name: [] for name in names}
+
+    with tempfile.TemporaryDirectory(prefix="mtui-follow-") as tmp:
+        root = Path(tmp)
+        project = root / "project"
+        project.mkdir()
+        (project / "marimo-tui.yaml").write_text("# follow benchmark project: defaults only\n")
+        path = project / "follow_notebook.py"
+        path.write_bytes(book.render(book.base))
+        env = isolated_env(root / "home")
+        argv = [*app, str(path)]
+        print(f"follow: tmux {WIDTH}x{HEIGHT}, notebook of {args.cells} cells, {args.edits} edits")
+        print(f"  app  {' '.join(argv)}")
+        try:
+            with Tmux(poll=args.poll) as tmux, tmux.pane(argv, env, project) as pane:
+                shown = pane.wait_for(token(0), args.open_timeout)
+                print(
+                    f"  first cell shown after {shown.elapsed_ms:.0f} ms; settle {args.settle:g} s"
+                )
+                time.sleep(args.settle)
+                ctl, sub = tmux.capture_overhead(pane.id)
+                print(
+                    f"  capture-pane round trip {ctl:.2f} ms over the control connection"
+                    f" ({sub:.2f} ms as a tmux subprocess); polled every {args.poll * 1000:g} ms,"
+                    f" so a figure is late by at most ~{ctl + args.poll * 1000:.1f} ms"
+                )
+                for n, variant in enumerate(plan, start=1):
+                    data = book.render(book.variants[variant](n))  # outside the clock
+                    t0 = time.perf_counter()
+                    editor_save(path, data)
+                    try:
+                        ms = pane.wait_for(token(n), args.timeout, since=t0).elapsed_ms
+                    except WaitTimeout:
+                        ms = math.inf
+                    times.append(ms)
+                    by_variant[variant].append(ms)
+                    print(f"    edit {n:>3} {variant:<16} {fmt_ms(ms):>7} ms", flush=True)
+                    time.sleep(rng.uniform(*args.sleep))
+        except TmuxError as exc:
+            report_failure(exc)
+            return 1
+
+    misses = sum(math.isinf(t) for t in times)
+    p50, p95, worst = median(times), percentile(times, 95), max(times)
+    print()
+    print(f"  edits {len(times)}, misses (> {args.timeout:g} s) {misses}")
+    for name, values in by_variant.items():
+        print(f"    {name:<16} n={len(values):<3} median {fmt_ms(median(values)):>7} ms")
+    print(f"  p50 {fmt_ms(p50)} ms   p95 {fmt_ms(p95)} ms   max {fmt_ms(worst)} ms")
+    print()
+    ok50 = p50 <= TARGET_P50_MS
+    print(f"  target p50 <= {TARGET_P50_MS:.0f} ms   {fmt_ms(p50):>7} ms  {verdict(ok50)}")
+    ok95 = p95 <= TARGET_P95_MS and misses == 0
+    print(f"  target p95 <= {TARGET_P95_MS:.0f} ms   {fmt_ms(p95):>7} ms  {verdict(ok95)}")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # the tmux server is gone already: `with Tmux()` cleaned up
+        print("\ninterrupted", file=sys.stderr)
+        sys.exit(130)

@@ -1,0 +1,118 @@
+"""Opening the workbench, with the fewest imports before the first frame.
+
+`marimo-tui [--config FILE] [PATH]`, `marimo-tui open …` and `marimo-tui demo [DIR]` are
+recognised here without click (about 40 ms of imports); everything else goes to `cli.py`,
+whose `open` and `demo` commands end up in `launch` below as well.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from marimo_tui.config import ConfigError, load_config
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+DEMO_DIR = "marimo-tui-demo"
+
+
+class LaunchError(Exception):
+    def __init__(self, message: str, code: int = EXIT_FAILURE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def parse_workbench_args(args: list[str]) -> tuple[Path | None, str, Path] | None:
+    """(config, "open" | "demo", path) when `args` only open the workbench; else None."""
+    config: Path | None = None
+    rest = list(args)
+    if rest and rest[0].startswith("--config"):
+        if rest[0] == "--config":
+            if len(rest) < 2:
+                return None
+            config, rest = Path(rest[1]), rest[2:]
+        else:
+            config, rest = Path(rest[0].split("=", 1)[1]), rest[1:]
+    if any(a.startswith("-") for a in rest) or len(rest) > 2:
+        return None
+    if rest and rest[0] == "demo":
+        return (config, "demo", Path(rest[1] if len(rest) > 1 else DEMO_DIR))
+    if rest and rest[0] == "open":
+        rest = rest[1:]
+    if len(rest) > 1 or (rest and _is_command(rest[0])):
+        return None
+    return (config, "open", Path(rest[0] if rest else "."))
+
+
+# The CLI's commands (a test keeps this in step with cli.py, which is not imported here).
+COMMANDS = frozenset({"clean", "demo", "doctor", "init", "new", "open", "templates"})
+
+
+def _is_command(word: str) -> bool:
+    # A word that names a CLI command and is not a file here is that command.
+    return word in COMMANDS and not Path(word).exists()
+
+
+def open_demo(config: Path | None, directory: Path) -> None:
+    from marimo_tui.project import create_demo
+
+    try:
+        create_demo(directory)
+    except OSError as exc:
+        raise LaunchError(f"cannot set up the demo in {directory}: {exc.strerror or exc}") from None
+    launch(config, directory / "notebooks" / "welcome.py")
+
+
+def launch(config_path: Path | None, path: Path) -> None:
+    """Load the config for PATH, read the notebook quickly (no marimo), run the app; marimo is
+    imported later, in the background."""
+    if not path.exists():
+        raise LaunchError(f"{path}: no such file or folder", EXIT_USAGE)
+    if not sys.stdout.isatty() or not sys.stdin.isatty():
+        raise LaunchError(
+            "the workbench needs a terminal; for scripts use the other commands "
+            "(marimo-tui --help)",
+            EXIT_USAGE,
+        )
+    path = path.resolve()
+    try:
+        config = load_config(config_path, start=path if path.is_dir() else path.parent)
+    except ConfigError as exc:
+        raise LaunchError(str(exc), EXIT_USAGE) from None
+    from marimo_tui.notebook.errors import StoreError
+    from marimo_tui.workbench import Workbench
+
+    workbench = Workbench(config)
+    try:
+        target = path if path.is_file() else workbench.first_notebook()
+        initial = workbench.quick_open(target) if target is not None else None
+    except StoreError as exc:
+        raise LaunchError(str(exc), EXIT_USAGE) from None
+    from marimo_tui.tui.app import WorkbenchApp
+
+    WorkbenchApp(workbench, initial).run()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The `marimo-tui` entry point."""
+    args = sys.argv[1:] if argv is None else argv
+    parsed = parse_workbench_args(args)
+    if parsed is None:
+        from marimo_tui.cli import main as cli
+
+        cli(args)
+        return EXIT_OK
+    config, command, path = parsed
+    try:
+        if command == "demo":
+            open_demo(config, path)
+        else:
+            launch(config, path)
+    except LaunchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.code
+    return EXIT_OK
+
+
+def entry() -> None:
+    sys.exit(main())
