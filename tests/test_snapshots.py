@@ -12,7 +12,14 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from tests.tui_support import CHAIN, analysed, isolate_user_config, make_app, make_project, wait_until
+from tests.tui_support import (
+    CHAIN,
+    analysed,
+    isolate_user_config,
+    make_app,
+    make_project,
+    wait_until,
+)
 
 
 @pytest.fixture(autouse=True)

@@ -76,7 +76,9 @@ class WorkbenchApp(App[None]):
         Binding("o", "open_notebook", "Open", id="open_notebook"),
         Binding("question_mark", "show_keys", "Keys", id="show_keys"),
         Binding("t", "change_theme", "Theme", show=False, id="change_theme"),
-        Binding("slash", "focus_chat", "Chat", show=False, id="focus_chat"),
+        # Priority: checked before the key reaches the focused pane, so keys typed right after
+        # `/` are never handled as cell-view keys; `check_action` lets text fields keep it.
+        Binding("slash", "focus_chat", "Chat", show=False, id="focus_chat", priority=True),
         Binding(
             "ctrl+right,f6", "cycle_pane(1)", "Next pane", show=False, id="next_pane", priority=True
         ),
@@ -270,12 +272,22 @@ class WorkbenchApp(App[None]):
         pane = self.query_one(f"#{name}")
         target = self.chat.input if name == "chat" else pane
         pane.add_class("-active")
-        target.focus()
+        # Focus now, not on the next idle as `focus()` does: keys typed right after `/` or a
+        # pane key must land in the new pane.
+        self.screen.set_focus(target)
 
     def action_cycle_pane(self, step: int) -> None:
         current = self._pane_of(self.focused)
         index = PANES.index(current.id) if current is not None and current.id in PANES else 0
         self.action_show_pane(PANES[(index + step) % len(PANES)])
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "focus_chat":
+            from textual.widgets import Input, TextArea
+
+            in_text = isinstance(self.focused, Input | TextArea)
+            return not in_text and len(self.screen_stack) == 1
+        return True
 
     def action_focus_chat(self) -> None:
         field = self.chat.input

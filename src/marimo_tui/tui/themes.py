@@ -13,8 +13,19 @@ from textual.theme import Theme
 from marimo_tui.config import YAML_LOADER
 
 _FIELDS = {f.name for f in fields(Theme)}
-_COLOURS = {"primary", "secondary", "warning", "error", "success", "accent", "foreground",
-            "background", "surface", "panel", "boost"}
+_COLOURS = {
+    "primary",
+    "secondary",
+    "warning",
+    "error",
+    "success",
+    "accent",
+    "foreground",
+    "background",
+    "surface",
+    "panel",
+    "boost",
+}
 
 
 class ThemeFileError(Exception):

@@ -83,8 +83,10 @@ class ChatPane(Vertical):
 
         if not self.children:
             self.mount(
-                RichLog(id="transcript", wrap=True, markup=False, highlight=False),
-                Input(placeholder="/help for commands", id="chat-input"),
+                # min_width: RichLog wraps at 78 columns by default, wider than a side pane.
+                RichLog(id="transcript", wrap=True, markup=False, highlight=False, min_width=20),
+                # Not select_on_focus: `/` from another pane focuses the input with "/" in it.
+                Input(placeholder="/help for commands", id="chat-input", select_on_focus=False),
             )
 
     @property

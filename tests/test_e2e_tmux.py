@@ -1,0 +1,50 @@
+"""End to end: the real `marimo-tui demo` in tmux, driven with send-keys, read with capture-pane.
+
+Uses the benchmarks' tmux harness (a private tmux server, torn down after the test).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+sys.path.insert(0, str(REPO / "bench"))
+from _tmux import Tmux, isolated_env
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+
+def test_demo_in_tmux(tmp_path: Path) -> None:
+    demo = tmp_path / "demo"
+    env = isolated_env(tmp_path / "home")
+    argv = [sys.executable, "-m", "marimo_tui", "demo", str(demo)]
+    with Tmux(width=120, height=36) as tmux, tmux.pane(argv, env, tmp_path) as pane:
+        # The first cell from the quick read, then marimo's analysis (its defs) fills in.
+        pane.wait_for("import marimo as mo", timeout=30)
+        pane.wait_for("defines mo", timeout=30)
+        assert "watcher: watching" in pane.wait_for("watcher: watching", timeout=30).screen
+        # j selects the next cell: the selection bar moves to the markdown cell's header.
+        pane.send_keys("j")
+        pane.wait_for(lambda s: any(ln.startswith("│▌ · _  #2") for ln in s.splitlines()))
+        # A change on disk shows up without a key press.
+        welcome = demo / "notebooks" / "welcome.py"
+        welcome.write_text(
+            welcome.read_text().replace(
+                "import marimo as mo", "import marimo as mo\n    import math"
+            )
+        )
+        pane.wait_for("import math", timeout=15)
+        # The chat takes slash commands.
+        pane.send_keys("/")
+        pane.send_keys("-l", "help")
+        pane.send_keys("Enter")
+        pane.wait_for("ctrl+p opens", timeout=10)
+        pane.send_keys("C-q")
+        pane.wait_for(lambda s: pane.dead() is not None, timeout=10)
+    assert (demo / "marimo-tui.yaml").is_file()
+    assert "import math" in welcome.read_text()
