@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Set up and run marimo-tui from a fresh checkout, with nothing but Python 3.11+ and pip.
 
-    python3 dev.py demo    # create .venv, install marimo-tui, open the demo project
+    python3 dev.py demo    # create .venv, install marimo-tui, open the workbench on a demo
     python3 dev.py test    # create .venv, install marimo-tui[dev] and tmux, run the tests
 
-Extra arguments go to the command run at the end (e.g. `python3 dev.py test -k store`).
+Extra arguments go to pytest (`python3 dev.py test -k store`); `demo` takes a folder.
 """
 
 from __future__ import annotations
@@ -79,16 +79,9 @@ def main(argv: list[str]) -> int:
         env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
         return run(PY, "-m", "pytest", *rest, cwd=ROOT, env=env, check=False)
     ensure_installed("")
-    demo = ROOT / "marimo-tui-demo"
-    tool = BIN / "marimo-tui"
-    # Until the full-screen workbench lands, the demo sets up a project and checks it.
-    run(tool, "init", demo)
-    for name, template in (("welcome", "minimal"), ("report", "parameterized")):
-        target = demo / "notebooks" / f"{name}.py"
-        if not target.exists():
-            run(tool, "new", target, "--template", template, cwd=demo)
-    return run(tool, "doctor", *rest, cwd=demo, check=False)
-
+    # The workbench on a demo project made from the bundled templates (no LLM, no Dagster).
+    folder = rest[0] if rest else ROOT / "marimo-tui-demo"
+    return run(BIN / "marimo-tui", "demo", folder, check=False)
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
