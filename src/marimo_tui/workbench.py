@@ -11,8 +11,9 @@ import asyncio
 import contextlib
 import re
 from collections.abc import Callable, Coroutine
+from functools import cached_property
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from marimo_tui.config import Config
 from marimo_tui.events import (
@@ -28,12 +29,16 @@ from marimo_tui.events import (
     TaskChanged,
 )
 from marimo_tui.notebook.errors import NotebookError, StoreError
-from marimo_tui.notebook.model import Notebook, text_hash
+from marimo_tui.notebook.model import Notebook, display_path, text_hash
 from marimo_tui.notebook.reader import preview_notebook, read_bytes
-from marimo_tui.notebook.store import EditResult, NotebookStore
-from marimo_tui.project import discover_notebooks, looks_like_notebook, template_folders
-from marimo_tui.tasks import Task, TaskStatus, TaskTree
-from marimo_tui.watch import FileChange, ProjectWatcher
+
+if TYPE_CHECKING:
+    from marimo_tui.notebook.store import EditResult, NotebookStore
+    from marimo_tui.tasks import Task, TaskTree
+    from marimo_tui.watch import FileChange, ProjectWatcher
+
+# The store, the task tree, the watcher and project discovery are imported on first use: the
+# first frame needs only the quick read of one notebook.
 
 T = TypeVar("T")
 Listener = Callable[[Event], None]
@@ -46,8 +51,6 @@ class Workbench:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.root = config.root
-        self.store = NotebookStore(self.root, config.state_dir)
-        self.tasks = TaskTree(config.state_dir / "tasks.json", self._task_changed)
         self.notebooks: list[Path] = []
         self.current: Path | None = None
         self.shown: dict[Path, Notebook] = {}  # the version each view shows, quick or analysed
@@ -58,6 +61,26 @@ class Workbench:
         self._watcher: ProjectWatcher | None = None
         self._background: set[asyncio.Task[None]] = set()
         self._watch_job: Task | None = None
+
+    @cached_property
+    def store(self) -> NotebookStore:
+        from marimo_tui.notebook.store import NotebookStore
+
+        return NotebookStore(self.root, self.config.state_dir)
+
+    @cached_property
+    def tasks(self) -> TaskTree:
+        from marimo_tui.tasks import TaskTree
+
+        return TaskTree(self.config.state_dir / "tasks.json", self._task_changed)
+
+    def relative(self, path: Path) -> str:
+        return display_path(path, self.root)
+
+    def _previous(self, path: Path) -> Notebook | None:
+        """The store's last model of `path`, without creating the store for it."""
+        store: NotebookStore | None = self.__dict__.get("store")
+        return store.cached(path) if store is not None else None
 
     # -- events ------------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> None:
@@ -81,16 +104,18 @@ class Workbench:
     # -- lifecycle ---------------------------------------------------------------------------
     def first_notebook(self) -> Path | None:
         """The notebook to open when given a folder: the first one found, cheaply."""
+        from marimo_tui.project import discover_notebooks
+
         found = discover_notebooks(self.config)
         self.notebooks = found
         return found[0] if found else None
 
     def quick_open(self, path: Path) -> Notebook | None:
         """The notebook from a quick read, synchronously: what the first frame shows."""
-        path = self.store.resolve(path)
+        path = path.resolve()  # the user's own choice: the store confines what gets written
         self.current = path
         try:
-            nb = preview_notebook(read_bytes(path), path, self.store.cached(path))
+            nb = preview_notebook(read_bytes(path), path, self._previous(path))
         except NotebookError:
             return None
         if nb is not None:
@@ -98,6 +123,9 @@ class Workbench:
         return nb
 
     async def start(self, *, watch: bool = True) -> None:
+        from marimo_tui.project import discover_notebooks
+        from marimo_tui.watch import ProjectWatcher
+
         if self.tasks.load_error:
             self.notice(self.tasks.load_error, "warning")
         if not self.notebooks:
@@ -120,6 +148,8 @@ class Workbench:
                 await task
 
     async def _watch(self) -> None:
+        from marimo_tui.tasks import TaskStatus
+
         assert self._watcher is not None
         job = self.tasks.add(
             "file watcher", owner="system", status=TaskStatus.RUNNING, detail=str(self.root)
@@ -148,6 +178,8 @@ class Workbench:
     # -- following the disk ------------------------------------------------------------------
     def on_changes(self, changes: list[FileChange]) -> None:
         """Apply a coalesced batch of changes: notebook list, then the open notebook."""
+        from marimo_tui.project import looks_like_notebook
+
         listed = set(self.notebooks)
         gone = [c.path for c in changes if c.kind == "deleted" and c.path in listed]
         present = [c.path for c in changes if c.kind != "deleted"]
@@ -186,13 +218,12 @@ class Workbench:
         self.publish(NotebookRemoved(path, renamed))
         if renamed is not None:
             self.notice(
-                f"{self.store.relative(path)} was renamed to "
-                f"{self.store.relative(renamed)}: following it"
+                f"{self.relative(path)} was renamed to {self.relative(renamed)}: following it"
             )
             self.open(renamed)
         else:
             self.notice(
-                f"{self.store.relative(path)} was deleted on disk; its last version "
+                f"{self.relative(path)} was deleted on disk; its last version "
                 "stays on screen (undo restores it)",
                 "warning",
             )
@@ -210,7 +241,7 @@ class Workbench:
                 self.publish(NotebookLoaded(path, shown, analysed=True, cause=cause))
             return  # our own write coming back, or a touch that changed nothing
         try:
-            nb = preview_notebook(data, path, self.store.cached(path))
+            nb = preview_notebook(data, path, self._previous(path))
         except NotebookError:
             nb = None
         if nb is not None:
@@ -240,7 +271,7 @@ class Workbench:
                 self._broken(path, exc)
                 continue
             except Exception as exc:
-                self.notice(f"could not read {self.store.relative(path)}: {exc}", "error")
+                self.notice(f"could not read {self.relative(path)}: {exc}", "error")
                 continue
             if path not in self._stale:
                 self.shown[path] = nb
@@ -276,6 +307,7 @@ class Workbench:
 
     async def create_notebook(self, path: Path, template: str, params: dict[str, str]) -> Path:
         from marimo_tui.notebook.templates import discover_templates, instantiate
+        from marimo_tui.project import template_folders
 
         found = discover_templates(template_folders(self.config))
         if template not in found:

@@ -59,6 +59,11 @@ class FileFormat:
         return codecs.BOM_UTF8 + data if self.bom else data
 
 
+def display_path(path: Path, root: Path) -> str:
+    """`path` relative to the project root when it is inside it, else as it is."""
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+
 def text_hash(text: str | bytes) -> str:
     data = text.encode("utf-8") if isinstance(text, str) else text
     return hashlib.sha256(data).hexdigest()

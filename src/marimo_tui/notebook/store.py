@@ -22,7 +22,14 @@ from marimo_tui.notebook.atomic import atomic_create, atomic_write
 from marimo_tui.notebook.errors import ConflictError, NotebookError, StoreError
 from marimo_tui.notebook.identity import IdAllocator
 from marimo_tui.notebook.journal import Entry, Journal
-from marimo_tui.notebook.model import UNNAMED, Cell, CellKind, Notebook, text_hash
+from marimo_tui.notebook.model import (
+    UNNAMED,
+    Cell,
+    CellKind,
+    Notebook,
+    display_path,
+    text_hash,
+)
 from marimo_tui.notebook.reader import parse_notebook, read_bytes
 
 
@@ -135,7 +142,7 @@ class NotebookStore:
         return p
 
     def relative(self, path: Path) -> str:
-        return str(path.relative_to(self.root)) if path.is_relative_to(self.root) else str(path)
+        return display_path(path, self.root)
 
     # -- reading -------------------------------------------------------------------------
     def read(self, path: Path | str) -> Notebook:

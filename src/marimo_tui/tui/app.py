@@ -33,12 +33,12 @@ from marimo_tui.notebook.model import Notebook
 from marimo_tui.tui.widgets.cell_view import CellView
 from marimo_tui.tui.widgets.chat import ChatPane
 from marimo_tui.tui.widgets.status_bar import StatusBar
-from marimo_tui.tui.widgets.tasks_pane import TasksPane
 from marimo_tui.workbench import Workbench
 
 if TYPE_CHECKING:
     from marimo_tui.tui.editing import EditFlows
     from marimo_tui.tui.slash import SlashCommands
+    from marimo_tui.tui.widgets.tasks_pane import TasksPane
 
 WIDE, NARROW = 160, 100  # columns: four panes from WIDE, one pane below NARROW
 NARROW_HINT = "1-4 or ctrl+→: panes"  # one pane at a time, and the footer has no room
@@ -149,8 +149,8 @@ class WorkbenchApp(App[None]):
             chat = ChatPane(id="chat", classes="pane")
             chat.border_title = "chat"
             yield chat
-            tasks = TasksPane(id="tasks")
-            tasks.add_class("pane")
+            # The tree is mounted after the first frame (`_build_tasks`), like the chat's widgets.
+            tasks = Container(id="tasks", classes="pane")
             tasks.border_title = "tasks"
             yield tasks
             runs = Static(
@@ -184,7 +184,14 @@ class WorkbenchApp(App[None]):
 
     @property
     def tasks_pane(self) -> TasksPane:
-        return self.query_one(TasksPane)
+        from marimo_tui.tui.widgets.tasks_pane import TasksPane
+
+        found = self.query(TasksPane)
+        if found:
+            return found.first()
+        pane = TasksPane(id="task-tree")
+        self.query_one("#tasks").mount(pane)
+        return pane
 
     @property
     def status(self) -> StatusBar:
@@ -199,6 +206,7 @@ class WorkbenchApp(App[None]):
 
     def _after_first_frame(self) -> None:
         self.chat.build()
+        _ = self.tasks_pane  # mounts the tree
         self._apply_keymap()
         for error in self._theme_errors:
             self.notify(error, severity="warning", timeout=10)
@@ -231,7 +239,7 @@ class WorkbenchApp(App[None]):
             return
         known = {
             b.id
-            for source in (self, CellView, TasksPane)
+            for source in (self, CellView, type(self.tasks_pane))
             for b in getattr(source, "BINDINGS", [])
             if isinstance(b, Binding) and b.id
         }
@@ -270,7 +278,11 @@ class WorkbenchApp(App[None]):
 
     def action_show_pane(self, name: str) -> None:
         pane = self.query_one(f"#{name}")
-        target = self.chat.input if name == "chat" else pane
+        target: Widget = pane
+        if name == "chat":
+            target = self.chat.input
+        elif name == "tasks":
+            target = self.tasks_pane
         pane.add_class("-active")
         # Focus now, not on the next idle as `focus()` does: keys typed right after `/` or a
         # pane key must land in the new pane.
@@ -343,7 +355,7 @@ class WorkbenchApp(App[None]):
         path = notebook.path if notebook is not None else self.workbench.current
         if path is None:
             return "no notebook"
-        label = self.workbench.store.relative(path)
+        label = self.workbench.relative(path)
         return f"{label} ({len(notebook.cells)} cells)" if notebook is not None else label
 
     def _update_title(self, notebook: Notebook | None) -> None:
@@ -359,7 +371,7 @@ class WorkbenchApp(App[None]):
     # -- notebooks ---------------------------------------------------------------------------
     def open_notebook(self, path: Path) -> None:
         self.workbench.open(path)
-        self.status.set(notebook=self.workbench.store.relative(self.workbench.current or path))
+        self.status.set(notebook=self.workbench.relative(self.workbench.current or path))
 
     def action_open_notebook(self) -> None:
         notebooks = self.workbench.notebooks
@@ -368,7 +380,7 @@ class WorkbenchApp(App[None]):
                 "no notebooks in this project yet: /new PATH creates one", severity="warning"
             )
             return
-        rel = self.workbench.store.relative
+        rel = self.workbench.relative
         self.search_commands(
             [(rel(p), partial(self.open_notebook, p), str(p)) for p in notebooks],
             placeholder="Open notebook…",
@@ -399,8 +411,7 @@ class WorkbenchApp(App[None]):
             self.run_worker(self.edits.rename(notebook, cell), group="edit")
 
     # -- tasks -------------------------------------------------------------------------------
-    @on(TasksPane.Requested)
-    def on_task_requested(self, event: TasksPane.Requested) -> None:
+    def on_tasks_pane_requested(self, event: TasksPane.Requested) -> None:
         self.run_worker(self._task_action(event.action, event.task_id), group="tasks")
 
     async def _task_action(self, action: str, task_id: str | None) -> None:
@@ -457,7 +468,8 @@ class WorkbenchApp(App[None]):
         """(where, keys, description) for every binding, with the user's remapping applied."""
         keymap = self.workbench.config.keys
         rows: list[tuple[str, str, str]] = []
-        for where, source in (("app", self), ("cells", CellView), ("tasks", TasksPane)):
+        tasks = type(self.tasks_pane)
+        for where, source in (("app", self), ("cells", CellView), ("tasks", tasks)):
             for b in getattr(source, "BINDINGS", []):
                 if isinstance(b, Binding):
                     keys = keymap.get(b.id or "", b.key)

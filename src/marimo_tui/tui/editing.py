@@ -110,9 +110,7 @@ class EditFlows:
                 f"{cell.label} ({notebook.path.name})",
                 mine,
                 theirs.code if theirs else None,
-                self.workbench.store.relative(conflict.saved_as)
-                if conflict.saved_as
-                else "the journal",
+                self.workbench.relative(conflict.saved_as) if conflict.saved_as else "the journal",
             )
         )
         if choice == "theirs":

@@ -54,22 +54,22 @@ class SlashCommands:
         exact = [
             p
             for p in candidates
-            if wb.store.relative(p) == wanted or p.name == wanted or p.stem == wanted
+            if wb.relative(p) == wanted or p.name == wanted or p.stem == wanted
         ]
-        loose = [p for p in candidates if wanted.lower() in wb.store.relative(p).lower()]
+        loose = [p for p in candidates if wanted.lower() in wb.relative(p).lower()]
         matches = exact or loose
         if len(matches) == 1:
             self.app.open_notebook(matches[0])
-            self.say(f"opened {wb.store.relative(matches[0])}")
+            self.say(f"opened {wb.relative(matches[0])}")
         elif matches:
-            names = ", ".join(wb.store.relative(p) for p in matches[:8])
+            names = ", ".join(wb.relative(p) for p in matches[:8])
             raise CommandError(f"{wanted!r} matches several notebooks: {names}")
         else:
             path = wb.store.resolve(wanted)
             if not path.is_file():
                 raise CommandError(f"no notebook {wanted!r}; /open alone lists them")
             self.app.open_notebook(path)
-            self.say(f"opened {wb.store.relative(path)}")
+            self.say(f"opened {wb.relative(path)}")
 
     async def do_new(self, args: list[str]) -> None:
         from marimo_tui.notebook.templates import parse_param_args
@@ -84,7 +84,7 @@ class SlashCommands:
         params = parse_param_args(rest)
         target = await self.app.workbench.create_notebook(path, template, params)
         self.app.open_notebook(target)
-        self.say(f"created {self.app.workbench.store.relative(target)} from {template}")
+        self.say(f"created {self.app.workbench.relative(target)} from {template}")
 
     async def do_undo(self, args: list[str]) -> None:
         current = self.app.workbench.current

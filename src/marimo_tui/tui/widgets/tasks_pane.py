@@ -53,7 +53,7 @@ class TasksPane(Tree[str]):
         Binding("space,x", "request('toggle')", "Done", id="toggle_task"),
         Binding("d,delete", "request('delete')", "Delete task", id="delete_task"),
     ]
-    DEFAULT_CSS = "TasksPane { background: $surface; }"
+    DEFAULT_CSS = "TasksPane { background: $surface; height: 1fr; }"
 
     class Requested(Message):
         def __init__(self, action: str, task_id: str | None) -> None:
