@@ -38,6 +38,7 @@ and removes the socket file. `Tmux.pane()` does the same for one session.
 
 from __future__ import annotations
 
+import argparse
 import atexit
 import contextlib
 import math
@@ -138,6 +139,14 @@ def isolated_env(home: Path) -> dict[str, str]:
     # Port 9 (discard) on localhost: nothing listens, so an agent connection fails at once.
     env["MARIMO_TUI_AGENT_HOST"] = "http://127.0.0.1:9"
     return env
+
+
+def add_cmd_option(parser: argparse.ArgumentParser) -> None:
+    """`--cmd`: the app command to measure instead of this python's `-m marimo_tui`."""
+    parser.add_argument(
+        "--cmd",
+        help="app command, the notebook path is appended (default: this python -m marimo_tui)",
+    )
 
 
 def command_argv(cmd: str | None, default: Sequence[str]) -> list[str]:

@@ -32,6 +32,7 @@ from _tmux import (
     Tmux,
     TmuxError,
     WaitTimeout,
+    add_cmd_option,
     command_argv,
     isolated_env,
     median,
@@ -117,10 +118,7 @@ def main() -> int:
     parser.add_argument(
         "--cells", type=int, default=200, help="cells in the notebook (default 200)"
     )
-    parser.add_argument(
-        "--cmd",
-        help="app command, the notebook path is appended (default: this python -m marimo_tui)",
-    )
+    add_cmd_option(parser)
     parser.add_argument("--timeout", type=float, default=5.0, help="seconds per edit (default 5)")
     parser.add_argument(
         "--open-timeout", type=float, default=30.0, help="seconds to first show (default 30)"

@@ -35,6 +35,7 @@ from _tmux import (
     Tmux,
     TmuxError,
     WaitTimeout,
+    add_cmd_option,
     command_argv,
     isolated_env,
     median,
@@ -213,10 +214,7 @@ def main() -> int:
     )
     parser.add_argument("--runs", type=int, default=3, help="launches (default 3)")
     parser.add_argument("--cells", type=int, default=1000, help="cells (default 1000)")
-    parser.add_argument(
-        "--cmd",
-        help="app command, the notebook path is appended (default: this python -m marimo_tui)",
-    )
+    add_cmd_option(parser)
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per wait (default 30)")
     parser.add_argument(
         "--resend", type=float, default=3.0, help="send End again after this many s (default 3)"

@@ -28,6 +28,7 @@ from _tmux import (
     Pane,
     Tmux,
     TmuxError,
+    add_cmd_option,
     command_argv,
     isolated_env,
     median,
@@ -107,10 +108,7 @@ def main() -> int:
     )  # fmt: skip
     parser.add_argument("--runs", type=int, default=10, help="timed runs of each (default 10)")
     parser.add_argument("--cells", type=int, default=50, help="cells in the notebook (default 50)")
-    parser.add_argument(
-        "--cmd",
-        help="app command, the notebook path is appended (default: this python -m marimo_tui)",
-    )
+    add_cmd_option(parser)
     parser.add_argument("--timeout", type=float, default=20.0, help="seconds per run (default 20)")
     parser.add_argument(
         "--gap", type=float, default=0.3, help="pause between runs, s (default 0.3)"
