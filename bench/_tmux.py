@@ -141,6 +141,15 @@ def isolated_env(home: Path) -> dict[str, str]:
     return env
 
 
+def run_main(main: Callable[[], int]) -> None:
+    """Run a benchmark's main(); Ctrl-C exits 130 (`with Tmux()` has cleaned up already)."""
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        sys.exit(130)
+
+
 def add_cmd_option(parser: argparse.ArgumentParser) -> None:
     """`--cmd`: the app command to measure instead of this python's `-m marimo_tui`."""
     parser.add_argument(

@@ -39,6 +39,7 @@ from _tmux import (
     percentile,
     precompile,
     report_failure,
+    run_main,
     verdict,
 )
 
@@ -206,8 +207,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:  # the tmux server is gone already: `with Tmux()` cleaned up
-        print("\ninterrupted", file=sys.stderr)
-        sys.exit(130)
+    run_main(main)

@@ -43,6 +43,7 @@ from _tmux import (
     proc_memory,
     python_pid,
     report_failure,
+    run_main,
     tree_rss_kib,
     verdict,
 )
@@ -290,8 +291,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:  # the tmux server is gone already: `with Tmux()` cleaned up
-        print("\ninterrupted", file=sys.stderr)
-        sys.exit(130)
+    run_main(main)

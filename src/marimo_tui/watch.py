@@ -15,7 +15,9 @@ from typing import Literal
 
 from marimo_tui.notebook.atomic import TMP_SUFFIX
 
-ChangeKind = Literal["added", "modified", "deleted"]
+# What watchfiles said happened is not kept: by the time a change is handled the file may have
+# changed again, so the kind is what the disk says then.
+ChangeKind = Literal["modified", "deleted"]
 
 # watchfiles groups events until none arrived for STEP_MS (or DEBOUNCE_MS passed): an editor's
 # save (temp file, rename) lands in one batch, yet a change shows within a frame or two.
@@ -30,12 +32,9 @@ class FileChange:
     kind: ChangeKind
 
 
-def coalesce(batches: Sequence[Sequence[FileChange]]) -> list[FileChange]:
+def coalesce(batches: Sequence[Sequence[Path]]) -> list[FileChange]:
     """One change per path, in first-seen order; the kind is what the disk says now."""
-    order: dict[Path, None] = {}
-    for batch in batches:
-        for change in batch:
-            order.setdefault(change.path, None)
+    order = dict.fromkeys(path for batch in batches for path in batch)
     return [FileChange(p, "modified" if p.exists() else "deleted") for p in order]
 
 
@@ -45,7 +44,7 @@ class ProjectWatcher:
     def __init__(self, root: Path, ignore: Sequence[Path] = ()) -> None:
         self.root = root
         self.ignore = tuple(ignore)
-        self.queue: asyncio.Queue[list[FileChange]] = asyncio.Queue()
+        self.queue: asyncio.Queue[list[Path]] = asyncio.Queue()
         self._stop = asyncio.Event()
 
     def stop(self) -> None:
@@ -58,11 +57,6 @@ class ProjectWatcher:
             ignore_dirs = (*watchfiles.DefaultFilter.ignore_dirs, *IGNORED_DIRS)
 
         watch_filter = _Filter(ignore_paths=self.ignore)
-        kinds: dict[watchfiles.Change, ChangeKind] = {
-            watchfiles.Change.added: "added",
-            watchfiles.Change.modified: "modified",
-            watchfiles.Change.deleted: "deleted",
-        }
         async for changes in watchfiles.awatch(
             self.root,
             watch_filter=watch_filter,
@@ -70,11 +64,7 @@ class ProjectWatcher:
             debounce=DEBOUNCE_MS,
             stop_event=self._stop,
         ):
-            batch = [
-                FileChange(Path(p), kinds[kind])
-                for kind, p in sorted(changes, key=lambda c: c[1])
-                if not p.endswith(TMP_SUFFIX)
-            ]
+            batch = sorted(Path(p) for _, p in changes if not p.endswith(TMP_SUFFIX))
             if batch:
                 self.queue.put_nowait(batch)
 

@@ -60,7 +60,6 @@ class Workbench:
         self._stale: set[Path] = set()
         self._watcher: ProjectWatcher | None = None
         self._background: set[asyncio.Task[None]] = set()
-        self._watch_job: Task | None = None
 
     @cached_property
     def store(self) -> NotebookStore:
@@ -154,7 +153,6 @@ class Workbench:
         job = self.tasks.add(
             "file watcher", owner="system", status=TaskStatus.RUNNING, detail=str(self.root)
         )
-        self._watch_job = job
         self.publish(ServiceState("watcher", "watching"))
         try:
             await self._watcher.run()

@@ -104,7 +104,6 @@ class WorkbenchApp(App[None]):
         self.initial = initial
         self.watch_files = watch
         self._theme_errors: list[str] = []
-        self._loading_theme = True
         self._last_broken: str | None = None
         self._register_themes()
 
@@ -201,7 +200,6 @@ class WorkbenchApp(App[None]):
         self.cell_view.focus()
         self.workbench.subscribe(self.on_workbench_event)
         self.theme_changed_signal.subscribe(self, self._theme_changed)
-        self._loading_theme = False
         self.call_after_refresh(self._after_first_frame)
 
     def _after_first_frame(self) -> None:
@@ -237,12 +235,7 @@ class WorkbenchApp(App[None]):
         keys = dict(self.workbench.config.keys)
         if not keys:
             return
-        known = {
-            b.id
-            for source in (self, CellView, type(self.tasks_pane))
-            for b in getattr(source, "BINDINGS", [])
-            if isinstance(b, Binding) and b.id
-        }
+        known = {b.id for _, b in self._declared_bindings() if b.id}
         unknown = sorted(set(keys) - known)
         for name in unknown:
             self.notify(
@@ -318,7 +311,8 @@ class WorkbenchApp(App[None]):
         if isinstance(event, NotebookLoaded):
             if event.path == current:
                 self.cell_view.show(event.notebook)
-                self.cell_view.set_broken(None, None)
+                if self.cell_view.broken is not None:
+                    self.cell_view.set_broken(None, None)
                 self._last_broken = None
                 self._update_title(event.notebook)
                 self.status.set(notebook=self._notebook_label(event.notebook))
@@ -447,7 +441,7 @@ class WorkbenchApp(App[None]):
 
     # -- themes and keys ---------------------------------------------------------------------
     def _theme_changed(self, theme: Theme) -> None:
-        if self._loading_theme or theme.name == self.workbench.config.theme:
+        if theme.name == self.workbench.config.theme:
             return
         from marimo_tui.project import save_setting
 
@@ -464,17 +458,21 @@ class WorkbenchApp(App[None]):
 
         self.push_screen(KeysScreen(self._all_bindings()))
 
-    def _all_bindings(self) -> list[tuple[str, str, str]]:
-        """(where, keys, description) for every binding, with the user's remapping applied."""
-        keymap = self.workbench.config.keys
-        rows: list[tuple[str, str, str]] = []
+    def _declared_bindings(self) -> Iterable[tuple[str, Binding]]:
+        """(where, binding) for every binding of the app and its panes."""
         tasks = type(self.tasks_pane)
         for where, source in (("app", self), ("cells", CellView), ("tasks", tasks)):
             for b in getattr(source, "BINDINGS", []):
                 if isinstance(b, Binding):
-                    keys = keymap.get(b.id or "", b.key)
-                    rows.append((where, keys, f"{b.description or b.action}  [{b.id}]"))
-        return rows
+                    yield where, b
+
+    def _all_bindings(self) -> list[tuple[str, str, str]]:
+        """(where, keys, description) for every binding, with the user's remapping applied."""
+        keymap = self.workbench.config.keys
+        return [
+            (where, keymap.get(b.id or "", b.key), f"{b.description or b.action}  [{b.id}]")
+            for where, b in self._declared_bindings()
+        ]
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

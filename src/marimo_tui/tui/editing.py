@@ -17,7 +17,7 @@ from marimo_tui.tui.screens.cell_editor import CellEditorScreen, ConflictScreen
 from marimo_tui.tui.screens.dialogs import ConfirmScreen, PromptScreen
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Awaitable, Callable
 
     from marimo_tui.tui.app import WorkbenchApp
 
@@ -28,9 +28,20 @@ class EditFlows:
         self.workbench = app.workbench
 
     # -- helpers -----------------------------------------------------------------------------
-    async def _write(self, operation: Callable[[NotebookStore], EditResult]) -> EditResult | None:
+    async def _write(
+        self,
+        operation: Callable[[NotebookStore], EditResult],
+        on_conflict: Callable[[ConflictError], Awaitable[None]] | None = None,
+    ) -> EditResult | None:
+        """One store edit; errors become one-line notices (or go to `on_conflict`)."""
         try:
             result = await self.workbench.edit(operation)
+        except ConflictError as conflict:
+            if on_conflict is None:
+                self.app.notify(str(conflict), severity="error", timeout=8)
+            else:
+                await on_conflict(conflict)
+            return None
         except (StoreError, NotebookError) as exc:
             self.app.notify(str(exc), severity="error", timeout=8)
             return None
@@ -80,19 +91,12 @@ class EditFlows:
 
     async def save_code(self, notebook: Notebook, cell: Cell, code: str, base: str | None) -> None:
         path = notebook.path
-        try:
-            result = await self.workbench.edit(
-                lambda s: s.replace_cell(path, cell.id, code, base=base)
-            )
-        except ConflictError as conflict:
+
+        async def resolve(conflict: ConflictError) -> None:
             await self._resolve_conflict(notebook, cell, code, conflict)
-            return
-        except (StoreError, NotebookError) as exc:
-            self.app.notify(str(exc), severity="error", timeout=8)
-            return
-        for warning in result.warnings:
-            self.app.notify(warning, severity="warning", timeout=8)
-        self.app.notify(f"saved {cell.label}")
+
+        if await self._write(lambda s: s.replace_cell(path, cell.id, code, base=base), resolve):
+            self.app.notify(f"saved {cell.label}")
 
     async def _resolve_conflict(
         self, notebook: Notebook, cell: Cell, mine: str, conflict: ConflictError

@@ -35,13 +35,7 @@ STATUS_BADGES = {
     # status -> (symbol, label, component class)
     "pending": ("…", "analysing", "dim"),
     "syntax-error": ("✗", "syntax error", "error"),
-    "broken": ("✗", "file does not parse", "error"),
     "parsed": ("·", "not run", "dim"),
-    "queued": ("◌", "queued", "dim"),
-    "running": ("●", "running", "running"),
-    "idle": ("✓", "ran", "ok"),
-    "error": ("✗", "error", "error"),
-    "stale": ("○", "stale", "stale"),
     "disabled": ("⊘", "disabled", "dim"),
 }
 
@@ -81,9 +75,6 @@ class CellView(ScrollView, can_focus=True):
         "cell-view--header",
         "cell-view--dim",
         "cell-view--error",
-        "cell-view--ok",
-        "cell-view--running",
-        "cell-view--stale",
         "cell-view--selected",
         "cell-view--parent",
         "cell-view--child",
@@ -93,18 +84,10 @@ class CellView(ScrollView, can_focus=True):
     CellView > .cell-view--header { text-style: bold; }
     CellView > .cell-view--dim { color: $text-muted; }
     CellView > .cell-view--error { color: $text-error; }
-    CellView > .cell-view--ok { color: $text-success; }
-    CellView > .cell-view--running { color: $text-warning; }
-    CellView > .cell-view--stale { color: $text-warning 70%; }
     CellView > .cell-view--selected { background: $primary 18%; color: $accent; }
     CellView > .cell-view--parent { color: $success; }
     CellView > .cell-view--child { color: $warning; }
     """
-
-    class Selected(Message):
-        def __init__(self, cell: Cell | None) -> None:
-            super().__init__()
-            self.cell = cell
 
     class Requested(Message):
         """The user asked for an edit of the selected cell (`edit`, `add`, `delete`, …)."""
@@ -127,7 +110,6 @@ class CellView(ScrollView, can_focus=True):
         self._folded: set[str] = set()
         self._parents: set[str] = set()
         self._children: set[str] = set()
-        self.run_status: dict[str, str] = {}
         self.broken: tuple[int | None, str] | None = None
         self._memory: dict[Path, tuple[str | None, int, set[str]]] = {}
         self.highlighting = False  # switched on after the first frame (pygments is not free)
@@ -195,16 +177,10 @@ class CellView(ScrollView, can_focus=True):
         self._update_relations()
         self._strips.clear()
         self.refresh()
-        self.post_message(self.Selected(self.selected))
 
     def set_broken(self, index: int | None, message: str | None) -> None:
         self.broken = None if message is None else (index, message)
         self._layout()
-        self._strips.clear()
-        self.refresh()
-
-    def set_run_status(self, statuses: dict[str, str]) -> None:
-        self.run_status = statuses
         self._strips.clear()
         self.refresh()
 
@@ -243,10 +219,7 @@ class CellView(ScrollView, can_focus=True):
         self._children = set(index.children(cell.id)) if cell.id in index.defs else set()
 
     def watch_selected_id(self, _old: str | None, _new: str | None) -> None:
-        self._update_relations()
-        self._strips.clear()
-        self.refresh()
-        self.post_message(self.Selected(self.selected))
+        self._changed()
 
     def status_of(self, cell: Cell) -> str:
         if self.notebook is not None and cell.id in self.notebook.pending:
@@ -255,7 +228,7 @@ class CellView(ScrollView, can_focus=True):
             return "syntax-error"
         if cell.options.get("disabled"):
             return "disabled"
-        return self.run_status.get(cell.id, "parsed")
+        return "parsed"
 
     # -- rendering ---------------------------------------------------------------------------
     def _block_lines(self, block: _Block, index: int) -> list[Content]:
