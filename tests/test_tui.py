@@ -395,3 +395,22 @@ async def test_keys_are_remappable_and_listed(tmp_path: Path) -> None:
         await wait_until(lambda: isinstance(app.screen, KeysScreen))
         rows = app.screen.rows  # type: ignore[attr-defined]
         assert ("cells", "ctrl+e", "Edit  [edit_cell]") in rows
+
+
+async def test_an_unexpected_error_in_a_flow_is_one_notice_not_a_crash(tmp_path: Path) -> None:
+    path = make_project(tmp_path)
+    (tmp_path / "notebooks" / "blocker").write_text("a file, not a folder\n")
+    app = make_app(tmp_path, path, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_until(lambda: analysed(app))
+        app.chat.input.focus()
+        app.chat.input.value = "/new blocker/inside"  # mkdir under a file: an OSError
+        await pilot.press("enter")
+        await wait_until(
+            lambda: any("chat failed" in str(n.message) for n in app._notifications),
+            what="the failure notice",
+        )
+        assert app.is_running and (tmp_path / "notebooks" / "blocker").read_text()
+        app.cell_view.focus()
+        await pilot.press("down")  # still responsive
+        assert app.cell_view.selected_index == 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Coroutine, Iterable
 from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -246,6 +246,19 @@ class WorkbenchApp(App[None]):
             keys.pop(name)
         self.set_keymap(keys)
 
+    def run_guarded(self, work: Coroutine[Any, Any, None], *, group: str) -> None:
+        """Run a user-started flow in a worker; a bug or an OS error in it becomes one line of
+        notice instead of closing the workbench (a worker's default)."""
+
+        async def guarded() -> None:
+            try:
+                await work
+            except Exception as exc:
+                self.log.error(f"{group} failed: {exc!r}")
+                self.notify(f"{group} failed: {type(exc).__name__}: {exc}", severity="error")
+
+        self.run_worker(guarded(), group=group, exit_on_error=False)
+
     # -- layout ------------------------------------------------------------------------------
     def on_resize(self, event: Resize) -> None:
         self._apply_layout(event.size.width)
@@ -389,24 +402,24 @@ class WorkbenchApp(App[None]):
             return
         cell = event.cell
         if event.action == "undo":
-            self.run_worker(self.edits.undo(notebook.path), group="edit")
+            self.run_guarded(self.edits.undo(notebook.path), group="edit")
         elif event.action == "add":
-            self.run_worker(self.edits.add_below(notebook, cell), group="edit")
+            self.run_guarded(self.edits.add_below(notebook, cell), group="edit")
         elif cell is None:
             self.notify("no cell selected", severity="warning")
         elif event.action == "edit":
-            self.run_worker(self.edits.edit(notebook, cell), group="edit")
+            self.run_guarded(self.edits.edit(notebook, cell), group="edit")
         elif event.action == "delete":
-            self.run_worker(self.edits.delete(notebook, cell), group="edit")
+            self.run_guarded(self.edits.delete(notebook, cell), group="edit")
         elif event.action in ("move_up", "move_down"):
             step = -1 if event.action == "move_up" else 1
-            self.run_worker(self.edits.move(notebook, cell, step), group="edit")
+            self.run_guarded(self.edits.move(notebook, cell, step), group="edit")
         elif event.action == "rename":
-            self.run_worker(self.edits.rename(notebook, cell), group="edit")
+            self.run_guarded(self.edits.rename(notebook, cell), group="edit")
 
     # -- tasks -------------------------------------------------------------------------------
     def on_tasks_pane_requested(self, event: TasksPane.Requested) -> None:
-        self.run_worker(self._task_action(event.action, event.task_id), group="tasks")
+        self.run_guarded(self._task_action(event.action, event.task_id), group="tasks")
 
     async def _task_action(self, action: str, task_id: str | None) -> None:
         from marimo_tui.tui.screens.dialogs import ConfirmScreen, PromptScreen
@@ -437,7 +450,7 @@ class WorkbenchApp(App[None]):
     # -- chat --------------------------------------------------------------------------------
     @on(ChatPane.Submitted)
     def on_chat_submitted(self, event: ChatPane.Submitted) -> None:
-        self.run_worker(self.slash.handle(event.text), group="chat")
+        self.run_guarded(self.slash.handle(event.text), group="chat")
 
     # -- themes and keys ---------------------------------------------------------------------
     def _theme_changed(self, theme: Theme) -> None:
@@ -504,7 +517,7 @@ class WorkbenchApp(App[None]):
             (
                 "Add task",
                 "Add a task to the task tree",
-                lambda: self.run_worker(self._task_action("add", None)),
+                lambda: self.run_guarded(self._task_action("add", None), group="tasks"),
             ),
             ("Show all keys", "Every key binding", self.action_show_keys),
         ]
