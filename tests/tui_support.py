@@ -43,12 +43,16 @@ def make_project(root: Path, cells: list[tuple[str, str]] | None = None, **confi
     return path
 
 
-def make_app(root: Path, notebook: Path | None = None, *, watch: bool = True) -> WorkbenchApp:
+def make_app(
+    root: Path, notebook: Path | None = None, *, watch: bool = True, run: bool = False
+) -> WorkbenchApp:
+    """The app over `root`; `run=True` starts the real marimo server (off by default: most
+    tests are about the view and the files)."""
     config = load_config(start=root, environ={})
     workbench = Workbench(config)
     target = notebook or workbench.first_notebook()
     initial = workbench.quick_open(target) if target else None
-    return WorkbenchApp(workbench, initial, watch=watch)
+    return WorkbenchApp(workbench, initial, watch=watch, run=run)
 
 
 def write_like_an_editor(path: Path, text: str) -> None:

@@ -248,5 +248,62 @@ def clean(state: State, yes: bool, journal: bool) -> None:
     click.echo(f"removed {len(targets)} items ({total / 1024:.0f} KiB)")
 
 
+@main.command()
+@click.argument("notebook", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "md", "ipynb", "session"]),
+    default="html",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Output file (default: next to NOTEBOOK with the format's extension; for session, "
+    "marimo's __marimo__/session/NAME.py.json).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="Give up (writing nothing) when the run takes longer.",
+)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def export(
+    notebook: Path, fmt: str, output: Path | None, timeout: float | None, args: tuple[str, ...]
+) -> None:
+    """Run NOTEBOOK headless and export it; name every cell that fails.
+
+    Every format runs the notebook. ARGS after `--` reach the notebook's `mo.cli_args()`, e.g.
+    `marimo-tui export nb.py --format md -- --rows 50`. The output is replaced atomically, also when
+    cells fail. Exits 0 when every cell ran, 1 when a cell failed or the run did not finish,
+    2 for usage errors.
+    """
+    from marimo_tui.runtime.export import ExportError, export_notebook
+
+    try:
+        report = export_notebook(notebook, fmt, output, args, timeout)
+    except ExportError as exc:
+        fail(str(exc), exc.code)
+    except KeyboardInterrupt:
+        fail("interrupted; nothing written", 130)
+    if report.ok:
+        click.echo(f"wrote {report.output}: {report.cells} cells ran without errors")
+        return
+    click.echo(f"wrote {report.output}")
+    for failure in report.failures:
+        click.echo(failure.describe(str(notebook)), err=True)
+    failed = len(report.failures)
+    more = f" ({report.blocked} more did not run because of them)" if report.blocked else ""
+    fail(
+        f"{failed} cell{'s' if failed != 1 else ''} failed{more}"
+        if failed
+        else "marimo reported a failed cell it did not name"
+    )
+
+
 if __name__ == "__main__":
     main()

@@ -80,6 +80,9 @@ class AgentConfig:
 
 @dataclass
 class MarimoConfig:
+    enabled: bool = _help(
+        "Run the open notebook in an embedded marimo server and show its outputs.", default=True
+    )
     autorun: bool = _help(
         "Rerun affected cells when a notebook changes on disk (false: mark them stale).",
         default=True,

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from marimo_tui.notebook.model import Notebook
+    from marimo_tui.runtime.kernel_state import KernelState
     from marimo_tui.tasks import Task
 
 Level = Literal["info", "warning", "error"]
@@ -71,6 +72,17 @@ class ServiceState:
 
 
 @dataclass(frozen=True)
+class KernelChanged:
+    """The open notebook's kernel changed: one cell's run (`cell_id`), or its cells (None).
+    `kernel` is the session's live state, read by the view when it draws."""
+
+    path: Path
+    kernel: KernelState
+    cell_id: str | None
+    completed: bool = False  # a run finished
+
+
+@dataclass(frozen=True)
 class Notice:
     """A message for the user, one line."""
 
@@ -85,5 +97,6 @@ Event = (
     | NotebooksListed
     | TaskChanged
     | ServiceState
+    | KernelChanged
     | Notice
 )

@@ -34,6 +34,7 @@ from marimo_tui.notebook.reader import preview_notebook, read_bytes
 
 if TYPE_CHECKING:
     from marimo_tui.notebook.store import EditResult, NotebookStore
+    from marimo_tui.runtime.manager import Runtime
     from marimo_tui.tasks import Task, TaskTree
     from marimo_tui.watch import FileChange, ProjectWatcher
 
@@ -59,6 +60,7 @@ class Workbench:
         self._analysing: dict[Path, asyncio.Task[None]] = {}
         self._stale: set[Path] = set()
         self._watcher: ProjectWatcher | None = None
+        self.runtime: Runtime | None = None  # the marimo sidecar and the open notebook's session
         self._background: set[asyncio.Task[None]] = set()
 
     @cached_property
@@ -121,7 +123,7 @@ class Workbench:
             self.shown[path] = nb
         return nb
 
-    async def start(self, *, watch: bool = True) -> None:
+    async def start(self, *, watch: bool = True, run: bool = True) -> None:
         from marimo_tui.project import discover_notebooks
         from marimo_tui.watch import ProjectWatcher
 
@@ -132,6 +134,13 @@ class Workbench:
         self.publish(NotebooksListed(tuple(self.notebooks)))
         if self.current is not None:
             self._schedule_analysis(self.current, "open")
+        if run and self.config.marimo.enabled:
+            from marimo_tui.runtime.manager import Runtime
+
+            self.runtime = Runtime(self.config, self.publish, self.tasks)
+            self.runtime.start()
+            if self.current is not None:
+                self.runtime.open(self.current)
         if watch:
             self._watcher = ProjectWatcher(self.root, ignore=[self.config.state_dir])
             self._spawn(self._watch())
@@ -140,6 +149,8 @@ class Workbench:
     async def stop(self) -> None:
         if self._watcher is not None:
             self._watcher.stop()
+        if self.runtime is not None:
+            await self.runtime.stop()
         for task in [*self._background, *self._analysing.values()]:
             task.cancel()
         for task in [*self._background, *self._analysing.values()]:
@@ -251,6 +262,8 @@ class Workbench:
         path = self.store.resolve(path)
         self.current = path
         self.reload(path, "open")
+        if self.runtime is not None:
+            self.runtime.open(path)
 
     def _schedule_analysis(self, path: Path, cause: Cause) -> None:
         self._stale.add(path)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
 from collections.abc import Coroutine, Iterable
 from functools import cached_property, partial
 from pathlib import Path
@@ -21,6 +23,7 @@ from textual.widgets import Footer, Static
 from marimo_tui.config import user_config_dir
 from marimo_tui.events import (
     Event,
+    KernelChanged,
     NotebookBroken,
     NotebookLoaded,
     NotebookRemoved,
@@ -37,6 +40,7 @@ from marimo_tui.workbench import Workbench
 
 if TYPE_CHECKING:
     from marimo_tui.tui.editing import EditFlows
+    from marimo_tui.tui.running import RunFlows
     from marimo_tui.tui.slash import SlashCommands
     from marimo_tui.tui.widgets.tasks_pane import TasksPane
 
@@ -76,6 +80,7 @@ class WorkbenchApp(App[None]):
         Binding("o", "open_notebook", "Open", id="open_notebook"),
         Binding("question_mark", "show_keys", "Keys", id="show_keys"),
         Binding("t", "change_theme", "Theme", show=False, id="change_theme"),
+        Binding("w", "show_server", "marimo URL", show=False, id="show_server"),
         # Priority: checked before the key reaches the focused pane, so keys typed right after
         # `/` are never handled as cell-view keys; `check_action` lets text fields keep it.
         Binding("slash", "focus_chat", "Chat", show=False, id="focus_chat", priority=True),
@@ -97,12 +102,18 @@ class WorkbenchApp(App[None]):
     ]
 
     def __init__(
-        self, workbench: Workbench, initial: Notebook | None = None, *, watch: bool = True
+        self,
+        workbench: Workbench,
+        initial: Notebook | None = None,
+        *,
+        watch: bool = True,
+        run: bool = True,
     ) -> None:
         super().__init__()
         self.workbench = workbench
         self.initial = initial
         self.watch_files = watch
+        self.run_cells = run
         self._theme_errors: list[str] = []
         self._last_broken: str | None = None
         self._register_themes()
@@ -113,6 +124,12 @@ class WorkbenchApp(App[None]):
         from marimo_tui.tui.editing import EditFlows
 
         return EditFlows(self)
+
+    @cached_property
+    def runs(self) -> RunFlows:
+        from marimo_tui.tui.running import RunFlows
+
+        return RunFlows(self)
 
     @cached_property
     def slash(self) -> SlashCommands:
@@ -166,6 +183,10 @@ class WorkbenchApp(App[None]):
         config = wb.config
         status.project = wb.root.name
         status.notebook = self._notebook_label(self.initial)
+        # Most telling first: what runs the notebook, then what follows the disk.
+        running = config.marimo.enabled and self.run_cells
+        status.services["marimo"] = ("starting" if running else "off", True)
+        status.services["watcher"] = ("starting" if self.watch_files else "off", True)
         status.services["model"] = (f"{config.agent.provider} {config.agent.model}", True)
         status.services["dagster"] = ("on" if config.dagster.url else "off", True)
         status.hint = NARROW_HINT if layout_mode(self.size.width) == "-narrow" else ""
@@ -197,6 +218,12 @@ class WorkbenchApp(App[None]):
         return self.query_one(StatusBar)
 
     def on_mount(self) -> None:
+        # SIGTERM, or SIGHUP when an SSH session drops: leave as from ctrl+q — terminal
+        # restored, the marimo server stopped.
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, self.exit)
         self.cell_view.focus()
         self.workbench.subscribe(self.on_workbench_event)
         self.theme_changed_signal.subscribe(self, self._theme_changed)
@@ -215,7 +242,7 @@ class WorkbenchApp(App[None]):
 
     @work(group="services")
     async def start_services(self) -> None:
-        await self.workbench.start(watch=self.watch_files)
+        await self.workbench.start(watch=self.watch_files, run=self.run_cells)
 
     @work(group="highlight")
     async def warm_highlighting(self) -> None:
@@ -229,6 +256,10 @@ class WorkbenchApp(App[None]):
         self.cell_view.enable_highlighting()
 
     async def on_unmount(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(sig)
         await self.workbench.stop()
 
     def _apply_keymap(self) -> None:
@@ -352,6 +383,9 @@ class WorkbenchApp(App[None]):
                 self.tasks_pane.drop(event.task.id)
             else:
                 self.tasks_pane.upsert(event.task)
+        elif isinstance(event, KernelChanged):
+            if event.path == current:
+                self.cell_view.set_kernel(event.kernel, event.cell_id)
         elif isinstance(event, ServiceState):
             self.status.set_service(event.service, event.state, event.ok)
         elif isinstance(event, Notice):
@@ -401,7 +435,11 @@ class WorkbenchApp(App[None]):
             self.notify("no notebook open: o opens one, /new creates one", severity="warning")
             return
         cell = event.cell
-        if event.action == "undo":
+        from marimo_tui.tui.running import RUN_ACTIONS
+
+        if event.action in RUN_ACTIONS:
+            self.run_guarded(self.runs.handle(event.action, notebook, cell), group="run")
+        elif event.action == "undo":
             self.run_guarded(self.edits.undo(notebook.path), group="edit")
         elif event.action == "add":
             self.run_guarded(self.edits.add_below(notebook, cell), group="edit")
@@ -466,6 +504,16 @@ class WorkbenchApp(App[None]):
         self.workbench.config.theme = theme.name
         self.notify(f"theme {theme.name} (saved to {path.name})", timeout=3)
 
+    def action_show_server(self) -> None:
+        self.runs.show_server()
+
+    def copy_to_clipboard(self, text: str) -> None:
+        from marimo_tui.tui.clipboard import osc52
+
+        self._clipboard = text
+        if self._driver is not None:
+            self._driver.write(osc52(text))
+
     def action_show_keys(self) -> None:
         from marimo_tui.tui.screens.keys import KeysScreen
 
@@ -512,6 +560,28 @@ class WorkbenchApp(App[None]):
             ),
             ("Rename cell", "Rename the selected cell", lambda: view.action_request("rename")),
             ("Undo", "Undo the last change to this notebook", lambda: view.action_request("undo")),
+            ("Run cell", "Run the selected cell", lambda: view.action_request("run")),
+            (
+                "Run all cells",
+                "Run every cell of the notebook",
+                lambda: view.action_request("run_all"),
+            ),
+            ("Interrupt", "Interrupt the running cell", lambda: view.action_request("interrupt")),
+            (
+                "Restart kernel",
+                "A fresh kernel; every cell runs again",
+                lambda: view.action_request("restart"),
+            ),
+            (
+                "View output",
+                "The selected cell's whole output",
+                lambda: view.action_request("view_output"),
+            ),
+            (
+                "marimo server URL",
+                "Show and copy the URL to watch this notebook in a browser",
+                self.action_show_server,
+            ),
             ("Fold or unfold cell", "Fold the selected cell's code", view.action_toggle_fold),
             ("Fold or unfold all", "Fold every cell", view.action_fold_all),
             (

@@ -9,11 +9,12 @@ cell's content. A 1000-cell notebook therefore costs what its visible rows cost.
 from __future__ import annotations
 
 import builtins
+import time
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -26,8 +27,13 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.timer import Timer
 
 from marimo_tui.notebook.model import Cell, CellKind, Notebook
+
+if TYPE_CHECKING:
+    from marimo_tui.runtime.kernel_state import CellRun, KernelState
+    from marimo_tui.tui.widgets.output_render import OutputStyles
 
 GUTTER = 2
 BUILTINS = frozenset(dir(builtins))  # marimo counts them as refs; shown they are only noise
@@ -36,8 +42,36 @@ STATUS_BADGES = {
     "pending": ("…", "analysing", "dim"),
     "syntax-error": ("✗", "syntax error", "error"),
     "parsed": ("·", "not run", "dim"),
+    "not-run": ("·", "not run", "dim"),
+    "queued": ("◷", "queued", "running"),
+    "running": ("▶", "running", "running"),
+    "idle": ("✓", "ran", "ok"),
+    "stale": ("◌", "stale: rerun to update", "warning"),
+    "error": ("✗", "error", "error"),
     "disabled": ("⊘", "disabled", "dim"),
 }
+SPINNER = "◐◓◑◒"
+OUTPUT_ROWS = 24  # rows of output shown per cell; `v` shows all of it
+CONSOLE_ROWS = 12
+
+
+def format_duration(seconds: float) -> str:
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    return f"{int(seconds // 60)} min {seconds % 60:.0f} s"
+
+
+def _merge_channels(run: CellRun) -> list[tuple[str, str]]:
+    """Console chunks joined while the channel stays the same: (channel, text)."""
+    merged: list[tuple[str, str]] = []
+    for chunk in run.console:
+        if merged and merged[-1][0] == chunk.channel:
+            merged[-1] = (chunk.channel, merged[-1][1] + chunk.text)
+        else:
+            merged.append((chunk.channel, chunk.text))
+    return merged
 
 
 @dataclass(slots=True)
@@ -47,6 +81,8 @@ class _Block:
     height: int
     folded: bool
     code_lines: int
+    text_rows: int  # header, info, code, errors: the rest is output, then a gap
+    output: list[Strip]
 
 
 class CellView(ScrollView, can_focus=True):
@@ -70,6 +106,12 @@ class CellView(ScrollView, can_focus=True):
         Binding("J", "request('move_down')", "Move down", show=False, id="move_cell_down"),
         Binding("r", "request('rename')", "Rename", show=False, id="rename_cell"),
         Binding("u", "request('undo')", "Undo", id="undo"),
+        # Terminals send ctrl+enter as enter or ctrl+j unless they speak the kitty protocol.
+        Binding("ctrl+enter,ctrl+j", "request('run')", "Run", key_display="^⏎", id="run_cell"),
+        Binding("R", "request('run_all')", "Run all", id="run_all"),
+        Binding("i", "request('interrupt')", "Interrupt", show=False, id="interrupt"),
+        Binding("X", "request('restart')", "Restart kernel", show=False, id="restart_kernel"),
+        Binding("v", "request('view_output')", "Output", id="view_output"),
     ]
     COMPONENT_CLASSES = {
         "cell-view--header",
@@ -78,6 +120,11 @@ class CellView(ScrollView, can_focus=True):
         "cell-view--selected",
         "cell-view--parent",
         "cell-view--child",
+        "cell-view--ok",
+        "cell-view--warning",
+        "cell-view--running",
+        "cell-view--error-line",
+        "cell-view--heading",
     }
     DEFAULT_CSS = """
     CellView { background: $surface; }
@@ -87,6 +134,11 @@ class CellView(ScrollView, can_focus=True):
     CellView > .cell-view--selected { background: $primary 18%; color: $accent; }
     CellView > .cell-view--parent { color: $success; }
     CellView > .cell-view--child { color: $warning; }
+    CellView > .cell-view--ok { color: $success; }
+    CellView > .cell-view--warning { color: $warning; }
+    CellView > .cell-view--running { color: $accent; text-style: bold; }
+    CellView > .cell-view--error-line { background: $error 25%; color: $text; }
+    CellView > .cell-view--heading { color: $accent; text-style: bold; }
     """
 
     class Requested(Message):
@@ -116,6 +168,14 @@ class CellView(ScrollView, can_focus=True):
         self._lines: LRUCache[tuple[object, ...], list[Content]] = LRUCache(2048)
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(4096)
         self._code: LRUCache[tuple[str, bool], list[Content]] = LRUCache(1024)
+        self._outputs: LRUCache[tuple[object, ...], list[Strip]] = LRUCache(1024)
+        self.kernel: KernelState | None = None
+        self._kernel_ids: dict[str, str] = {}  # our cell id -> the kernel's
+        self._stale: set[str] = set()  # edited since they ran, and what reads from them
+        self._running_since: dict[str, float] = {}  # kernel id -> when we saw it start
+        self._relayout_pending = False
+        self._styles: OutputStyles | None = None
+        self._spinner: Timer | None = None
         if notebook is not None:
             self.show(notebook)
 
@@ -136,12 +196,16 @@ class CellView(ScrollView, can_focus=True):
         if self.notebook is not None and notebook.path != self.notebook.path:
             self._switch(notebook)
             return
+        self.notebook = notebook
+        self._relayout_anchored()
+
+    def _relayout_anchored(self) -> None:
+        """Lay out again; the selected cell stays where it was on screen."""
         old_index = self.selected_index
         keep = self.selected_id
         anchor = None
         if old_index is not None and self.blocks:
             anchor = self.blocks[old_index].top - self.scroll_offset.y
-        self.notebook = notebook
         self._layout()
         keep = self._valid_selection(keep, old_index)
         self.set_reactive(CellView.selected_id, keep)
@@ -192,16 +256,19 @@ class CellView(ScrollView, can_focus=True):
         self.refresh()
 
     def _layout(self) -> None:
+        self._match_kernel()
         blocks: list[_Block] = []
         top = 0
         width = 0
         broken_at = self.broken[0] if self.broken else None
+        output_width = self._output_width()
         for i, cell in enumerate(self.notebook.cells if self.notebook else []):
             code_lines = cell.code.count("\n") + 1
             folded = cell.id in self._folded
-            height = 2 + (1 if folded else code_lines) + 1
-            height += bool(cell.error) + (broken_at == i)
-            blocks.append(_Block(cell, top, height, folded, code_lines))
+            text_rows = 2 + (1 if folded else code_lines) + bool(cell.error) + (broken_at == i)
+            output = self._output_rows(cell, output_width) if self._kernel_ids else []
+            height = text_rows + len(output) + 1
+            blocks.append(_Block(cell, top, height, folded, code_lines, text_rows, output))
             top += height
             width = max(width, max(map(len, cell.code.split("\n"))), len(cell.label) + 40)
         self.blocks = blocks
@@ -226,16 +293,133 @@ class CellView(ScrollView, can_focus=True):
             return "pending"
         if cell.error:
             return "syntax-error"
+        run = self.run_for(cell)
+        if run is not None:
+            status = run.status
+            if status in ("queued", "running"):
+                return status
+            if cell.id in self._stale:
+                return "stale"
+            if status != "not-run":
+                return status
         if cell.options.get("disabled"):
             return "disabled"
         return "parsed"
+
+    # -- the kernel --------------------------------------------------------------------------
+    def set_kernel(self, kernel: KernelState | None, cell_id: str | None = None) -> None:
+        """The shown notebook's kernel changed (one cell's run, or its cells when `cell_id` is
+        None). A burst of messages costs one layout, on the next turn of the message loop."""
+        if kernel is not self.kernel:
+            self.kernel = kernel
+            self._running_since.clear()
+        if cell_id is not None and kernel is not None:
+            run = kernel.runs.get(cell_id)
+            if run is not None and run.kernel_status == "running":
+                self._running_since.setdefault(cell_id, time.monotonic())
+            else:
+                self._running_since.pop(cell_id, None)
+        if not self._relayout_pending:
+            self._relayout_pending = True
+            self.call_later(self._apply_kernel)
+
+    def _apply_kernel(self) -> None:
+        self._relayout_pending = False
+        if self.notebook is not None:
+            self._relayout_anchored()
+        running = bool(self._running_since)
+        if running and self._spinner is None:
+            self._spinner = self.set_interval(0.25, self._tick)
+        elif not running and self._spinner is not None:
+            self._spinner.stop()
+            self._spinner = None
+
+    def _tick(self) -> None:
+        self._strips.clear()
+        self.refresh()
+
+    def _match_kernel(self) -> None:
+        kernel, notebook = self.kernel, self.notebook
+        if kernel is None or notebook is None:
+            self._kernel_ids, self._stale = {}, set()
+            return
+        cells = notebook.cells
+        matched = kernel.match([cell.code for cell in cells])
+        self._kernel_ids = {c.id: k for c, k in zip(cells, matched, strict=True) if k is not None}
+        edited = {ours for ours, theirs in self._kernel_ids.items() if kernel.edited(theirs)}
+        self._stale = notebook.index.stale(edited) if edited else set()
+
+    def kernel_id(self, cell: Cell) -> str | None:
+        return self._kernel_ids.get(cell.id)
+
+    def run_for(self, cell: Cell) -> CellRun | None:
+        kid = self._kernel_ids.get(cell.id)
+        return self.kernel.runs.get(kid) if kid is not None and self.kernel is not None else None
+
+    def _output_width(self) -> int:
+        width = self.scrollable_content_region.width - GUTTER
+        return width if width > 10 else 78
+
+    def _output_styles(self) -> OutputStyles:
+        if self._styles is None:
+            from marimo_tui.tui.widgets.output_render import OutputStyles
+
+            def style(name: str) -> Style:
+                return self.get_component_rich_style(f"cell-view--{name}", partial=True)
+
+            self._styles = OutputStyles(
+                text=Style(),
+                dim=style("dim"),
+                error=style("error"),
+                error_line=style("error-line"),
+                heading=style("heading"),
+                table_header=style("header"),
+            )
+        return self._styles
+
+    def _output_rows(self, cell: Cell, width: int) -> list[Strip]:
+        """The cell's output and console, cut to a few screens (`v` shows everything)."""
+        run = self.run_for(cell)
+        if run is None or (run.output.kind == "empty" and not run.console):
+            return []
+        styles = self._output_styles()
+        key = (run.cell_id, run.version, cell.code, width, id(styles))
+        cached = self._outputs.get(key)
+        if cached is not None:
+            return cached
+        from marimo_tui.tui.widgets.output_render import render_console, render_output
+
+        rows: list[Strip] = []
+        output = run.shown_output
+        if output.kind != "empty":
+            rows = render_output(output, width, styles, code=cell.code)
+            if len(rows) > OUTPUT_ROWS:
+                more = len(rows) - OUTPUT_ROWS + 1
+                rows = [*rows[: OUTPUT_ROWS - 1], self._note(f"… {more} more rows · v shows all")]
+        console: list[Strip] = []
+        for chunk in _merge_channels(run):
+            console += render_console(chunk[1], chunk[0], width, styles)
+        if len(console) > CONSOLE_ROWS:
+            earlier = len(console) - CONSOLE_ROWS + 1
+            console = [
+                self._note(f"… {earlier} earlier console lines · v shows all"),
+                *console[-(CONSOLE_ROWS - 1) :],
+            ]
+        rows += console
+        self._outputs[key] = rows
+        return rows
+
+    def _note(self, text: str) -> Strip:
+        return Strip([Segment(text, self._output_styles().dim)])
 
     # -- rendering ---------------------------------------------------------------------------
     def _block_lines(self, block: _Block, index: int) -> list[Content]:
         cell = block.cell
         status = self.status_of(cell)
+        timing = self._timing(cell, status)
         broken = self.broken[1] if self.broken and self.broken[0] == index else None
         key = (
+            timing,
             cell.id,
             cell.code,
             cell.name,
@@ -253,6 +437,10 @@ class CellView(ScrollView, can_focus=True):
         if cached is not None:
             return cached
         symbol, label, style_class = STATUS_BADGES[status]
+        if status == "running":
+            symbol = SPINNER[int(time.monotonic() * 4) % len(SPINNER)]
+        if timing:
+            label = f"{label} · {timing}"
         lines: list[Content] = []
         kind = "" if cell.kind == CellKind.CELL else f" {cell.kind}"
         lines.append(
@@ -279,9 +467,19 @@ class CellView(ScrollView, can_focus=True):
             lines.append(Content.styled(f"✗ {cell.error}", ".cell-view--error"))
         if broken:
             lines.append(Content.styled(f"✗ {broken}", ".cell-view--error"))
-        lines.append(Content(""))
         self._lines[key] = lines
         return lines
+
+    def _timing(self, cell: Cell, status: str) -> str:
+        """How long the cell ran (or has been running); part of its header."""
+        if status == "running":
+            kid = self._kernel_ids.get(cell.id)
+            since = self._running_since.get(kid) if kid is not None else None
+            return format_duration(time.monotonic() - since) if since is not None else ""
+        run = self.run_for(cell)
+        if run is not None and run.run_time is not None and status in ("idle", "error", "stale"):
+            return format_duration(run.run_time)
+        return ""
 
     def _code_lines(self, code: str, count: int) -> list[Content]:
         """Exactly `count` lines (one per newline-separated line of `code`)."""
@@ -332,8 +530,13 @@ class CellView(ScrollView, can_focus=True):
         if cached is not None:
             return cached
         lines = self._block_lines(block, i)
-        line = lines[offset] if offset < len(lines) else Content("")
-        body = self._strip(line).crop(scroll_x, scroll_x + width - GUTTER)
+        if offset < len(lines):
+            body = self._strip(lines[offset])
+        elif offset - len(lines) < len(block.output):
+            body = block.output[offset - len(lines)]
+        else:
+            body = Strip([])
+        body = body.crop(scroll_x, scroll_x + width - GUTTER)
         gutter = self._gutter(relation, offset)
         strip = Strip.join([gutter, body]).extend_cell_length(width)
         if relation == "selected":
@@ -358,6 +561,16 @@ class CellView(ScrollView, can_focus=True):
         self._lines.clear()
         self._code.clear()
         self._strips.clear()
+        self._outputs.clear()
+        if self._styles is not None:  # outputs are drawn with the theme's colours
+            self._styles = None
+            if self.notebook is not None and self._kernel_ids:
+                self._relayout_anchored()
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Outputs wrap to the view's width, so their heights change with it.
+        if self._kernel_ids and self.notebook is not None:
+            self._relayout_anchored()
 
     # -- navigation --------------------------------------------------------------------------
     def select(self, index: int) -> None:

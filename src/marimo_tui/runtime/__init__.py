@@ -1,0 +1,1 @@
+"""The marimo runtime: sidecar server, kernel session, outputs and headless export."""

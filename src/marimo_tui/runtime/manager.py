@@ -1,0 +1,138 @@
+"""The workbench's runtime: one sidecar for the project, one live session for the open notebook,
+reported as workbench events (status line, notices, kernel updates, a system task)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from marimo_tui.events import Event, KernelChanged, Notice, ServiceState
+from marimo_tui.runtime.session import NotebookSession, SessionError, SessionUpdate
+from marimo_tui.runtime.sidecar import Sidecar, SidecarOptions, SidecarState
+
+if TYPE_CHECKING:
+    from marimo_tui.config import Config
+    from marimo_tui.runtime.kernel_state import KernelState
+    from marimo_tui.tasks import TaskTree
+
+SERVICE = "marimo"
+
+
+class Runtime:
+    def __init__(self, config: Config, publish: Callable[[Event], None], tasks: TaskTree) -> None:
+        self.config = config
+        self.publish = publish
+        self.tasks = tasks
+        self.sidecar = Sidecar(
+            SidecarOptions(
+                root=config.root,
+                log_dir=config.state_dir / "logs",
+                autorun=config.marimo.autorun,
+                host=config.marimo.host,
+                port=config.marimo.port,
+            ),
+            self._sidecar_changed,
+        )
+        self.session: NotebookSession | None = None
+        self._job: str | None = None
+        self._was_ready = False
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> None:
+        from marimo_tui.tasks import TaskStatus
+
+        self._job = self.tasks.add(
+            "marimo server", owner="system", status=TaskStatus.RUNNING, detail="starting"
+        ).id
+        self.sidecar.start()
+
+    async def stop(self) -> None:
+        if self.session is not None:
+            await self.session.close()
+            self.session = None
+        await self.sidecar.stop()
+
+    def open(self, path: Path) -> None:
+        """Follow `path` in a live session (the previous notebook's session closes)."""
+        if self.session is not None and self.session.path == path:
+            return
+        old = self.session
+        session = NotebookSession(self.sidecar, path, lambda u: self._updated(session, u))
+        self.session = session
+        if old is not None:
+            task = asyncio.ensure_future(old.close())
+            task.add_done_callback(lambda t: t.exception() if not t.cancelled() else None)
+        self.session.start()
+        self.publish(KernelChanged(path, self.session.kernel, None))
+
+    def kernel_for(self, path: Path) -> KernelState | None:
+        session = self.session
+        return session.kernel if session is not None and session.path == path else None
+
+    # -- commands ----------------------------------------------------------------------------
+    def _session_for(self, path: Path) -> NotebookSession:
+        if self.session is None or self.session.path != path:
+            raise SessionError("this notebook has no live session")
+        return self.session
+
+    async def run_cells(self, path: Path, kernel_ids: list[str]) -> None:
+        await self._session_for(path).run_cells(kernel_ids)
+
+    async def run_all(self, path: Path) -> None:
+        await self._session_for(path).run_all()
+
+    async def interrupt(self, path: Path) -> None:
+        await self._session_for(path).interrupt()
+
+    async def restart_kernel(self, path: Path) -> None:
+        session = self._session_for(path)
+        await session.restart_kernel()
+        self.publish(KernelChanged(path, session.kernel, None))  # the old outputs go
+
+    # -- reports -----------------------------------------------------------------------------
+    def _sidecar_changed(self, state: SidecarState, detail: str) -> None:
+        from marimo_tui.tasks import TaskStatus
+
+        shown = self.sidecar.base_url if state == "ready" else detail
+        if state != "ready":  # when ready, the session's state says more
+            self.publish(ServiceState(SERVICE, state, ok=state not in ("failed", "restarting")))
+        if self._job is not None:
+            status = {
+                "failed": TaskStatus.FAILED,
+                "stopped": TaskStatus.DONE,
+            }.get(state, TaskStatus.RUNNING)
+            with contextlib.suppress(KeyError):
+                self.tasks.set_status(self._job, status, f"{state}: {shown}" if shown else state)
+        if state == "restarting":
+            self.publish(Notice(f"marimo server: {detail}; restarting", "warning"))
+        elif state == "failed":
+            self.publish(Notice(f"marimo server failed: {detail}", "error"))
+        elif state == "ready" and self._was_ready:
+            self.publish(Notice("marimo server is back; the notebook is rerunning"))
+        self._was_ready = self._was_ready or state == "ready"
+
+    def _updated(self, session: NotebookSession, update: SessionUpdate) -> None:
+        if session is not self.session:  # a closing session's last words
+            return
+        if update.kind == "state":
+            ok = update.state in ("ready", "connecting")
+            if self.sidecar.state == "ready":  # else the server's own state is what matters
+                self.publish(ServiceState(SERVICE, update.state or "", ok=ok))
+            if update.state == "taken-over":
+                self.publish(
+                    Notice(
+                        "another client (a browser?) took this notebook's session; the cell "
+                        "view stops following runs until it lets go",
+                        "warning",
+                    )
+                )
+            return
+        cell_id = update.run.cell_id if update.run is not None else None
+        self.publish(
+            KernelChanged(
+                session.path, session.kernel, cell_id, completed=update.kind == "completed"
+            )
+        )

@@ -1,0 +1,220 @@
+"""A live session of one notebook on the sidecar: websocket in, HTTP commands out.
+
+Kernel messages become typed updates of `KernelState` (cells, runs, outputs) and are reported
+to a listener; a dropped connection is reopened (the same marimo session when the server lived
+on, a new one — instantiated and run again — when it restarted).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import quote
+
+from marimo_tui.runtime.kernel_state import CellRun, KernelState
+
+if TYPE_CHECKING:
+    import httpx
+    from websockets.asyncio.client import ClientConnection
+
+    from marimo_tui.runtime.sidecar import Sidecar
+
+SessionState = Literal["connecting", "ready", "reconnecting", "taken-over", "closed"]
+ALREADY_CONNECTED = 1003  # marimo: another client holds this notebook
+RECONNECT_PAUSES = (0.05, 0.2, 0.5, 1.0, 2.0)
+
+
+@dataclass(frozen=True)
+class SessionUpdate:
+    """What changed: the session's state, the document (cell ids/code), or one cell's run."""
+
+    kind: Literal["state", "document", "cell", "completed"]
+    state: SessionState | None = None
+    detail: str = ""
+    run: CellRun | None = None
+
+
+Listener = Callable[[SessionUpdate], None]
+
+
+class SessionError(Exception):
+    pass
+
+
+class NotebookSession:
+    def __init__(self, sidecar: Sidecar, path: Path, listener: Listener) -> None:
+        self.sidecar = sidecar
+        self.path = path
+        self.listener = listener
+        self.kernel = KernelState()
+        self.state: SessionState = "connecting"
+        self.session_id = ""
+        self._server_generation = -1
+        self._ws: ClientConnection | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._http: httpx.AsyncClient | None = None
+        self._instantiated = asyncio.Event()
+
+    @property
+    def file_key(self) -> str:
+        return str(self.path)
+
+    @property
+    def browser_url(self) -> str:
+        """Watch this notebook from a browser (kiosk: read-only, beside our session)."""
+        sidecar = self.sidecar
+        return (
+            f"{sidecar.base_url}/?file={quote(self.file_key)}&kiosk=true"
+            f"&access_token={sidecar.token}"
+        )
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.ensure_future(self._run())
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        if self._http is not None:
+            with contextlib.suppress(Exception):
+                await self._http.aclose()
+        self._set("closed")
+
+    async def wait_ready(self, timeout: float | None = None) -> None:
+        await asyncio.wait_for(self._instantiated.wait(), timeout)
+
+    def _set(self, state: SessionState, detail: str = "") -> None:
+        self.state = state
+        if state != "ready":
+            self._instantiated.clear()
+        self.listener(SessionUpdate("state", state=state, detail=detail))
+
+    async def _run(self) -> None:
+        import websockets
+
+        attempt = 0
+        while True:
+            await self.sidecar.wait_ready()
+            if self._server_generation != self.sidecar.restarts or not self.session_id:
+                # A new server knows nothing of the old session: start (and run) a new one.
+                self.session_id = f"mtui-{uuid.uuid4().hex[:12]}"
+                self._server_generation = self.sidecar.restarts
+            url = (
+                f"{self.sidecar.ws_url}/ws?session_id={self.session_id}&file={quote(self.file_key)}"
+            )
+            detail = ""
+            try:
+                async with websockets.connect(
+                    url,
+                    additional_headers=self.sidecar.headers,
+                    max_size=None,
+                    open_timeout=10,
+                    ping_interval=None,  # loopback: a dead server closes the socket
+                ) as ws:
+                    self._ws = ws
+                    attempt = 0
+                    async for raw in ws:
+                        await self._handle(json.loads(raw))
+                    detail = describe_close(ws.close_code, ws.close_reason)
+                    if ws.close_code == ALREADY_CONNECTED:
+                        self._set("taken-over", "another client holds this notebook")
+                        await asyncio.sleep(5.0)
+                        continue
+            except asyncio.CancelledError:
+                raise
+            except (OSError, websockets.WebSocketException, SessionError, ValueError) as exc:
+                detail = f"{type(exc).__name__}: {exc}"
+            finally:
+                self._ws = None
+            self._set("reconnecting", self.sidecar.redact(detail))
+            await asyncio.sleep(RECONNECT_PAUSES[min(attempt, len(RECONNECT_PAUSES) - 1)])
+            attempt += 1
+
+    # -- messages ----------------------------------------------------------------------------
+    async def _handle(self, message: Mapping[str, Any]) -> None:
+        op = message.get("op")
+        data = message.get("data") or {}
+        if op == "cell-op":
+            run = self.kernel.apply_cell_op(data)
+            self.listener(SessionUpdate("cell", run=run))
+        elif op == "kernel-ready":
+            self.kernel.reset(
+                data.get("cell_ids", ()),
+                data.get("codes", ()),
+                data.get("names", ()),
+                resumed=bool(data.get("resumed")),
+            )
+            self.listener(SessionUpdate("document"))
+            if not data.get("resumed"):
+                await self._post("/api/kernel/instantiate", {"objectIds": [], "values": []})
+            self._set("ready")
+            self._instantiated.set()
+        elif op == "notebook-document-transaction":
+            changes = (data.get("transaction") or {}).get("changes") or []
+            self.kernel.apply_transaction(changes)
+            self.listener(SessionUpdate("document"))
+        elif op == "completed-run":
+            self.listener(SessionUpdate("completed", detail=str(data.get("outcome", ""))))
+        elif op == "reconnected":
+            self._set("ready")
+
+    # -- commands ----------------------------------------------------------------------------
+    async def _post(self, route: str, body: Mapping[str, Any]) -> None:
+        import httpx
+
+        if self._http is None:
+            self._http = httpx.AsyncClient(timeout=10.0)
+        headers = {**self.sidecar.headers, "Marimo-Session-Id": self.session_id}
+        try:
+            response = await self._http.post(
+                f"{self.sidecar.base_url}{route}", json=body, headers=headers
+            )
+        except httpx.HTTPError as exc:
+            raise SessionError(f"the marimo server did not answer: {exc}") from exc
+        if response.status_code >= 400:
+            raise SessionError(
+                f"{route} failed: {response.status_code} {response.text[:200].strip()}"
+            )
+
+    def _require_ready(self) -> None:
+        if self.state != "ready":
+            raise SessionError(f"the notebook's kernel is not ready ({self.state})")
+
+    async def run_cells(self, cell_ids: list[str]) -> None:
+        self._require_ready()
+        known = [c for c in cell_ids if c in self.kernel.codes]
+        if not known:
+            raise SessionError("the kernel does not know these cells yet")
+        codes = [self.kernel.codes[c] for c in known]
+        await self._post("/api/kernel/run", {"cellIds": known, "codes": codes})
+
+    async def run_all(self) -> None:
+        await self.run_cells(list(self.kernel.ids))
+
+    async def interrupt(self) -> None:
+        self._require_ready()
+        await self._post("/api/kernel/interrupt", {})
+
+    async def restart_kernel(self) -> None:
+        """A fresh kernel: marimo closes the session; we open a new one and run everything."""
+        self._require_ready()
+        await self._post("/api/kernel/restart_session", {})
+        self.session_id = ""
+        self.kernel = KernelState()
+        if self._ws is not None:
+            await self._ws.close()
+
+
+def describe_close(code: int | None, reason: str | None) -> str:
+    if code is None:
+        return "the connection dropped"
+    return f"closed ({code}{': ' + reason if reason else ''})"

@@ -1,0 +1,182 @@
+"""`v`: one cell's whole output, scrollable, with its console below.
+
+Images use textual-image's widget (sixel or kitty graphics where the terminal has them) only
+when `prepare_image_support()` ran before the app started: importing textual-image probes the
+terminal over stdin/stdout, which inside a running app would swallow keys. Otherwise images
+are drawn with half blocks like in the cell view.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Callable
+
+from rich.style import Style
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.geometry import Size
+from textual.screen import ModalScreen
+from textual.strip import Strip
+from textual.widget import Widget
+from textual.widgets import Label
+
+from marimo_tui.runtime.outputs import Output
+from marimo_tui.tui.widgets.output_render import (
+    OutputStyles,
+    render_output_lines,
+    text_strips,
+)
+
+IMAGE_WIDGET_MODULE = "textual_image.widget"
+
+
+def prepare_image_support() -> bool:
+    """Import textual-image's widget now, before Textual owns the terminal; False if it failed."""
+    try:
+        __import__(IMAGE_WIDGET_MODULE)
+    except Exception:
+        return False
+    return True
+
+
+class StripLines(Widget):
+    """Lines rendered for the widget's width on demand; only visible lines are drawn."""
+
+    DEFAULT_CSS = "StripLines { height: auto; }"
+
+    def __init__(self, render: Callable[[int], list[Strip]], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._make_lines = render
+        self._width = -1
+        self._strips: list[Strip] = []
+
+    def strips(self, width: int) -> list[Strip]:
+        if width != self._width:
+            self._strips = self._make_lines(max(1, width))
+            self._width = width
+        return self._strips
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self.strips(width))
+
+    def render_line(self, y: int) -> Strip:
+        strips = self.strips(self.size.width)
+        return strips[y] if 0 <= y < len(strips) else Strip.blank(self.size.width)
+
+
+class OutputScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    OutputScreen { align: center middle; }
+    OutputScreen > #output-frame {
+        width: 96%; height: 94%; border: round $accent; background: $panel;
+    }
+    OutputScreen #output-title { text-style: bold; padding: 0 1; width: 1fr; }
+    OutputScreen #output-body { height: 1fr; padding: 0 1; }
+    OutputScreen #output-hint { color: $text-muted; padding: 0 1; }
+    OutputScreen .section { color: $text-muted; text-style: bold; margin-top: 1; }
+    OutputScreen #output-image { width: auto; height: auto; }
+    OutputScreen > .output-screen--dim { color: $text-muted; }
+    OutputScreen > .output-screen--error { color: $error; }
+    OutputScreen > .output-screen--error-line { color: $error; text-style: bold reverse; }
+    OutputScreen > .output-screen--heading { color: $accent; text-style: bold; }
+    OutputScreen > .output-screen--header { color: $accent; text-style: bold; }
+    """
+    COMPONENT_CLASSES = {
+        "output-screen--dim",
+        "output-screen--error",
+        "output-screen--error-line",
+        "output-screen--heading",
+        "output-screen--header",
+    }
+    BINDINGS = [
+        Binding("escape,q", "dismiss", "Close", id="close_output"),
+        Binding("home,g", "jump('home')", "Top", show=False, id="output_top"),
+        Binding("end,G", "jump('end')", "Bottom", show=False, id="output_bottom"),
+        Binding("c", "copy", "Copy text", id="copy_output"),
+    ]
+
+    def __init__(self, title: str, output: Output, console: str, code: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.output = output
+        self.console = console
+        self.code = code
+        self._styles: OutputStyles | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="output-frame"):
+            yield Label(f"{self.title_text} · {self.output.kind}", id="output-title")
+            with VerticalScroll(id="output-body"):
+                if self.output.kind != "empty":
+                    yield self._output_widget()
+                if self.console:
+                    yield Label("console", classes="section")
+                    yield StripLines(self._console_lines, id="output-console")
+            yield Label("esc close · c copy text · g/G top/bottom", id="output-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#output-body", VerticalScroll).focus()
+
+    def _output_widget(self) -> Widget:
+        image = self.output.image
+        if self.output.kind == "image" and image is not None:
+            module = sys.modules.get(IMAGE_WIDGET_MODULE)
+            if module is not None:
+                try:
+                    widget: Widget = module.Image(io.BytesIO(image), id="output-image")
+                    return widget
+                except Exception:  # not an image Pillow can read: draw the note below
+                    pass
+        return StripLines(self._output_lines, id="output-content")
+
+    def _output_lines(self, width: int) -> list[Strip]:
+        image_rows = max(16, self.app.size.height - 8)
+        return render_output_lines(
+            self.output,
+            width,
+            self.styles_for_output(),
+            code=self.code,
+            max_image_rows=image_rows,
+            max_lines=None,
+            max_table_rows=None,
+        )
+
+    def _console_lines(self, width: int) -> list[Strip]:
+        return text_strips(self.console.rstrip("\n"), width, Style(), max_lines=None)
+
+    def styles_for_output(self) -> OutputStyles:
+        if self._styles is None:
+
+            def style(name: str) -> Style:
+                return self.get_component_rich_style(f"output-screen--{name}", partial=True)
+
+            self._styles = OutputStyles(
+                text=Style(),
+                dim=style("dim"),
+                error=style("error"),
+                error_line=style("error-line"),
+                heading=style("heading"),
+                table_header=style("header"),
+            )
+        return self._styles
+
+    def action_jump(self, where: str) -> None:
+        body = self.query_one("#output-body", VerticalScroll)
+        if where == "home":
+            body.scroll_home(animate=False)
+        else:
+            body.scroll_end(animate=False)
+
+    def action_copy(self) -> None:
+        parts = [self.output.text] if self.output.kind != "image" else []
+        parts += [e.traceback or e.message for e in self.output.errors]
+        if self.output.table is not None:
+            from marimo_tui.runtime.html_convert import table_text
+
+            parts.append(table_text(self.output.table, markdown=False))
+        parts.append(self.console)
+        text = "\n\n".join(p for p in parts if p)
+        self.app.copy_to_clipboard(text)
+        self.notify(f"copied {len(text)} characters", timeout=2)

@@ -1,0 +1,331 @@
+"""Cell outputs (`runtime.outputs.Output`) as Strips for line-API views.
+
+Rendering goes through a private rich Console writing to a string buffer, so nothing here
+touches the real terminal. Images are drawn with half blocks by our own few lines of Pillow:
+importing `textual_image.renderable.halfcell` runs its package `__init__`, which queries the
+terminal (sixel/kitty probes on stdin/stdout) and would steal keys from a running app.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from rich import box
+from rich.color import Color
+from rich.console import Console, ConsoleOptions, RenderableType
+from rich.markdown import Markdown
+from rich.segment import Segment
+from rich.style import Style
+from rich.table import Table as RichTable
+from rich.text import Text
+from rich.theme import Theme
+from textual.strip import Strip
+
+from marimo_tui.runtime.outputs import CellError, Output, Table
+
+if TYPE_CHECKING:
+    from PIL.Image import Image as PILImage
+
+MAX_TEXT_LINES = 2000  # source lines rendered in a cell; the output viewer shows everything
+MAX_TABLE_ROWS = 20
+MIN_COLUMN_WIDTH = 6
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class OutputStyles:
+    """Rich styles the cell view passes in (from its component classes)."""
+
+    text: Style
+    dim: Style
+    error: Style
+    error_line: Style  # the failing source line
+    heading: Style
+    table_header: Style
+
+
+def render_output(
+    output: Output, width: int, styles: OutputStyles, *, code: str = "", max_image_rows: int = 16
+) -> list[Strip]:
+    """The output cut to what a cell shows: ~2000 text lines, 20 table rows."""
+    return render_output_lines(
+        output,
+        width,
+        styles,
+        code=code,
+        max_image_rows=max_image_rows,
+        max_lines=MAX_TEXT_LINES,
+        max_table_rows=MAX_TABLE_ROWS,
+    )
+
+
+def render_output_lines(
+    output: Output,
+    width: int,
+    styles: OutputStyles,
+    *,
+    code: str = "",
+    max_image_rows: int = 16,
+    max_lines: int | None = MAX_TEXT_LINES,
+    max_table_rows: int | None = MAX_TABLE_ROWS,
+) -> list[Strip]:
+    """Like `render_output`, with the caps chosen by the caller (None: everything)."""
+    width = max(1, width)
+    try:
+        strips = _render(output, width, styles, code, max_image_rows, max_lines, max_table_rows)
+    except Exception as error:  # a broken output must not break the view drawing it
+        note = f"[output could not be shown: {type(error).__name__}: {error}]"
+        strips = text_strips(note, width, styles.error, max_lines=4)
+    return [strip.crop(0, width) if strip.cell_length > width else strip for strip in strips]
+
+
+def render_console(text: str, channel: str, width: int, styles: OutputStyles) -> list[Strip]:
+    style = styles.error if channel == "stderr" else styles.text
+    return text_strips(text.rstrip("\n"), max(1, width), style, max_lines=MAX_TEXT_LINES)
+
+
+def _render(
+    output: Output,
+    width: int,
+    styles: OutputStyles,
+    code: str,
+    max_image_rows: int,
+    max_lines: int | None,
+    max_table_rows: int | None,
+) -> list[Strip]:
+    kind = output.kind
+    if kind == "empty":
+        return []
+    if kind == "markdown":
+        return markdown_strips(_cap_text(output.text, max_lines), width, styles)
+    if kind == "table" and output.table is not None:
+        strips = table_strips(output.table, width, styles, max_table_rows)
+        if output.text:
+            strips += text_strips(output.text, width, styles.dim, max_lines=max_lines)
+        return strips
+    if kind == "image":
+        if output.image is not None:
+            return image_strips(output.image, width, max_image_rows)
+        return text_strips(f"[image: {output.text or 'no data'}]", width, styles.dim)
+    if kind == "error":
+        return error_strips(output.errors, width, styles, code, max_lines)
+    return text_strips(output.text, width, styles.text, max_lines=max_lines)
+
+
+# -- text -------------------------------------------------------------------------------------
+def _cap_text(text: str, max_lines: int | None) -> str:
+    if max_lines is None:
+        return text
+    cut = -1
+    for _ in range(max_lines):
+        cut = text.find("\n", cut + 1)
+        if cut < 0:
+            return text
+    more = text.count("\n", cut) + (0 if text.endswith("\n") else 1) - 1
+    return text[:cut] + (f"\n… {more} more lines" if more > 0 else "")
+
+
+def text_strips(
+    text: str, width: int, style: Style, *, max_lines: int | None = MAX_TEXT_LINES
+) -> list[Strip]:
+    """Text wrapped to width; ANSI colours kept, other control characters dropped."""
+    text = _cap_text(text, max_lines)
+    if "\x1b" in text:
+        cleaned = "\n".join(_clean(line) for line in text.split("\n"))
+        return _rich_lines(Text.from_ansi(cleaned, style=style), width)
+    strips: list[Strip] = []
+    for raw in text.split("\n"):
+        line = _clean(raw)
+        if "\t" in line:
+            line = line.expandtabs(4)
+        if len(line) <= width and line.isascii():
+            strips.append(Strip([Segment(line, style)], len(line)))
+        else:
+            strips += _rich_lines(Text(line, style=style), width)
+    return strips
+
+
+def _clean(line: str) -> str:
+    if "\r" in line:  # progress bars redraw with \r: the last state is what a terminal shows
+        parts = [p for p in line.split("\r") if p]
+        line = parts[-1] if parts else ""
+    return _CONTROL.sub("", line)
+
+
+def _rich_lines(
+    renderable: RenderableType, width: int, console: Console | None = None
+) -> list[Strip]:
+    console = console or _console(None)
+    options = _options(console, width)
+    lines = console.render_lines(renderable, options, pad=False, new_lines=False)
+    return [Strip(line).simplify() for line in lines]
+
+
+# -- markdown ---------------------------------------------------------------------------------
+def markdown_strips(source: str, width: int, styles: OutputStyles) -> list[Strip]:
+    console = _console(styles)
+    markdown = Markdown(source, hyperlinks=False, code_theme="ansi_dark")
+    strips = _rich_lines(markdown, width, console)
+    while strips and not strips[-1].text.strip():
+        strips.pop()
+    return strips
+
+
+# -- tables -----------------------------------------------------------------------------------
+def table_strips(
+    table: Table, width: int, styles: OutputStyles, max_rows: int | None = MAX_TABLE_ROWS
+) -> list[Strip]:
+    if not table.columns:
+        if table.source_url:
+            note = f"[table data on the server: {table.source_url}]"
+        else:
+            note = "[table: rows are loaded on demand]"
+        return text_strips(note, width, styles.dim)
+    fit = max(1, (width - 1) // (MIN_COLUMN_WIDTH + 3))
+    columns = table.columns if len(table.columns) <= fit else table.columns[: max(1, fit - 1)]
+    hidden = len(table.columns) - len(columns)
+    grid = RichTable(
+        box=box.SQUARE,
+        header_style=styles.table_header,
+        border_style=styles.dim,
+        style=styles.text,
+    )
+    for name in columns:
+        grid.add_column(name, overflow="ellipsis", no_wrap=True, min_width=1)
+    if hidden:
+        grid.add_column(f"+{hidden}", overflow="ellipsis", no_wrap=True, style=styles.dim)
+    shown = table.rows if max_rows is None else table.rows[:max_rows]
+    for row in shown:
+        cells = [cell.replace("\n", " ") for cell in row[: len(columns)]]
+        grid.add_row(*cells, *(["…"] if hidden else []))
+    strips = _rich_lines(grid, width, _console(styles))
+    total = table.total_rows if table.total_rows is not None else len(table.rows)
+    if total > len(shown):
+        strips += text_strips(f"… {total - len(shown)} more rows", width, styles.dim)
+    return strips
+
+
+# -- errors -----------------------------------------------------------------------------------
+def error_strips(
+    errors: tuple[CellError, ...],
+    width: int,
+    styles: OutputStyles,
+    code: str = "",
+    max_lines: int | None = MAX_TEXT_LINES,
+) -> list[Strip]:
+    """Per error: `✗ kind: message`, the failing source line, then the traceback."""
+    strips: list[Strip] = []
+    source = code.splitlines()
+    for error in errors:
+        strips += text_strips(f"✗ {error.kind}: {error.message}", width, styles.error)
+        if error.line is not None and 0 < error.line <= len(source):
+            failing = f"  → {error.line} │ {source[error.line - 1].strip()}"
+            strips += text_strips(failing, width, styles.error_line)
+        if error.traceback:
+            lines = error.traceback.rstrip("\n").split("\n")
+            # Frames are indented; the exception's own (possibly multi-line) text is not.
+            split = max((i + 1 for i, line in enumerate(lines) if line.startswith(" ")), default=0)
+            split = min(split, len(lines) - 1)
+            head, tail = "\n".join(lines[:split]), "\n".join(lines[split:])
+            if head:
+                strips += text_strips(head, width, styles.dim, max_lines=max_lines)
+            strips += text_strips(tail, width, styles.error, max_lines=max_lines)
+    return strips
+
+
+# -- images -----------------------------------------------------------------------------------
+def image_strips(data: bytes, width: int, max_rows: int) -> list[Strip]:
+    """The image scaled into `width` × `max_rows` cells, two pixels per cell (▀)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as opened:
+            opened.draft("RGB", (width, max_rows * 2))  # JPEG decodes at a lower scale
+            picture = _flatten(opened)
+    except (UnidentifiedImageError, OSError, ValueError) as error:
+        return [Strip([Segment(f"[image could not be decoded: {error}]"[:width])])]
+    source_width, source_height = picture.size
+    scale = min(width / max(1, source_width), (max_rows * 2) / max(1, source_height))
+    columns = max(1, min(width, round(source_width * scale)))
+    rows = max(1, min(max_rows, round(source_height * scale / 2)))
+    resample = Image.Resampling.BOX if scale < 1 else Image.Resampling.BICUBIC
+    pixels = picture.resize((columns, rows * 2), resample).tobytes()
+    styles: dict[bytes, Style] = {}
+    strips: list[Strip] = []
+    stride = columns * 3
+    for row in range(rows):
+        top = row * 2 * stride
+        segments: list[Segment] = []
+        run_key = b""
+        run_length = 0
+        for x in range(0, stride, 3):
+            key = pixels[top + x : top + x + 3] + pixels[top + stride + x : top + stride + x + 3]
+            if key != run_key and run_length:
+                segments.append(Segment("▀" * run_length, _pixel_style(run_key, styles)))
+                run_length = 0
+            run_key = key
+            run_length += 1
+        segments.append(Segment("▀" * run_length, _pixel_style(run_key, styles)))
+        strips.append(Strip(segments, columns))
+    return strips
+
+
+def _pixel_style(key: bytes, cache: dict[bytes, Style]) -> Style:
+    style = cache.get(key)
+    if style is None:
+        style = Style(color=Color.from_rgb(*key[:3]), bgcolor=Color.from_rgb(*key[3:]))
+        cache[key] = style
+    return style
+
+
+def _flatten(image: PILImage) -> PILImage:
+    from PIL import Image
+
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    if not has_alpha:
+        return image.convert("RGB")
+    rgba = image.convert("RGBA")
+    # Plots and icons are drawn for a white page; a dark terminal would hide their lines.
+    page = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    return Image.alpha_composite(page, rgba).convert("RGB")
+
+
+# -- the private console -------------------------------------------------------------------
+@lru_cache(maxsize=8)
+def _console(styles: OutputStyles | None) -> Console:
+    theme = None
+    if styles is not None:
+        heading = styles.heading + Style(bold=True)
+        theme = Theme(
+            {
+                "markdown.h1": heading,
+                "markdown.h1.border": styles.dim,
+                "markdown.h2": heading + Style(underline=True),
+                "markdown.h3": heading,
+                "markdown.h4": heading + Style(italic=True),
+                "markdown.h5": styles.heading,
+                "markdown.h6": styles.heading + Style(italic=True),
+                "markdown.hr": styles.dim,
+                "markdown.block_quote": styles.dim,
+                "markdown.link_url": styles.dim,
+            }
+        )
+    return Console(
+        file=io.StringIO(),
+        width=80,
+        force_terminal=True,
+        color_system="truecolor",
+        legacy_windows=False,
+        theme=theme,
+        highlight=False,
+        markup=False,
+        emoji=False,
+    )
+
+
+def _options(console: Console, width: int) -> ConsoleOptions:
+    return console.options.update(width=width, max_width=width, height=None, highlight=False)

@@ -1,0 +1,249 @@
+"""The real marimo sidecar on 127.0.0.1: runs, reruns on disk changes, errors, restarts, and no
+orphan server after the workbench goes — however it goes."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from marimo_tui.notebook.atomic import atomic_write
+from marimo_tui.runtime.kernel_state import CellRun
+from marimo_tui.runtime.session import NotebookSession, SessionUpdate
+from marimo_tui.runtime.sidecar import Sidecar, SidecarOptions
+from tests.sidecar_support import kill_group, make_notebook, wait_group_gone
+from tests.tui_support import wait_until
+
+
+class Live:
+    """A sidecar and a session on one notebook, with every update kept."""
+
+    def __init__(self, root: Path, path: Path, autorun: bool = True) -> None:
+        self.path = path
+        self.states: list[str] = []
+        self.sidecar = Sidecar(
+            SidecarOptions(root, root / ".marimo-tui" / "logs", autorun=autorun),
+            lambda state, _: self.states.append(state),
+        )
+        self.history: list[CellRun] = []
+        self.session = NotebookSession(self.sidecar, path, self._update)
+
+    def _update(self, update: SessionUpdate) -> None:
+        if update.run is not None:
+            self.history.append(update.run)
+
+    def run_of(self, code_start: str) -> CellRun | None:
+        kernel = self.session.kernel
+        for cid in kernel.ids:
+            if kernel.codes[cid].startswith(code_start):
+                return kernel.runs.get(cid)
+        return None
+
+    def text_of(self, code_start: str) -> str:
+        run = self.run_of(code_start)
+        return run.output.text if run is not None else ""
+
+    async def settled(self, timeout: float = 30.0) -> None:
+        """Every cell has run and none is queued or running."""
+        kernel = self.session.kernel
+
+        def done() -> bool:
+            runs = [kernel.runs.get(c) for c in kernel.ids]
+            return bool(runs) and all(r is not None and r.status == "idle" for r in runs)
+
+        await wait_until(done, timeout, "the notebook to settle")
+
+    async def idle_with(self, code_start: str, text: str, timeout: float = 20.0) -> CellRun:
+        def done() -> bool:
+            run = self.run_of(code_start)
+            return run is not None and run.status == "idle" and text in run.output.text
+
+        await wait_until(done, timeout, f"{code_start!r} to show {text!r}")
+        run = self.run_of(code_start)
+        assert run is not None
+        return run
+
+
+@pytest.fixture
+async def live(tmp_path: Path) -> AsyncIterator[Live]:
+    path = make_notebook(tmp_path)
+    live = Live(tmp_path, path)
+    live.sidecar.start()
+    live.session.start()
+    try:
+        yield live
+    finally:
+        pgid = live.sidecar.pid
+        await live.session.close()
+        await live.sidecar.stop()
+        if pgid is not None:
+            assert wait_group_gone(pgid, 5) == [], "stop() left marimo processes behind"
+
+
+async def test_outputs_then_reruns_of_what_changed_errors_and_recovery(live: Live) -> None:
+    await live.settled()
+    double = live.run_of("y = x * 2")
+    assert double is not None and "y is 2" in double.console_text
+    assert double.run_time is not None and double.run_time >= 0
+    other_version = live.run_of("z = 100")
+    assert other_version is not None and "100" in other_version.output.text
+
+    # A change on disk reruns the changed cell and what reads it — not the rest.
+    live.history.clear()
+    text = live.path.read_text()
+    atomic_write(live.path, text.replace("x = 1", "x = 5").encode())
+    run = await live.idle_with("y = x * 2", "10", timeout=10)
+    assert "y is 10" in run.console_text
+    seen = [r.status for r in live.history if r.cell_id == run.cell_id]
+    assert "running" in seen and seen[-1] == "idle"
+    assert all(r.cell_id != other_version.cell_id for r in live.history)
+
+    # A cell that raises: the error with its traceback and the failing line.
+    atomic_write(live.path, text.replace("y = x * 2", "y = x / 0").encode())
+
+    def failed() -> bool:
+        run = live.run_of("y = x / 0")
+        return run is not None and run.status == "error"
+
+    await wait_until(failed, 10, "the error")
+    broken = live.run_of("y = x / 0")
+    assert broken is not None
+    error = broken.shown_output.errors[0]
+    assert "ZeroDivisionError" in error.message
+    assert "ZeroDivisionError" in error.traceback
+    assert error.line == 1
+
+    # Fixing it clears the error.
+    atomic_write(live.path, text.encode())
+    fixed = await live.idle_with("y = x * 2", "2", timeout=10)
+    assert fixed.output.kind != "error" and not fixed.output.errors
+
+
+async def test_commands_run_cell_run_all_interrupt_restart(live: Live) -> None:
+    await live.idle_with("y = x * 2", "2")
+    await live.session.wait_ready(10)
+    double = live.run_of("y = x * 2")
+    assert double is not None
+    version = double.version
+    await live.session.run_cells([double.cell_id])
+    await wait_until(lambda: live.run_of("y = x * 2").version > version + 1, 10)  # type: ignore[union-attr]
+    await live.idle_with("y = x * 2", "2")
+
+    # Interrupt a long-running cell.
+    atomic_write(
+        live.path,
+        live.path.read_text().replace("z = 100", "import time\ntime.sleep(60)\nz = 100").encode(),
+    )
+    await wait_until(
+        lambda: (r := live.run_of("import time")) is not None and r.status == "running", 15
+    )
+    await live.session.interrupt()
+    await wait_until(lambda: live.run_of("import time").status == "error", 10)  # type: ignore[union-attr]
+    interrupted = live.run_of("import time")
+    assert interrupted is not None
+    assert interrupted.output.errors and interrupted.output.errors[0].kind == "interruption"
+
+    # Restart: a new kernel, everything runs again.
+    old_session = live.session.session_id
+    await live.session.restart_kernel()
+    await wait_until(lambda: live.session.session_id not in ("", old_session), 10)
+    await live.idle_with("y = x * 2", "2", timeout=20)
+
+
+async def test_the_server_is_restarted_within_3s_ten_kills_in_a_row(live: Live) -> None:
+    await live.idle_with("y = x * 2", "2")
+    for _ in range(10):
+        pid = live.sidecar.pid
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)
+        killed = time.monotonic()
+        await wait_until(lambda p=pid: live.sidecar.pid != p and live.sidecar.state == "ready", 10)
+        took = time.monotonic() - killed
+        print(f"restart {_ + 1}: {took:.2f} s")
+        assert took < 3.0, f"restart took {took:.2f} s"
+        # Resynced: a new kernel ran the notebook again.
+        await live.idle_with("y = x * 2", "2", timeout=15)
+        assert wait_group_gone(pid, 5) == [], "the killed server's kernel stayed behind"
+    assert live.sidecar.restarts == 10
+    assert "restarting" in live.states
+    log = live.sidecar.log_path.read_text()
+    assert live.sidecar.token not in log and "access_token=***" in log
+
+
+async def test_the_token_is_required_and_the_server_binds_loopback(live: Live) -> None:
+    await live.sidecar.wait_ready()
+    async with httpx.AsyncClient() as client:
+        anonymous = await client.get(f"{live.sidecar.base_url}/api/status")
+        assert anonymous.status_code in (401, 403)
+        allowed = await client.get(
+            f"{live.sidecar.base_url}/api/status", headers=live.sidecar.headers
+        )
+        assert allowed.status_code == 200
+    assert live.sidecar.base_url.startswith("http://127.0.0.1:")
+    # The token is handed over on stdin: never on a command line anyone can read.
+    cmdline = Path(f"/proc/{live.sidecar.pid}/cmdline").read_bytes()
+    assert live.sidecar.token.encode() not in cmdline
+
+
+async def test_autorun_off_marks_cells_stale_instead(tmp_path: Path) -> None:
+    path = make_notebook(tmp_path)
+    live = Live(tmp_path, path, autorun=False)
+    live.sidecar.start()
+    live.session.start()
+    try:
+        await live.idle_with("y = x * 2", "2")
+        atomic_write(path, path.read_text().replace("x = 1", "x = 5").encode())
+        kernel = live.session.kernel
+        await wait_until(lambda: any(kernel.edited(c) for c in kernel.ids), 10, "the edit")
+        await asyncio.sleep(1.0)  # long enough for a rerun, were there one
+        assert "10" not in live.text_of("y = x * 2")
+    finally:
+        await live.session.close()
+        await live.sidecar.stop()
+
+
+HEADLESS = """
+import asyncio, sys
+from pathlib import Path
+from marimo_tui.config import load_config
+from marimo_tui.workbench import Workbench
+
+async def main():
+    workbench = Workbench(load_config(start=Path(sys.argv[1]), environ={}))
+    workbench.first_notebook()
+    workbench.quick_open(workbench.notebooks[0])
+    await workbench.start(watch=False, run=True)
+    await workbench.runtime.sidecar.wait_ready()
+    await workbench.runtime.session.wait_ready(30)
+    print(workbench.runtime.sidecar.pid, flush=True)
+    await asyncio.sleep(3600)
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_no_orphan_server_when_the_workbench_is_killed(tmp_path: Path, sig: signal.Signals) -> None:
+    make_notebook(tmp_path)
+    process = subprocess.Popen(
+        [sys.executable, "-c", HEADLESS, str(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    assert line.strip().isdigit(), f"the workbench did not start its server: {line!r}"
+    pgid = int(line)
+    try:
+        process.send_signal(sig)
+        process.wait(10)
+        assert wait_group_gone(pgid, 10) == [], f"marimo processes outlived a {sig.name}"
+    finally:
+        kill_group(pgid)
+        process.kill()

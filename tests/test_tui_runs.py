@@ -1,0 +1,119 @@
+"""The cell view over the real marimo sidecar, driven with Pilot: outputs, reruns, errors, keys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from marimo_tui.notebook.atomic import atomic_write
+from marimo_tui.tui.app import WorkbenchApp
+from marimo_tui.tui.clipboard import osc52
+from marimo_tui.tui.screens.dialogs import ConfirmScreen
+from marimo_tui.tui.screens.sidecar import SidecarScreen
+from tests.sidecar_support import make_notebook, wait_group_gone
+from tests.tui_support import isolate_user_config, make_app, wait_until
+
+SIZE = (160, 60)
+
+
+@pytest.fixture(autouse=True)
+def _user_config(tmp_path: Path) -> None:
+    isolate_user_config(tmp_path)
+
+
+def screen(app: WorkbenchApp) -> str:
+    return app.cell_view.screen_text()
+
+
+def header_of(app: WorkbenchApp, name: str) -> str:
+    for line in screen(app).splitlines():
+        if f" {name}  #" in line:
+            return line
+    return ""
+
+
+async def test_outputs_reruns_errors_in_the_cell_view(tmp_path: Path) -> None:
+    path = make_notebook(tmp_path)
+    app = make_app(tmp_path, path, run=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(lambda: "y is 2" in screen(app), 30, "the first run's console")
+        assert "✓ double" in header_of(app, "double") and " ms" in header_of(app, "double")
+        assert "100" in screen(app)
+        assert "marimo: ready" in str(app.status.render())
+
+        text = path.read_text()
+        atomic_write(path, text.replace("x = 1", "x = 5").encode())
+        await wait_until(lambda: "y is 10" in screen(app), 10, "the rerun after a change on disk")
+
+        atomic_write(path, text.replace("y = x * 2", "y = x / 0").encode())
+        await wait_until(lambda: "ZeroDivisionError" in screen(app), 10, "the error")
+        assert "✗ double" in header_of(app, "double")
+        assert "y = x / 0" in next(ln for ln in screen(app).splitlines() if "→" in ln)
+
+        atomic_write(path, text.encode())
+        await wait_until(lambda: "ZeroDivisionError" not in screen(app), 10, "the fix")
+        await wait_until(lambda: "y is 2" in screen(app), 10)
+        await pilot.pause()
+
+
+async def test_run_keys_output_viewer_and_server_url(tmp_path: Path) -> None:
+    path = make_notebook(tmp_path)
+    app = make_app(tmp_path, path, run=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(lambda: "y is 2" in screen(app), 30)
+        view = app.cell_view
+        view.focus()
+        await pilot.press("down")  # the `double` cell
+        cell = view.selected
+        assert cell is not None and cell.name == "double"
+        before = view.run_for(cell)
+        assert before is not None
+        await pilot.press("ctrl+j")  # what ctrl+enter arrives as in most terminals
+        await wait_until(
+            lambda: (r := view.run_for(cell)) is not None and r.version > before.version + 1
+        )
+
+        await pilot.press("v")
+        await wait_until(lambda: type(app.screen).__name__ == "OutputScreen")
+        await pilot.press("escape")
+        await wait_until(lambda: len(app.screen_stack) == 1)
+
+        await pilot.press("w")
+        await wait_until(lambda: isinstance(app.screen, SidecarScreen))
+        url = app.screen.url  # type: ignore[attr-defined]
+        runtime = app.workbench.runtime
+        assert runtime is not None and runtime.sidecar.token in url and "kiosk=true" in url
+        await pilot.press("c")
+        await wait_until(lambda: app.clipboard == url)
+
+        await pilot.press("X")
+        await wait_until(lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_until(lambda: "y is 2" not in screen(app), 10, "the restart to clear outputs")
+        await wait_until(lambda: "y is 2" in screen(app), 30, "the rerun after restart")
+        pgid = runtime.sidecar.pid
+    assert pgid is not None and wait_group_gone(pgid, 5) == []
+
+
+async def test_with_the_server_off_run_keys_say_why(tmp_path: Path) -> None:
+    path = make_notebook(tmp_path)
+    (tmp_path / "marimo-tui.yaml").write_text(
+        "notebooks:\n  folder: notebooks\nmarimo:\n  enabled: false\n"
+    )
+    app = make_app(tmp_path, path, run=True)
+    async with app.run_test(size=SIZE) as pilot:
+        app.cell_view.focus()
+        await pilot.press("R")
+        await wait_until(
+            lambda: any("marimo server is off" in str(n.message) for n in app._notifications)
+        )
+        assert app.workbench.runtime is None
+
+
+def test_osc52_is_wrapped_for_tmux() -> None:
+    plain = osc52("hi", {})
+    assert plain == "\x1b]52;c;aGk=\x07"
+    in_tmux = osc52("hi", {"TMUX": "/tmp/tmux-0/default,1,0"})
+    assert in_tmux.startswith(plain)
+    assert "\x1bPtmux;\x1b\x1b]52;c;aGk=\x07\x1b\\" in in_tmux
