@@ -251,11 +251,14 @@ async def test_output_screen_draws_an_image_with_half_blocks(
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning:textual_image.*")
-async def test_output_screen_uses_textual_image_when_prepared() -> None:
-    from marimo_tui.tui.screens.output_viewer import prepare_image_support
+async def test_output_screen_uses_textual_image_when_prepared(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from textual_image.widget import Image as ImageWidget  # not a tty here: no probing
 
-    assert prepare_image_support()
-    from textual_image.widget import Image as ImageWidget
+    from marimo_tui.tui import images
+
+    monkeypatch.setattr(images, "widget_class", "Image")
 
     app = ViewerApp()
     async with app.run_test(size=(80, 30)) as pilot:
@@ -289,3 +292,15 @@ async def test_output_screen_error_table_and_bindings() -> None:
         await pilot.pause()
         lines = texts(app.screen.query_one("#output-content", StripLines).strips(90))
         assert any("row 9" in line for line in lines)
+
+
+def test_graphics_are_asked_for_only_where_a_terminal_may_have_them() -> None:
+    from marimo_tui.tui.images import wanted_widget
+
+    assert wanted_widget("auto", {"TERM": "xterm-256color"}) is None
+    assert wanted_widget("auto", {"TERM": "xterm-kitty"}) == "Image"
+    assert wanted_widget("auto", {"TERM_PROGRAM": "WezTerm"}) == "Image"
+    assert wanted_widget("auto", {"TERM": "xterm-kitty", "TMUX": "/tmp/t,1,0"}) is None
+    assert wanted_widget("sixel", {"TMUX": "/tmp/t,1,0"}) == "SixelImage"
+    assert wanted_widget("kitty", {}) == "TGPImage"
+    assert wanted_widget("halfblocks", {"TERM": "xterm-kitty"}) is None

@@ -89,6 +89,11 @@ class MarimoConfig:
     )
     host: str = _help("Interface the marimo server binds to.", default="127.0.0.1")
     port: int = _help("Port of the marimo server; 0 picks a free one.", default=0)
+    token_env: str = _help(
+        "Environment variable holding a fixed token for the marimo server, so a browser's link "
+        "survives restarts (unset or empty: a random token each start).",
+        default="MARIMO_TUI_MARIMO_TOKEN",
+    )
 
 
 @dataclass
@@ -111,6 +116,11 @@ class Config:
     editor: str = _help(
         "How `e` edits a cell: `inline` (a modal editor), `$EDITOR`, or a command such as `vim`.",
         default="inline",
+    )
+    images: Literal["auto", "halfblocks", "sixel", "kitty"] = _help(
+        "How the output viewer draws images: auto, halfblocks, sixel or kitty "
+        "(auto asks the terminal only when it is known to have graphics).",
+        default="auto",
     )
     keys: dict[str, str] = _help(
         "Key bindings by action name, e.g. `edit_cell: ctrl+e`.", default_factory=dict

@@ -89,7 +89,9 @@ def launch(config_path: Path | None, path: Path) -> None:
     except StoreError as exc:
         raise LaunchError(str(exc), EXIT_USAGE) from None
     from marimo_tui.tui.app import WorkbenchApp
+    from marimo_tui.tui.images import prepare_images
 
+    prepare_images(config.images)  # before the app owns the terminal
     WorkbenchApp(workbench, initial).run()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,6 +34,7 @@ class Runtime:
                 autorun=config.marimo.autorun,
                 host=config.marimo.host,
                 port=config.marimo.port,
+                token=os.environ.get(config.marimo.token_env, "").strip(),
             ),
             self._sidecar_changed,
         )

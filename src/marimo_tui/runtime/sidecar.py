@@ -48,6 +48,7 @@ class SidecarOptions:
     autorun: bool = True
     host: str = "127.0.0.1"
     port: int = 0  # 0: a free one
+    token: str = ""  # empty: a random one
 
 
 class SidecarError(Exception):
@@ -58,7 +59,7 @@ class Sidecar:
     def __init__(self, options: SidecarOptions, listener: StateListener | None = None) -> None:
         self.options = options
         self.listener = listener
-        self.token = secrets.token_urlsafe(24)
+        self.token = options.token or secrets.token_urlsafe(24)
         self.port = options.port or free_port(options.host)
         self.state: SidecarState = "stopped"
         self.detail = ""

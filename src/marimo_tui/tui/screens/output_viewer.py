@@ -1,9 +1,8 @@
 """`v`: one cell's whole output, scrollable, with its console below.
 
-Images use textual-image's widget (sixel or kitty graphics where the terminal has them) only
-when `prepare_image_support()` ran before the app started: importing textual-image probes the
-terminal over stdin/stdout, which inside a running app would swallow keys. Otherwise images
-are drawn with half blocks like in the cell view.
+Images use textual-image's widget (sixel or kitty graphics) when `images.prepare_images`
+chose one before the app started (see `tui/images.py`); otherwise half blocks, as in the
+cell view.
 """
 
 from __future__ import annotations
@@ -23,22 +22,12 @@ from textual.widget import Widget
 from textual.widgets import Label
 
 from marimo_tui.runtime.outputs import Output
+from marimo_tui.tui import images
 from marimo_tui.tui.widgets.output_render import (
     OutputStyles,
     render_output_lines,
     text_strips,
 )
-
-IMAGE_WIDGET_MODULE = "textual_image.widget"
-
-
-def prepare_image_support() -> bool:
-    """Import textual-image's widget now, before Textual owns the terminal; False if it failed."""
-    try:
-        __import__(IMAGE_WIDGET_MODULE)
-    except Exception:
-        return False
-    return True
 
 
 class StripLines(Widget):
@@ -122,10 +111,11 @@ class OutputScreen(ModalScreen[None]):
     def _output_widget(self) -> Widget:
         image = self.output.image
         if self.output.kind == "image" and image is not None:
-            module = sys.modules.get(IMAGE_WIDGET_MODULE)
-            if module is not None:
+            module = sys.modules.get(images.WIDGET_MODULE)
+            if module is not None and images.widget_class is not None:
                 try:
-                    widget: Widget = module.Image(io.BytesIO(image), id="output-image")
+                    factory = getattr(module, images.widget_class)
+                    widget: Widget = factory(io.BytesIO(image), id="output-image")
                     return widget
                 except Exception:  # not an image Pillow can read: draw the note below
                     pass
