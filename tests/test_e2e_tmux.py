@@ -14,7 +14,8 @@ import pytest
 from tests.conftest import REPO
 
 sys.path.insert(0, str(REPO / "bench"))
-from _tmux import Tmux, isolated_env
+from _tmux import Tmux, descendants, isolated_env, python_pid
+from tests.sidecar_support import wait_group_gone
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
@@ -28,9 +29,12 @@ def test_demo_in_tmux(tmp_path: Path) -> None:
         pane.wait_for("import marimo as mo", timeout=30)
         pane.wait_for("defines mo", timeout=30)
         assert "watcher: watching" in pane.wait_for("watcher: watching", timeout=30).screen
+        # The marimo server ran the notebook: the markdown cell's output, rendered.
+        pane.wait_for("marimo: ready", timeout=30)
+        pane.wait_for("Write markdown with mo.md, Python", timeout=30)
         # j selects the next cell: the selection bar moves to the markdown cell's header.
         pane.send_keys("j")
-        pane.wait_for(lambda s: any(ln.startswith("│▌ · _  #2") for ln in s.splitlines()))
+        pane.wait_for(lambda s: any(ln.startswith("│▌ ✓ _  #2") for ln in s.splitlines()))
         # A change on disk shows up without a key press.
         welcome = demo / "notebooks" / "welcome.py"
         welcome.write_text(
@@ -48,3 +52,33 @@ def test_demo_in_tmux(tmp_path: Path) -> None:
         pane.wait_for(lambda s: pane.dead() is not None, timeout=10)
     assert (demo / "marimo-tui.yaml").is_file()
     assert "import math" in welcome.read_text()
+
+
+def _sidecar_of(app_pid: int) -> int | None:
+    for pid in descendants(app_pid):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"marimo_tui.runtime.sidecar_main" in cmdline:
+            return pid
+    return None
+
+
+@pytest.mark.parametrize("signal_name", ["TERM", "HUP"])
+def test_a_signalled_workbench_stops_its_marimo_server(tmp_path: Path, signal_name: str) -> None:
+    import os
+    import signal
+
+    demo = tmp_path / "demo"
+    env = isolated_env(tmp_path / "home")
+    argv = [sys.executable, "-m", "marimo_tui", "demo", str(demo)]
+    with Tmux(width=140, height=36) as tmux, tmux.pane(argv, env, tmp_path) as pane:
+        pane.wait_for("marimo: ready", timeout=40)
+        app = python_pid(pane.pid)
+        assert app is not None
+        server = _sidecar_of(app)
+        assert server is not None, "no marimo server under the workbench"
+        os.kill(app, getattr(signal, f"SIG{signal_name}"))
+        pane.wait_for(lambda s: pane.dead() is not None, timeout=15)
+        assert wait_group_gone(server, 10) == [], "the marimo server outlived the workbench"

@@ -117,3 +117,42 @@ def test_osc52_is_wrapped_for_tmux() -> None:
     in_tmux = osc52("hi", {"TMUX": "/tmp/tmux-0/default,1,0"})
     assert in_tmux.startswith(plain)
     assert "\x1bPtmux;\x1b\x1b]52;c;aGk=\x07\x1b\\" in in_tmux
+
+
+RICH = [
+    (
+        "setup",
+        "import marimo as mo\nimport pandas as pd\nimport matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt",
+    ),
+    ("title", 'mo.md("# Sales report\\n\\nSome **bold** words.")'),
+    ("table", 'pd.DataFrame({"region": ["north", "south"], "amount": [10, 20]})'),
+    ("chart", "plt.figure(figsize=(3, 2))\nplt.plot([1, 3, 2])\nplt.gca()"),
+    ("html", 'mo.Html("<div><p>plain <b>html</b> text</p></div>")'),
+    ("chatty", 'print("\\n".join(f"line {i}" for i in range(100)))'),
+]
+
+
+async def test_markdown_tables_images_html_and_long_console(tmp_path: Path) -> None:
+    path = make_notebook(tmp_path, RICH)
+    app = make_app(tmp_path, path, run=True)
+    async with app.run_test(size=(160, 200)) as pilot:
+        view = app.cell_view
+
+        def shown(name: str) -> str:
+            cell = next(c for c in view.cells() if c.name == name)
+            block = view.blocks[view._index[cell.id]]
+            return "\n".join(strip.text for strip in block.output)
+
+        await wait_until(lambda: "line 99" in shown("chatty"), 60, "every cell's output")
+        assert "Sales report" in shown("title") and "**" not in shown("title")
+        table = shown("table")
+        assert "region" in table and "amount" in table and "south" in table
+        assert "▀" in shown("chart")
+        assert "plain html text" in shown("html") and "<b>" not in shown("html")
+        # A long console is cut, the newest lines kept; `v` shows all of it.
+        assert "earlier console lines" in shown("chatty") and "line 3\n" not in shown("chatty")
+        view.focus()
+        view.select_id(next(c.id for c in view.cells() if c.name == "chatty"))
+        await pilot.press("v")
+        await wait_until(lambda: type(app.screen).__name__ == "OutputScreen")
+        await pilot.press("escape")

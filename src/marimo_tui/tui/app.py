@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 WIDE, NARROW = 160, 100  # columns: four panes from WIDE, one pane below NARROW
 NARROW_HINT = "1-4 or ctrl+→: panes"  # one pane at a time, and the footer has no room
 PANES = ("cells", "chat", "tasks", "runs")
+EXIT_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 
 def layout_mode(width: int) -> str:
@@ -218,10 +219,10 @@ class WorkbenchApp(App[None]):
         return self.query_one(StatusBar)
 
     def on_mount(self) -> None:
-        # SIGTERM, or SIGHUP when an SSH session drops: leave as from ctrl+q — terminal
-        # restored, the marimo server stopped.
+        # SIGTERM, SIGINT from outside, or SIGHUP when an SSH session drops: leave as from
+        # ctrl+q — terminal restored, the marimo server stopped.
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGHUP):
+        for sig in EXIT_SIGNALS:
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(sig, self.exit)
         self.cell_view.focus()
@@ -257,7 +258,7 @@ class WorkbenchApp(App[None]):
 
     async def on_unmount(self) -> None:
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGHUP):
+        for sig in EXIT_SIGNALS:
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(sig)
         await self.workbench.stop()
