@@ -122,7 +122,8 @@ def test_osc52_is_wrapped_for_tmux() -> None:
 RICH = [
     (
         "setup",
-        "import marimo as mo\nimport pandas as pd\nimport matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt",
+        "import marimo as mo\nimport pandas as pd\nimport matplotlib\n"
+        "matplotlib.use('Agg')\nimport matplotlib.pyplot as plt",
     ),
     ("title", 'mo.md("# Sales report\\n\\nSome **bold** words.")'),
     ("table", 'pd.DataFrame({"region": ["north", "south"], "amount": [10, 20]})'),
