@@ -138,18 +138,7 @@ class OutputScreen(ModalScreen[None]):
 
     def styles_for_output(self) -> OutputStyles:
         if self._styles is None:
-
-            def style(name: str) -> Style:
-                return self.get_component_rich_style(f"output-screen--{name}", partial=True)
-
-            self._styles = OutputStyles(
-                text=Style(),
-                dim=style("dim"),
-                error=style("error"),
-                error_line=style("error-line"),
-                heading=style("heading"),
-                table_header=style("header"),
-            )
+            self._styles = OutputStyles.from_widget(self, "output-screen")
         return self._styles
 
     def action_jump(self, where: str) -> None:

@@ -364,17 +364,7 @@ class CellView(ScrollView, can_focus=True):
         if self._styles is None:
             from marimo_tui.tui.widgets.output_render import OutputStyles
 
-            def style(name: str) -> Style:
-                return self.get_component_rich_style(f"cell-view--{name}", partial=True)
-
-            self._styles = OutputStyles(
-                text=Style(),
-                dim=style("dim"),
-                error=style("error"),
-                error_line=style("error-line"),
-                heading=style("heading"),
-                table_header=style("header"),
-            )
+            self._styles = OutputStyles.from_widget(self, "cell-view")
         return self._styles
 
     def _output_rows(self, cell: Cell, width: int) -> list[Strip]:

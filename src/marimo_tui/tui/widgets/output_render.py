@@ -29,6 +29,7 @@ from marimo_tui.runtime.outputs import CellError, Output, Table
 
 if TYPE_CHECKING:
     from PIL.Image import Image as PILImage
+    from textual.widget import Widget
 
 MAX_TEXT_LINES = 2000  # source lines rendered in a cell; the output viewer shows everything
 MAX_TABLE_ROWS = 20
@@ -46,6 +47,23 @@ class OutputStyles:
     error_line: Style  # the failing source line
     heading: Style
     table_header: Style
+
+    @classmethod
+    def from_widget(cls, widget: Widget, prefix: str) -> OutputStyles:
+        """From `widget`'s component classes `{prefix}--dim`, `--error`, `--error-line`,
+        `--heading` and `--header` (so the theme colours outputs)."""
+
+        def style(name: str) -> Style:
+            return widget.get_component_rich_style(f"{prefix}--{name}", partial=True)
+
+        return cls(
+            text=Style(),
+            dim=style("dim"),
+            error=style("error"),
+            error_line=style("error-line"),
+            heading=style("heading"),
+            table_header=style("header"),
+        )
 
 
 def render_output(
