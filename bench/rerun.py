@@ -17,7 +17,9 @@ Then it rewrites the file N times the way an editor or an agent saves (a temp fi
 folder, then `os.replace`) with a new value, and takes from just before each write:
   marimo   until the plain client receives the `cell-op` whose output holds the new marker;
   visible  until the app's screen (tmux capture-pane, polled every 2 ms) shows it.
-It waits for both, then pauses 200-400 ms (seeded jitter) before the next edit.
+It waits for both, then pauses 200-400 ms (seeded jitter) before the next edit; with --poll
+200-1200 ms, so that each write lands at a random phase of marimo's 1 s poll (a fixed rhythm
+would lock onto it and skew the figures).
 
 marimo's server notices a change on disk with watchdog (inotify) when it can import it, else it
 polls the file's mtime every second. `--poll` hides watchdog from the app's processes (a
@@ -73,7 +75,7 @@ if TYPE_CHECKING:
 
 TARGET_ADDED_P50_MS = 30.0
 TARGET_VISIBLE_P50_MS = 400.0
-# Named in the project's config (`marimo.token_env`). Not the default MARIMO_TUI_MARIMO_TOKEN:
+# Named in the project's config (`marimo.token_env`). Not the default MARIMO_TUI_SIDECAR_TOKEN:
 # the config reads every MARIMO_TUI_<SECTION>_<KEY> variable as an override, and `marimo.token`
 # is no key, so the app refuses to start with the default variable set.
 TOKEN_ENV = "RERUN_BENCH_MARIMO_TOKEN"
@@ -298,15 +300,18 @@ def main() -> int:
         "--sleep",
         type=float,
         nargs=2,
-        default=(0.2, 0.4),
+        default=None,
         metavar=("MIN", "MAX"),
-        help="pause between edits, s, uniform in [MIN, MAX] (default 0.2 0.4)",
+        help="pause between edits, s, uniform in [MIN, MAX] (default 0.2 0.4; with --poll"
+        " 0.2 1.2, a whole poll period, so writes do not lock onto marimo's poll phase)",
     )
     parser.add_argument("--seed", type=int, default=1, help="jitter (default 1)")
     parser.add_argument(
         "--screen-poll", type=float, default=0.002, help="screen poll interval, s (default 0.002)"
     )
     args = parser.parse_args()
+    if args.sleep is None:
+        args.sleep = (0.2, 1.2) if args.poll else (0.2, 0.4)
     precompile()
 
     rng = random.Random(args.seed)

@@ -123,3 +123,8 @@ def test_explicit_path_and_env_var(tmp_path: Path) -> None:
 def test_empty_file_is_all_defaults(tmp_path: Path) -> None:
     write(tmp_path, "# nothing yet\n")
     assert load_config(start=tmp_path, environ={}) == Config()
+
+
+def test_the_sidecar_token_variable_is_not_read_as_a_config_key(tmp_path: Path) -> None:
+    config = load_config(start=tmp_path, environ={"MARIMO_TUI_SIDECAR_TOKEN": "secret"})
+    assert config.marimo.token_env == "MARIMO_TUI_SIDECAR_TOKEN"

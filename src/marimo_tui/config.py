@@ -92,7 +92,7 @@ class MarimoConfig:
     token_env: str = _help(
         "Environment variable holding a fixed token for the marimo server, so a browser's link "
         "survives restarts (unset or empty: a random token each start).",
-        default="MARIMO_TUI_MARIMO_TOKEN",
+        default="MARIMO_TUI_SIDECAR_TOKEN",
     )
 
 

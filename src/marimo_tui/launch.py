@@ -7,6 +7,7 @@ whose `open` and `demo` commands end up in `launch` below as well.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -75,6 +76,9 @@ def launch(config_path: Path | None, path: Path) -> None:
             EXIT_USAGE,
         )
     path = path.resolve()
+    # Before Textual is imported: a frame every ~8 ms instead of ~17, so an output that
+    # arrives just after a frame waits less for the next one (see bench/rerun.py).
+    os.environ.setdefault("TEXTUAL_FPS", "120")
     try:
         config = load_config(config_path, start=path if path.is_dir() else path.parent)
     except ConfigError as exc:

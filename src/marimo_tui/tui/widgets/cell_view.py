@@ -53,6 +53,7 @@ STATUS_BADGES = {
 SPINNER = "◐◓◑◒"
 OUTPUT_ROWS = 24  # rows of output shown per cell; `v` shows all of it
 CONSOLE_ROWS = 12
+DOCUMENT_DELAY = 0.05  # seconds a kernel's new code waits for the runs it starts
 
 
 def format_duration(seconds: float) -> str:
@@ -176,6 +177,7 @@ class CellView(ScrollView, can_focus=True):
         self._relayout_pending = False
         self._styles: OutputStyles | None = None
         self._spinner: Timer | None = None
+        self._document_timer: Timer | None = None
         if notebook is not None:
             self.show(notebook)
 
@@ -310,6 +312,16 @@ class CellView(ScrollView, can_focus=True):
     def set_kernel(self, kernel: KernelState | None, cell_id: str | None = None) -> None:
         """The shown notebook's kernel changed (one cell's run, or its cells when `cell_id` is
         None). A burst of messages costs one layout, on the next turn of the message loop."""
+        if kernel is self.kernel and cell_id is None and kernel is not None:
+            # The kernel took new code from the file; with autorun its runs follow within
+            # milliseconds. Waiting a moment puts both in one frame: painting the first one
+            # alone would hold the outputs back by a frame.
+            if self._document_timer is None and not self._relayout_pending:
+                self._document_timer = self.set_timer(DOCUMENT_DELAY, self._document_due)
+            return
+        if self._document_timer is not None:
+            self._document_timer.stop()
+            self._document_timer = None
         if kernel is not self.kernel:
             self.kernel = kernel
             self._running_since.clear()
@@ -319,6 +331,12 @@ class CellView(ScrollView, can_focus=True):
                 self._running_since.setdefault(cell_id, time.monotonic())
             else:
                 self._running_since.pop(cell_id, None)
+        if not self._relayout_pending:
+            self._relayout_pending = True
+            self.call_later(self._apply_kernel)
+
+    def _document_due(self) -> None:
+        self._document_timer = None
         if not self._relayout_pending:
             self._relayout_pending = True
             self.call_later(self._apply_kernel)
