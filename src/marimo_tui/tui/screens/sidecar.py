@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -34,9 +36,12 @@ class SidecarScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("marimo server", classes="title")
-            yield Label(
-                "Watch this notebook from a browser (over SSH: ssh -L PORT:127.0.0.1:PORT …). "
-                "The link carries the server's token: share it with care."
+            port = urlsplit(self.url).port
+            yield Static(
+                "Watch this notebook from a browser; over SSH, forward the port first: "
+                f"ssh -L {port}:127.0.0.1:{port} HOST. "
+                "The link carries the server's token: share it with care.",
+                markup=False,
             )
             yield Static(self.url, classes="url", markup=False)
             for line in self.info:
