@@ -158,6 +158,20 @@ def add_cmd_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_edit_options(parser: argparse.ArgumentParser, first: str, open_timeout: float) -> None:
+    """`--timeout` per edit, `--open-timeout` until the `first` thing shows, `--settle` after."""
+    parser.add_argument("--timeout", type=float, default=5.0, help="seconds per edit (default 5)")
+    parser.add_argument(
+        "--open-timeout",
+        type=float,
+        default=open_timeout,
+        help=f"seconds to {first} (default {open_timeout:g})",
+    )
+    parser.add_argument(
+        "--settle", type=float, default=1.0, help=f"pause after the {first}, s (default 1)"
+    )
+
+
 def command_argv(cmd: str | None, default: Sequence[str]) -> list[str]:
     """`--cmd` split like a shell would; relative paths in it are made absolute (the pane's
     working folder is the temporary project, not the folder the script was started from)."""

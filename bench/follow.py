@@ -33,6 +33,7 @@ from _tmux import (
     TmuxError,
     WaitTimeout,
     add_cmd_option,
+    add_edit_options,
     command_argv,
     isolated_env,
     median,
@@ -120,13 +121,7 @@ def main() -> int:
         "--cells", type=int, default=200, help="cells in the notebook (default 200)"
     )
     add_cmd_option(parser)
-    parser.add_argument("--timeout", type=float, default=5.0, help="seconds per edit (default 5)")
-    parser.add_argument(
-        "--open-timeout", type=float, default=30.0, help="seconds to first show (default 30)"
-    )
-    parser.add_argument(
-        "--settle", type=float, default=1.0, help="pause after the first show, s (default 1)"
-    )
+    add_edit_options(parser, "first show", 30.0)
     parser.add_argument(
         "--sleep",
         type=float,

@@ -59,6 +59,7 @@ from _tmux import (
     TmuxError,
     WaitTimeout,
     add_cmd_option,
+    add_edit_options,
     command_argv,
     descendants,
     isolated_env,
@@ -289,13 +290,7 @@ def main() -> int:
         "--poll", action="store_true", help="hide watchdog: marimo polls the file every second"
     )
     add_cmd_option(parser)
-    parser.add_argument("--timeout", type=float, default=5.0, help="seconds per edit (default 5)")
-    parser.add_argument(
-        "--open-timeout", type=float, default=60.0, help="seconds to first output (default 60)"
-    )
-    parser.add_argument(
-        "--settle", type=float, default=1.0, help="pause after the first output, s (default 1)"
-    )
+    add_edit_options(parser, "first output", 60.0)
     parser.add_argument(
         "--sleep",
         type=float,

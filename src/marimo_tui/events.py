@@ -79,7 +79,6 @@ class KernelChanged:
     path: Path
     kernel: KernelState
     cell_id: str | None
-    completed: bool = False  # a run finished
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,10 @@ class CellRun:
         return "idle" if self.ran or self.output.kind != "empty" else "not-run"
 
     @property
+    def has_output(self) -> bool:
+        return self.output.kind != "empty" or bool(self.console)
+
+    @property
     def console_text(self) -> str:
         return "".join(chunk.text for chunk in self.console)
 

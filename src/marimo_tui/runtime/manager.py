@@ -16,7 +16,6 @@ from marimo_tui.runtime.sidecar import Sidecar, SidecarOptions, SidecarState
 
 if TYPE_CHECKING:
     from marimo_tui.config import Config
-    from marimo_tui.runtime.kernel_state import KernelState
     from marimo_tui.tasks import TaskTree
 
 SERVICE = "marimo"
@@ -69,10 +68,6 @@ class Runtime:
             task.add_done_callback(lambda t: t.exception() if not t.cancelled() else None)
         self.session.start()
         self.publish(KernelChanged(path, self.session.kernel, None))
-
-    def kernel_for(self, path: Path) -> KernelState | None:
-        session = self.session
-        return session.kernel if session is not None and session.path == path else None
 
     # -- commands ----------------------------------------------------------------------------
     def _session_for(self, path: Path) -> NotebookSession:
@@ -132,9 +127,7 @@ class Runtime:
                     )
                 )
             return
+        if update.kind == "completed":  # the runs that made it were reported one by one
+            return
         cell_id = update.run.cell_id if update.run is not None else None
-        self.publish(
-            KernelChanged(
-                session.path, session.kernel, cell_id, completed=update.kind == "completed"
-            )
-        )
+        self.publish(KernelChanged(session.path, session.kernel, cell_id))

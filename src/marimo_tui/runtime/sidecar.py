@@ -281,12 +281,6 @@ class Sidecar:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wait_exit(), 3.0)
 
-    def kill_now(self) -> None:
-        """Synchronous last resort (an exiting interpreter): kill the group, do not wait."""
-        if self.process is not None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-
 
 def describe_exit(code: int | None) -> str:
     if code is None:

@@ -72,7 +72,7 @@ class RunFlows:
         from marimo_tui.tui.screens.output_viewer import OutputScreen
 
         run = self.app.cell_view.run_for(cell) if cell is not None else None
-        if cell is None or run is None or (run.output.kind == "empty" and not run.console):
+        if cell is None or run is None or not run.has_output:
             self.app.notify("this cell has no output yet", severity="warning")
             return
         title = f"{notebook.path.name} · {cell.label}"

@@ -82,8 +82,7 @@ class _Block:
     height: int
     folded: bool
     code_lines: int
-    text_rows: int  # header, info, code, errors: the rest is output, then a gap
-    output: list[Strip]
+    output: list[Strip]  # rows after the header, info, code and errors; then a gap
 
 
 class CellView(ScrollView, can_focus=True):
@@ -270,7 +269,7 @@ class CellView(ScrollView, can_focus=True):
             text_rows = 2 + (1 if folded else code_lines) + bool(cell.error) + (broken_at == i)
             output = self._output_rows(cell, output_width) if self._kernel_ids else []
             height = text_rows + len(output) + 1
-            blocks.append(_Block(cell, top, height, folded, code_lines, text_rows, output))
+            blocks.append(_Block(cell, top, height, folded, code_lines, output))
             top += height
             width = max(width, max(map(len, cell.code.split("\n"))), len(cell.label) + 40)
         self.blocks = blocks
@@ -317,7 +316,7 @@ class CellView(ScrollView, can_focus=True):
             # milliseconds. Waiting a moment puts both in one frame: painting the first one
             # alone would hold the outputs back by a frame.
             if self._document_timer is None and not self._relayout_pending:
-                self._document_timer = self.set_timer(DOCUMENT_DELAY, self._document_due)
+                self._document_timer = self.set_timer(DOCUMENT_DELAY, self._schedule_apply)
             return
         if self._document_timer is not None:
             self._document_timer.stop()
@@ -331,11 +330,9 @@ class CellView(ScrollView, can_focus=True):
                 self._running_since.setdefault(cell_id, time.monotonic())
             else:
                 self._running_since.pop(cell_id, None)
-        if not self._relayout_pending:
-            self._relayout_pending = True
-            self.call_later(self._apply_kernel)
+        self._schedule_apply()
 
-    def _document_due(self) -> None:
+    def _schedule_apply(self) -> None:
         self._document_timer = None
         if not self._relayout_pending:
             self._relayout_pending = True
@@ -388,7 +385,7 @@ class CellView(ScrollView, can_focus=True):
     def _output_rows(self, cell: Cell, width: int) -> list[Strip]:
         """The cell's output and console, cut to a few screens (`v` shows everything)."""
         run = self.run_for(cell)
-        if run is None or (run.output.kind == "empty" and not run.console):
+        if run is None or not run.has_output:
             return []
         styles = self._output_styles()
         key = (run.cell_id, run.version, cell.code, width, id(styles))
