@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.geometry import Region
 
 from marimo_tui.notebook.atomic import atomic_write
 from marimo_tui.tui.app import WorkbenchApp
@@ -12,7 +13,7 @@ from marimo_tui.tui.clipboard import osc52
 from marimo_tui.tui.screens.dialogs import ConfirmScreen
 from marimo_tui.tui.screens.sidecar import SidecarScreen
 from tests.sidecar_support import make_notebook, wait_group_gone
-from tests.tui_support import isolate_user_config, make_app, wait_until
+from tests.tui_support import analysed, isolate_user_config, make_app, painted_text, wait_until
 
 SIZE = (160, 60)
 
@@ -23,7 +24,7 @@ def _user_config(tmp_path: Path) -> None:
 
 
 def screen(app: WorkbenchApp) -> str:
-    return app.cell_view.screen_text()
+    return painted_text(app, app.cell_view)
 
 
 def header_of(app: WorkbenchApp, name: str) -> str:
@@ -55,6 +56,36 @@ async def test_outputs_reruns_errors_in_the_cell_view(tmp_path: Path) -> None:
         await wait_until(lambda: "ZeroDivisionError" not in screen(app), 10, "the fix")
         await wait_until(lambda: "y is 2" in screen(app), 10)
         await pilot.pause()
+
+
+async def test_a_rerun_repaints_only_the_rows_that_changed(tmp_path: Path) -> None:
+    # Outputs of the same height before and after: nothing moves, so nothing else needs paint.
+    cells = [("source", "value = 1"), ("shown", 'f"out-{value:04d}"'), ("other", "other = 2")]
+    path = make_notebook(tmp_path, cells)
+    app = make_app(tmp_path, path, run=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(lambda: "out-0001" in screen(app), 30, "the first run")
+        await wait_until(lambda: analysed(app))
+        await pilot.pause(0.5)
+        view = app.cell_view
+        repaints: list[tuple[Region, ...]] = []
+        mark = view._set_dirty
+
+        def spy(*regions: Region) -> None:
+            repaints.append(regions)
+            mark(*regions)
+
+        view._set_dirty = spy  # type: ignore[method-assign]
+        atomic_write(path, path.read_text().replace("value = 1", "value = 2").encode())
+        # On screen as painted: a row the view forgot to refresh would still say out-0001.
+        await wait_until(lambda: "out-0002" in screen(app), 10, "the rerun on screen")
+        await wait_until(lambda: analysed(app))
+        await pilot.pause(0.3)
+        view._set_dirty = mark  # type: ignore[method-assign]
+        assert repaints and all(regions for regions in repaints), "a whole-view repaint"
+        rows = {y for regions in repaints for region in regions for y in region.line_range}
+        other = view.blocks[2]
+        assert not rows & set(range(other.top, other.top + other.height))
 
 
 async def test_run_keys_output_viewer_and_server_url(tmp_path: Path) -> None:

@@ -8,6 +8,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from textual.widget import Widget
+
 from marimo_tui.config import load_config
 from marimo_tui.notebook import marimo_adapter as adapter
 from marimo_tui.notebook.atomic import atomic_write
@@ -76,3 +78,11 @@ def analysed(app: WorkbenchApp) -> bool:
 
 def isolate_user_config(tmp_path: Path) -> None:
     os.environ["XDG_CONFIG_HOME"] = str(tmp_path / "xdg")
+
+
+def painted_text(app: WorkbenchApp, widget: Widget) -> str:
+    """What `widget` shows on the screen as the compositor paints it: rows a refresh missed
+    still show their old text here (unlike calling `render_line` directly)."""
+    region = widget.region
+    rows = app.screen._compositor.render_strips()[region.y : region.bottom]
+    return "\n".join(row.crop(region.x, region.right).text for row in rows)

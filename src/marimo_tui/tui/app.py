@@ -39,6 +39,8 @@ from marimo_tui.tui.widgets.status_bar import StatusBar
 from marimo_tui.workbench import Workbench
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from marimo_tui.tui.editing import EditFlows
     from marimo_tui.tui.running import RunFlows
     from marimo_tui.tui.slash import SlashCommands
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
 WIDE, NARROW = 160, 100  # columns: four panes from WIDE, one pane below NARROW
 NARROW_HINT = "1-4 or ctrl+→: panes"  # one pane at a time, and the footer has no room
 PANES = ("cells", "chat", "tasks", "runs")
+ANALYSING_DELAY = 0.3  # s a reload may stay unanalysed before the view says so
 EXIT_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 
@@ -117,6 +120,7 @@ class WorkbenchApp(App[None]):
         self.run_cells = run
         self._theme_errors: list[str] = []
         self._last_broken: str | None = None
+        self._analysing_timer: Timer | None = None
         self._register_themes()
 
     # Editing and the chat's commands pull in the editor, dialogs and the store: loaded on use.
@@ -160,8 +164,11 @@ class WorkbenchApp(App[None]):
         # mounting costs a restyle before the first paint.
         with Container(id="panes", classes=layout_mode(self.size.width)):
             cells = CellView(self.initial, id="cells", classes="pane -active")
-            cells.border_title = "cells"
-            self._title_cells(cells, self.initial)
+            if self.initial is not None:
+                cells.border_title = f"cells · {self.initial.path.name}"
+                cells.border_subtitle = "analysing…" if self.initial.pending else ""
+            else:
+                cells.border_title = "cells"
             yield cells
             chat = ChatPane(id="chat", classes="pane")
             chat.border_title = "chat"
@@ -401,14 +408,28 @@ class WorkbenchApp(App[None]):
         return f"{label} ({len(notebook.cells)} cells)" if notebook is not None else label
 
     def _update_title(self, notebook: Notebook | None) -> None:
-        self._title_cells(self.cell_view, notebook)
-
-    @staticmethod
-    def _title_cells(view: CellView, notebook: Notebook | None) -> None:
         if notebook is None:
             return
-        view.border_title = f"cells · {notebook.path.name}"
-        view.border_subtitle = "analysing…" if notebook.pending else ""
+        view = self.cell_view
+        # Setting a border title repaints the whole view, even to the same text. A reload is
+        # analysed within milliseconds, so "analysing…" waits to be needed: flashing it would
+        # cost two full redraws per change on disk, ahead of the rerun's rows.
+        title = f"cells · {notebook.path.name}"
+        if view.border_title != title:
+            view.border_title = title
+        if self._analysing_timer is not None:
+            self._analysing_timer.stop()
+            self._analysing_timer = None
+        if notebook.pending:
+            self._analysing_timer = self.set_timer(ANALYSING_DELAY, self._show_analysing)
+        elif view.border_subtitle:
+            view.border_subtitle = ""
+
+    def _show_analysing(self) -> None:
+        self._analysing_timer = None
+        notebook = self.cell_view.notebook
+        if notebook is not None and notebook.pending:
+            self.cell_view.border_subtitle = "analysing…"
 
     # -- notebooks ---------------------------------------------------------------------------
     def open_notebook(self, path: Path) -> None:

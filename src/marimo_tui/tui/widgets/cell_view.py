@@ -75,6 +75,9 @@ def _merge_channels(run: CellRun) -> list[tuple[str, str]]:
     return merged
 
 
+NO_ROWS: list[Strip] = []  # shared, never changed: the same list means nothing to repaint
+
+
 @dataclass(slots=True)
 class _Block:
     cell: Cell
@@ -83,6 +86,27 @@ class _Block:
     folded: bool
     code_lines: int
     output: list[Strip]  # rows after the header, info, code and errors; then a gap
+
+
+@dataclass(slots=True)
+class _Painted:
+    """What a cell's rows showed when last painted; lists are compared by identity (the
+    caches hand out the same list for the same content)."""
+
+    top: int
+    height: int
+    relation: str
+    lines: list[Content]
+    output: list[Strip]
+
+    def same(self, other: _Painted) -> bool:
+        return (
+            self.top == other.top
+            and self.height == other.height
+            and self.relation == other.relation
+            and self.lines is other.lines
+            and self.output is other.output
+        )
 
 
 class CellView(ScrollView, can_focus=True):
@@ -166,9 +190,16 @@ class CellView(ScrollView, can_focus=True):
         self._memory: dict[Path, tuple[str | None, int, set[str]]] = {}
         self.highlighting = False  # switched on after the first frame (pygments is not free)
         self._lines: LRUCache[tuple[object, ...], list[Content]] = LRUCache(2048)
-        self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(4096)
+        # A row's strip is keyed by the very lists it is drawn from: any change of a cell's
+        # text, status or output makes new lists, so nothing needs clearing on a change.
+        self._strips: LRUCache[tuple[object, ...], tuple[object, object, Strip]] = LRUCache(4096)
+        self._painted: dict[str, _Painted] = {}  # cell id -> what its rows last showed
+        self._painted_view: tuple[object, ...] | None = None
+        self._painted_total = 0
         self._code: LRUCache[tuple[str, bool], list[Content]] = LRUCache(1024)
-        self._outputs: LRUCache[tuple[object, ...], list[Strip]] = LRUCache(1024)
+        self._outputs: LRUCache[tuple[object, ...], tuple[object, object, list[Strip]]] = LRUCache(
+            1024
+        )
         self.kernel: KernelState | None = None
         self._kernel_ids: dict[str, str] = {}  # our cell id -> the kernel's
         self._stale: set[str] = set()  # edited since they ran, and what reads from them
@@ -240,21 +271,55 @@ class CellView(ScrollView, can_focus=True):
 
     def _changed(self) -> None:
         self._update_relations()
-        self._strips.clear()
-        self.refresh()
+        self._repaint()
 
     def set_broken(self, index: int | None, message: str | None) -> None:
         self.broken = None if message is None else (index, message)
         self._layout()
-        self._strips.clear()
-        self.refresh()
+        self._repaint()
 
     def enable_highlighting(self) -> None:
         self.highlighting = True
         self._lines.clear()
         self._code.clear()
-        self._strips.clear()
-        self.refresh()
+        self._repaint()
+
+    def _repaint(self) -> None:
+        """Refresh only the rows whose cell changed since they were last painted (a kernel
+        message touches one or two cells: redrawing the whole view would cost a frame's worth
+        of work and bytes to the terminal). A scroll or resize repaints everything."""
+        region = self.scrollable_content_region
+        scroll_y = self.scroll_offset.y
+        view = (self.scroll_offset, region.size, self.virtual_size.width)
+        total = self.virtual_size.height
+        first = max(0, bisect_right(self._tops, scroll_y) - 1)
+        last = bisect_right(self._tops, scroll_y + region.height)
+        painted: dict[str, _Painted] = {}
+        dirty: list[tuple[int, int]] = []
+        for i in range(first, min(last, len(self.blocks))):
+            block = self.blocks[i]
+            now = _Painted(
+                block.top,
+                block.height,
+                self._relation(block.cell.id),
+                self._block_lines(block, i),
+                block.output,
+            )
+            painted[block.cell.id] = now
+            before = self._painted.get(block.cell.id)
+            if before is None or not now.same(before):
+                dirty.append((block.top, block.height))
+        old_total = self._painted_total
+        self._painted, self._painted_total = painted, total
+        if view != self._painted_view:
+            self._painted_view = view
+            self.refresh()
+            return
+        if total != old_total:  # rows below the last cell appear or go blank
+            low = min(total, old_total)
+            dirty.append((low, max(total, old_total) - low))
+        for top, height in dirty:
+            self.refresh_lines(top, height)
 
     def _layout(self) -> None:
         self._match_kernel()
@@ -267,7 +332,7 @@ class CellView(ScrollView, can_focus=True):
             code_lines = cell.code.count("\n") + 1
             folded = cell.id in self._folded
             text_rows = 2 + (1 if folded else code_lines) + bool(cell.error) + (broken_at == i)
-            output = self._output_rows(cell, output_width) if self._kernel_ids else []
+            output = self._output_rows(cell, output_width) if self._kernel_ids else NO_ROWS
             height = text_rows + len(output) + 1
             blocks.append(_Block(cell, top, height, folded, code_lines, output))
             top += height
@@ -350,8 +415,7 @@ class CellView(ScrollView, can_focus=True):
             self._spinner = None
 
     def _tick(self) -> None:
-        self._strips.clear()
-        self.refresh()
+        self._repaint()
 
     def _match_kernel(self) -> None:
         kernel, notebook = self.kernel, self.notebook
@@ -386,12 +450,14 @@ class CellView(ScrollView, can_focus=True):
         """The cell's output and console, cut to a few screens (`v` shows everything)."""
         run = self.run_for(cell)
         if run is None or not run.has_output:
-            return []
+            return NO_ROWS
         styles = self._output_styles()
-        key = (run.cell_id, run.version, cell.code, width, id(styles))
+        # Keyed by the output and console objects (a status change keeps them), so a cell
+        # whose output did not change keeps the same rows and is not repainted.
+        key = (id(run.output), id(run.console), run.traceback, cell.code, width, id(styles))
         cached = self._outputs.get(key)
-        if cached is not None:
-            return cached
+        if cached is not None and cached[0] is run.output and cached[1] is run.console:
+            return cached[2]
         from marimo_tui.tui.widgets.output_render import render_console, render_output
 
         rows: list[Strip] = []
@@ -411,7 +477,7 @@ class CellView(ScrollView, can_focus=True):
                 *console[-(CONSOLE_ROWS - 1) :],
             ]
         rows += console
-        self._outputs[key] = rows
+        self._outputs[key] = (run.output, run.console, rows)
         return rows
 
     def _note(self, text: str) -> Strip:
@@ -520,21 +586,13 @@ class CellView(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         block = self.blocks[i]
         offset = row - block.top
-        cell_id = block.cell.id
-        relation = (
-            "selected"
-            if cell_id == self.selected_id
-            else "parent"
-            if cell_id in self._parents
-            else "child"
-            if cell_id in self._children
-            else ""
-        )
-        key = (cell_id, offset, relation, scroll_x, width)
-        cached = self._strips.get(key)
-        if cached is not None:
-            return cached
+        relation = self._relation(block.cell.id)
         lines = self._block_lines(block, i)
+        key = (id(lines), id(block.output), offset, relation, scroll_x, width)
+        cached = self._strips.get(key)
+        # The ids are only unique while the lists live: the entry holds them, and `is` checks.
+        if cached is not None and cached[0] is lines and cached[1] is block.output:
+            return cached[2]
         if offset < len(lines):
             body = self._strip(lines[offset])
         elif offset - len(lines) < len(block.output):
@@ -549,8 +607,15 @@ class CellView(ScrollView, can_focus=True):
                 self.get_component_rich_style("cell-view--selected", partial=True)
             )
         strip = strip.apply_style(base).crop(0, width)
-        self._strips[key] = strip
+        self._strips[key] = (lines, block.output, strip)
         return strip
+
+    def _relation(self, cell_id: str) -> str:
+        if cell_id == self.selected_id:
+            return "selected"
+        if cell_id in self._parents:
+            return "parent"
+        return "child" if cell_id in self._children else ""
 
     def _gutter(self, relation: str, offset: int) -> Strip:
         if not relation:
@@ -567,6 +632,7 @@ class CellView(ScrollView, can_focus=True):
         self._code.clear()
         self._strips.clear()
         self._outputs.clear()
+        self._painted_view = None
         if self._styles is not None:  # outputs are drawn with the theme's colours
             self._styles = None
             if self.notebook is not None and self._kernel_ids:
@@ -628,9 +694,8 @@ class CellView(ScrollView, can_focus=True):
 
     def _relayout_keeping(self, cell_id: str) -> None:
         self._layout()
-        self._strips.clear()
         self.scroll_to_cell(self._index[cell_id])
-        self.refresh()
+        self._repaint()
 
     def action_request(self, action: str) -> None:
         self.post_message(self.Requested(action, self.selected))
