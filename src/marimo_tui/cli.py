@@ -305,5 +305,73 @@ def export(
     )
 
 
+@main.command()
+@click.argument("prompt")
+@click.option(
+    "--notebook",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The notebook to work on (opened, run by marimo, the default for the tools).",
+)
+@click.option(
+    "--provider",
+    type=click.Choice(["ollama", "openai", "scripted"]),
+    help="LLM provider (default: agent.provider).",
+)
+@click.option("--model", help="Model (default: the profile's, else agent.model).")
+@click.option("--host", help="Provider URL (default: agent.host).")
+@click.option(
+    "--script",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="YAML script of assistant turns to replay (with --provider scripted).",
+)
+@click.option(
+    "--approval",
+    type=click.Choice(["ask", "auto", "read-only"]),
+    help="ask (on a terminal) / auto / read-only (default: agent.approval).",
+)
+@click.option("--max-steps", type=click.IntRange(min=1), help="Most tool calls in the turn.")
+@click.option("--agent", "profile", help="Agent profile (default: agent.profile).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON event per line.")
+@pass_state
+def agent(
+    state: State,
+    prompt: str,
+    notebook: Path | None,
+    provider: str | None,
+    model: str | None,
+    host: str | None,
+    script: Path | None,
+    approval: str | None,
+    max_steps: int | None,
+    profile: str | None,
+    as_json: bool,
+) -> None:
+    """Run one agent turn on PROMPT without the UI (marimo reruns the edits).
+
+    Exits 0 when the turn ends normally, 1 when it ends on an error or a limit, 2 for usage
+    errors, 130 on Ctrl-C (the turn is cancelled; no write is left half done).
+    """
+    import asyncio
+
+    from marimo_tui.agent.headless import run_agent
+    from marimo_tui.agent.start import Overrides
+
+    if script is not None and provider is None:
+        provider = "scripted"
+    overrides = Overrides(
+        provider=provider,
+        model=model,
+        host=host,
+        script=script,
+        approval=approval,  # type: ignore[arg-type]
+        max_steps=max_steps,
+        profile=profile,
+    )
+    code = asyncio.run(
+        run_agent(state.config(), prompt, overrides, notebook=notebook, as_json=as_json)
+    )
+    sys.exit(code)
+
+
 if __name__ == "__main__":
     main()

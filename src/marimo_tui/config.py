@@ -76,6 +76,25 @@ class AgentConfig:
     max_steps: int = _help("Most tool calls the agent may make in one turn.", default=25)
     timeout: float = _help("Seconds one agent turn may take in all.", default=600.0)
     request_timeout: float = _help("Seconds to wait for the LLM server to answer.", default=120.0)
+    profile: str = _help(
+        "Agent profile to start with (built in: analyst, data-engineer, ml, reporter; "
+        "or one of `agents`).",
+        default="data-engineer",
+    )
+    rerun_timeout: float = _help(
+        "Seconds an edit waits for marimo's rerun before telling the agent it is still running.",
+        default=30.0,
+    )
+
+
+@dataclass
+class AgentProfile:
+    description: str = _help("One line shown by /agent.", default="")
+    system_prompt: str = _help(
+        "What this agent is for; added to the built-in rules of marimo notebooks.", default=""
+    )
+    tools: list[str] = _help("Tools it may use (empty: all).", default_factory=list)
+    model: str = _help("Model for this profile (empty: agent.model).", default="")
 
 
 @dataclass
@@ -126,6 +145,11 @@ class Config:
         "Key bindings by action name, e.g. `edit_cell: ctrl+e`.", default_factory=dict
     )
     agent: AgentConfig = _help("The AI agent.", default_factory=AgentConfig)
+    agents: dict[str, AgentProfile] = _help(
+        "Agent profiles by name (over the built-in ones): description, system_prompt, tools, "
+        "model. `/agent NAME` switches.",
+        default_factory=dict,
+    )
     marimo: MarimoConfig = _help("The embedded marimo server.", default_factory=MarimoConfig)
     dagster: DagsterConfig = _help("Dagster connection.", default_factory=DagsterConfig)
     pairs: dict[str, str] = _help(

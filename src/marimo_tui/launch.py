@@ -46,7 +46,9 @@ def parse_workbench_args(args: list[str]) -> tuple[Path | None, str, Path] | Non
 
 
 # The CLI's commands (a test keeps this in step with cli.py, which is not imported here).
-COMMANDS = frozenset({"clean", "demo", "doctor", "export", "init", "new", "open", "templates"})
+COMMANDS = frozenset(
+    {"agent", "clean", "demo", "doctor", "export", "init", "new", "open", "templates"}
+)
 
 
 def _is_command(word: str) -> bool:

@@ -316,7 +316,9 @@ class Workbench:
         self.reload(path, "undo")
         return f"undid {entry.op} on {entry.path}"
 
-    async def create_notebook(self, path: Path, template: str, params: dict[str, str]) -> Path:
+    async def create_notebook(
+        self, path: Path, template: str, params: dict[str, str], *, group: str | None = None
+    ) -> Path:
         from marimo_tui.notebook.templates import discover_templates, instantiate
         from marimo_tui.project import template_folders
 
@@ -330,7 +332,11 @@ class Workbench:
         )
         text = instantiate(found[template], params)
         target.parent.mkdir(parents=True, exist_ok=True)
-        await self.run_in_store(lambda s: s.create(target, text, op=f"new:{template}"))
+        def create(store: NotebookStore) -> Notebook:
+            with store.grouped(group) if group else contextlib.nullcontext():
+                return store.create(target, text, op=f"new:{template}")
+
+        await self.run_in_store(create)
         if target not in self.notebooks:
             self.notebooks = sorted({*self.notebooks, target})
             self.publish(NotebooksListed(tuple(self.notebooks)))

@@ -84,6 +84,17 @@ class Runtime:
     async def interrupt(self, path: Path) -> None:
         await self._session_for(path).interrupt()
 
+    async def settle(self, path: Path, codes: list[str], timeout: float) -> bool:
+        """Wait for the rerun of `path` after a write (see `NotebookSession.settle`)."""
+        session = self._session_for(path)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        try:
+            await asyncio.wait_for(self.sidecar.wait_ready(), timeout)
+        except TimeoutError:
+            return False
+        return await session.settle(codes, max(0.0, deadline - loop.time()))
+
     async def restart_kernel(self, path: Path) -> None:
         session = self._session_for(path)
         await session.restart_kernel()

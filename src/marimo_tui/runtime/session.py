@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 SessionState = Literal["connecting", "ready", "reconnecting", "taken-over", "closed"]
 ALREADY_CONNECTED = 1003  # marimo: another client holds this notebook
 RECONNECT_PAUSES = (0.05, 0.2, 0.5, 1.0, 2.0)
+SETTLE_QUIET = 0.4  # s without a kernel message after which a change that ran nothing is over
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,8 @@ class NotebookSession:
         self._task: asyncio.Task[None] | None = None
         self._http: httpx.AsyncClient | None = None
         self._instantiated = asyncio.Event()
+        self._pulse = asyncio.Event()  # set by every kernel message: `settle` waits on it
+        self._completed_runs = 0
 
     @property
     def file_key(self) -> str:
@@ -91,6 +94,40 @@ class NotebookSession:
 
     async def wait_ready(self, timeout: float | None = None) -> None:
         await asyncio.wait_for(self._instantiated.wait(), timeout)
+
+    def busy(self) -> bool:
+        return any(r.kernel_status in ("queued", "running") for r in self.kernel.runs.values())
+
+    async def settle(self, codes: list[str], timeout: float, quiet: float = SETTLE_QUIET) -> bool:
+        """Wait until the kernel holds `codes` (the file's cells, in order) and has nothing
+        queued or running: the rerun a write caused is over. False when `timeout` passes.
+
+        marimo ends a run with `completed-run`; a change that runs nothing (a rename, autorun
+        off) sends none, so `quiet` seconds without a message also count as settled."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        last_message = loop.time()
+        completed_when_synced: int | None = None
+        while True:
+            synced = self.state == "ready" and None not in self.kernel.match(codes)
+            if synced and completed_when_synced is None:
+                completed_when_synced = self._completed_runs
+            now = loop.time()
+            if synced and not self.busy():
+                assert completed_when_synced is not None
+                if self._completed_runs > completed_when_synced or now - last_message >= quiet:
+                    return True
+                wait = quiet - (now - last_message)
+            else:
+                wait = deadline - now
+            if now >= deadline:
+                return False
+            self._pulse.clear()
+            try:
+                await asyncio.wait_for(self._pulse.wait(), max(0.005, min(wait, deadline - now)))
+                last_message = loop.time()
+            except TimeoutError:
+                pass
 
     def _set(self, state: SessionState, detail: str = "") -> None:
         self.state = state
@@ -143,6 +180,9 @@ class NotebookSession:
     async def _handle(self, message: Mapping[str, Any]) -> None:
         op = message.get("op")
         data = message.get("data") or {}
+        self._pulse.set()
+        if op == "completed-run":
+            self._completed_runs += 1
         if op == "cell-op":
             run = self.kernel.apply_cell_op(data)
             self.listener(SessionUpdate("cell", run=run))

@@ -1,0 +1,288 @@
+"""The agent loop: stream the model's answer, run the tools it calls, feed results back, until it
+answers without calling a tool — or a step limit, the time limit, an error or Esc ends the turn.
+
+Everything a turn does is reported as `agent.events` to one listener (the chat pane, the JSON
+printer of `marimo-tui agent --json`) and saved to the conversation's transcript. The writes of
+one turn share a journal group, so `undo_last_turn` reverts all of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from marimo_tui.agent import events as ev
+from marimo_tui.agent.profiles import Profile
+from marimo_tui.agent.providers.base import (
+    ChatMessage,
+    Done,
+    Provider,
+    ProviderError,
+    TextDelta,
+    ToolCall,
+    ToolCallDelta,
+    Usage,
+)
+from marimo_tui.agent.repair import calls_in_text, parse_arguments
+from marimo_tui.agent.tools import (
+    TOOLS,
+    Approval,
+    Approver,
+    ToolContext,
+    ToolFailure,
+    dispatch,
+    specs,
+)
+from marimo_tui.notebook.errors import StoreError
+
+if TYPE_CHECKING:
+    from marimo_tui.agent.transcripts import Transcript
+    from marimo_tui.workbench import Workbench
+
+RESULT_CHARS = 24_000  # of one tool result sent back to the model
+Listener = Callable[[ev.AgentEvent], None]
+
+
+@dataclass
+class Limits:
+    approval: Approval = "ask"
+    max_steps: int = 25
+    timeout: float = 600.0
+    rerun_timeout: float = 30.0
+
+
+@dataclass
+class _Turn:
+    id: str
+    steps: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    unanswered: list[ToolCall] = field(default_factory=list)
+
+
+class AgentSession:
+    """One conversation: a provider, a profile, the messages so far, and its turns."""
+
+    def __init__(
+        self,
+        workbench: Workbench,
+        provider: Provider,
+        profile: Profile,
+        *,
+        limits: Limits | None = None,
+        listener: Listener | None = None,
+        approver: Approver | None = None,
+        transcript: Transcript | None = None,
+        history: list[ChatMessage] | None = None,
+    ) -> None:
+        self.workbench = workbench
+        self.provider = provider
+        self.profile = profile
+        self.limits = limits or Limits()
+        self.listener = listener or (lambda _event: None)
+        self.approver = approver
+        self.transcript = transcript
+        self.messages: list[ChatMessage] = [m for m in history or [] if m.role != "system"]
+        self.last_turn: str | None = None
+        self._running: asyncio.Task[str] | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self._running is not None and not self._running.done()
+
+    def switch(self, profile: Profile, provider: Provider | None = None) -> None:
+        """Another profile (and model) from the next turn on; the conversation stays."""
+        self.profile = profile
+        if provider is not None:
+            self.provider = provider
+
+    def cancel(self) -> bool:
+        """Stop the running turn (Esc): the request is dropped; a write in progress finishes
+        first (writes are atomic), and nothing after it starts."""
+        if self.busy:
+            assert self._running is not None
+            self._running.cancel()
+            return True
+        return False
+
+    async def run_turn(self, prompt: str) -> ev.TurnEnded:
+        if self.busy:
+            raise RuntimeError("a turn is already running")
+        turn = _Turn(f"turn-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}")
+        ctx = ToolContext(
+            self.workbench,
+            turn.id,
+            self._emit,
+            approval=self.limits.approval,
+            approver=self.approver,
+            rerun_timeout=self.limits.rerun_timeout,
+        )
+        info = self.provider.info
+        self._emit(ev.TurnStarted(turn.id, prompt, self.profile.name, info.label, info.replay))
+        if self.transcript is not None:
+            self.transcript.meta(profile=self.profile.name, provider=info.label)
+        self._add(ChatMessage("user", prompt))
+        started = time.monotonic()
+        self._running = asyncio.ensure_future(self._steps(turn, ctx))
+        reason, error = "finished", ""
+        try:
+            reason = await self._running
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise  # our caller is being cancelled, not just this turn
+            reason = "cancelled"
+        except TimeoutError:
+            reason = "time-limit"
+        except ProviderError as exc:
+            reason, error = "error", str(exc)
+        finally:
+            self._running = None
+        self._close_unanswered(turn, reason)
+        if ctx.writes:
+            self.last_turn = turn.id
+        end = ev.TurnEnded(
+            turn.id,
+            reason,
+            error,
+            turn.steps,
+            ctx.writes,
+            turn.prompt_tokens,
+            turn.completion_tokens,
+            {"seconds": round(time.monotonic() - started, 2)},
+        )
+        if self.transcript is not None:
+            self.transcript.turn(**end.as_json())
+        self._emit(end)
+        return end
+
+    async def _steps(self, turn: _Turn, ctx: ToolContext) -> str:
+        allowed = list(self.profile.tools) or None
+        tools = specs(allowed)
+        known = [t.name for t in tools]
+        async with asyncio.timeout(self.limits.timeout):
+            while True:
+                text, calls = await self._answer(turn, tools, known)
+                turn.unanswered = list(calls)
+                self._add(ChatMessage("assistant", text, tuple(calls)))
+                if not calls:
+                    return "finished"
+                for call in calls:
+                    if turn.steps >= self.limits.max_steps:
+                        return "step-limit"
+                    turn.steps += 1
+                    await self._call(call, ctx, allowed)
+                    turn.unanswered.remove(call)
+
+    async def _answer(
+        self, turn: _Turn, tools: list[Any], known: list[str]
+    ) -> tuple[str, list[ToolCall]]:
+        parts: list[str] = []
+        calls: list[ToolCall] = []
+        messages = [ChatMessage("system", self.profile.system_prompt), *self.messages]
+        async for delta in self.provider.stream(messages, tools):
+            if isinstance(delta, TextDelta):
+                if delta.text:
+                    parts.append(delta.text)
+                    self._emit(ev.TextDelta(delta.text))
+            elif isinstance(delta, ToolCallDelta):
+                calls.append(delta.call)
+            elif isinstance(delta, Usage):
+                turn.prompt_tokens += delta.prompt_tokens
+                turn.completion_tokens += delta.completion_tokens
+            elif isinstance(delta, Done):
+                break
+        text = "".join(parts)
+        if not calls and text:
+            # Small models often write the call as JSON in their text instead of calling.
+            rest, found = calls_in_text(text, known)
+            if found:
+                self._emit(ev.AgentWarning("the model wrote its tool calls as text: run as calls"))
+                text, calls = rest, found
+        return text, _unique_ids(calls)
+
+    async def _call(self, call: ToolCall, ctx: ToolContext, allowed: list[str] | None) -> None:
+        shown: dict[str, Any] | str = (
+            dict(call.arguments) if not isinstance(call.arguments, str) else call.arguments
+        )
+        self._emit(ev.ToolCalled(call.id, call.name, shown))
+        ctx.call_id = call.id
+        ok, diff, path = False, "", ""
+        try:
+            if allowed is not None and call.name not in allowed and call.name in TOOLS:
+                raise ToolFailure(
+                    f"tool {call.name} is not allowed for the {self.profile.name} agent; "
+                    f"its tools: {', '.join(allowed)}"
+                )
+            try:
+                args = parse_arguments(call.arguments)
+            except ValueError as exc:
+                raise ToolFailure(f"arguments of {call.name} are not valid JSON: {exc}") from None
+            outcome = await dispatch(ctx, call.name, args)
+        except ToolFailure as exc:
+            data: dict[str, Any] = {"ok": False, "error": str(exc)}
+            summary = str(exc).splitlines()[0]
+        except Exception as exc:  # a bug of ours must not end the turn or the app
+            data = {"ok": False, "error": f"internal error in {call.name}: {exc!r}"}
+            summary = data["error"]
+        else:
+            ok, data, summary = True, outcome.data, outcome.summary
+            diff, path = outcome.diff, outcome.path
+        result = json.dumps(data, ensure_ascii=False, default=str)
+        if len(result) > RESULT_CHARS:
+            result = result[:RESULT_CHARS] + f"… [{len(result) - RESULT_CHARS} characters cut]"
+        self._emit(ev.ToolFinished(call.id, call.name, ok, summary[:300], result, diff, path))
+        self._add(ChatMessage("tool", result, tool_call_id=call.id, name=call.name))
+
+    def _close_unanswered(self, turn: _Turn, reason: str) -> None:
+        """Every call the model made gets an answer, or the next request would be refused."""
+        for call in turn.unanswered:
+            note = {"ok": False, "error": f"not run: the turn ended ({reason})"}
+            self._add(ChatMessage("tool", json.dumps(note), tool_call_id=call.id, name=call.name))
+        turn.unanswered.clear()
+
+    async def undo_last_turn(self) -> list[str]:
+        """Revert every write of the last turn that wrote; returns what was undone."""
+        group = self.last_turn
+        if group is None:
+            raise ToolFailure("no agent turn has written anything yet")
+        wb = self.workbench
+        try:
+            entries = await wb.run_in_store(lambda s: s.undo_group(group))
+        except StoreError as exc:
+            raise ToolFailure(str(exc)) from None
+        self.last_turn = None
+        done = []
+        for entry in entries:
+            path = wb.store.resolve(entry.path)
+            if path.exists():
+                wb.reload(path, "undo")
+            done.append(f"{entry.op} on {entry.path}")
+        self._add(ChatMessage("user", "(The user undid all your edits of the last turn.)"))
+        return done
+
+    def _add(self, message: ChatMessage) -> None:
+        self.messages.append(message)
+        if self.transcript is not None:
+            self.transcript.message(message)
+
+    def _emit(self, event: ev.AgentEvent) -> None:
+        self.listener(event)
+
+
+def _unique_ids(calls: list[ToolCall]) -> list[ToolCall]:
+    """Ids the model left out or repeated would pair results with the wrong call."""
+    seen: set[str] = set()
+    out = []
+    for i, call in enumerate(calls):
+        cid = call.id or f"call_{i + 1}"
+        while cid in seen:
+            cid = f"{cid}_{uuid.uuid4().hex[:4]}"
+        seen.add(cid)
+        out.append(call if cid == call.id else ToolCall(cid, call.name, call.arguments))
+    return out

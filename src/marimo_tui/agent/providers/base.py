@@ -1,0 +1,102 @@
+"""What every provider speaks: messages and tool specs in, a stream of deltas out.
+
+Providers turn every failure into a `ProviderError` whose text is one line that says what went
+wrong and how to fix it; the loop shows it in the chat and the app keeps running.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+Role = Literal["system", "user", "assistant", "tool"]
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One call the model asked for. `arguments` is what the model sent: a dict, or a string
+    when it sent arguments as (possibly broken) JSON text; the loop repairs and validates."""
+
+    id: str
+    name: str
+    arguments: Mapping[str, Any] | str
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    role: Role
+    content: str = ""
+    tool_calls: tuple[ToolCall, ...] = ()  # assistant messages
+    tool_call_id: str | None = None  # tool messages: the call this answers
+    name: str | None = None  # tool messages: the tool's name (Ollama wants it)
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    name: str
+    description: str
+    parameters: Mapping[str, Any]  # JSON schema of the arguments object
+
+    def wire(self) -> dict[str, Any]:
+        """The `{"type": "function", …}` form both Ollama and OpenAI take."""
+        return {
+            "type": "function",
+            "function": {
+                "name": self.name,
+                "description": self.description,
+                "parameters": dict(self.parameters),
+            },
+        }
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True)
+class ToolCallDelta:
+    call: ToolCall
+
+
+@dataclass(frozen=True)
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+@dataclass(frozen=True)
+class Done:
+    reason: str = "stop"  # stop | tool_calls | length | …, as the provider says
+
+
+Delta = TextDelta | ToolCallDelta | Usage | Done
+
+
+class ProviderError(Exception):
+    """One line for the chat: what failed, then the fix (`message — fix`)."""
+
+    def __init__(self, message: str, fix: str = "") -> None:
+        self.message = message
+        self.fix = fix
+        super().__init__(f"{message} — {fix}" if fix else message)
+
+
+@dataclass
+class ProviderInfo:
+    name: str  # ollama | openai | scripted
+    model: str
+    label: str  # shown in the UI: "ollama · qwen2.5-coder:7b", "replay of demo.yaml"
+    replay: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Provider(Protocol):
+    info: ProviderInfo
+
+    def stream(self, messages: list[ChatMessage], tools: list[ToolSpec]) -> AsyncIterator[Delta]:
+        """Stream one assistant answer. Ends with `Done`; raises `ProviderError`."""
+        ...
+
+    async def aclose(self) -> None: ...
