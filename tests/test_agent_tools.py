@@ -38,7 +38,7 @@ def context(
 
 
 async def test_reading_tools_describe_cells(tmp_path: Path) -> None:
-    wb, path = workbench(tmp_path)
+    wb, _ = workbench(tmp_path)
     ctx, _ = context(wb)
     listed = await dispatch(ctx, "list_cells", {})
     cells = listed.data["cells"]
@@ -95,7 +95,7 @@ async def test_bad_arguments_are_refused_before_anything_runs(tmp_path: Path) ->
 async def test_paths_outside_the_project_are_refused(tmp_path: Path, target: str) -> None:
     project = tmp_path / "project"
     project.mkdir()
-    wb, path = workbench(project)
+    wb, _ = workbench(project)
     outside = tmp_path / "outside.py"
     outside.write_text(render(CELLS))
     os.symlink(outside, project / "notebooks" / "link.py")
