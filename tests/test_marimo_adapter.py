@@ -128,3 +128,21 @@ def test_scan_covers_every_kind() -> None:
     scanned = adapter.scan_rendered(text)
     assert [p.kind for p in parsed] == [k for k, _, _ in scanned]
     assert [p.lineno for p in parsed] == [line for _, _, line in scanned]
+
+
+def test_remembered_compiles_render_like_fresh_ones() -> None:
+    # The same code twice with different options, and a cell that turns into a top-level
+    # function and back: the compile cache must not carry config or ids between cells.
+    cells = [
+        Cell(id="a", code="x = 1", kind=CellKind.CELL, options={"hide_code": True}),
+        Cell(id="b", code="x = 1", kind=CellKind.CELL),
+        Cell(id="c", code="def f():\n    return 1", kind=CellKind.CELL),
+        Cell(id="d", code="y = (", kind=CellKind.CELL),
+    ]
+    first = adapter.render("", {}, cells)
+    again = adapter.render("", {}, cells)
+    assert first == again
+    assert first.count("@app.cell(hide_code=True)") == 1 and "@app.function" in first
+    assert "app._unparsable_cell" in first
+    adapter._COMPILED.clear()
+    assert adapter.render("", {}, cells) == first
