@@ -16,10 +16,10 @@ import argparse
 from itertools import islice
 from pathlib import Path
 
-from textual.app import App, ComposeResult  # noqa: TID251 - the baseline is a Textual app
-from textual.binding import Binding  # noqa: TID251
-from textual.containers import Grid, VerticalScroll  # noqa: TID251
-from textual.widgets import Footer, Static  # noqa: TID251
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, VerticalScroll
+from textual.widgets import Footer, Static
 
 FIRST_LINES = 200
 
