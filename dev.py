@@ -83,5 +83,6 @@ def main(argv: list[str]) -> int:
     folder = rest[0] if rest else ROOT / "marimo-tui-demo"
     return run(BIN / "marimo-tui", "demo", folder, check=False)
 
+
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -332,6 +332,7 @@ class Workbench:
         )
         text = instantiate(found[template], params)
         target.parent.mkdir(parents=True, exist_ok=True)
+
         def create(store: NotebookStore) -> Notebook:
             with store.grouped(group) if group else contextlib.nullcontext():
                 return store.create(target, text, op=f"new:{template}")

@@ -98,7 +98,7 @@ class Transcript:
         self.write(message_json(message))
 
     def turn(self, **fields: Any) -> None:
-        self.write({"type": "turn", "at": time.time(), **fields})
+        self.write({**fields, "type": "turn", "at": time.time()})
 
 
 def load_messages(path: Path) -> list[ChatMessage]:

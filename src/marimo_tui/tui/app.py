@@ -41,6 +41,8 @@ from marimo_tui.workbench import Workbench
 if TYPE_CHECKING:
     from textual.timer import Timer
 
+    from marimo_tui.agent.start import Overrides
+    from marimo_tui.tui.agent_flow import AgentFlows
     from marimo_tui.tui.editing import EditFlows
     from marimo_tui.tui.running import RunFlows
     from marimo_tui.tui.slash import SlashCommands
@@ -85,6 +87,8 @@ class WorkbenchApp(App[None]):
         Binding("question_mark", "show_keys", "Keys", id="show_keys"),
         Binding("t", "change_theme", "Theme", show=False, id="change_theme"),
         Binding("w", "show_server", "marimo URL", show=False, id="show_server"),
+        # Only while the agent works (`check_action`): otherwise Esc is the panes' own.
+        Binding("escape", "cancel_agent", "Stop agent", id="cancel_agent"),
         # Priority: checked before the key reaches the focused pane, so keys typed right after
         # `/` are never handled as cell-view keys; `check_action` lets text fields keep it.
         Binding("slash", "focus_chat", "Chat", show=False, id="focus_chat", priority=True),
@@ -112,8 +116,10 @@ class WorkbenchApp(App[None]):
         *,
         watch: bool = True,
         run: bool = True,
+        agent: Overrides | None = None,
     ) -> None:
         super().__init__()
+        self.agent_overrides = agent
         self.workbench = workbench
         self.initial = initial
         self.watch_files = watch
@@ -135,6 +141,12 @@ class WorkbenchApp(App[None]):
         from marimo_tui.tui.running import RunFlows
 
         return RunFlows(self)
+
+    @cached_property
+    def agent(self) -> AgentFlows:
+        from marimo_tui.tui.agent_flow import AgentFlows
+
+        return AgentFlows(self, self.agent_overrides)
 
     @cached_property
     def slash(self) -> SlashCommands:
@@ -339,12 +351,17 @@ class WorkbenchApp(App[None]):
         self.action_show_pane(PANES[(index + step) % len(PANES)])
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_agent":
+            return "agent" in self.__dict__ and self.agent.busy and len(self.screen_stack) == 1
         if action == "focus_chat":
             from textual.widgets import Input, TextArea
 
             in_text = isinstance(self.focused, Input | TextArea)
             return not in_text and len(self.screen_stack) == 1
         return True
+
+    def action_cancel_agent(self) -> None:
+        self.agent.cancel()
 
     def action_focus_chat(self) -> None:
         field = self.chat.input

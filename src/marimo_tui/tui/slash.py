@@ -5,16 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from marimo_tui.agent.tools import ToolFailure
 from marimo_tui.notebook.errors import NotebookError, StoreError
 from marimo_tui.tui.widgets.chat import CommandError, help_text, parse_input
 
 if TYPE_CHECKING:
     from marimo_tui.tui.app import WorkbenchApp
-
-NO_AGENT = (
-    "there is no agent in this version yet, so plain messages go nowhere. "
-    "Commands start with '/': try /help"
-)
 
 
 class SlashCommands:
@@ -31,12 +27,12 @@ class SlashCommands:
             self.say(str(exc))
             return
         if command is None:
-            self.say(NO_AGENT)
+            self.app.agent.submit(text)
             return
         handler = getattr(self, f"do_{command.name}")
         try:
             await handler(command.args)
-        except (CommandError, StoreError, NotebookError) as exc:
+        except (CommandError, StoreError, NotebookError, ToolFailure, ValueError) as exc:
             self.say(f"/{command.name}: {exc}")
 
     async def do_help(self, args: list[str]) -> None:
@@ -87,10 +83,26 @@ class SlashCommands:
         self.say(f"created {self.app.workbench.relative(target)} from {template}")
 
     async def do_undo(self, args: list[str]) -> None:
+        undone = await self.app.agent.undo()
+        if undone is not None:
+            self.say(undone)
+            return
         current = self.app.workbench.current
         if current is None:
             raise CommandError("no notebook open")
         self.say(await self.app.workbench.undo(current))
+
+    async def do_agent(self, args: list[str]) -> None:
+        agent = self.app.agent
+        self.say(agent.switch(args[0]) if args else agent.profiles_text())
+
+    async def do_history(self, args: list[str]) -> None:
+        agent = self.app.agent
+        self.say(agent.resume(args[0]) if args else agent.history_text())
+
+    async def do_cancel(self, args: list[str]) -> None:
+        if not self.app.agent.cancel():
+            self.say("the agent is not working")
 
     async def do_theme(self, args: list[str]) -> None:
         if not args:

@@ -83,6 +83,12 @@ class ProviderError(Exception):
         super().__init__(f"{message} — {fix}" if fix else message)
 
 
+def one_line(text: str, limit: int = 200) -> str:
+    """Server text fit for a one-line error: whitespace collapsed, cut at `limit` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
 @dataclass
 class ProviderInfo:
     name: str  # ollama | openai | scripted

@@ -1,7 +1,7 @@
 """The chat pane: a transcript and an input line.
 
-Until the agent lands it takes slash commands; the commands stay once it does. The pane only
-parses and shows: the app carries the commands out.
+Plain text goes to the agent; text starting with `/` is a command. The pane only parses and
+shows: the app carries messages and commands out.
 """
 
 from __future__ import annotations
@@ -15,13 +15,18 @@ from textual.containers import Vertical
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from textual.widgets import Input, RichLog
+    from textual.widgets import Input
+
+    from marimo_tui.tui.widgets.agent_log import AgentLog
 
 SLASH_COMMANDS: dict[str, tuple[str, str]] = {
     # name: (arguments, help)
     "open": ("[NOTEBOOK]", "open a notebook (no argument: pick from a list)"),
     "new": ("PATH [TEMPLATE] [KEY=VALUE…]", "create a notebook from a template and open it"),
-    "undo": ("", "undo the last change to the open notebook (from the journal)"),
+    "undo": ("", "undo the agent's last turn (all its writes), else the last change"),
+    "agent": ("[NAME]", "switch the agent profile (no argument: list them)"),
+    "history": ("[N|ID]", "list saved conversations, or resume one"),
+    "cancel": ("", "stop the agent's turn (also Esc in the chat)"),
     "theme": ("[NAME]", "switch theme (no argument: pick from a list); saved to the config"),
     "help": ("", "list commands and keys"),
 }
@@ -64,7 +69,6 @@ def help_text() -> str:
 class ChatPane(Vertical):
     DEFAULT_CSS = """
     ChatPane { height: 1fr; }
-    ChatPane RichLog { height: 1fr; background: $surface; scrollbar-size-vertical: 1; }
     ChatPane Input { height: 3; }
     """
 
@@ -79,22 +83,27 @@ class ChatPane(Vertical):
         return iter(())
 
     def build(self) -> None:
-        from textual.widgets import Input, RichLog
+        from textual.widgets import Input
+
+        from marimo_tui.tui.widgets.agent_log import AgentLog
 
         if not self.children:
             self.mount(
-                # min_width: RichLog wraps at 78 columns by default, wider than a side pane.
-                RichLog(id="transcript", wrap=True, markup=False, highlight=False, min_width=20),
+                AgentLog(id="transcript"),
                 # Not select_on_focus: `/` from another pane focuses the input with "/" in it.
-                Input(placeholder="/help for commands", id="chat-input", select_on_focus=False),
+                Input(
+                    placeholder="ask the agent, or /help for commands",
+                    id="chat-input",
+                    select_on_focus=False,
+                ),
             )
 
     @property
-    def transcript(self) -> RichLog:
-        from textual.widgets import RichLog
+    def agent_log(self) -> AgentLog:
+        from marimo_tui.tui.widgets.agent_log import AgentLog
 
         self.build()
-        return self.query_one("#transcript", RichLog)
+        return self.query_one("#transcript", AgentLog)
 
     @property
     def input(self) -> Input:
@@ -103,18 +112,14 @@ class ChatPane(Vertical):
         self.build()
         return self.query_one(Input)
 
-    def say(self, text: str, who: str = "marimo-tui") -> None:
-        from rich.text import Text
-
-        line = Text()
-        line.append(f"{who}: ", style="bold")
-        line.append(text)
-        self.transcript.write(line)
+    def say(self, text: str) -> None:
+        """A line from the workbench itself (command results, errors)."""
+        self.agent_log.note(text)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         text = event.value.strip()
         event.input.clear()
         if text:
-            self.say(text, "you")
+            self.agent_log.user(text)
             self.post_message(self.Submitted(text))

@@ -1,0 +1,330 @@
+"""Any OpenAI-compatible endpoint (llama.cpp server, vLLM, LM Studio, OpenRouter): streaming
+`/chat/completions` over httpx, read as server-sent events."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
+
+from marimo_tui.agent.providers.base import (
+    ChatMessage,
+    Delta,
+    Done,
+    ProviderError,
+    ProviderInfo,
+    TextDelta,
+    ToolCall,
+    ToolCallDelta,
+    ToolSpec,
+    Usage,
+    one_line,
+)
+
+if TYPE_CHECKING:
+    import httpx  # imported when a request is made: the package stays cheap to import
+
+
+def api_base(url: str) -> str:
+    """`http://host:port` and `http://host:port/v1` both mean the `/v1` API."""
+    url = url.strip()
+    if "://" not in url:
+        url = f"http://{url}"
+    parts = urlsplit(url)
+    path = parts.path.rstrip("/") or "/v1"
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+class OpenAIProvider:
+    def __init__(
+        self,
+        model: str,
+        base_url: str,
+        api_key: str | None = None,
+        timeout: float = 120.0,
+        *,
+        key_env: str | None = None,
+    ) -> None:
+        self.model = model
+        self.base_url = api_base(base_url)
+        self.timeout = timeout
+        self.info = ProviderInfo(
+            "openai", model, f"openai · {model}", extra={"base_url": self.base_url}
+        )
+        self._key = api_key or None
+        self._key_env = key_env  # named in the fix when the endpoint refuses the key
+        self._client: httpx.AsyncClient | None = None
+
+    def __repr__(self) -> str:  # never the key
+        return f"OpenAIProvider(model={self.model!r}, base_url={self.base_url!r})"
+
+    async def stream(
+        self, messages: list[ChatMessage], tools: list[ToolSpec]
+    ) -> AsyncIterator[Delta]:
+        try:
+            async with contextlib.aclosing(self._stream(messages, tools)) as deltas:
+                async for delta in deltas:
+                    yield delta
+        except Exception as exc:  # httpx's errors and our own, each made one scrubbed line
+            raise self._scrub(self._error(exc)) from None
+
+    async def _stream(
+        self, messages: list[ChatMessage], tools: list[ToolSpec]
+    ) -> AsyncGenerator[Delta, None]:
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": [_wire(m) for m in messages],
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+        if tools:
+            body["tools"] = [t.wire() for t in tools]
+        headers = {"Accept": "text/event-stream"}
+        if self._key:
+            headers["Authorization"] = f"Bearer {self._key}"
+        url = f"{self.base_url}/chat/completions"
+        state = _Stream()
+        async with self._connect().stream("POST", url, json=body, headers=headers) as reply:
+            if reply.status_code >= 400:
+                await reply.aread()
+                raise self._status(reply.status_code, reply.text)
+            async for data in _events(reply.aiter_lines()):
+                for delta in state.feed(data):
+                    yield delta
+                if state.finished:
+                    break
+        # Servers that send no `[DONE]` still end a whole answer with a finish reason.
+        if not (state.finished or state.reason):
+            raise self._cut()
+        for delta in state.close():
+            yield delta
+
+    async def aclose(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            await client.aclose()
+
+    def _connect(self) -> httpx.AsyncClient:
+        if self._client is None:
+            import httpx
+
+            self._client = httpx.AsyncClient(timeout=self.timeout)
+        return self._client
+
+    def _error(self, exc: Exception) -> ProviderError:
+        import httpx
+
+        if isinstance(exc, ProviderError):
+            return exc
+        if isinstance(exc, httpx.TimeoutException):
+            return ProviderError(
+                f"{self.base_url} did not answer within {self.timeout:g} s",
+                "raise agent.request_timeout, or use a smaller model",
+            )
+        if isinstance(exc, httpx.ConnectError):
+            return ProviderError(
+                f"cannot reach the OpenAI-compatible endpoint at {self.base_url}",
+                "start its server or set agent.host",
+            )
+        if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
+            return self._cut()
+        return ProviderError(
+            f"request to {self.base_url} failed: {type(exc).__name__}: {one_line(str(exc))}",
+            "check agent.host",
+        )
+
+    def _cut(self) -> ProviderError:
+        return ProviderError(
+            f"{self.base_url} closed the connection mid-answer",
+            "try again; if it repeats, check the server's log",
+        )
+
+    def _status(self, status: int, text: str) -> ProviderError:
+        said = _server_message(text)
+        if status in (401, 403):
+            what = "refused the API key" if self._key else "wants an API key"
+            env = f"${self._key_env} (named by agent.api_key_env)" if self._key_env else None
+            return ProviderError(
+                f"{self.base_url} {what} (HTTP {status}: {said})",
+                f"set {env or 'the variable named in agent.api_key_env'} to a key it accepts",
+            )
+        if status == 404:
+            return ProviderError(
+                f"{self.base_url} has no model {self.model} (HTTP 404: {said})",
+                "set agent.model to a model the server serves, or check agent.host",
+            )
+        return ProviderError(
+            f"{self.base_url} answered HTTP {status}: {said}", "check the server's log"
+        )
+
+    def _scrub(self, error: ProviderError) -> ProviderError:
+        """Servers echo keys in their errors; the chat and the logs must never show one."""
+        if not self._key or self._key not in str(error):
+            return error
+        return ProviderError(
+            error.message.replace(self._key, "***"), error.fix.replace(self._key, "***")
+        )
+
+
+@dataclass
+class _PendingCall:
+    id: str | None = None
+    name: str = ""
+    arguments: list[str] = field(default_factory=list)
+    whole: Mapping[str, Any] | None = None  # servers that send arguments as an object
+
+
+@dataclass
+class _Stream:
+    """What the chunks of one answer add up to."""
+
+    calls: dict[int, _PendingCall] = field(default_factory=dict)
+    reason: str | None = None
+    finished: bool = False  # `[DONE]` seen
+    usage: Usage | None = None
+
+    def feed(self, data: str) -> list[Delta]:
+        if data.strip() == "[DONE]":
+            self.finished = True
+            return []
+        try:
+            chunk = json.loads(data)
+        except json.JSONDecodeError:
+            raise ProviderError(
+                f"the endpoint sent a stream event that is not JSON: {one_line(data, 80)}",
+                "check that agent.host points at an OpenAI-compatible API",
+            ) from None
+        if not isinstance(chunk, dict):
+            return []
+        if chunk.get("error"):
+            raise ProviderError(
+                f"the endpoint failed mid-answer: {_error_text(chunk['error'])}",
+                "check the server's log",
+            )
+        out: list[Delta] = []
+        if isinstance(usage := chunk.get("usage"), dict):
+            self.usage = Usage(
+                int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+            )
+        for choice in chunk.get("choices") or ():
+            if not isinstance(choice, dict):
+                continue
+            delta = choice.get("delta")
+            delta = delta if isinstance(delta, dict) else {}
+            if content := delta.get("content"):
+                out.append(TextDelta(str(content)))
+            for part in delta.get("tool_calls") or ():
+                if isinstance(part, dict):
+                    self._add_call(part)
+            if choice.get("finish_reason"):
+                self.reason = str(choice["finish_reason"])
+                out.extend(self._flush())
+        return out
+
+    def close(self) -> list[Delta]:
+        out = self._flush()
+        if self.usage is not None:
+            out.append(self.usage)
+        out.append(Done(self.reason or "stop"))
+        return out
+
+    def _add_call(self, part: Mapping[str, Any]) -> None:
+        index = part.get("index")
+        call_id = part.get("id") or None
+        if not isinstance(index, int):
+            # Some servers leave the index out: a new id starts a call, no id continues the last.
+            ids = {c.id: i for i, c in self.calls.items() if c.id}
+            if call_id in ids:
+                index = ids[call_id]
+            elif call_id or not self.calls:
+                index = max(self.calls, default=-1) + 1
+            else:
+                index = max(self.calls)
+        call = self.calls.setdefault(index, _PendingCall())
+        call.id = call.id or call_id
+        function = part.get("function")
+        function = function if isinstance(function, dict) else {}
+        name = str(function.get("name") or "")
+        if name != call.name:  # names come whole; a server repeating one must not double it
+            call.name += name
+        arguments = function.get("arguments")
+        if isinstance(arguments, Mapping):
+            call.whole = arguments
+        elif arguments:
+            call.arguments.append(str(arguments))
+
+    def _flush(self) -> list[Delta]:
+        out: list[Delta] = []
+        for index in sorted(self.calls):
+            call = self.calls.pop(index)
+            arguments = call.whole if call.whole is not None else "".join(call.arguments)
+            out.append(
+                ToolCallDelta(ToolCall(call.id or f"call_{index + 1}", call.name, arguments))
+            )
+        return out
+
+
+async def _events(lines: AsyncIterator[str]) -> AsyncIterator[str]:
+    """The data of each server-sent event (`data:` lines up to a blank line)."""
+    data: list[str] = []
+    async for line in lines:
+        if not line.strip():
+            if data:
+                yield "\n".join(data)
+                data = []
+        elif line.startswith("data:"):
+            value = line[5:]
+            data.append(value[1:] if value.startswith(" ") else value)
+            if value.strip() == "[DONE]":  # some servers send no blank line after it
+                yield "\n".join(data)
+                data = []
+    if data:
+        yield "\n".join(data)
+
+
+def _wire(message: ChatMessage) -> dict[str, Any]:
+    out: dict[str, Any] = {"role": message.role, "content": message.content}
+    if message.tool_calls:
+        out["content"] = message.content or None
+        out["tool_calls"] = [
+            {
+                "id": c.id,
+                "type": "function",
+                "function": {"name": c.name, "arguments": _arguments(c.arguments)},
+            }
+            for c in message.tool_calls
+        ]
+    if message.role == "tool":
+        out["tool_call_id"] = message.tool_call_id or ""
+    return out
+
+
+def _arguments(raw: Mapping[str, Any] | str) -> str:
+    """Arguments as JSON text; strict servers (vLLM) reject history whose arguments don't parse."""
+    from marimo_tui.agent.repair import parse_arguments
+
+    try:
+        return json.dumps(parse_arguments(raw), ensure_ascii=False)
+    except ValueError:
+        return "{}"
+
+
+def _server_message(text: str) -> str:
+    try:
+        body = json.loads(text)
+    except json.JSONDecodeError:
+        return one_line(text) or "no message"
+    if isinstance(body, dict):
+        for key in ("error", "detail", "message"):
+            if body.get(key):
+                return _error_text(body[key])
+    return one_line(text)
+
+
+def _error_text(error: Any) -> str:
+    if isinstance(error, dict):
+        error = error.get("message") or error.get("error") or json.dumps(error)
+    return one_line(str(error))
