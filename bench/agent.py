@@ -96,16 +96,16 @@ async def measure_streaming(seconds: float, rate: float) -> dict[str, float]:
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
             posted[i] = time.perf_counter()
             log.show(ev.TextDelta(word))
-            if i % 10 == 9:  # sample what is on screen now
-                text = log.text()
-                now = time.perf_counter()
-                while checked < i and f"w{checked} " in text:
-                    rendered[checked] = now
-                    checked += 1
+            # What the pane shows now (its Markdown as rendered; the last word lacks its space).
+            text = log.text() + " "
+            now = time.perf_counter()
+            while checked < i and f"w{checked} " in text:
+                rendered[checked] = now
+                checked += 1
         deadline = time.perf_counter() + 5
         while checked < len(words) and time.perf_counter() < deadline:
             await pilot.pause(0.02)
-            text = log.text()
+            text = log.text() + " "
             now = time.perf_counter()
             while checked < len(words) and f"w{checked} " in text:
                 rendered[checked] = now
