@@ -47,9 +47,9 @@ def test_rendered_config_lists_every_key_and_loads_back(tmp_path: Path) -> None:
     assert load_config(start=tmp_path, environ={}) == Config()
     data = yaml.safe_load(text)
     flat = [
-        f"{k}.{sub}" if isinstance(v, dict) and k not in ("keys", "pairs") else k
+        f"{k}.{sub}" if isinstance(v, dict) and k not in ("keys", "pairs", "agents") else k
         for k, v in data.items()
-        for sub in (v if isinstance(v, dict) and k not in ("keys", "pairs") else [None])
+        for sub in (v if isinstance(v, dict) and k not in ("keys", "pairs", "agents") else [None])
     ]
     assert flat == config_keys()
 

@@ -47,7 +47,7 @@ def test_demo_in_tmux(tmp_path: Path) -> None:
         pane.send_keys("/")
         pane.send_keys("-l", "help")
         pane.send_keys("Enter")
-        pane.wait_for("ctrl+p opens", timeout=10)
+        pane.wait_for("opens the palette", timeout=10)
         pane.send_keys("C-q")
         pane.wait_for(lambda s: pane.dead() is not None, timeout=10)
     assert (demo / "marimo-tui.yaml").is_file()
