@@ -23,7 +23,7 @@ from marimo_tui.agent import cell_report as report
 from marimo_tui.agent.events import AgentEvent, ApprovalAsked, TaskUpdated
 from marimo_tui.agent.providers.base import ToolSpec
 from marimo_tui.notebook.errors import ConflictError, NotebookError, StoreError
-from marimo_tui.notebook.model import Notebook
+from marimo_tui.notebook.model import Cell, Notebook
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
@@ -120,7 +120,7 @@ async def _read(ctx: ToolContext, path: Path) -> Notebook:
     return nb
 
 
-def _cell(nb: Notebook, ref: str) -> Any:
+def _cell(nb: Notebook, ref: str) -> Cell:
     cell = nb.find(ref)
     if cell is None:
         known = ", ".join(c.label for c in nb.cells[:30])
@@ -365,9 +365,7 @@ async def add_cell(ctx: ToolContext, args: dict[str, Any]) -> ToolOutcome:
 
 
 async def edit_cell(ctx: ToolContext, args: dict[str, Any]) -> ToolOutcome:
-    path = _path(ctx, args)
-    nb = await _read_if_unseen(ctx, path)
-    cell = _cell(nb, args["cell"])
+    path, _, cell, rel = await _target(ctx, args)
     if "code" in args:
         if "search" in args or "replace" in args:
             raise ToolFailure("give either `code` (the whole cell) or `search` and `replace`")
@@ -389,10 +387,7 @@ async def edit_cell(ctx: ToolContext, args: dict[str, Any]) -> ToolOutcome:
 
 
 async def delete_cell(ctx: ToolContext, args: dict[str, Any]) -> ToolOutcome:
-    path = _path(ctx, args)
-    nb = await _read_if_unseen(ctx, path)
-    cell = _cell(nb, args["cell"])
-    rel = ctx.workbench.relative(path)
+    path, _, cell, rel = await _target(ctx, args)
     diff = _diff(f"{rel} ({cell.label})", cell.code, "")
     _, data = await _write(
         ctx, path, "delete_cell", diff, lambda s, base: s.delete_cell(path, cell.id, base=base)
@@ -401,9 +396,7 @@ async def delete_cell(ctx: ToolContext, args: dict[str, Any]) -> ToolOutcome:
 
 
 async def move_cell(ctx: ToolContext, args: dict[str, Any]) -> ToolOutcome:
-    path = _path(ctx, args)
-    nb = await _read_if_unseen(ctx, path)
-    cell = _cell(nb, args["cell"])
+    path, nb, cell, rel = await _target(ctx, args)
     position = args["position"] - 1
     if not 0 <= position < len(nb.cells):
         raise ToolFailure(f"position must be 1 to {len(nb.cells)}")
@@ -420,10 +413,7 @@ async def move_cell(ctx: ToolContext, args: dict[str, Any]) -> ToolOutcome:
 
 
 async def rename_cell(ctx: ToolContext, args: dict[str, Any]) -> ToolOutcome:
-    path = _path(ctx, args)
-    nb = await _read_if_unseen(ctx, path)
-    cell = _cell(nb, args["cell"])
-    rel = ctx.workbench.relative(path)
+    path, _, cell, rel = await _target(ctx, args)
     diff = f"rename {cell.label} to {args['name']}\n"
     _, data = await _write(
         ctx,
@@ -433,6 +423,13 @@ async def rename_cell(ctx: ToolContext, args: dict[str, Any]) -> ToolOutcome:
         lambda s, base: s.rename_cell(path, cell.id, args["name"], base=base),
     )
     return _done(data, f"renamed {cell.label} to {args['name']}", rel, diff)
+
+
+async def _target(ctx: ToolContext, args: dict[str, Any]) -> tuple[Path, Notebook, Cell, str]:
+    """The notebook and the cell a cell tool names, as the agent last read them."""
+    path = _path(ctx, args)
+    nb = await _read_if_unseen(ctx, path)
+    return path, nb, _cell(nb, args["cell"]), ctx.workbench.relative(path)
 
 
 async def _read_if_unseen(ctx: ToolContext, path: Path) -> Notebook:
