@@ -204,6 +204,18 @@ def median(values: Sequence[float]) -> float:
     return statistics.median(values) if values else math.nan
 
 
+def editor_save(path: Path, data: bytes) -> None:
+    """Save like an editor: a temp file next to the target, then an atomic rename over it."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import sys
 import tempfile
 import time
@@ -31,16 +30,12 @@ sys.path.insert(0, str(ROOT))
 
 from tests.tui_support import make_project  # noqa: E402
 
+from _tmux import median, percentile  # noqa: E402
 from marimo_tui.agent.tools import ToolContext, dispatch  # noqa: E402
 from marimo_tui.config import load_config  # noqa: E402
 from marimo_tui.workbench import Workbench  # noqa: E402
 
 BACKLOG_MS = 250.0
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 async def measure_dispatch(cells: int, calls: int) -> list[float]:
@@ -116,8 +111,8 @@ async def measure_streaming(seconds: float, rate: float) -> dict[str, float]:
     return {
         "tokens": len(words),
         "rendered": len(rendered),
-        "lag_p50": statistics.median(lags) if lags else float("nan"),
-        "lag_p95": percentile(lags, 0.95) if lags else float("nan"),
+        "lag_p50": median(lags),
+        "lag_p95": percentile(lags, 95),
         "lag_max": max(lags) if lags else float("nan"),
         "backlog": backlog,
         "whole": float(whole),
@@ -133,10 +128,10 @@ def main() -> int:
     args = parser.parse_args()
 
     times = asyncio.run(measure_dispatch(args.cells, args.calls))
-    p50 = statistics.median(times)
+    p50 = median(times)
     print(f"tool dispatch (edit_cell) on {args.cells} cells, {len(times)} calls")
     print(
-        f"  p50 {p50:7.1f}  p95 {percentile(times, 0.95):7.1f}  "
+        f"  p50 {p50:7.1f}  p95 {percentile(times, 95):7.1f}  "
         f"min {min(times):7.1f}  max {max(times):7.1f}  ms"
     )
     stream = asyncio.run(measure_streaming(args.seconds, args.rate))

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import random
 import sys
 import tempfile
@@ -35,6 +34,7 @@ from _tmux import (
     add_cmd_option,
     add_edit_options,
     command_argv,
+    editor_save,
     isolated_env,
     median,
     percentile,
@@ -92,18 +92,6 @@ class Notebook:
 
         cells = [Cell(id=f"f{i}", code=c) for i, c in enumerate(codes)]
         return adapter.render("", {"width": "medium"}, cells).encode()
-
-
-def editor_save(path: Path, data: bytes) -> None:
-    """Save like an editor: a temp file next to the target, then an atomic rename over it."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def fmt_ms(value: float) -> str:

@@ -62,6 +62,7 @@ from _tmux import (
     add_edit_options,
     command_argv,
     descendants,
+    editor_save,
     isolated_env,
     median,
     percentile,
@@ -101,26 +102,6 @@ def notebook_text(value: int) -> str:
     ]
     cells = [Cell(id=f"r{i}", code=c) for i, c in enumerate(codes)]
     return adapter.render("", {"width": "medium"}, cells)
-
-
-def editor_save(path: Path, data: bytes) -> None:
-    """Save like an editor: a temp file next to the target, then an atomic rename over it."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def hide_watchdog(folder: Path) -> Path:
@@ -321,7 +302,9 @@ def main() -> int:
         root = Path(tmp).resolve()
         project = root / "project"
         (project / "notebooks").mkdir(parents=True)
-        port = free_port()
+        from marimo_tui.runtime.sidecar import free_port
+
+        port = free_port("127.0.0.1")
         (project / "marimo-tui.yaml").write_text(
             "# rerun benchmark project\nnotebooks:\n  folder: notebooks\n"
             f"marimo:\n  port: {port}\n  token_env: {TOKEN_ENV}\n"

@@ -154,7 +154,7 @@ class AgentSession:
             ctx.writes,
             turn.prompt_tokens,
             turn.completion_tokens,
-            {"seconds": round(time.monotonic() - started, 2)},
+            {"elapsed": round(time.monotonic() - started, 2)},  # what the chat footer shows
         )
         if self.transcript is not None:
             self.transcript.turn(**end.as_json())

@@ -433,12 +433,11 @@ async def _target(ctx: ToolContext, args: dict[str, Any]) -> tuple[Path, Noteboo
 
 
 async def _read_if_unseen(ctx: ToolContext, path: Path) -> Notebook:
-    """The version the agent last read; read it now if it never did (no conflict then)."""
+    """The version the agent last read; read it now if it never did (no conflict then).
+    When the store has moved on since (the user's edit), `_write` reports the conflict."""
     nb = ctx.workbench.store.cached(path)
-    if path in ctx.seen and nb is not None and nb.base_hash == ctx.seen[path]:
-        return nb
     if path in ctx.seen and nb is not None:
-        return nb  # the store moved on (the user's edit): `_write` reports the conflict
+        return nb
     return await _read(ctx, path)
 
 

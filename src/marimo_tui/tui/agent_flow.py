@@ -65,10 +65,7 @@ class AgentFlows:
         self.app.run_guarded(self._turn(session, prompt), group="agent")
 
     async def _turn(self, session: AgentSession, prompt: str) -> None:
-        try:
-            await session.run_turn(prompt)
-        finally:
-            await asyncio.sleep(0)  # let the last events paint before the next submit
+        await session.run_turn(prompt)
 
     def cancel(self) -> bool:
         if self.session is not None and self.session.cancel():
@@ -173,6 +170,5 @@ class AgentFlows:
             if message.role == "user":
                 log.user(message.content)
             elif message.role == "assistant" and message.content:
-                log.show(ev.TextDelta(message.content))
-                log.note("")
+                log.answer(message.content)
         return f"resumed {chosen.id}: {chosen.title} ({len(session.messages)} messages)"

@@ -215,6 +215,11 @@ class AgentLog(VerticalScroll):
     def user(self, text: str) -> None:
         self._add(Static(text, classes="user", markup=False))
 
+    def answer(self, text: str) -> None:
+        """A whole answer (a resumed conversation's): text after it starts a new block."""
+        self._stream(text)
+        self._answer = None
+
     def note(self, text: str, style: NoteStyle = "info") -> None:
         self._add(Static(text, classes=f"note -{style}", markup=False))
 
