@@ -31,6 +31,8 @@ def test_bad_usage_exits_2(cli: Runner) -> None:
     assert cli("no-such-command").returncode == 2
     assert cli("new").returncode == 2  # missing PATH
     assert cli("doctor", "--bogus").returncode == 2
+    missing = cli("demo", "d", "--script", "no-such.yaml")
+    assert missing.returncode == 2 and "no-such.yaml: no such script file" in missing.stderr
 
 
 def test_init_creates_then_adds_only_what_is_missing(cli: Runner, tmp_path: Path) -> None:

@@ -54,6 +54,40 @@ def test_demo_in_tmux(tmp_path: Path) -> None:
     assert "import math" in welcome.read_text()
 
 
+def test_demo_replays_a_scripted_agent(tmp_path: Path) -> None:
+    demo = tmp_path / "demo"
+    script = tmp_path / "turns.yaml"
+    script.write_text(
+        "turns:\n"
+        "  - text: 'Adding a cell.'\n"
+        "    tool_calls:\n"
+        "      - name: add_cell\n"
+        '        arguments: {code: "answer = 6 * 7\\nanswer", name: answer}\n'
+        "  - text: 'The answer cell prints 42.'\n"
+    )
+    env = isolated_env(tmp_path / "home")
+    argv = [sys.executable, "-m", "marimo_tui", "demo", str(demo), "--script", str(script)]
+    with Tmux(width=120, height=40) as tmux, tmux.pane(argv, env, tmp_path) as pane:
+        pane.wait_for("model: replay of turns.yaml", timeout=30)
+        pane.wait_for("marimo: ready", timeout=30)
+        pane.send_keys("/")  # focuses the chat with "/" typed: wait for it, then erase it
+        pane.wait_for(lambda s: any(ln.strip("│▊▎ ") == "/" for ln in s.splitlines()))
+        pane.send_keys("BSpace")
+        pane.wait_for("ask the agent")  # the empty field's placeholder
+        pane.send_keys("-l", "add the answer")
+        pane.send_keys("Enter")
+        # approval: ask (the default) shows the diff first; y writes it.
+        pane.wait_for("answer = 6 * 7", timeout=20)
+        pane.send_keys("y")
+        screen = pane.wait_for("The answer cell prints 42.", timeout=30).screen
+        assert "replay" in screen
+        pane.send_keys("1")  # the cell view: marimo ran the new cell
+        pane.wait_for(lambda s: "answer" in s and "42" in s, timeout=30)
+        pane.send_keys("C-q")
+        pane.wait_for(lambda s: pane.dead() is not None, timeout=10)
+    assert "answer = 6 * 7" in (demo / "notebooks" / "welcome.py").read_text()
+
+
 def _sidecar_of(app_pid: int) -> int | None:
     for pid in descendants(app_pid):
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import marimo
 import pytest
@@ -146,3 +147,103 @@ def test_remembered_compiles_render_like_fresh_ones() -> None:
     assert "app._unparsable_cell" in first
     adapter._COMPILED.clear()
     assert adapter.render("", {}, cells) == first
+
+
+def _marimo_render(header: str, app_options: dict[str, Any], cells: list[Cell]) -> str:
+    """What marimo's own `generate_filecontents` writes for these cells, from scratch."""
+    from marimo._ast.app_config import _AppConfig
+    from marimo._ast.cell import CellConfig
+    from marimo._ast.codegen import generate_filecontents
+
+    names = [
+        "setup"
+        if c.kind is CellKind.SETUP
+        else f"__toplevel__{c.name}"
+        if c.kind in (CellKind.FUNCTION, CellKind.CLASS)
+        else c.name
+        for c in cells
+    ]
+    return str(
+        generate_filecontents(
+            codes=[c.code for c in cells],
+            names=names,
+            cell_configs=[CellConfig.from_dict(dict(c.options), warn=False) for c in cells],
+            config=_AppConfig.from_untrusted_dict(dict(app_options), silent=True),
+            header_comments=header or None,
+        )
+    )
+
+
+SPLICE_BASE = [
+    Cell(id="s", code="import math\nLIMIT: int = 3", kind=CellKind.SETUP, name="setup"),
+    Cell(id="m", code="import marimo as mo", name="imports"),
+    Cell(id="a", code="x: int = 1\ny = x + 1"),
+    Cell(id="b", code="z = y * 2\nz", options={"hide_code": True}),
+    Cell(id="c", code="def area(r):\n    return math.pi * r**2", kind=CellKind.FUNCTION),
+    Cell(id="d", code='mo.md("# Title")'),
+    Cell(id="e", code="async def go():\n    return 1\n\nw = await go()"),
+    Cell(id="f", code="t = (", kind=CellKind.UNPARSABLE),
+    Cell(id="g", code="q = z + LIMIT\nprint(q)", name="report"),
+    Cell(id="h", code="q = 2"),
+    Cell(id="i", code="print(x, y, q)"),
+]
+
+SPLICE_CODES = {
+    # Same defs, refs and annotations as the base code: the block alone changes.
+    "a": [
+        "x: int = 5\ny = x + 10",
+        "x: int = 1\ny = (x + 1)  # note",
+        "x: float = 1\ny = x",
+        "x: int = 1\ny: int = x",
+    ],
+    "b": [
+        "z = y * 3\nz",
+        "z = y\n# comment",
+        "z = y * 2\nprint(z)",
+        "import os\nz = y",
+        "z: float = y * 2\nz",
+    ],
+    "d": ['mo.md("# Other")', 'mo.md(f"""\n## {math.pi}\n""")', "mo.md(r'\\n')"],
+    "e": ["async def go():\n    return 2\n\nw = await go()", "w = 1", "def go():\n    return 1"],
+    "g": ["q = z - LIMIT\nprint(q)", "q = z\nprint(q, LIMIT)", "q = 1", "def q():\n    return z"],
+    "h": ["q = 3", "q = 2  # again", "def q():\n    return 2"],
+    "m": ["import marimo as mo\nimport os", "import marimo as mo  # ui"],
+}
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_one_cell_renders_splice_like_marimo_renders_the_whole_file(seed: int) -> None:
+    import random
+
+    rng = random.Random(seed)
+    cells = list(SPLICE_BASE)
+    header = "# /// script\n# dependencies = ['marimo']\n# ///" if seed % 2 else ""
+    options = {"width": "medium"} if seed % 3 else {}
+    assert adapter.render(header, options, cells) == _marimo_render(header, options, cells)
+    spliced = 0
+    real_generate = adapter._Rendered.generate
+    generated: list[int] = []
+
+    def spy(*args: object) -> object:
+        generated.append(1)
+        return real_generate(*args)  # type: ignore[arg-type]
+
+    for _ in range(25):
+        cell_id = rng.choice(sorted(SPLICE_CODES))
+        at = next(i for i, c in enumerate(cells) if c.id == cell_id)
+        cells[at] = Cell(
+            id=cell_id,
+            code=rng.choice([*SPLICE_CODES[cell_id], SPLICE_BASE[at].code]),
+            name=cells[at].name,
+            kind=cells[at].kind,
+            options=cells[at].options,
+        )
+        generated.clear()
+        adapter._Rendered.generate = spy  # type: ignore[method-assign,assignment]
+        try:
+            ours = adapter.render(header, options, cells)
+        finally:
+            adapter._Rendered.generate = real_generate  # type: ignore[method-assign]
+        spliced += not generated
+        assert ours == _marimo_render(header, options, cells)
+    assert spliced >= 5  # the fast path was taken, not only the full render

@@ -71,21 +71,26 @@ def open_workbench(state: State, path: Path) -> None:
 @click.argument(
     "directory", type=click.Path(file_okay=False, path_type=Path), default="marimo-tui-demo"
 )
+@click.option(
+    "--script",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Replay this YAML file of agent turns instead of asking an LLM (labelled a replay).",
+)
 @pass_state
-def demo(state: State, directory: Path) -> None:
+def demo(state: State, directory: Path, script: Path | None) -> None:
     """Create a demo project in DIRECTORY from the templates (reused if it exists) and open it.
 
     Needs no LLM and no Dagster.
     """
-    _launch(state, directory, demo=True)
+    _launch(state, directory, demo=True, script=script)
 
 
-def _launch(state: State, path: Path, *, demo: bool) -> None:
+def _launch(state: State, path: Path, *, demo: bool, script: Path | None = None) -> None:
     from marimo_tui.launch import LaunchError, launch, open_demo
 
     try:
         if demo:
-            open_demo(state.config_path, path)
+            open_demo(state.config_path, path, script=script)
         else:
             launch(state.config_path, path)
     except LaunchError as exc:

@@ -10,8 +10,12 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from marimo_tui.config import ConfigError, load_config
+
+if TYPE_CHECKING:
+    from marimo_tui.agent.start import Overrides
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 DEMO_DIR = "marimo-tui-demo"
@@ -56,19 +60,27 @@ def _is_command(word: str) -> bool:
     return word in COMMANDS and not Path(word).exists()
 
 
-def open_demo(config: Path | None, directory: Path) -> None:
+def open_demo(config: Path | None, directory: Path, *, script: Path | None = None) -> None:
+    """Set up the demo project and open it; with `script`, the agent replays that file."""
     from marimo_tui.project import create_demo
 
+    agent = None
+    if script is not None:
+        from marimo_tui.agent.start import Overrides
+
+        if not script.is_file():
+            raise LaunchError(f"{script}: no such script file", EXIT_USAGE)
+        agent = Overrides(provider="scripted", script=script.resolve())
     try:
         create_demo(directory)
     except OSError as exc:
         raise LaunchError(f"cannot set up the demo in {directory}: {exc.strerror or exc}") from None
-    launch(config, directory / "notebooks" / "welcome.py")
+    launch(config, directory / "notebooks" / "welcome.py", agent=agent)
 
 
-def launch(config_path: Path | None, path: Path) -> None:
+def launch(config_path: Path | None, path: Path, *, agent: Overrides | None = None) -> None:
     """Load the config for PATH, read the notebook quickly (no marimo), run the app; marimo is
-    imported later, in the background."""
+    imported later, in the background. `agent` overrides the config's agent settings."""
     if not path.exists():
         raise LaunchError(f"{path}: no such file or folder", EXIT_USAGE)
     if not sys.stdout.isatty() or not sys.stdin.isatty():
@@ -98,7 +110,7 @@ def launch(config_path: Path | None, path: Path) -> None:
     from marimo_tui.tui.images import prepare_images
 
     prepare_images(config.images)  # before the app owns the terminal
-    WorkbenchApp(workbench, initial).run()
+    WorkbenchApp(workbench, initial, agent=agent).run()
 
 
 def main(argv: list[str] | None = None) -> int:

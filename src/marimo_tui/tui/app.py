@@ -207,12 +207,20 @@ class WorkbenchApp(App[None]):
         running = config.marimo.enabled and self.run_cells
         status.services["marimo"] = ("starting" if running else "off", True)
         status.services["watcher"] = ("starting" if self.watch_files else "off", True)
-        status.services["model"] = (f"{config.agent.provider} {config.agent.model}", True)
+        status.services["model"] = (self._model_label(), True)
         status.services["dagster"] = ("on" if config.dagster.url else "off", True)
         status.hint = NARROW_HINT if layout_mode(self.size.width) == "-narrow" else ""
         status.redraw()
         yield status
         yield Footer()
+
+    def _model_label(self) -> str:
+        """The model as the config and the command line name it, until a session opens."""
+        agent, over = self.workbench.config.agent, self.agent_overrides
+        provider = (over and over.provider) or agent.provider
+        if provider == "scripted" and over and over.script:
+            return f"replay of {over.script.name}"
+        return f"{provider} {(over and over.model) or agent.model}"
 
     @property
     def cell_view(self) -> CellView:
