@@ -302,7 +302,7 @@ def main() -> int:
         root = Path(tmp).resolve()
         project = root / "project"
         (project / "notebooks").mkdir(parents=True)
-        from marimo_tui.runtime.sidecar import free_port
+        from marimo_tui.processes import free_port
 
         port = free_port("127.0.0.1")
         (project / "marimo-tui.yaml").write_text(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -376,6 +376,88 @@ def agent(
         run_agent(state.config(), prompt, overrides, notebook=notebook, as_json=as_json)
     )
     sys.exit(code)
+
+
+def _dagster(work: Coroutine[Any, Any, int]) -> NoReturn:
+    """Run a Dagster command; its errors become one line and exit 1."""
+    import asyncio
+
+    from marimo_tui.dagster.errors import DagsterError
+
+    try:
+        code = asyncio.run(work)
+    except DagsterError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        sys.exit(130)
+    sys.exit(code)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the workspace as JSON.")
+@pass_state
+def discover(state: State, as_json: bool) -> None:
+    """List Dagster's code locations (with load errors), jobs and assets, and the notebook each
+    asset is paired with. Exits 1 when a code location failed to load."""
+    from marimo_tui.dagster.commands import discover as run_discover
+
+    _dagster(run_discover(state.config(), click.echo, as_json=as_json))
+
+
+@main.command("run")
+@click.argument("notebook", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--asset", "asset_key", metavar="KEY", help="Launch this asset (e.g. sales/report).")
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="K=V",
+    help="A notebook parameter for this run (repeatable; read with mo.cli_args()).",
+)
+@click.option("--wait", is_flag=True, help="Follow the run; exit 0 on SUCCESS, 1 otherwise.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per line.")
+@pass_state
+def run_command(
+    state: State,
+    notebook: Path | None,
+    asset_key: str | None,
+    params: tuple[str, ...],
+    wait: bool,
+    as_json: bool,
+) -> None:
+    """Launch the Dagster materialization of NOTEBOOK's paired asset (or of --asset KEY)."""
+    from marimo_tui.dagster.commands import run as run_asset
+    from marimo_tui.dagster.params import parse_params
+
+    if (notebook is None) == (asset_key is None):
+        fail("give a NOTEBOOK or --asset KEY (one of them)", EXIT_USAGE)
+    if notebook is not None and not notebook.is_file():
+        fail(f"{notebook}: no such notebook", EXIT_USAGE)
+    try:
+        values = parse_params(params)
+    except ValueError as exc:
+        fail(str(exc), EXIT_USAGE)
+    _dagster(
+        run_asset(
+            state.config(),
+            click.echo,
+            notebook=notebook,
+            asset_key=asset_key,
+            params=values,
+            wait=wait,
+            as_json=as_json,
+        )
+    )
+
+
+@main.command()
+@pass_state
+def dev(state: State) -> None:
+    """Start a Dagster webserver for the project and the marimo sidecar; print their URLs and
+    follow their health until Ctrl-C, which stops both (for a tmux split)."""
+    from marimo_tui.devservers import run_dev
+
+    _dagster(run_dev(state.config(), click.echo))
 
 
 if __name__ == "__main__":

@@ -51,7 +51,20 @@ def parse_workbench_args(args: list[str]) -> tuple[Path | None, str, Path] | Non
 
 # The CLI's commands (a test keeps this in step with cli.py, which is not imported here).
 COMMANDS = frozenset(
-    {"agent", "clean", "demo", "doctor", "export", "init", "new", "open", "templates"}
+    {
+        "agent",
+        "clean",
+        "demo",
+        "dev",
+        "discover",
+        "doctor",
+        "export",
+        "init",
+        "new",
+        "open",
+        "run",
+        "templates",
+    }
 )
 
 

@@ -39,9 +39,9 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 FORMATS = ("html", "md", "ipynb", "session")
 EXTENSIONS = {"html": ".html", "md": ".md", "ipynb": ".ipynb"}
@@ -79,6 +79,33 @@ class CellFailure:
         return f"{shown_path}:{self.line}: {self.label}: {self.message}{where}"
 
 
+# What became of a cell in the run. "blocked": an ancestor raised (or could not resolve a
+# reference); "stopped": an ancestor called `mo.stop`; "disabled": disabled in the notebook, or
+# below a disabled cell; "not run": marimo never reported on it.
+CellStatus = Literal["ok", "error", "blocked", "stopped", "interrupted", "disabled", "not run"]
+SUMMARY_LINES = 8  # of a cell's output summary
+SUMMARY_CHARS = 600
+TABLE_ROWS = 5  # of a table shown in a summary
+
+
+@dataclass(frozen=True, slots=True)
+class CellResult:
+    """One cell of the run, in file order: its status and a short plain-text summary of its
+    output (markdown as its text, a table as its size and first rows, an error as its message,
+    printed text when the cell shows nothing else)."""
+
+    position: int  # 1-based, in file order
+    cell_id: str
+    name: str  # "_" when unnamed
+    status: CellStatus
+    summary: str = ""
+    line: int = 0  # where the cell starts in the file; 0 when unknown
+
+    @property
+    def label(self) -> str:
+        return cell_label(self.position, self.cell_id, self.name)
+
+
 @dataclass(frozen=True, slots=True)
 class ExportReport:
     output: Path
@@ -88,6 +115,8 @@ class ExportReport:
     blocked: int = 0
     # marimo's own verdict; true with no failures found means an error kind we cannot place.
     did_error: bool = False
+    # Every cell, in file order.
+    cell_results: list[CellResult] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -148,6 +177,7 @@ def export_notebook(
         failures=[CellFailure(**f) for f in result["failures"]],
         blocked=int(result["blocked"]),
         did_error=bool(result["did_error"]),
+        cell_results=[CellResult(**c) for c in result.get("cell_results", [])],
     )
 
 
@@ -217,7 +247,7 @@ class _CellRef(NamedTuple):
 
 def _worker_main(request_file: str) -> int:
     request = json.loads(Path(request_file).read_text(encoding="utf-8"))
-    from marimo_tui.runtime.sidecar_main import die_with_parent
+    from marimo_tui.processes import die_with_parent
 
     die_with_parent(int(request["parent"]))
     scratch = Path(request["scratch"])
@@ -326,8 +356,10 @@ def _run_worker(request: dict[str, Any], out: Path) -> dict[str, Any]:
         return f"{ref.label} (line {ref.line})" if ref.line else ref.label
 
     failures: list[dict[str, Any]] = []
+    results: list[dict[str, Any]] = []
     blocked = 0
     lines = text.split("\n")
+    disabled = {c.cell_id for c in cells if getattr(c.config, "disabled", False)}
     for ref in refs.values():
         own, inherited = _cell_errors(view, ref.cell_id, label)
         blocked += bool(inherited and not own)
@@ -336,11 +368,15 @@ def _run_worker(request: dict[str, Any], out: Path) -> dict[str, Any]:
             raised_at = _file_line(lines, ref, line_in_cell) if line_in_cell else None
             failure = CellFailure(ref.position, ref.cell_id, ref.name, ref.line, message, raised_at)
             failures.append(asdict(failure))
+        status, summary = _cell_outcome(view, ref.cell_id, own, ref.cell_id in disabled, label)
+        result = CellResult(ref.position, ref.cell_id, ref.name, status, summary, ref.line)
+        results.append(asdict(result))
     return {
         "cells": len(cells),
         "failures": failures,
         "blocked": blocked,
         "did_error": bool(did_error),
+        "cell_results": results,
         "default_output": str(_beside(shown, path, get_session_cache_file(path))),
     }
 
@@ -415,6 +451,80 @@ def _cell_errors(
             kind = type(error).__name__.removeprefix("Marimo")
             own.append((_one_line(f"{kind}: {error.describe()}"), None))
     return own, inherited
+
+
+def _cell_outcome(
+    view: Any,
+    cell_id: str,
+    own: list[tuple[str, int | None]],
+    disabled: bool,
+    label: Callable[[str], str],
+) -> tuple[CellStatus, str]:
+    """(status, summary) of a cell after the run; `own` are the errors it raised itself."""
+    from marimo._messaging.cell_output import CellChannel
+    from marimo._messaging.errors import (
+        MarimoAncestorPreventedError,
+        MarimoAncestorStoppedError,
+        MarimoInterruptionError,
+    )
+
+    if own:
+        more = f" (+{len(own) - 1} more)" if len(own) > 1 else ""
+        return "error", own[0][0] + more
+    notification = view.cell_notifications.get(cell_id)
+    if notification is None:
+        return ("disabled" if disabled else "not run"), ""
+    if notification.status == "disabled-transitively" or disabled:
+        return "disabled", ""
+    output = notification.output
+    if output is not None and output.channel == CellChannel.MARIMO_ERROR:
+        for error in output.data:
+            raising = getattr(error, "raising_cell", None)
+            other = label(raising) if isinstance(raising, str) and raising != cell_id else ""
+            if isinstance(error, MarimoAncestorStoppedError):
+                return "stopped", f"not run: mo.stop in {other or 'an ancestor'}"
+            if isinstance(error, MarimoInterruptionError):
+                return "interrupted", "interrupted"
+            if isinstance(error, MarimoAncestorPreventedError) or other:
+                return "blocked", f"not run: {other or 'an ancestor'} failed"
+        return "ok", ""
+    return "ok", _output_summary(output, notification.console)
+
+
+def _output_summary(output: Any, console: Any) -> str:
+    """A few lines of plain text for a cell's output, or of what it printed when it shows
+    nothing; the converters are the ones the workbench's cell view uses."""
+    from marimo_tui.runtime.html_convert import table_text
+    from marimo_tui.runtime.outputs import console_text, convert_output
+
+    converted = convert_output(str(output.mimetype), output.data) if output is not None else None
+    if converted is None or converted.kind == "empty":
+        entries = console if isinstance(console, list) else [console] if console else []
+        printed = "".join(
+            console_text(str(e.mimetype), e.data)
+            for e in entries
+            if getattr(e.channel, "value", e.channel) == "stdout"
+        )
+        return _shorten(f"stdout: {printed.strip()}") if printed.strip() else ""
+    if converted.kind == "table" and converted.table is not None:
+        table = converted.table
+        rows = table.total_rows if table.total_rows is not None else len(table.rows)
+        head = f"table: {rows} rows × {len(table.columns)} columns"
+        first = replace(table, rows=table.rows[:TABLE_ROWS], total_rows=rows)
+        body = table_text(first, markdown=False)
+        return _shorten(f"{head}\n{body}" if body else head, lines=TABLE_ROWS + 3)
+    if converted.kind == "image":
+        return f"[image {converted.mimetype}]" if converted.mimetype else "[image]"
+    return _shorten(converted.text)
+
+
+def _shorten(text: str, lines: int = SUMMARY_LINES, chars: int = SUMMARY_CHARS) -> str:
+    kept = [ln.rstrip() for ln in text.strip("\n").split("\n")]
+    cut = len(kept) > lines
+    short = "\n".join(kept[:lines])
+    if len(short) > chars:
+        short, cut = short[: chars - 1].rstrip(), True
+    return short + "…" if cut else short
 
 
 def _one_line(text: str) -> str:

@@ -21,22 +21,23 @@ if TYPE_CHECKING:
 SERVICE = "marimo"
 
 
+def sidecar_options(config: Config) -> SidecarOptions:
+    return SidecarOptions(
+        root=config.root,
+        log_dir=config.state_dir / "logs",
+        autorun=config.marimo.autorun,
+        host=config.marimo.host,
+        port=config.marimo.port,
+        token=os.environ.get(config.marimo.token_env, "").strip(),
+    )
+
+
 class Runtime:
     def __init__(self, config: Config, publish: Callable[[Event], None], tasks: TaskTree) -> None:
         self.config = config
         self.publish = publish
         self.tasks = tasks
-        self.sidecar = Sidecar(
-            SidecarOptions(
-                root=config.root,
-                log_dir=config.state_dir / "logs",
-                autorun=config.marimo.autorun,
-                host=config.marimo.host,
-                port=config.marimo.port,
-                token=os.environ.get(config.marimo.token_env, "").strip(),
-            ),
-            self._sidecar_changed,
-        )
+        self.sidecar = Sidecar(sidecar_options(config), self._sidecar_changed)
         self.session: NotebookSession | None = None
         self._job: str | None = None
         self._was_ready = False

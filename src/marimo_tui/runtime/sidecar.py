@@ -14,13 +14,14 @@ import json
 import os
 import secrets
 import signal
-import socket
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+
+from marimo_tui.processes import free_port, stop_group, wait_exit
 
 SidecarState = Literal["starting", "ready", "restarting", "failed", "stopped"]
 StateListener = Callable[["SidecarState", str], None]  # (state, detail)
@@ -33,12 +34,6 @@ START_BACKOFF = (1.0, 2.0, 5.0, 10.0)
 STABLE_AFTER = 10.0  # seconds up before the crash backoff starts again from its first step
 GIVE_UP_AFTER = 8  # failed starts in a row
 LOG_LIMIT = 5 * 1024 * 1024
-
-
-def free_port(host: str) -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass(frozen=True)
@@ -257,29 +252,12 @@ class Sidecar:
         raise SidecarError(f"the marimo server did not answer within {HEALTH_TIMEOUT:.0f} s")
 
     async def _wait_exit(self) -> int:
-        """The server's exit code, as soon as it exits. Not `process.wait()`: that also waits
-        for the output pipe to close, which the server's kernels hold open for a second more."""
-        process = self.process
-        assert process is not None
-        while process.returncode is None:
-            await asyncio.sleep(0.05)
-        return process.returncode
+        assert self.process is not None
+        return await wait_exit(self.process)
 
     async def _terminate(self) -> None:
-        """Stop the server's whole process group: SIGTERM, then SIGKILL after 3 s."""
-        process = self.process
-        if process is None:
-            return
-        group = process.pid
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(group, signal.SIGTERM)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wait_exit(), 3.0)
-        # The server may be gone while its kernels linger: the group still names them.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(group, signal.SIGKILL)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wait_exit(), 3.0)
+        if self.process is not None:
+            await stop_group(self.process)
 
 
 def describe_exit(code: int | None) -> str:

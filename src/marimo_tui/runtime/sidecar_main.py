@@ -14,22 +14,10 @@ Two things `marimo edit` cannot do from its command line:
 from __future__ import annotations
 
 import json
-import os
-import signal
 import sys
 from typing import Any
 
-
-def die_with_parent(parent: int) -> None:
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        PR_SET_PDEATHSIG = 1
-        libc = ctypes.CDLL(None, use_errno=True)
-        # SIGTERM, not SIGKILL: marimo's server then shuts its kernels down itself.
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    if os.getppid() != parent:  # the parent died before the signal was armed
-        sys.exit(1)
+from marimo_tui.processes import die_with_parent
 
 
 def add_config_layer(overrides: dict[str, Any]) -> None:

@@ -1,0 +1,429 @@
+"""An async Dagster GraphQL client: gql 4 over one kept-alive HTTPX connection.
+
+Dagster's own `DagsterGraphQLClient` is synchronous and covers a few calls; this one sends our
+documents (`documents/*.graphql`) and turns every failure — server down, HTTP errors, GraphQL
+errors, the typed error results of each union — into a one-line `DagsterError`. gql is imported
+on first use: the workbench's first frame must not wait for it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import Any
+
+from marimo_tui.dagster.documents import document
+from marimo_tui.dagster.errors import (
+    SERVER_DOWN_FIX,
+    DagsterError,
+    one_line,
+    python_error,
+    result_error,
+)
+from marimo_tui.dagster.model import (
+    ASSET_JOB,
+    Asset,
+    CapturedLogs,
+    Job,
+    Location,
+    Metadata,
+    Run,
+    RunEvent,
+    RunStats,
+    Workspace,
+)
+
+TOKEN_HEADER = "Dagster-Cloud-Api-Token"
+
+
+def endpoint(url: str) -> str:
+    url = url.rstrip("/")
+    return url if url.endswith("/graphql") else f"{url}/graphql"
+
+
+class DagsterClient:
+    """Use as `async with DagsterClient(url) as client:`; one connection serves every call."""
+
+    def __init__(self, url: str, *, token: str | None = None, timeout: float = 10.0) -> None:
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+        self._token = token
+        self._session: Any = None
+        self._client: Any = None
+        self._requests: dict[str, Any] = {}
+        self.requests_sent = 0  # for the benchmark and tests: one per poll
+
+    # -- connection ------------------------------------------------------------------------
+    async def __aenter__(self) -> DagsterClient:
+        await self.connect()
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def connect(self) -> None:
+        if self._session is not None:
+            return
+        import httpx
+        from gql import Client
+        from gql.transport.httpx import HTTPXAsyncTransport
+
+        # gql logs every request and answer at INFO: far too much for our log files.
+        logging.getLogger("gql").setLevel(logging.WARNING)
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        headers = {TOKEN_HEADER: self._token} if self._token else {}
+        transport = HTTPXAsyncTransport(
+            url=endpoint(self.url),
+            headers=headers,
+            timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 5.0)),
+            limits=httpx.Limits(max_connections=4, max_keepalive_connections=2),
+        )
+        self._client = Client(transport=transport, execute_timeout=self.timeout + 1)
+        self._session = await self._client.connect_async(reconnecting=False)
+
+    async def close(self) -> None:
+        if self._client is not None and self._session is not None:
+            self._session = None
+            await self._client.close_async()
+
+    # -- requests --------------------------------------------------------------------------
+    def _request(self, name: str) -> Any:
+        request = self._requests.get(name)
+        if request is None:
+            from gql import gql
+
+            request = self._requests[name] = gql(document(name))
+        return request
+
+    async def execute(self, name: str, variables: Mapping[str, Any], doing: str) -> dict[str, Any]:
+        """Send `documents/NAME.graphql`; the data, or DagsterError saying what `doing` hit."""
+        from gql.graphql_request import GraphQLRequest
+        from gql.transport.exceptions import (
+            TransportConnectionFailed,
+            TransportProtocolError,
+            TransportQueryError,
+            TransportServerError,
+        )
+
+        await self.connect()
+        request = GraphQLRequest(self._request(name), variable_values=dict(variables))
+        self.requests_sent += 1
+        try:
+            data = await self._session.execute(request)
+        except TransportQueryError as exc:
+            errors = exc.errors or [{"message": str(exc)}]
+            message = one_line(errors[0].get("message") or str(exc))
+            raise DagsterError(f"{doing}: GraphQL error: {message}", kind="GraphQLError") from None
+        except TransportServerError as exc:
+            raise self._http_error(exc.code, doing) from None
+        except TransportProtocolError:
+            raise DagsterError(
+                f"{doing}: {self.url} did not answer as a Dagster GraphQL server "
+                "(is dagster.url the webserver's address?)",
+                kind="ProtocolError",
+            ) from None
+        except TimeoutError:
+            raise DagsterError(
+                f"{doing}: Dagster at {self.url} did not answer within {self.timeout:g} s",
+                down=True,
+                kind="Timeout",
+            ) from None
+        except (TransportConnectionFailed, OSError) as exc:
+            raise self._down(exc, doing) from None
+        return dict(data)
+
+    def _down(self, exc: BaseException, doing: str) -> DagsterError:
+        import httpx
+
+        cause = exc.__cause__ or exc
+        if isinstance(cause, httpx.TimeoutException):
+            reason = f"no answer within {self.timeout:g} s"
+        elif isinstance(cause, httpx.ConnectError | ConnectionRefusedError):
+            reason = "connection refused"
+        elif isinstance(cause, httpx.RemoteProtocolError):
+            reason = "the connection closed mid-answer"
+        else:
+            reason = one_line(str(cause)) or type(cause).__name__
+        return DagsterError(
+            f"{doing}: Dagster is not reachable at {self.url} ({reason}); {SERVER_DOWN_FIX}",
+            down=True,
+            kind="Down",
+        )
+
+    def _http_error(self, code: int | None, doing: str) -> DagsterError:
+        if code in (401, 403):
+            hint = (
+                "the token was refused"
+                if self._token
+                else "set the env var named in dagster.token_env"
+            )
+            return DagsterError(f"{doing}: HTTP {code} from {self.url}: {hint}", kind="HTTP")
+        if code == 404:
+            return DagsterError(
+                f"{doing}: HTTP 404: no GraphQL endpoint at {endpoint(self.url)} "
+                "(is dagster.url the webserver's address?)",
+                kind="HTTP",
+            )
+        down = code is not None and code >= 500
+        return DagsterError(f"{doing}: HTTP {code} from {self.url}", down=down, kind="HTTP")
+
+    # -- calls -------------------------------------------------------------------------------
+    async def workspace(self) -> Workspace:
+        data = await self.execute("workspace", {}, "reading the workspace")
+        result = data["workspaceOrError"]
+        if result["__typename"] != "Workspace":
+            raise result_error(result, "reading the workspace")
+        return parse_workspace(result)
+
+    async def launch_assets(
+        self,
+        location: str,
+        repository: str,
+        keys: Sequence[Sequence[str]],
+        *,
+        run_config: Mapping[str, Any] | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> Run:
+        """Materialize assets through the implicit asset job."""
+        selector = {
+            "repositoryLocationName": location,
+            "repositoryName": repository,
+            "jobName": ASSET_JOB,
+            "assetSelection": [{"path": list(k)} for k in keys],
+        }
+        doing = "launching " + ", ".join("/".join(k) for k in keys)
+        return await self._launch(selector, run_config, tags, doing)
+
+    async def launch_job(
+        self,
+        job: Job,
+        *,
+        run_config: Mapping[str, Any] | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> Run:
+        selector = {
+            "repositoryLocationName": job.location,
+            "repositoryName": job.repository,
+            "jobName": job.name,
+        }
+        return await self._launch(selector, run_config, tags, f"launching job {job.name}")
+
+    async def _launch(
+        self,
+        selector: dict[str, Any],
+        run_config: Mapping[str, Any] | None,
+        tags: Mapping[str, str] | None,
+        doing: str,
+    ) -> Run:
+        params: dict[str, Any] = {"selector": selector, "runConfigData": dict(run_config or {})}
+        if tags:
+            params["executionMetadata"] = {
+                "tags": [{"key": k, "value": v} for k, v in tags.items()]
+            }
+        data = await self.execute("launch", {"executionParams": params}, doing)
+        result = data["launchRun"]
+        if result["__typename"] != "LaunchRunSuccess":
+            raise result_error(result, doing)
+        return parse_run(result["run"])
+
+    async def terminate(self, run_id: str) -> Run:
+        doing = f"terminating run {run_id[:8]}"
+        data = await self.execute("terminate", {"runId": run_id}, doing)
+        result = data["terminateRun"]
+        if result["__typename"] != "TerminateRunSuccess":
+            raise result_error(result, doing)
+        return parse_run(result["run"])
+
+    async def poll(
+        self,
+        *,
+        changed: Mapping[str, Any] | None = None,
+        limit: int = 50,
+        shown: Sequence[str] = (),
+        selected: str | None = None,
+        after: str | None = None,
+    ) -> PollAnswer:
+        """One request: runs matching `changed`, stats of `shown`, events of `selected`."""
+        variables = {
+            "changed": dict(changed or {}),
+            "limit": limit,
+            "shown": list(shown),
+            "withShown": bool(shown),
+            "selected": selected or "",
+            "withSelected": selected is not None,
+            "after": after,
+        }
+        data = await self.execute("poll", variables, "polling runs")
+        return parse_poll(data, selected)
+
+    async def captured_logs(
+        self, run_id: str, file_key: str, cursor: str | None = None
+    ) -> CapturedLogs:
+        data = await self.execute(
+            "logs",
+            {"logKey": [run_id, "compute_logs", file_key], "cursor": cursor},
+            f"reading the logs of run {run_id[:8]}",
+        )
+        logs = data["capturedLogs"]
+        return CapturedLogs(logs.get("stdout") or "", logs.get("stderr") or "", logs.get("cursor"))
+
+
+# -- parsing answers ---------------------------------------------------------------------------
+class PollAnswer:
+    """What one poll returned: changed runs, stats by run id, the selected run and its events."""
+
+    __slots__ = ("changed", "cursor", "events", "has_more", "selected", "selected_error", "stats")
+
+    def __init__(self) -> None:
+        self.changed: list[Run] = []
+        self.stats: dict[str, RunStats] = {}
+        self.selected: Run | None = None
+        self.selected_error: str | None = None
+        self.events: list[RunEvent] = []
+        self.cursor: str | None = None
+        self.has_more = False
+
+
+def parse_poll(data: Mapping[str, Any], selected: str | None) -> PollAnswer:
+    answer = PollAnswer()
+    changed = data["changed"]
+    if changed["__typename"] != "Runs":
+        raise result_error(changed, "polling runs")
+    answer.changed = [parse_run(r) for r in changed["results"]]
+    shown = data.get("shown")
+    if shown and shown["__typename"] == "Runs":
+        for r in shown["results"]:
+            stats = r.get("stats") or {}
+            if stats.get("__typename") == "RunStatsSnapshot":
+                answer.stats[r["runId"]] = RunStats(
+                    stats["stepsSucceeded"], stats["stepsFailed"], stats["materializations"]
+                )
+    one = data.get("selected")
+    if selected is not None and one is not None:
+        if one["__typename"] == "Run":
+            answer.selected = parse_run(one)
+            connection = one["eventConnection"]
+            answer.events = [parse_event(e) for e in connection["events"]]
+            answer.cursor = connection["cursor"]
+            answer.has_more = bool(connection["hasMore"])
+        else:
+            answer.selected_error = str(result_error(one, f"reading run {selected[:8]}"))
+    return answer
+
+
+def parse_run(r: Mapping[str, Any]) -> Run:
+    return Run(
+        run_id=r["runId"],
+        status=r["status"],
+        job=r["jobName"],
+        created=float(r["creationTime"]),
+        started=r.get("startTime"),
+        ended=r.get("endTime"),
+        updated=r.get("updateTime"),
+        assets=tuple(tuple(k["path"]) for k in r.get("assetSelection") or ()),
+        can_terminate=bool(r.get("canTerminate")),
+        tags={t["key"]: t["value"] for t in r.get("tags") or ()},
+    )
+
+
+_METADATA_VALUE = {
+    "TextMetadataEntry": ("text", "text"),
+    "MarkdownMetadataEntry": ("md", "mdStr"),
+    "PathMetadataEntry": ("path", "path"),
+    "UrlMetadataEntry": ("url", "url"),
+    "JsonMetadataEntry": ("json", "jsonString"),
+    "FloatMetadataEntry": ("float", "floatValue"),
+    "IntMetadataEntry": ("int", "intValue"),
+    "BoolMetadataEntry": ("bool", "boolValue"),
+    "TimestampMetadataEntry": ("timestamp", "timestamp"),
+}
+
+
+def parse_metadata(entries: Sequence[Mapping[str, Any]] | None) -> tuple[Metadata, ...]:
+    out = []
+    for e in entries or ():
+        kind, field = _METADATA_VALUE.get(e["__typename"], ("other", ""))
+        value: Any = e.get(field) if field else e["__typename"]
+        if kind == "json" and isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                kind = "text"
+        out.append(Metadata(e["label"], kind, value))
+    return tuple(out)
+
+
+def parse_event(e: Mapping[str, Any]) -> RunEvent:
+    error = e.get("error")
+    metadata = e.get("metadataEntries")
+    failure = e.get("failureMetadata")
+    if failure:
+        metadata = failure.get("metadataEntries")
+    asset = e.get("assetKey")
+    try:
+        stamp = float(e.get("timestamp") or 0) / 1000  # Dagster sends milliseconds as a string
+    except ValueError:
+        stamp = 0.0
+    return RunEvent(
+        kind=e["__typename"],
+        timestamp=stamp,
+        level=e.get("level") or "INFO",
+        message=e.get("message") or "",
+        step=e.get("stepKey"),
+        event_type=e.get("eventType"),
+        error=python_error(error) if error else None,
+        stack="".join(error.get("stack") or ()) if error else "",
+        asset=tuple(asset["path"]) if asset else None,
+        metadata=parse_metadata(metadata),
+        log_key=e.get("fileKey"),
+    )
+
+
+def parse_workspace(result: Mapping[str, Any]) -> Workspace:
+    locations: list[Location] = []
+    assets: list[Asset] = []
+    jobs: list[Job] = []
+    for entry in result["locationEntries"]:
+        loaded = entry.get("locationOrLoadError")
+        if loaded is None:
+            locations.append(Location(entry["name"], entry["loadStatus"]))
+            continue
+        if loaded["__typename"] == "PythonError":
+            # A location that failed to load says so here, even with loadStatus LOADED.
+            error = python_error(loaded)
+            locations.append(Location(entry["name"], entry["loadStatus"], error=error))
+            continue
+        repos = loaded.get("repositories") or []
+        locations.append(
+            Location(
+                entry["name"], entry["loadStatus"], repositories=tuple(r["name"] for r in repos)
+            )
+        )
+        for repo in repos:
+            for job in repo.get("jobs") or []:
+                jobs.append(
+                    Job(job["name"], entry["name"], repo["name"], job.get("description") or "")
+                )
+            for node in repo.get("assetNodes") or []:
+                assets.append(
+                    Asset(
+                        key=tuple(node["assetKey"]["path"]),
+                        location=entry["name"],
+                        repository=repo["name"],
+                        group=node.get("groupName") or "default",
+                        description=(node.get("description") or "").strip(),
+                        op=node.get("opName") or "",
+                        jobs=tuple(node.get("jobNames") or ()),
+                        materializable=bool(node.get("isMaterializable", True)),
+                        kinds=tuple(node.get("kinds") or ()),
+                        metadata=parse_metadata(node.get("metadataEntries")),
+                    )
+                )
+    return Workspace(tuple(locations), tuple(assets), tuple(jobs))

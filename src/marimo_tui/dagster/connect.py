@@ -1,0 +1,26 @@
+"""A client for the configured Dagster, with the token from the environment."""
+
+from __future__ import annotations
+
+import os
+
+from marimo_tui.config import Config
+from marimo_tui.dagster.client import DagsterClient
+from marimo_tui.dagster.errors import DagsterError
+
+NOT_CONFIGURED = (
+    "Dagster is not configured: set dagster.url in marimo-tui.yaml or MARIMO_TUI_DAGSTER_URL"
+)
+
+
+def client_for(config: Config) -> DagsterClient:
+    """DagsterError when no URL is configured."""
+    url = config.dagster.url
+    if not url:
+        raise DagsterError(NOT_CONFIGURED)
+    token = os.environ.get(config.dagster.token_env) or None
+    return DagsterClient(url, token=token, timeout=config.dagster.timeout)
+
+
+def run_url(config: Config, run_id: str) -> str:
+    return f"{(config.dagster.url or '').rstrip('/')}/runs/{run_id}"

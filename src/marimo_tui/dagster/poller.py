@@ -1,0 +1,186 @@
+"""Polls Dagster for the runs pane: one request per interval, whatever the number of runs.
+
+Each poll asks for the runs updated since the last one (new runs and status changes), the step
+counts of the runs on screen, and the events of the selected run after its cursor — all in one
+GraphQL document (`documents/poll.graphql`). While the server is down it backs off and keeps
+trying; when it answers again, it reloads the list and carries on by itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from marimo_tui.dagster.client import DagsterClient
+from marimo_tui.dagster.errors import DagsterError
+from marimo_tui.dagster.model import Run, RunEvent, RunStats
+
+MAX_BACKOFF = 30.0
+RECENT = 50  # runs listed at first and after a reconnect
+CHANGED_LIMIT = 500  # runs that may change between two polls
+EVENTS_KEPT = 5000
+# Dagster keeps update times to the microsecond, stored and compared as floats: ask from a
+# little before the newest one seen and drop what did not change.
+OVERLAP = 1.0
+
+
+@dataclass
+class PollState:
+    connected: bool | None = None  # None: not asked yet
+    error: str = ""  # why it is disconnected, one line
+    runs: dict[str, Run] = field(default_factory=dict)
+    stats: dict[str, RunStats] = field(default_factory=dict)
+    selected: str | None = None
+    selected_error: str = ""
+    events: list[RunEvent] = field(default_factory=list)
+    cursor: str | None = None
+    polls: int = 0
+    last_poll_ms: float = 0.0
+
+    def newest(self, limit: int | None = None) -> list[Run]:
+        runs = sorted(self.runs.values(), key=lambda r: r.created, reverse=True)
+        return runs[:limit] if limit else runs
+
+
+@dataclass(frozen=True)
+class PollUpdate:
+    """What changed in one poll (for listeners that redraw only what changed)."""
+
+    runs: tuple[Run, ...] = ()
+    events: tuple[RunEvent, ...] = ()
+    connection_changed: bool = False
+    stats_changed: bool = False
+
+
+Listener = Callable[[PollState, PollUpdate], None]
+
+
+class RunPoller:
+    def __init__(
+        self,
+        client: DagsterClient,
+        *,
+        interval: float = 2.0,
+        listener: Listener | None = None,
+        recent: int = RECENT,
+    ) -> None:
+        self.client = client
+        self.interval = interval
+        self.listener = listener
+        self.recent = recent
+        self.state = PollState()
+        self._since: float | None = None
+        self._shown: list[str] = []
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    # -- what to ask about ---------------------------------------------------------------
+    def select(self, run_id: str | None) -> None:
+        """Follow this run's events from its first one (None: no run)."""
+        if run_id != self.state.selected:
+            self.state.selected = run_id
+            self.state.events = []
+            self.state.cursor = None
+            self.state.selected_error = ""
+            self.wake()
+
+    def show(self, run_ids: Iterable[str]) -> None:
+        """The runs on screen: their step counts come with each poll."""
+        self._shown = list(run_ids)
+
+    def track(self, run: Run) -> None:
+        """A run we just launched: list it before the next poll confirms it."""
+        self.state.runs[run.run_id] = run
+        self.wake()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    # -- polling -------------------------------------------------------------------------
+    async def poll_once(self) -> PollUpdate:
+        """One request. DagsterError when the server cannot answer (state says so too)."""
+        state = self.state
+        changed = {"updatedAfter": self._since - OVERLAP} if self._since is not None else {}
+        limit = CHANGED_LIMIT if self._since is not None else self.recent
+        shown = self._shown or [r.run_id for r in state.newest(20)]
+        was = state.connected
+        started = time.perf_counter()
+        try:
+            answer = await self.client.poll(
+                changed=changed,
+                limit=limit,
+                shown=shown,
+                selected=state.selected,
+                after=state.cursor,
+            )
+        except DagsterError as exc:
+            state.connected = False
+            state.error = str(exc)
+            if exc.down:
+                self._since = None  # a restarted server: list the runs again
+            update = PollUpdate(connection_changed=was is not False)
+            self._tell(update)
+            raise
+        state.last_poll_ms = (time.perf_counter() - started) * 1000
+        state.polls += 1
+        state.connected, state.error = True, ""
+        fresh = [r for r in answer.changed if state.runs.get(r.run_id) != r]
+        for run in fresh:
+            state.runs[run.run_id] = run
+        stamps = [r.updated for r in answer.changed if r.updated is not None]
+        if stamps:
+            self._since = max(stamps) if self._since is None else max(self._since, *stamps)
+        elif self._since is None:
+            self._since = 0.0  # nothing yet: from now on, everything is "changed"
+        stats_changed = any(state.stats.get(k) != v for k, v in answer.stats.items())
+        state.stats.update(answer.stats)
+        if answer.selected is not None:
+            state.runs[answer.selected.run_id] = answer.selected
+        state.selected_error = answer.selected_error or ""
+        if answer.cursor is not None and state.selected is not None:
+            state.cursor = answer.cursor
+            state.events.extend(answer.events)
+            del state.events[:-EVENTS_KEPT]
+        if answer.has_more:
+            self.wake()
+        update = PollUpdate(
+            runs=tuple(fresh),
+            events=tuple(answer.events),
+            connection_changed=was is not True,
+            stats_changed=stats_changed,
+        )
+        self._tell(update)
+        return update
+
+    def _tell(self, update: PollUpdate) -> None:
+        if self.listener is not None:
+            self.listener(self.state, update)
+
+    async def run(self) -> None:
+        """Poll forever: every `interval`, sooner when woken, backing off while down."""
+        failures = 0
+        while True:
+            self._wake.clear()
+            try:
+                await self.poll_once()
+                failures = 0
+                pause = self.interval
+            except DagsterError:
+                failures += 1
+                pause = min(self.interval * 2 ** min(failures - 1, 5), MAX_BACKOFF)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), pause)
+
+    def start(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.ensure_future(self.run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None

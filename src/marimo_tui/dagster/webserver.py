@@ -1,0 +1,140 @@
+"""A Dagster webserver for a project, owned by us: `marimo-tui dev` and the tests start it.
+
+It runs `dagster-webserver` on 127.0.0.1 with an instance of its own under
+`.marimo-tui/dagster/` whose `dagster.yaml` uses the `DefaultRunCoordinator`: a launched run
+starts at once, without `dagster-daemon` (with the default queued coordinator a run would stay
+QUEUED). Like the marimo sidecar it has its own process group and a parent-death signal, so it
+never outlives us.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from marimo_tui.processes import free_port, stop_group
+
+INSTANCE_YAML = """\
+# Written by marimo-tui for its own Dagster webserver (`marimo-tui dev`).
+run_coordinator:
+  module: dagster._core.run_coordinator
+  class: DefaultRunCoordinator
+telemetry:
+  enabled: false
+"""
+START_TIMEOUT = 120.0  # a cold start imports dagster and loads the code location
+DEFINITION_FILES = ("workspace.yaml", "definitions.py", "defs.py")
+
+
+class WebserverError(Exception):
+    """One line: why the webserver could not start."""
+
+
+def find_definitions(root: Path) -> Path | None:
+    """The project's Dagster entry point: a workspace.yaml or a definitions file at its root."""
+    for name in DEFINITION_FILES:
+        if (root / name).is_file():
+            return root / name
+    return None
+
+
+@dataclass
+class WebserverOptions:
+    root: Path  # the project
+    definitions: Path  # workspace.yaml, or a Python file defining `defs`
+    home: Path  # DAGSTER_HOME
+    log: Path
+    host: str = "127.0.0.1"
+    port: int = 0
+
+
+class Webserver:
+    def __init__(self, options: WebserverOptions) -> None:
+        self.options = options
+        self.port = options.port or free_port(options.host)
+        self.process: asyncio.subprocess.Process | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.options.host}:{self.port}"
+
+    def _command(self) -> list[str]:
+        target = self.options.definitions
+        where = ["-w", str(target)] if target.suffix in (".yaml", ".yml") else ["-f", str(target)]
+        return [
+            sys.executable,
+            "-m",
+            "marimo_tui.dagster.webserver_main",
+            str(os.getpid()),
+            "--",
+            "-h",
+            self.options.host,
+            "-p",
+            str(self.port),
+            *where,
+            "-d",
+            str(self.options.root),
+        ]
+
+    async def start(self) -> None:
+        """Start it and wait until it answers; WebserverError with the log's last line if not."""
+        home = self.options.home
+        home.mkdir(parents=True, exist_ok=True)
+        instance = home / "dagster.yaml"
+        if not instance.exists():
+            instance.write_text(INSTANCE_YAML, encoding="utf-8")
+        self.options.log.parent.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "DAGSTER_HOME": str(home), "PYTHONUNBUFFERED": "1"}
+        with open(self.options.log, "ab") as log:
+            log.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} port {self.port}\n".encode())
+            log.flush()
+            self.process = await asyncio.create_subprocess_exec(
+                *self._command(),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                cwd=self.options.root,
+                env=env,
+                start_new_session=True,
+            )
+        await self._wait_healthy()
+
+    async def _wait_healthy(self) -> None:
+        import httpx
+
+        assert self.process is not None
+        deadline = time.monotonic() + START_TIMEOUT
+        async with httpx.AsyncClient(timeout=2.0) as client:
+            while time.monotonic() < deadline:
+                if self.process.returncode is not None:
+                    raise WebserverError(
+                        f"the Dagster webserver exited at start: {self.last_log_line()}"
+                    )
+                with contextlib.suppress(httpx.HTTPError):
+                    response = await client.get(f"{self.url}/server_info")
+                    if response.status_code == 200:
+                        return
+                await asyncio.sleep(0.2)
+        await self.stop()
+        raise WebserverError(f"the Dagster webserver did not answer within {START_TIMEOUT:.0f} s")
+
+    def last_log_line(self) -> str:
+        with contextlib.suppress(OSError):
+            lines = self.options.log.read_text(encoding="utf-8", errors="replace").splitlines()
+            for line in reversed(lines):
+                if line.strip() and not line.startswith("---"):
+                    return line.strip()
+        return "no output (see the log)"
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.returncode is None
+
+    async def stop(self) -> None:
+        if self.process is not None:
+            await stop_group(self.process, grace=5.0)

@@ -1,0 +1,127 @@
+"""`marimo-tui dev`: a Dagster webserver and the marimo sidecar for the project, in one
+terminal (a tmux split), until Ctrl-C.
+
+The webserver gets an instance of its own under `.marimo-tui/dagster/` that runs launches
+without a daemon; it listens on the port of `dagster.url` when that is a loopback URL, so the
+workbench in the next split finds it. Both servers are followed: a state change prints one
+line, a webserver that dies is started again (the sidecar restarts itself).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Callable, Coroutine
+from typing import Any
+from urllib.parse import urlsplit
+
+from marimo_tui.config import Config
+from marimo_tui.dagster.webserver import (
+    Webserver,
+    WebserverError,
+    WebserverOptions,
+    find_definitions,
+)
+from marimo_tui.runtime.manager import sidecar_options
+from marimo_tui.runtime.sidecar import Sidecar, SidecarState
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+HEALTH_EVERY = 1.0
+RESTARTS = 5  # webserver restarts in a row before giving up
+
+
+def _dagster_port(config: Config) -> int:
+    url = config.dagster.url
+    if url:
+        parts = urlsplit(url)
+        if parts.hostname in ("127.0.0.1", "localhost") and parts.port:
+            return parts.port
+    return 0
+
+
+async def run_dev(config: Config, echo: Callable[[str], None]) -> int:
+    definitions = find_definitions(config.root)
+    if definitions is None:
+        echo(
+            f"error: no Dagster definitions in {config.root} (workspace.yaml, definitions.py or "
+            "defs.py); `marimo-tui new --template dagster-asset` scaffolds a paired notebook"
+        )
+        return EXIT_USAGE
+    logs = config.state_dir / "logs"
+    webserver = Webserver(
+        WebserverOptions(
+            root=config.root,
+            definitions=definitions,
+            home=config.state_dir / "dagster",
+            log=logs / "dagster.log",
+            port=_dagster_port(config),
+        )
+    )
+
+    def sidecar_changed(state: SidecarState, detail: str) -> None:
+        echo(f"marimo: {state}" + (f" {detail}" if detail else ""))
+
+    sidecar = Sidecar(sidecar_options(config), sidecar_changed)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        loop.add_signal_handler(sig, stop.set)
+    code = EXIT_OK
+    try:
+        sidecar.start()
+        echo(f"dagster: starting {definitions.name} (log: {webserver.options.log})")
+        try:
+            await _until(webserver.start(), stop)
+        except WebserverError as exc:
+            echo(f"dagster: failed: {exc}")
+            return EXIT_FAILURE
+        if stop.is_set():
+            return EXIT_OK
+        echo(f"dagster: ready {webserver.url}")
+        if config.dagster.url != webserver.url:
+            echo(f"  (for the workbench: dagster.url: {webserver.url} in marimo-tui.yaml)")
+        code = await _follow(webserver, stop, echo)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            loop.remove_signal_handler(sig)
+        echo("stopping…")
+        await asyncio.gather(webserver.stop(), sidecar.stop())
+        echo("stopped")
+    return code
+
+
+async def _until(work: Coroutine[Any, Any, None], stop: asyncio.Event) -> None:
+    """Run `work` unless `stop` is set first (then cancel it)."""
+    task = asyncio.ensure_future(work)
+    stopper = asyncio.ensure_future(stop.wait())
+    done, _ = await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    stopper.cancel()
+    if task not in done:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+        return
+    task.result()
+
+
+async def _follow(webserver: Webserver, stop: asyncio.Event, echo: Callable[[str], None]) -> int:
+    failures = 0
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), HEALTH_EVERY)
+        if stop.is_set() or webserver.alive:
+            continue
+        echo(f"dagster: exited ({webserver.last_log_line()}); starting it again")
+        failures += 1
+        if failures > RESTARTS:
+            echo(f"dagster: gave up after {RESTARTS} restarts (log: {webserver.options.log})")
+            return EXIT_FAILURE
+        try:
+            await _until(webserver.start(), stop)
+            echo(f"dagster: ready {webserver.url}")
+            failures = 0
+        except WebserverError as exc:
+            echo(f"dagster: failed: {exc}")
+            await asyncio.sleep(min(2.0 * failures, 10.0))
+    return EXIT_OK

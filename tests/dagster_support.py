@@ -1,0 +1,112 @@
+"""A real Dagster webserver on 127.0.0.1 for the tests, started through `marimo_tui`'s own
+`Webserver` (the one `marimo-tui dev` uses), with an instance of its own in a temp folder."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import threading
+from collections.abc import Iterator
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+from marimo_tui.dagster.webserver import Webserver, WebserverOptions
+
+PROJECT = Path(__file__).parent / "dagster_project"
+
+# A code location with plain assets: quick to run, for the client's own tests.
+PLAIN_DEFINITIONS = """
+import time
+import dagster as dg
+
+
+@dg.asset(group_name="plain")
+def ok() -> int:
+    print("ok ran")
+    return 1
+
+
+@dg.asset(group_name="plain")
+def fails() -> int:
+    raise ValueError("plain failure")
+
+
+@dg.asset(group_name="plain", config_schema={"seconds": dg.Field(float, default_value=60.0)})
+def slow(context: dg.AssetExecutionContext) -> int:
+    for _ in range(int(context.op_execution_context.op_config["seconds"] * 10)):
+        time.sleep(0.1)
+    return 1
+
+
+defs = dg.Definitions(assets=[ok, fails, slow])
+"""
+
+
+class Loop:
+    """An asyncio loop in a thread, so sync tests and fixtures can drive async servers."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def run(self, coro: Any, timeout: float = 180.0) -> Any:
+        future: Future[Any] = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        return future.result(timeout)
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+
+class DagsterServer:
+    """A webserver over `definitions` in `root`; stop() and start() keep the port and home."""
+
+    def __init__(self, root: Path, definitions: Path) -> None:
+        self.root = root
+        self.loop = Loop()
+        self.server = Webserver(
+            WebserverOptions(
+                root=root,
+                definitions=definitions,
+                home=root / ".dagster-home",
+                log=root / "webserver.log",
+            )
+        )
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def start(self) -> None:
+        self.loop.run(self.server.start())
+
+    def stop(self) -> None:
+        self.loop.run(self.server.stop())
+
+    def close(self) -> None:
+        self.stop()
+        self.loop.close()
+
+
+def plain_project(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    definitions = root / "definitions.py"
+    definitions.write_text(PLAIN_DEFINITIONS)
+    return definitions
+
+
+def marimo_project(root: Path) -> Path:
+    """A copy of tests/dagster_project (notebooks paired with `marimo_asset`s) in `root`."""
+    shutil.copytree(PROJECT, root, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+    return root / "definitions.py"
+
+
+def serve(root: Path, definitions: Path) -> Iterator[DagsterServer]:
+    server = DagsterServer(root, definitions)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.close()

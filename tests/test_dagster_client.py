@@ -1,0 +1,151 @@
+"""The Dagster client against a real webserver on 127.0.0.1 (plain assets, no notebooks)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from marimo_tui.dagster.client import DagsterClient
+from marimo_tui.dagster.errors import DagsterError
+from marimo_tui.dagster.model import Run, Workspace
+from marimo_tui.processes import free_port
+from tests.dagster_support import DagsterServer, plain_project, serve
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DagsterServer]:
+    root = tmp_path_factory.mktemp("plain")
+    yield from serve(root, plain_project(root))
+
+
+async def _wait_finished(client: DagsterClient, run_id: str, timeout: float = 90) -> Run:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        answer = await client.poll(changed={"runIds": [run_id]})
+        if answer.changed and answer.changed[0].finished:
+            return answer.changed[0]
+        await asyncio.sleep(0.5)
+    raise AssertionError(f"run {run_id} did not finish in {timeout} s")
+
+
+async def test_workspace_lists_locations_and_assets(server: DagsterServer) -> None:
+    async with DagsterClient(server.url) as client:
+        workspace = await client.workspace()
+    assert [loc.error for loc in workspace.locations] == [None]
+    assert {a.name for a in workspace.assets} == {"ok", "fails", "slow"}
+    assert all(a.group == "plain" for a in workspace.assets)
+
+
+async def test_launch_success_and_failure_and_events(server: DagsterServer) -> None:
+    async with DagsterClient(server.url) as client:
+        workspace = await client.workspace()
+        ok = workspace.asset(("ok",))
+        assert ok is not None
+        run = await client.launch_assets(ok.location, ok.repository, [ok.key])
+        assert run.assets == (("ok",),)
+        done = await _wait_finished(client, run.run_id)
+        assert done.status == "SUCCESS"
+        answer = await client.poll(
+            changed={"runIds": [run.run_id]}, shown=[run.run_id], selected=run.run_id
+        )
+        assert answer.stats[run.run_id].steps_succeeded == 1
+        kinds = [e.kind for e in answer.events]
+        assert "RunSuccessEvent" in kinds and "MaterializationEvent" in kinds
+        # Incremental: after the cursor there is nothing new.
+        again = await client.poll(selected=run.run_id, after=answer.cursor)
+        assert again.events == []
+        # The captured stdout of the step.
+        keys = [e.log_key for e in answer.events if e.log_key]
+        assert keys
+        logs = await client.captured_logs(run.run_id, keys[0])
+        assert "ok ran" in logs.stdout
+
+        fails = workspace.asset(("fails",))
+        assert fails is not None
+        run = await client.launch_assets(fails.location, fails.repository, [fails.key])
+        done = await _wait_finished(client, run.run_id)
+        assert done.status == "FAILURE"
+        answer = await client.poll(selected=run.run_id)
+        errors = [e.error for e in answer.events if e.error]
+        assert any("ValueError: plain failure" in e for e in errors)
+
+
+async def test_terminate_a_long_run(server: DagsterServer) -> None:
+    async with DagsterClient(server.url) as client:
+        workspace = await client.workspace()
+        slow = workspace.asset(("slow",))
+        assert slow is not None
+        run = await client.launch_assets(slow.location, slow.repository, [slow.key])
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            current = (await client.poll(changed={"runIds": [run.run_id]})).changed[0]
+            if current.status == "STARTED":
+                break
+            await asyncio.sleep(0.3)
+        await client.terminate(run.run_id)
+        done = await _wait_finished(client, run.run_id, timeout=60)
+        assert done.status == "CANCELED"
+
+
+async def test_error_shapes_are_one_line(server: DagsterServer) -> None:
+    async with DagsterClient(server.url) as client:
+        workspace = await client.workspace()
+        ok = workspace.asset(("ok",))
+        assert ok is not None
+        with pytest.raises(DagsterError, match=r"invalid asset selection|no asset") as bad_asset:
+            await client.launch_assets(ok.location, ok.repository, [("nope",)])
+        with pytest.raises(DagsterError, match="no job 'missing'") as no_job:
+            from marimo_tui.dagster.model import Job
+
+            await client.launch_job(Job("missing", ok.location, ok.repository))
+        with pytest.raises(DagsterError, match="invalid run config") as bad_config:
+            await client.launch_assets(
+                ok.location,
+                ok.repository,
+                [("slow",)],
+                run_config={"ops": {"slow": {"config": {"seconds": "x"}}}},
+            )
+        with pytest.raises(DagsterError, match="no run") as no_run:
+            await client.terminate("00000000-0000-0000-0000-000000000000")
+        answer = await client.poll(selected="00000000-0000-0000-0000-000000000000")
+        assert answer.selected is None and "no run" in (answer.selected_error or "")
+    for caught in (bad_asset, no_job, bad_config, no_run):
+        assert "\n" not in str(caught.value)
+
+
+async def test_server_down_and_not_dagster() -> None:
+    port = free_port("127.0.0.1")
+    async with DagsterClient(f"http://127.0.0.1:{port}", timeout=2) as client:
+        with pytest.raises(DagsterError, match=r"not reachable.*connection refused") as down:
+            await client.workspace()
+    assert down.value.down
+
+
+def test_a_location_that_fails_to_load_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "definitions.py").write_text(
+        "import dagster as dg\nraise RuntimeError('broken defs')\n"
+    )
+
+    async def read(url: str) -> Workspace:
+        async with DagsterClient(url) as client:
+            return await client.workspace()
+
+    for server in serve(tmp_path, tmp_path / "definitions.py"):
+        (location,) = server.loop.run(read(server.url)).locations
+        assert location.error is not None
+        assert location.error.startswith("RuntimeError: broken defs")
+
+
+def test_documents_are_valid_against_dagsters_schema() -> None:
+    from dagster_graphql.schema import create_schema
+    from graphql import parse, validate
+
+    from marimo_tui.dagster.documents import NAMES, document
+
+    schema = create_schema().graphql_schema
+    for name in NAMES:
+        assert validate(schema, parse(document(name))) == [], name
