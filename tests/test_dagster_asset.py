@@ -110,6 +110,16 @@ def test_failing_cell_fails_the_asset_with_its_error(instance) -> None:  # type:
     assert errors == [f"marimo: {expected}"]
 
 
+def test_timeout_fails_the_asset(instance) -> None:  # type: ignore[no-untyped-def]
+    asset = dg_asset(NOTEBOOKS / "slow.py", timeout=1)
+    result = dg.materialize([asset], instance=instance, raise_on_error=False)
+    assert not result.success
+    [failure] = [e for e in result.all_events if e.is_step_failure]
+    data = failure.step_failure_data.user_failure_data
+    assert data.description == "slow.py: timed out after 1 s; nothing written"
+    assert "html" not in data.metadata and data.metadata["duration_s"].value < 30
+
+
 def test_missing_or_wrong_notebook_fails_at_definition_time(tmp_path: Path) -> None:
     from marimo_tui.dagster import marimo_asset
 
@@ -150,7 +160,7 @@ def test_definitions_validate_from_elsewhere(tmp_path: Path) -> None:
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        env=cli_env(PYTHONPATH=str(REPO)),
+        env=cli_env(),
         timeout=120,
     )
     assert out.returncode == 0, out.stdout + out.stderr

@@ -140,6 +140,13 @@ def test_the_poller_rides_out_a_webserver_restart(project: tuple[Path, DagsterSe
         server.loop.run(once())
         return poller.state.connected, poller.state.error
 
+    async def launch() -> None:
+        workspace = await client.workspace()
+        sales = workspace.asset(("marimo", "sales"))
+        assert sales is not None
+        poller.track(await client.launch_assets(sales.location, sales.repository, [sales.key]))
+
+    server.loop.run(launch())
     assert poll() == (True, "")
     known = len(poller.state.runs)
     assert known >= 1
@@ -150,3 +157,37 @@ def test_the_poller_rides_out_a_webserver_restart(project: tuple[Path, DagsterSe
     assert poll() == (True, "")
     assert len(poller.state.runs) == known  # listed again from scratch, nothing lost
     server.loop.run(client.close())
+
+
+def test_the_agent_lists_launches_and_reads_a_run(project: tuple[Path, DagsterServer]) -> None:
+    from marimo_tui.agent.tools import ToolContext, ToolFailure, dispatch, specs
+    from marimo_tui.config import load_config
+    from marimo_tui.workbench import Workbench
+
+    root, server = project
+    wb = Workbench(load_config(start=root, environ={}))
+    assert "launch_asset" in [s.name for s in specs(dagster=True)]
+    assert "launch_asset" not in [s.name for s in specs()]
+
+    async def scenario() -> None:
+        ctx = ToolContext(wb, "t", lambda _e: None, approval="auto")
+        listed = await dispatch(ctx, "list_assets", {})
+        notebooks = {a["key"]: a["notebook"] for a in listed.data["assets"]}
+        assert notebooks["marimo/sales"] == "notebooks/sales.py"
+        readonly = ToolContext(wb, "t", lambda _e: None, approval="read-only")
+        with pytest.raises(ToolFailure, match="read-only"):
+            await dispatch(readonly, "launch_asset", {"notebook": "notebooks/sales.py"})
+        launched = await dispatch(
+            ctx, "launch_asset", {"notebook": "notebooks/sales.py", "params": {"rows": 7}}
+        )
+        run_id = launched.data["run_id"]
+        status = await dispatch(ctx, "run_status", {"run_id": run_id, "wait": 120})
+        assert status.data["status"] == "SUCCESS", status.data
+        (made,) = status.data["materialized"]
+        assert made["asset"] == "marimo/sales" and "7 rows" in made["metadata"]["summary"]
+        broken = await dispatch(ctx, "launch_asset", {"asset": "marimo/broken"})
+        failed = await dispatch(ctx, "run_status", {"run_id": broken.data["run_id"], "wait": 120})
+        assert failed.data["status"] == "FAILURE"
+        assert any("bad rows" in e for e in failed.data["errors"])
+
+    server.loop.run(scenario())

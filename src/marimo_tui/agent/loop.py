@@ -163,7 +163,7 @@ class AgentSession:
 
     async def _steps(self, turn: _Turn, ctx: ToolContext) -> str:
         allowed = list(self.profile.tools) or None
-        tools = specs(allowed)
+        tools = specs(allowed, dagster=bool(self.workbench.config.dagster.url))
         known = [t.name for t in tools]
         async with asyncio.timeout(self.limits.timeout):
             while True:

@@ -32,6 +32,8 @@ How to work:
 - For work of several steps, first write a plan with `plan`, and move each task through
   running → done / failed with `update_task` as you go.
 - If a tool says the file changed on disk, read it again before editing: the user edits too.
+- When Dagster is connected, list_assets / launch_asset / run_status run a notebook's paired
+  asset there: launch only when asked, then report the run's status and errors.
 - There is no shell. Answer in short Markdown; say what you changed and what you could not do.
 """
 

@@ -711,7 +711,8 @@ def validate(name: str, args: Mapping[str, Any]) -> None:
 
     validator = _validators.get(name)
     if validator is None:
-        validator = _validators[name] = Draft202012Validator(dict(TOOLS[name].spec.parameters))
+        tool = TOOLS.get(name) or _dagster_tools()[name]
+        validator = _validators[name] = Draft202012Validator(dict(tool.spec.parameters))
     problems = sorted(validator.iter_errors(dict(args)), key=lambda e: list(e.path))
     if problems:
         described = "; ".join(
@@ -720,13 +721,22 @@ def validate(name: str, args: Mapping[str, Any]) -> None:
         raise ToolFailure(f"invalid arguments for {name}: {described}")
 
 
-def specs(allowed: list[str] | None = None) -> list[ToolSpec]:
-    return [t.spec for n, t in TOOLS.items() if not allowed or n in allowed]
+def specs(allowed: list[str] | None = None, *, dagster: bool = False) -> list[ToolSpec]:
+    """The tools to offer: those allowed (all when None), Dagster's only when it is configured."""
+    offered = {**TOOLS, **_dagster_tools()} if dagster else TOOLS
+    return [t.spec for n, t in offered.items() if not allowed or n in allowed]
+
+
+def _dagster_tools() -> dict[str, Tool]:
+    # Imported on use: that module builds on this one.
+    from marimo_tui.agent.dagster_tools import DAGSTER_TOOLS
+
+    return DAGSTER_TOOLS
 
 
 async def dispatch(ctx: ToolContext, name: str, args: Mapping[str, Any]) -> ToolOutcome:
     """Validate and run one call; every failure is a ToolFailure with a message for the model."""
-    tool = TOOLS.get(name)
+    tool = TOOLS.get(name) or _dagster_tools().get(name)
     if tool is None:
         raise ToolFailure(f"unknown tool {name!r}; tools: {', '.join(TOOLS)}")
     validate(name, args)

@@ -488,7 +488,10 @@ def _cell_outcome(
             if isinstance(error, MarimoAncestorPreventedError) or other:
                 return "blocked", f"not run: {other or 'an ancestor'} failed"
         return "ok", ""
-    return "ok", _output_summary(output, notification.console)
+    try:
+        return "ok", _output_summary(output, notification.console)
+    except Exception:  # a summary is a courtesy: never let it fail the export
+        return "ok", ""
 
 
 def _output_summary(output: Any, console: Any) -> str:

@@ -1,0 +1,508 @@
+#!/usr/bin/env python3
+"""Runs-pane polling against a real Dagster webserver with 100 runs in flight.
+
+    .venv/bin/python bench/dagster_poll.py [--in-flight 100] [--finished 6] [--polls 40]
+                                           [--interval 0.5] [--reps 15]
+
+Target: with 100 runs in flight, one GraphQL request per poll interval and <= 50 ms per poll on
+loopback (p50); the webserver's CPU time per poll is reported, not judged.
+
+Setup     A temporary project (`tests.dagster_support.PLAIN_DEFINITIONS`: assets ok, fails, slow)
+          and its own DAGSTER_HOME with the `dagster.yaml` marimo-tui writes, then our own
+          `Webserver` (the one `marimo-tui dev` starts) on 127.0.0.1. The default instance:
+          SQLite run storage and one SQLite event-log file per run, as `marimo-tui dev` uses.
+In flight The runs are written into that instance from this process, not launched: the runs
+          of the asset job for `slow` (`create_run_for_job`, so each has its snapshots, its
+          asset selection and the planned-materialization events a launch writes), then
+          RUN_STARTING, RUN_START (status STARTED, with a start time: a live duration), an
+          engine event and STEP_START for `slow`, as a run process writes them. Launching 100
+          real run processes (one Python process of some 150 MB each) on a two-core box would
+          measure the machine's paging and scheduling, not the poll: for the webserver a run
+          is its rows, whoever wrote them, so what a poll costs is the same. Besides, a
+          handful of finished runs are real (`execute_in_process` of `ok` and `fails`).
+Polls     Through `RunPoller.poll_once()`, as the runs pane does: `show()` of the 20 newest runs
+          (step counts), `select()` of an in-flight run (its events after the cursor). Warm-up
+          polls first, then N polls every INTERVAL s; before every poll the selected run logs a
+          line, and before every fifth one a shown run succeeds (STEP_SUCCESS, a
+          materialization, RUN_SUCCESS) and a new run starts, so `updatedAfter` has changes to
+          return and 100 runs stay in flight. After every poll the script checks that exactly
+          one request went out, that every in-flight run is known with its status (and the
+          finished ones as SUCCESS), that the step counts of the shown runs are right and that
+          the selected run's new lines arrived.
+CPU       utime+stime (+ reaped children) from /proc of every process in the webserver's
+          process group — `webserver_main`, which runs dagster-webserver in-process, and the
+          code server it spawns — over the N polls, divided by N. The same figure over an idle
+          window of the same length right after (no requests) is what the server burns anyway
+          (heartbeats, workspace checks); net = raw - idle. Clock ticks are 10 ms, so over 40
+          polls the resolution is 0.25 ms per poll.
+Breakdown Each root field of the poll document sent alone with httpx (the fragments it needs
+          and nothing more, as `documents.document` builds it), REPS times: wall p50 and the
+          server's CPU per request, against `{ __typename }` (HTTP + GraphQL floor) and the
+          whole poll. Shows which part of the query costs what.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib.util
+import io
+import logging
+import os
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.dagster_support import plain_project  # noqa: E402
+
+from _tmux import median, percentile  # noqa: E402
+from marimo_tui.dagster.client import DagsterClient, endpoint  # noqa: E402
+from marimo_tui.dagster.documents import document  # noqa: E402
+from marimo_tui.dagster.poller import RunPoller  # noqa: E402
+from marimo_tui.dagster.webserver import INSTANCE_YAML, Webserver, WebserverOptions  # noqa: E402
+
+TARGET_MS = 50.0
+SHOWN = 20  # the runs on screen
+CHANGE_EVERY = 5  # polls between two status changes
+WARMUP = 3
+TICK = os.sysconf("SC_CLK_TCK")
+QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+
+
+# -- the runs ------------------------------------------------------------------------------------
+class Fleet:
+    """Runs written into the webserver's instance from this process."""
+
+    def __init__(self, home: Path, definitions: Path) -> None:
+        warnings.filterwarnings("ignore")  # dagster's preview/beta warnings
+        from dagster import AssetKey, DagsterInstance
+
+        self.instance = DagsterInstance.from_config(str(home))
+        spec = importlib.util.spec_from_file_location("bench_plain_definitions", definitions)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        self.job = module.defs.resolve_implicit_global_asset_job_def()
+        self.slow = AssetKey("slow")
+        self.in_flight: list[str] = []  # oldest first
+        self.succeeded: list[str] = []  # the ones this script finished
+        self.finished: dict[str, str] = {}  # the real finished runs: id -> status
+        self.logged: dict[str, int] = {}  # run id -> lines logged by `log`
+
+    def _event(self, run_id: str, kind: str, step: str | None, message: str, data: Any = None):
+        from dagster._core.events import DagsterEvent
+
+        event = DagsterEvent(
+            event_type_value=kind,
+            job_name=self.job.name,
+            step_key=step,
+            message=message,
+            event_specific_data=data,
+        )
+        self.instance.report_dagster_event(event, run_id=run_id)
+
+    def start_run(self) -> str:
+        from dagster._core.events import DagsterEventType as E
+        from dagster._core.storage.dagster_run import DagsterRunStatus
+
+        run = self.instance.create_run_for_job(
+            self.job,
+            asset_selection={self.slow},
+            run_config={"ops": {"slow": {"config": {"seconds": 3600.0}}}},
+            status=DagsterRunStatus.NOT_STARTED,
+        )
+        self._event(run.run_id, E.RUN_STARTING.value, None, "Starting (bench).")
+        self._event(run.run_id, E.RUN_START.value, None, 'Started execution of run (bench).')
+        self.instance.report_engine_event("Executing steps in process (bench)", run)
+        self._event(run.run_id, E.STEP_START.value, "slow", 'Started execution of step "slow".')
+        self.in_flight.append(run.run_id)
+        return run.run_id
+
+    def succeed(self, run_id: str) -> None:
+        from dagster import AssetMaterialization
+        from dagster._core.events import DagsterEventType as E
+        from dagster._core.events import StepMaterializationData
+        from dagster._core.execution.plan.objects import StepSuccessData
+
+        materialization = StepMaterializationData(AssetMaterialization(self.slow))
+        self._event(run_id, E.ASSET_MATERIALIZATION.value, "slow", "Materialized", materialization)
+        self._event(run_id, E.STEP_SUCCESS.value, "slow", "Finished step", StepSuccessData(9.0))
+        self._event(run_id, E.RUN_SUCCESS.value, None, "Finished execution of run (bench).")
+        self.in_flight.remove(run_id)
+        self.succeeded.append(run_id)
+
+    def log(self, run_id: str) -> None:
+        from dagster._core.events.log import EventLogEntry
+
+        count = self.logged.get(run_id, 0) + 1
+        self.logged[run_id] = count
+        entry = EventLogEntry(
+            error_info=None,
+            level=logging.INFO,
+            user_message=f"bench line {count}",
+            run_id=run_id,
+            timestamp=time.time(),
+            step_key="slow",
+            job_name=self.job.name,
+        )
+        self.instance.handle_new_event(entry)
+
+    def run_finished(self, count: int) -> None:
+        """Real runs of `ok` and `fails`, one after the other, silenced."""
+        from dagster import AssetKey
+
+        for i in range(count):
+            key = AssetKey("fails" if i % 3 == 2 else "ok")
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                result = self.job.execute_in_process(
+                    run_config=QUIET_RUN_CONFIG,
+                    instance=self.instance,
+                    asset_selection=[key],
+                    raise_on_error=False,
+                )
+            self.finished[result.run_id] = "SUCCESS" if result.success else "FAILURE"
+
+
+# -- CPU of the webserver's process group --------------------------------------------------------
+def group_cpu(group: int) -> dict[int, float]:
+    """CPU seconds (user + system, with reaped children) of each process in `group`."""
+    out: dict[int, float] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as f:
+                stat = f.read().decode()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) "
+        if int(fields[2]) != group:  # fields[0] is state: pgrp is the 5th field of the line
+            continue
+        ticks = sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+        out[int(entry.name)] = ticks / TICK
+    return out
+
+
+def cpu_delta(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(after.values()) - sum(v for pid, v in before.items() if pid in after)
+
+
+def process_names(group: int) -> dict[int, str]:
+    names = {}
+    for pid in group_cpu(group):
+        with contextlib.suppress(OSError):
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            names[pid] = " ".join(a.decode() for a in argv[1:4])
+    return names
+
+
+# -- the breakdown: one root field of the poll document at a time -------------------------------
+def split_poll() -> dict[str, str]:
+    """The poll document cut into one document per root field, each with its own variables and
+    the fragments it uses."""
+    from graphql import (
+        DocumentNode,
+        FragmentDefinitionNode,
+        FragmentSpreadNode,
+        OperationDefinitionNode,
+        SelectionSetNode,
+        VariableNode,
+        parse,
+        print_ast,
+        visit,
+    )
+    from graphql.language import Visitor
+
+    tree = parse(document("poll"))
+    operation = next(d for d in tree.definitions if isinstance(d, OperationDefinitionNode))
+    fragments = {
+        d.name.value: d for d in tree.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+
+    def used(node: Any) -> tuple[set[str], set[str]]:
+        variables: set[str] = set()
+        spreads: set[str] = set()
+
+        class Collect(Visitor):
+            def enter_variable(self, node: VariableNode, *_: Any) -> None:
+                variables.add(node.name.value)
+
+            def enter_fragment_spread(self, node: FragmentSpreadNode, *_: Any) -> None:
+                spreads.add(node.name.value)
+
+        visit(node, Collect())
+        return variables, spreads
+
+    out = {}
+    for field in operation.selection_set.selections:
+        variables, pending = used(field)
+        needed: set[str] = set()
+        while pending:
+            name = pending.pop()
+            if name not in needed:
+                needed.add(name)
+                pending |= used(fragments[name])[1]
+        single = OperationDefinitionNode(
+            operation=operation.operation,
+            name=None,
+            directives=(),
+            variable_definitions=tuple(
+                v for v in operation.variable_definitions if v.variable.name.value in variables
+            ),
+            selection_set=SelectionSetNode(selections=(field,)),
+        )
+        parts = [single, *(fragments[n] for n in sorted(needed))]
+        out[field.alias.value if field.alias else field.name.value] = print_ast(
+            DocumentNode(definitions=tuple(parts))
+        )
+    return out
+
+
+async def breakdown(
+    url: str, group: int, poller: RunPoller, reps: int
+) -> list[tuple[str, float, float]]:
+    """(label, wall p50 ms, server CPU ms per request) for each part of the poll."""
+    import httpx
+
+    state = poller.state
+    since = max(r.updated or 0.0 for r in state.runs.values())
+    shown = [r.run_id for r in state.newest(SHOWN)]
+    selected = state.selected
+    base = {"limit": 500, "shown": shown, "withShown": True, "selected": selected}
+    base |= {"withSelected": True, "after": state.cursor}
+    parts = split_poll()
+    cases = [
+        ("floor: { __typename }", "query { __typename }", {}),
+        ("changed, incremental", parts["changed"], base | {"changed": {"updatedAfter": since}}),
+        ("changed, first (no filter)", parts["changed"], base | {"changed": {}, "limit": 200}),
+        (f"shown: stats of {len(shown)} runs", parts["shown"], base),
+        ("selected: run + new events", parts["selected"], base),
+        ("selected: run + all events", parts["selected"], base | {"after": None}),
+        ("whole poll, incremental", document("poll"), base | {"changed": {"updatedAfter": since}}),
+    ]
+    rows = []
+    async with httpx.AsyncClient(timeout=30) as http:
+        for label, query, all_variables in cases:
+            names = set(_variable_names(query))
+            variables = {k: v for k, v in all_variables.items() if k in names}
+            body = {"query": query, "variables": variables}
+            answer = (await http.post(endpoint(url), json=body)).json()
+            if answer.get("errors"):
+                raise RuntimeError(f"{label}: {answer['errors'][0].get('message')}")
+            times = []
+            cpu0 = group_cpu(group)
+            for _ in range(reps):
+                started = time.perf_counter()
+                response = await http.post(endpoint(url), json=body)
+                times.append((time.perf_counter() - started) * 1000)
+                response.raise_for_status()
+            cpu = cpu_delta(cpu0, group_cpu(group)) * 1000 / reps
+            rows.append((label, median(times), cpu))
+    return rows
+
+
+def _variable_names(query: str) -> Iterator[str]:
+    from graphql import OperationDefinitionNode, parse
+
+    for d in parse(query).definitions:
+        if isinstance(d, OperationDefinitionNode):
+            yield from (v.variable.name.value for v in d.variable_definitions)
+
+
+# -- the benchmark -------------------------------------------------------------------------------
+class Check:
+    def __init__(self) -> None:
+        self.failures: list[str] = []
+
+    def __call__(self, ok: bool, what: str) -> None:
+        if not ok and len(self.failures) < 10:
+            self.failures.append(what)
+
+
+def verify(poller: RunPoller, fleet: Fleet, check: Check, poll: int) -> None:
+    state = poller.state
+    for run_id in fleet.in_flight:
+        run = state.runs.get(run_id)
+        status = run.status if run else "unknown"
+        check(status == "STARTED", f"poll {poll}: in-flight run {run_id[:8]} is {status}")
+        check(run is None or run.started is not None, f"poll {poll}: {run_id[:8]} no start time")
+    for run_id in fleet.succeeded:
+        run = state.runs.get(run_id)
+        status = run.status if run else "unknown"
+        check(status == "SUCCESS", f"poll {poll}: finished run {run_id[:8]} is {status}")
+    for run_id, expected in fleet.finished.items():
+        run = state.runs.get(run_id)
+        status = run.status if run else "unknown"
+        check(status == expected, f"poll {poll}: run {run_id[:8]} is {status}, not {expected}")
+    for run_id in poller._shown:
+        stats = state.stats.get(run_id)
+        if run_id in fleet.in_flight or run_id in fleet.succeeded:
+            done = int(run_id in fleet.succeeded)
+            check(
+                stats is not None and (stats.steps_succeeded, stats.materializations) == (done, done),
+                f"poll {poll}: step counts of {run_id[:8]}: {stats}",
+            )
+    lines = [e for e in state.events if e.message.startswith("bench line ")]
+    want = fleet.logged.get(state.selected or "", 0)
+    check(len(lines) == want, f"poll {poll}: {len(lines)} new lines of the selected run, not {want}")
+
+
+async def measure(args: argparse.Namespace) -> int:
+    with tempfile.TemporaryDirectory(prefix="mtui-dagster-poll-") as tmp:
+        root = Path(tmp)
+        definitions = plain_project(root)
+        home = root / ".dagster-home"
+        home.mkdir()
+        (home / "dagster.yaml").write_text(INSTANCE_YAML, encoding="utf-8")
+
+        started = time.perf_counter()
+        fleet = Fleet(home, definitions)
+        fleet.run_finished(args.finished)
+        for _ in range(args.in_flight):
+            fleet.start_run()
+        print(
+            f"setup: {args.in_flight} runs in flight and {args.finished} finished written in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
+
+        server = Webserver(WebserverOptions(root, definitions, home, root / "webserver.log"))
+        try:
+            started = time.perf_counter()
+            await server.start()
+            assert server.process is not None
+            group = server.process.pid
+            print(f"webserver up in {time.perf_counter() - started:.1f} s at {server.url}")
+            for pid, name in process_names(group).items():
+                print(f"  process group member {pid}: {name}")
+            return await _polls(args, fleet, server.url, group)
+        except BaseException:
+            print(f"webserver log: {root / 'webserver.log'} (last: {server.last_log_line()})")
+            raise
+        finally:
+            await server.stop()
+
+
+async def _polls(args: argparse.Namespace, fleet: Fleet, url: str, group: int) -> int:
+    check = Check()
+    total = len(fleet.in_flight) + len(fleet.finished)
+    async with DagsterClient(url, timeout=30) as client:
+        # The first poll lists the `recent` newest runs; the pane's default (50) would leave the
+        # older half of 100 in-flight runs out until they change: list them all here.
+        poller = RunPoller(client, recent=max(total, 50))
+        selected = fleet.in_flight[0]
+        poller.select(selected)
+        for _ in range(WARMUP):
+            await poller.poll_once()
+            poller.show(r.run_id for r in poller.state.newest(SHOWN))
+        verify(poller, fleet, check, 0)
+
+        walls: list[float] = []
+        requests: list[int] = []
+        client_cpu = 0.0
+        changes = 0
+        cpu0 = group_cpu(group)
+        window = time.perf_counter()
+        for i in range(1, args.polls + 1):
+            due = window + (i - 1) * args.interval
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            fleet.log(selected)
+            if i % CHANGE_EVERY == 0:
+                shown = [r for r in poller._shown if r in fleet.in_flight and r != selected]
+                fleet.succeed(shown[0] if shown else fleet.in_flight[-1])
+                fleet.start_run()
+                changes += 1
+            sent = client.requests_sent
+            cpu_started = time.process_time()
+            t = time.perf_counter()
+            await poller.poll_once()
+            walls.append((time.perf_counter() - t) * 1000)
+            client_cpu += time.process_time() - cpu_started
+            requests.append(client.requests_sent - sent)
+            check(requests[-1] == 1, f"poll {i}: {requests[-1]} requests")
+            poller.show(r.run_id for r in poller.state.newest(SHOWN))
+            verify(poller, fleet, check, i)
+        await asyncio.sleep(max(0.0, window + args.polls * args.interval - time.perf_counter()))
+        elapsed = time.perf_counter() - window
+        busy = cpu_delta(cpu0, group_cpu(group))
+
+        cpu0 = group_cpu(group)
+        await asyncio.sleep(elapsed)
+        idle = cpu_delta(cpu0, group_cpu(group))
+
+        rows = await breakdown(url, group, poller, args.reps)
+
+    n = len(walls)
+    in_flight = sum(1 for r in poller.state.runs.values() if r.in_flight)
+    raw, idle_ms = busy * 1000 / n, idle * 1000 / n
+    p50 = median(walls)
+    print()
+    print(
+        f"runs in flight {in_flight} (of {len(poller.state.runs)} listed); {n} polls every "
+        f"{args.interval:g} s over {elapsed:.1f} s, {changes} runs finished and started meanwhile"
+    )
+    print(f"  requests per poll  min {min(requests)}  max {max(requests)}")
+    print(
+        f"  poll wall (client)   p50 {p50:6.1f}  p95 {percentile(walls, 95):6.1f}  "
+        f"max {max(walls):6.1f}  ms"
+    )
+    print(f"  client CPU per poll  {client_cpu * 1000 / n:6.1f} ms (gql + parsing, this process)")
+    print(
+        f"  webserver CPU per poll  raw {raw:6.1f}  idle {idle_ms:6.1f}  net {raw - idle_ms:6.1f}  "
+        f"ms  (process group, 1/{TICK} s ticks)"
+    )
+    print()
+    print(f"breakdown: each part of the poll alone, {args.reps} requests each (httpx)")
+    print(f"  {'':30} {'wall p50':>9} {'server CPU':>11}")
+    for label, wall, cpu in rows:
+        print(f"  {label:30} {wall:6.1f} ms {cpu:8.1f} ms")
+    if check.failures:
+        print()
+        print("checks that failed (first 10):")
+        for failure in check.failures:
+            print(f"  {failure}")
+
+    one_request = set(requests) == {1}
+    fast = p50 <= TARGET_MS
+    consistent = not check.failures
+    print()
+    print(f"  target one request per poll          {max(requests):5d}     {_verdict(one_request)}")
+    print(f"  target poll p50 <= {TARGET_MS:.0f} ms            {p50:5.1f} ms  {_verdict(fast)}")
+    print(
+        f"  all runs listed with their status    {len(check.failures):5d}     "
+        f"{_verdict(consistent)}"
+    )
+    return 0 if one_request and fast and consistent else 1
+
+
+def _verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--in-flight", type=int, default=100, help="runs in status STARTED")
+    parser.add_argument("--finished", type=int, default=6, help="real finished runs besides")
+    parser.add_argument("--polls", type=int, default=40)
+    parser.add_argument("--interval", type=float, default=0.5, help="seconds between polls")
+    parser.add_argument("--reps", type=int, default=15, help="requests per breakdown row")
+    args = parser.parse_args()
+    if not sys.platform.startswith("linux"):
+        print("needs Linux: the webserver's CPU time is read from /proc")
+        return 1
+    try:
+        return asyncio.run(measure(args))
+    except KeyboardInterrupt:
+        print("interrupted")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,211 @@
+"""The agent's Dagster tools: list assets, launch a paired notebook's asset, read a run.
+
+They are offered only when `dagster.url` is set. Launching is an action with effects outside
+the project, so it asks for approval like a write does (and read-only mode refuses it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from marimo_tui.agent.providers.base import ToolSpec
+from marimo_tui.agent.tools import (
+    NOTEBOOK,
+    Tool,
+    ToolContext,
+    ToolFailure,
+    ToolOutcome,
+    _consent,
+    _done,
+    _path,
+    _schema,
+)
+from marimo_tui.dagster.client import DagsterClient
+from marimo_tui.dagster.errors import DagsterError
+from marimo_tui.dagster.model import key_text
+
+RUN_WAIT_LIMIT = 600
+EVENT_ERRORS = 10
+
+
+def _client(ctx: ToolContext) -> DagsterClient:
+    from marimo_tui.dagster.connect import client_for
+
+    try:
+        return client_for(ctx.workbench.config)
+    except DagsterError as exc:
+        raise ToolFailure(str(exc)) from None
+
+
+def _rel(ctx: ToolContext, path: Any) -> str:
+    return ctx.workbench.store.relative(path)
+
+
+async def list_assets(ctx: ToolContext, args: dict[str, Any]) -> ToolOutcome:
+    from marimo_tui.dagster.pairs import find_pairs
+
+    config = ctx.workbench.config
+    try:
+        async with _client(ctx) as client:
+            workspace = await client.workspace()
+    except DagsterError as exc:
+        raise ToolFailure(str(exc)) from None
+    pairs = {p.key: p for p in find_pairs(config.pairs, config.root, workspace)}
+    assets = [
+        {
+            "key": a.name,
+            "group": a.group,
+            "description": a.description[:200],
+            "notebook": _rel(ctx, pairs[a.key].notebook) if a.key in pairs else None,
+        }
+        for a in workspace.assets
+    ]
+    broken = [
+        {"location": loc.name, "error": loc.error} for loc in workspace.locations if loc.error
+    ]
+    data: dict[str, Any] = {"assets": assets}
+    if broken:
+        data["locations_failing_to_load"] = broken
+    paired = sum(1 for a in assets if a["notebook"])
+    return _done(
+        data,
+        f"{len(assets)} assets, {paired} paired"
+        + (f", {len(broken)} broken locations" if broken else ""),
+    )
+
+
+async def launch_asset(ctx: ToolContext, args: dict[str, Any]) -> ToolOutcome:
+    from marimo_tui.dagster.commands import launch
+    from marimo_tui.dagster.connect import run_url
+    from marimo_tui.dagster.pairs import asset_named, find_pairs, launchable, pair_for
+    from marimo_tui.dagster.params import run_config
+
+    config = ctx.workbench.config
+    params = dict(args.get("params") or {})
+    try:
+        async with _client(ctx) as client:
+            workspace = await client.workspace()
+            if args.get("asset"):
+                asset = asset_named(workspace, str(args["asset"]))
+            else:
+                path = _path(ctx, args)
+                pairs = find_pairs(config.pairs, config.root, workspace)
+                asset = launchable(pair_for(pairs, path), path, config.root)
+            shown = ", ".join(f"{k}={v!r}" for k, v in params.items()) or "default parameters"
+            await _consent(
+                ctx, "launch_asset", asset.name, f"launch {asset.name} in Dagster with {shown}"
+            )
+            run = await launch(client, asset, run_config(asset, params))
+    except DagsterError as exc:
+        raise ToolFailure(str(exc)) from None
+    data = {
+        "run_id": run.run_id,
+        "asset": asset.name,
+        "status": run.status,
+        "url": run_url(config, run.run_id),
+    }
+    return _done(data, f"launched {asset.name} · run {run.run_id[:8]}")
+
+
+async def run_status(ctx: ToolContext, args: dict[str, Any]) -> ToolOutcome:
+    from marimo_tui.dagster.poller import RunPoller
+
+    run_id = str(args["run_id"])
+    wait = float(args.get("wait") or 0)
+    deadline = time.monotonic() + min(wait, RUN_WAIT_LIMIT)
+    try:
+        async with _client(ctx) as client:
+            poller = RunPoller(client, interval=1.0)
+            poller.select(run_id)
+            poller.show([run_id])
+            while True:
+                update = await poller.poll_once()
+                state = poller.state
+                if state.selected_error:
+                    raise ToolFailure(state.selected_error)
+                run = state.runs.get(run_id)
+                more = bool(update.events) and len(update.events) >= 500
+                if run is not None and (run.finished or time.monotonic() >= deadline) and not more:
+                    break
+                if not more:
+                    await asyncio.sleep(1.0)
+    except DagsterError as exc:
+        raise ToolFailure(str(exc)) from None
+    assert run is not None
+    stats = state.stats.get(run_id)
+    errors = [f"{e.step or 'run'}: {e.error}" for e in state.events if e.error][:EVENT_ERRORS]
+    materialized: list[dict[str, Any]] = []
+    for event in state.events:
+        if event.kind == "MaterializationEvent" and event.asset:
+            meta = {
+                m.label: m.value
+                for m in event.metadata
+                if m.kind in ("md", "text", "path", "url", "float", "int")
+            }
+            if isinstance(meta.get("summary"), str):
+                meta["summary"] = meta["summary"][:2000]
+            materialized.append({"asset": key_text(event.asset), "metadata": meta})
+    duration = run.duration(time.time())
+    data: dict[str, Any] = {
+        "run_id": run_id,
+        "status": run.status,
+        "target": run.target,
+        "duration_s": round(duration, 1) if duration is not None else None,
+    }
+    if stats is not None:
+        data["steps_succeeded"], data["steps_failed"] = stats.steps_succeeded, stats.steps_failed
+    if errors:
+        data["errors"] = errors
+    if materialized:
+        data["materialized"] = materialized
+    return _done(
+        data, f"run {run_id[:8]} {run.status}" + (f" · {len(errors)} errors" if errors else "")
+    )
+
+
+DAGSTER_TOOLS: dict[str, Tool] = {
+    t.spec.name: t
+    for t in [
+        Tool(
+            ToolSpec(
+                "list_assets",
+                "List Dagster's assets, with the notebook each is paired with, and code "
+                "locations that fail to load.",
+                _schema([]),
+            ),
+            list_assets,
+        ),
+        Tool(
+            ToolSpec(
+                "launch_asset",
+                "Launch the Dagster materialization of a notebook's paired asset (or of an "
+                "asset by key). Returns the run id; follow it with run_status.",
+                _schema(
+                    [],
+                    notebook=NOTEBOOK,
+                    asset={"type": "string", "description": "Asset key, e.g. sales/report."},
+                    params={
+                        "type": "object",
+                        "description": "Notebook parameters for this run (mo.cli_args()).",
+                    },
+                ),
+            ),
+            launch_asset,
+        ),
+        Tool(
+            ToolSpec(
+                "run_status",
+                "A Dagster run's status, step counts, errors and the metadata of what it "
+                "materialized; `wait` seconds for it to finish first.",
+                _schema(
+                    ["run_id"],
+                    run_id={"type": "string"},
+                    wait={"type": "number", "minimum": 0, "maximum": RUN_WAIT_LIMIT},
+                ),
+            ),
+            run_status,
+        ),
+    ]
+}
