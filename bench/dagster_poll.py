@@ -2,7 +2,7 @@
 """Runs-pane polling against a real Dagster webserver with 100 runs in flight.
 
     .venv/bin/python bench/dagster_poll.py [--in-flight 100] [--finished 6] [--polls 40]
-                                           [--interval 0.5] [--reps 15]
+                                           [--interval 0.5] [--reps 20]
 
 Target: with 100 runs in flight, one GraphQL request per poll interval and <= 50 ms per poll on
 loopback (p50); the webserver's CPU time per poll is reported, not judged.
@@ -66,7 +66,7 @@ from tests.dagster_support import plain_project  # noqa: E402
 from _tmux import median, percentile  # noqa: E402
 from marimo_tui.dagster.client import DagsterClient, endpoint  # noqa: E402
 from marimo_tui.dagster.documents import document  # noqa: E402
-from marimo_tui.dagster.poller import RunPoller  # noqa: E402
+from marimo_tui.dagster.poller import OVERLAP, RunPoller  # noqa: E402
 from marimo_tui.dagster.webserver import INSTANCE_YAML, Webserver, WebserverOptions  # noqa: E402
 
 TARGET_MS = 50.0
@@ -120,7 +120,7 @@ class Fleet:
             status=DagsterRunStatus.NOT_STARTED,
         )
         self._event(run.run_id, E.RUN_STARTING.value, None, "Starting (bench).")
-        self._event(run.run_id, E.RUN_START.value, None, 'Started execution of run (bench).')
+        self._event(run.run_id, E.RUN_START.value, None, "Started execution of run (bench).")
         self.instance.report_engine_event("Executing steps in process (bench)", run)
         self._event(run.run_id, E.STEP_START.value, "slow", 'Started execution of step "slow".')
         self.in_flight.append(run.run_id)
@@ -161,7 +161,10 @@ class Fleet:
 
         for i in range(count):
             key = AssetKey("fails" if i % 3 == 2 else "ok")
-            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            with (
+                contextlib.redirect_stdout(io.StringIO()),
+                contextlib.redirect_stderr(io.StringIO()),
+            ):
                 result = self.job.execute_in_process(
                     run_config=QUIET_RUN_CONFIG,
                     instance=self.instance,
@@ -223,9 +226,7 @@ def split_poll() -> dict[str, str]:
 
     tree = parse(document("poll"))
     operation = next(d for d in tree.definitions if isinstance(d, OperationDefinitionNode))
-    fragments = {
-        d.name.value: d for d in tree.definitions if isinstance(d, FragmentDefinitionNode)
-    }
+    fragments = {d.name.value: d for d in tree.definitions if isinstance(d, FragmentDefinitionNode)}
 
     def used(node: Any) -> tuple[set[str], set[str]]:
         variables: set[str] = set()
@@ -273,37 +274,51 @@ async def breakdown(
     import httpx
 
     state = poller.state
-    since = max(r.updated or 0.0 for r in state.runs.values())
+    since = max(r.updated or 0.0 for r in state.runs.values()) - OVERLAP
     shown = [r.run_id for r in state.newest(SHOWN)]
     selected = state.selected
     base = {"limit": 500, "shown": shown, "withShown": True, "selected": selected}
     base |= {"withSelected": True, "after": state.cursor}
     parts = split_poll()
+    whole = document("poll")
+    incremental = base | {"changed": {"updatedAfter": since}}
+    # (label, document, variables, whether the server answers with an error on purpose)
     cases = [
-        ("floor: { __typename }", "query { __typename }", {}),
-        ("changed, incremental", parts["changed"], base | {"changed": {"updatedAfter": since}}),
-        ("changed, first (no filter)", parts["changed"], base | {"changed": {}, "limit": 200}),
-        (f"shown: stats of {len(shown)} runs", parts["shown"], base),
-        ("selected: run + new events", parts["selected"], base),
-        ("selected: run + all events", parts["selected"], base | {"after": None}),
-        ("whole poll, incremental", document("poll"), base | {"changed": {"updatedAfter": since}}),
+        ("floor: { __typename }", "query { __typename }", {}, False),
+        # Without its required variables the server parses and validates the document, then
+        # stops: what the document's size costs before any resolver runs.
+        ("poll document, parse+validate", whole, {}, True),
+        ("changed, incremental", parts["changed"], incremental, False),
+        (
+            "changed, first (no filter)",
+            parts["changed"],
+            base | {"changed": {}, "limit": 200},
+            False,
+        ),
+        (f"shown: stats of {len(shown)} runs", parts["shown"], base, False),
+        ("shown: stats of 1 run", parts["shown"], base | {"shown": shown[:1]}, False),
+        ("selected: run + new events", parts["selected"], base, False),
+        ("selected: run + all events", parts["selected"], base | {"after": None}, False),
+        ("whole poll, incremental", whole, incremental, False),
+        ("whole poll without shown", whole, incremental | {"withShown": False}, False),
     ]
     rows = []
     async with httpx.AsyncClient(timeout=30) as http:
-        for label, query, all_variables in cases:
+        for label, query, all_variables, stops in cases:
             names = set(_variable_names(query))
             variables = {k: v for k, v in all_variables.items() if k in names}
             body = {"query": query, "variables": variables}
             answer = (await http.post(endpoint(url), json=body)).json()
-            if answer.get("errors"):
-                raise RuntimeError(f"{label}: {answer['errors'][0].get('message')}")
+            if bool(answer.get("errors")) != stops:
+                raise RuntimeError(f"{label}: unexpected answer {str(answer)[:300]}")
             times = []
             cpu0 = group_cpu(group)
             for _ in range(reps):
                 started = time.perf_counter()
                 response = await http.post(endpoint(url), json=body)
                 times.append((time.perf_counter() - started) * 1000)
-                response.raise_for_status()
+                if not stops:
+                    response.raise_for_status()
             cpu = cpu_delta(cpu0, group_cpu(group)) * 1000 / reps
             rows.append((label, median(times), cpu))
     return rows
@@ -327,7 +342,7 @@ class Check:
             self.failures.append(what)
 
 
-def verify(poller: RunPoller, fleet: Fleet, check: Check, poll: int) -> None:
+def verify(poller: RunPoller, fleet: Fleet, check: Check, poll: int, shown: list[str]) -> None:
     state = poller.state
     for run_id in fleet.in_flight:
         run = state.runs.get(run_id)
@@ -342,17 +357,20 @@ def verify(poller: RunPoller, fleet: Fleet, check: Check, poll: int) -> None:
         run = state.runs.get(run_id)
         status = run.status if run else "unknown"
         check(status == expected, f"poll {poll}: run {run_id[:8]} is {status}, not {expected}")
-    for run_id in poller._shown:
+    for run_id in shown:  # the runs whose step counts the poll asked for
         stats = state.stats.get(run_id)
         if run_id in fleet.in_flight or run_id in fleet.succeeded:
             done = int(run_id in fleet.succeeded)
             check(
-                stats is not None and (stats.steps_succeeded, stats.materializations) == (done, done),
+                stats is not None
+                and (stats.steps_succeeded, stats.materializations) == (done, done),
                 f"poll {poll}: step counts of {run_id[:8]}: {stats}",
             )
     lines = [e for e in state.events if e.message.startswith("bench line ")]
     want = fleet.logged.get(state.selected or "", 0)
-    check(len(lines) == want, f"poll {poll}: {len(lines)} new lines of the selected run, not {want}")
+    check(
+        len(lines) == want, f"poll {poll}: {len(lines)} new lines of the selected run, not {want}"
+    )
 
 
 async def measure(args: argparse.Namespace) -> int:
@@ -401,8 +419,9 @@ async def _polls(args: argparse.Namespace, fleet: Fleet, url: str, group: int) -
         poller.select(selected)
         for _ in range(WARMUP):
             await poller.poll_once()
-            poller.show(r.run_id for r in poller.state.newest(SHOWN))
-        verify(poller, fleet, check, 0)
+            shown = [r.run_id for r in poller.state.newest(SHOWN)]
+            poller.show(shown)
+        verify(poller, fleet, check, 0, shown)
 
         walls: list[float] = []
         requests: list[int] = []
@@ -415,8 +434,8 @@ async def _polls(args: argparse.Namespace, fleet: Fleet, url: str, group: int) -
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
             fleet.log(selected)
             if i % CHANGE_EVERY == 0:
-                shown = [r for r in poller._shown if r in fleet.in_flight and r != selected]
-                fleet.succeed(shown[0] if shown else fleet.in_flight[-1])
+                running = [r for r in shown if r in fleet.in_flight and r != selected]
+                fleet.succeed(running[0] if running else fleet.in_flight[-1])
                 fleet.start_run()
                 changes += 1
             sent = client.requests_sent
@@ -427,8 +446,9 @@ async def _polls(args: argparse.Namespace, fleet: Fleet, url: str, group: int) -
             client_cpu += time.process_time() - cpu_started
             requests.append(client.requests_sent - sent)
             check(requests[-1] == 1, f"poll {i}: {requests[-1]} requests")
-            poller.show(r.run_id for r in poller.state.newest(SHOWN))
-            verify(poller, fleet, check, i)
+            verify(poller, fleet, check, i, shown)
+            shown = [r.run_id for r in poller.state.newest(SHOWN)]
+            poller.show(shown)
         await asyncio.sleep(max(0.0, window + args.polls * args.interval - time.perf_counter()))
         elapsed = time.perf_counter() - window
         busy = cpu_delta(cpu0, group_cpu(group))
@@ -439,6 +459,7 @@ async def _polls(args: argparse.Namespace, fleet: Fleet, url: str, group: int) -
 
         rows = await breakdown(url, group, poller, args.reps)
 
+    print("DEBUG", [round(w) for w in walls])
     n = len(walls)
     in_flight = sum(1 for r in poller.state.runs.values() if r.in_flight)
     raw, idle_ms = busy * 1000 / n, idle * 1000 / n
@@ -492,7 +513,7 @@ def main() -> int:
     parser.add_argument("--finished", type=int, default=6, help="real finished runs besides")
     parser.add_argument("--polls", type=int, default=40)
     parser.add_argument("--interval", type=float, default=0.5, help="seconds between polls")
-    parser.add_argument("--reps", type=int, default=15, help="requests per breakdown row")
+    parser.add_argument("--reps", type=int, default=20, help="requests per breakdown row")
     args = parser.parse_args()
     if not sys.platform.startswith("linux"):
         print("needs Linux: the webserver's CPU time is read from /proc")

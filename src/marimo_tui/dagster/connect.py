@@ -6,11 +6,7 @@ import os
 
 from marimo_tui.config import Config
 from marimo_tui.dagster.client import DagsterClient
-from marimo_tui.dagster.errors import DagsterError
-
-NOT_CONFIGURED = (
-    "Dagster is not configured: set dagster.url in marimo-tui.yaml or MARIMO_TUI_DAGSTER_URL"
-)
+from marimo_tui.dagster.errors import NOT_CONFIGURED, DagsterError
 
 
 def client_for(config: Config) -> DagsterClient:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+NOT_CONFIGURED = (
+    "Dagster is not configured: set dagster.url in marimo-tui.yaml or MARIMO_TUI_DAGSTER_URL"
+)
 SERVER_DOWN_FIX = "start it (`marimo-tui dev` or `dagster dev`) or fix dagster.url"
 
 

@@ -21,6 +21,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from marimo_tui.config import user_config_dir
+from marimo_tui.dagster.errors import NOT_CONFIGURED
 from marimo_tui.events import (
     Event,
     KernelChanged,
@@ -43,9 +44,11 @@ if TYPE_CHECKING:
 
     from marimo_tui.agent.start import Overrides
     from marimo_tui.tui.agent_flow import AgentFlows
+    from marimo_tui.tui.dagster_flow import DagsterFlows
     from marimo_tui.tui.editing import EditFlows
     from marimo_tui.tui.running import RunFlows
     from marimo_tui.tui.slash import SlashCommands
+    from marimo_tui.tui.widgets.runs_pane import RunsPane
     from marimo_tui.tui.widgets.tasks_pane import TasksPane
 
 WIDE, NARROW = 160, 100  # columns: four panes from WIDE, one pane below NARROW
@@ -57,12 +60,6 @@ EXIT_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 def layout_mode(width: int) -> str:
     return "-wide" if width >= WIDE else "-stacked" if width >= NARROW else "-narrow"
-
-
-def runs_hint(url: str | None) -> str:
-    if url:
-        return f"Dagster: {url} (runs appear here once the Dagster view is enabled)"
-    return "Dagster is not configured: set dagster.url in marimo-tui.yaml or MARIMO_TUI_DAGSTER_URL"
 
 
 class WorkbenchApp(App[None]):
@@ -120,6 +117,7 @@ class WorkbenchApp(App[None]):
     ) -> None:
         super().__init__()
         self.agent_overrides = agent
+        self.dagster: DagsterFlows | None = None
         self.workbench = workbench
         self.initial = initial
         self.watch_files = watch
@@ -189,14 +187,14 @@ class WorkbenchApp(App[None]):
             tasks = Container(id="tasks", classes="pane")
             tasks.border_title = "tasks"
             yield tasks
-            runs = Static(
-                runs_hint(self.workbench.config.dagster.url),
-                id="runs",
-                classes="pane",
-                markup=False,
-            )
+            runs: Widget
+            if self.workbench.config.dagster.url:
+                # The table and the poller come after the first frame (`_start_dagster`).
+                runs = Container(id="runs", classes="pane")
+            else:
+                runs = Static(NOT_CONFIGURED, id="runs", classes="pane", markup=False)
+                runs.can_focus = True
             runs.border_title = "runs"
-            runs.can_focus = True
             yield runs
         status = StatusBar(id="status")
         wb = self.workbench
@@ -208,7 +206,7 @@ class WorkbenchApp(App[None]):
         status.services["marimo"] = ("starting" if running else "off", True)
         status.services["watcher"] = ("starting" if self.watch_files else "off", True)
         status.services["model"] = (self._model_label(), True)
-        status.services["dagster"] = ("on" if config.dagster.url else "off", True)
+        status.services["dagster"] = ("connecting" if config.dagster.url else "off", True)
         status.hint = NARROW_HINT if layout_mode(self.size.width) == "-narrow" else ""
         status.redraw()
         yield status
@@ -267,6 +265,22 @@ class WorkbenchApp(App[None]):
             self.cell_view.border_subtitle = "no notebook: /new PATH creates one, o opens one"
         self.start_services()
         self.warm_highlighting()
+        self._start_dagster()
+
+    def _start_dagster(self) -> None:
+        if not self.workbench.config.dagster.url:
+            return
+        from marimo_tui.tui.dagster_flow import DagsterFlows
+        from marimo_tui.tui.widgets.runs_pane import RunsPane
+
+        pane = RunsPane(id="runs-pane")
+        self.query_one("#runs").mount(pane)
+        self.dagster = DagsterFlows(self, pane)
+        self.dagster.start()
+
+    def on_runs_pane_requested(self, message: RunsPane.Requested) -> None:
+        if self.dagster is not None:
+            self.dagster.handle(message.action, message.run_id)
 
     @work(group="services")
     async def start_services(self) -> None:
@@ -288,6 +302,8 @@ class WorkbenchApp(App[None]):
         for sig in EXIT_SIGNALS:
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(sig)
+        if self.dagster is not None:
+            await self.dagster.stop()
         await self.workbench.stop()
 
     def _apply_keymap(self) -> None:
@@ -305,7 +321,9 @@ class WorkbenchApp(App[None]):
             keys.pop(name)
         self.set_keymap(keys)
 
-    def run_guarded(self, work: Coroutine[Any, Any, None], *, group: str) -> None:
+    def run_guarded(
+        self, work: Coroutine[Any, Any, None], *, group: str, exclusive: bool = False
+    ) -> None:
         """Run a user-started flow in a worker; a bug or an OS error in it becomes one line of
         notice instead of closing the workbench (a worker's default)."""
 
@@ -316,7 +334,7 @@ class WorkbenchApp(App[None]):
                 self.log.error(f"{group} failed: {exc!r}")
                 self.notify(f"{group} failed: {type(exc).__name__}: {exc}", severity="error")
 
-        self.run_worker(guarded(), group=group, exit_on_error=False)
+        self.run_worker(guarded(), group=group, exit_on_error=False, exclusive=exclusive)
 
     # -- layout ------------------------------------------------------------------------------
     def on_resize(self, event: Resize) -> None:
@@ -348,6 +366,8 @@ class WorkbenchApp(App[None]):
             target = self.chat.input
         elif name == "tasks":
             target = self.tasks_pane
+        elif name == "runs" and self.dagster is not None:
+            target = self.dagster.pane.table
         pane.add_class("-active")
         # Focus now, not on the next idle as `focus()` does: keys typed right after `/` or a
         # pane key must land in the new pane.

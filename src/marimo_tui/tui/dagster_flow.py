@@ -1,0 +1,220 @@
+"""Dagster in the app: the poller feeds the runs pane and an open run's screen; launch,
+relaunch and terminate (after a confirmation) go through the client. Connection state is in
+the status bar; going down and coming back are one notice each."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import TYPE_CHECKING
+
+from marimo_tui.dagster.errors import DagsterError
+
+if TYPE_CHECKING:
+    from marimo_tui.dagster.client import DagsterClient
+    from marimo_tui.dagster.model import Workspace
+    from marimo_tui.dagster.pairs import Pair
+    from marimo_tui.dagster.poller import PollState, PollUpdate, RunPoller
+    from marimo_tui.tui.app import WorkbenchApp
+    from marimo_tui.tui.screens.run_detail import RunScreen
+    from marimo_tui.tui.widgets.runs_pane import RunsPane
+
+SERVICE = "dagster"
+WORKSPACE_RETRY = 10.0
+
+
+class DagsterFlows:
+    def __init__(self, app: WorkbenchApp, pane: RunsPane) -> None:
+        self.app = app
+        self.pane = pane
+        self.client: DagsterClient | None = None
+        self.poller: RunPoller | None = None
+        self.workspace: Workspace | None = None
+        self.pairs: list[Pair] = []
+        self.screen: RunScreen | None = None
+        self._logs: dict[str, str | None] = {}  # file key -> cursor, for the open run
+        self._was_connected: bool | None = None
+
+    @property
+    def config(self):  # type: ignore[no-untyped-def]
+        return self.app.workbench.config
+
+    def start(self) -> None:
+        from marimo_tui.dagster.connect import client_for
+        from marimo_tui.dagster.poller import RunPoller
+
+        self.client = client_for(self.config)
+        self.poller = RunPoller(
+            self.client, interval=self.config.dagster.poll_interval, listener=self._polled
+        )
+        self.poller.start()
+        self.app.run_guarded(self._load_workspace(), group="dagster-workspace")
+
+    async def stop(self) -> None:
+        if self.poller is not None:
+            await self.poller.stop()
+        if self.client is not None:
+            with contextlib.suppress(Exception):
+                await self.client.close()
+
+    async def _load_workspace(self) -> None:
+        """The assets and their pairs; tried again while Dagster is unreachable."""
+        from marimo_tui.dagster.pairs import find_pairs
+
+        assert self.client is not None
+        while True:
+            try:
+                self.workspace = await self.client.workspace()
+            except DagsterError as exc:
+                if not exc.down:
+                    self.app.notify(str(exc), severity="error")
+                    return
+                await asyncio.sleep(WORKSPACE_RETRY)
+                continue
+            break
+        self.pairs = find_pairs(self.config.pairs, self.config.root, self.workspace)
+        self.pane.paired = {p.key for p in self.pairs}
+        for location in self.workspace.locations:
+            if location.error:
+                self.app.notify(
+                    f"Dagster location {location.name}: {location.error}",
+                    severity="error",
+                    timeout=15,
+                )
+        if self.poller is not None:
+            self.pane.refresh_runs(self.poller.state)
+
+    # -- the poller ------------------------------------------------------------------------
+    def _polled(self, state: PollState, update: PollUpdate) -> None:
+        status = self.app.status
+        if state.connected:
+            status.set_service(SERVICE, "connected", True)
+            self.pane.set_connection(f"● {self.config.dagster.url}")
+            if self._was_connected is False:
+                self.app.notify("Dagster is back", timeout=4)
+                if self.workspace is None:
+                    self.app.run_guarded(self._load_workspace(), group="dagster-workspace")
+        else:
+            status.set_service(SERVICE, "disconnected", False)
+            self.pane.set_connection(f"✗ disconnected: {state.error}")
+            if self._was_connected is not False:
+                self.app.notify(state.error, severity="warning", timeout=8)
+        self._was_connected = state.connected
+        if update.runs or update.stats_changed or update.connection_changed:
+            self.pane.refresh_runs(state)
+        if self.poller is not None:
+            self.poller.show(r.run_id for r in self.pane.visible_runs()[:20])
+        screen = self.screen
+        if screen is not None and screen.is_attached and state.selected == screen.run_id:
+            run = state.runs.get(screen.run_id)
+            screen.show_run(run, state.stats.get(screen.run_id), state.selected_error)
+            screen.add_events(update.events)
+            for event in update.events:
+                if event.log_key and event.log_key not in self._logs:
+                    self._logs[event.log_key] = None
+            if self._logs and state.connected:
+                self.app.run_guarded(self._read_logs(screen), group="dagster-logs", exclusive=True)
+
+    async def _read_logs(self, screen: RunScreen) -> None:
+        assert self.client is not None
+        for key, cursor in list(self._logs.items()):
+            logs = await self.client.captured_logs(screen.run_id, key, cursor)
+            self._logs[key] = logs.cursor
+            screen.add_logs(logs.stdout, logs.stderr)
+
+    # -- actions ---------------------------------------------------------------------------
+    def handle(self, action: str, run_id: str | None) -> None:
+        if action == "launch":
+            self.app.run_guarded(self.launch_current(), group="dagster-action")
+        elif run_id is None:
+            self.app.notify("no run selected", severity="warning")
+        elif action == "open":
+            self.open(run_id)
+        elif action == "relaunch":
+            self.app.run_guarded(self.relaunch(run_id), group="dagster-action")
+        elif action == "terminate":
+            self.app.run_guarded(self.terminate(run_id), group="dagster-action")
+
+    def open(self, run_id: str) -> None:
+        from marimo_tui.tui.screens.run_detail import RunScreen
+
+        assert self.poller is not None
+        self._logs = {}
+        self.screen = RunScreen(run_id)
+        self.poller.select(run_id)
+
+        def closed(_: None) -> None:
+            self.screen = None
+            if self.poller is not None:
+                self.poller.select(None)
+
+        screen = self.screen
+        self.app.push_screen(screen, closed)
+        state = self.poller.state
+        self.app.call_after_refresh(
+            screen.show_run, state.runs.get(run_id), state.stats.get(run_id)
+        )
+
+    async def launch_current(self) -> None:
+        from marimo_tui.dagster.commands import launch
+        from marimo_tui.dagster.pairs import launchable, pair_for
+
+        current = self.app.workbench.current
+        if current is None:
+            self.app.notify("no notebook is open: nothing to launch", severity="warning")
+            return
+        try:
+            assert self.client is not None and self.poller is not None
+            if self.workspace is None:
+                await self._load_workspace()
+            asset = launchable(pair_for(self.pairs, current), current, self.config.root)
+            run = await launch(self.client, asset)
+        except DagsterError as exc:
+            self.app.notify(str(exc), severity="error", timeout=10)
+            return
+        self.poller.track(run)
+        self.pane.refresh_runs(self.poller.state)
+        self.pane.select_run(run.run_id)
+        self.app.notify(f"launched {asset.name}: run {run.run_id[:8]}")
+
+    async def relaunch(self, run_id: str) -> None:
+        assert self.client is not None and self.poller is not None
+        run = self.poller.state.runs.get(run_id)
+        if run is None or not run.assets:
+            self.app.notify("only asset runs can be relaunched here", severity="warning")
+            return
+        try:
+            if self.workspace is None:
+                await self._load_workspace()
+            asset = self.workspace.asset(run.assets[0]) if self.workspace else None
+            if asset is None:
+                raise DagsterError(f"{run.target} is not defined in any loaded code location")
+            again = await self.client.launch_assets(
+                asset.location, asset.repository, list(run.assets)
+            )
+        except DagsterError as exc:
+            self.app.notify(str(exc), severity="error", timeout=10)
+            return
+        self.poller.track(again)
+        self.pane.refresh_runs(self.poller.state)
+        self.pane.select_run(again.run_id)
+        self.app.notify(f"relaunched {run.target}: run {again.run_id[:8]}")
+
+    async def terminate(self, run_id: str) -> None:
+        from marimo_tui.tui.screens.dialogs import ConfirmScreen
+
+        assert self.client is not None and self.poller is not None
+        run = self.poller.state.runs.get(run_id)
+        if run is not None and run.finished:
+            self.app.notify(f"run {run_id[:8]} already finished ({run.status.lower()})")
+            return
+        question = f"Terminate run {run_id[:8]} ({run.target if run else '?'})?"
+        if not await self.app.push_screen_wait(ConfirmScreen(question, "Terminate")):
+            return
+        try:
+            await self.client.terminate(run_id)
+        except DagsterError as exc:
+            self.app.notify(str(exc), severity="error", timeout=10)
+            return
+        self.poller.wake()
+        self.app.notify(f"terminating run {run_id[:8]}")

@@ -1,0 +1,106 @@
+"""The runs pane with Pilot against a real Dagster webserver on 127.0.0.1 (tests/dagster_project):
+launch from the open notebook, follow a run to SUCCESS, open it, terminate one, and ride out the
+webserver going away and coming back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from marimo_tui.config import load_config
+from marimo_tui.tui.app import WorkbenchApp
+from marimo_tui.tui.screens.dialogs import ConfirmScreen
+from marimo_tui.tui.screens.run_detail import RunScreen
+from marimo_tui.workbench import Workbench
+from tests.dagster_support import DagsterServer, marimo_project, serve
+from tests.tui_support import isolate_user_config, painted_text, wait_until
+
+
+@pytest.fixture(autouse=True)
+def _user_config(tmp_path: Path) -> None:
+    isolate_user_config(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, DagsterServer]]:
+    root = tmp_path_factory.mktemp("pane")
+    definitions = marimo_project(root)
+    for server in serve(root, definitions):
+        (root / "marimo-tui.yaml").write_text(
+            f"notebooks:\n  folder: notebooks\ndagster:\n  url: {server.url}\n"
+            "  poll_interval: 0.3\n  timeout: 3\n"
+        )
+        yield root, server
+
+
+def make_app(root: Path, notebook: str) -> WorkbenchApp:
+    wb = Workbench(load_config(start=root, environ={}))
+    initial = wb.quick_open(root / "notebooks" / notebook)
+    return WorkbenchApp(wb, initial, watch=False, run=False)
+
+
+def statuses(app: WorkbenchApp) -> list[str]:
+    assert app.dagster is not None
+    state = app.dagster.pane.state
+    return [r.status for r in app.dagster.pane.visible_runs()] if state else []
+
+
+async def test_launch_follow_and_open_a_run(project: tuple[Path, DagsterServer]) -> None:
+    root, _ = project
+    app = make_app(root, "sales.py")
+    async with app.run_test(size=(200, 50)) as pilot:
+        await wait_until(lambda: app.status.services["dagster"][0] == "connected", timeout=20)
+        await wait_until(lambda: app.dagster is not None and bool(app.dagster.pairs), timeout=20)
+        await pilot.press("4")
+        await pilot.press("l")
+        await wait_until(lambda: len(statuses(app)) == 1, timeout=10, what="the launched run")
+        await wait_until(lambda: statuses(app) == ["SUCCESS"], timeout=120, what="SUCCESS")
+        assert app.dagster is not None
+        pane = app.dagster.pane
+        pane_text = painted_text(app, pane)
+        assert "success" in pane_text and "marimo/sales" in pane_text
+        run_id = pane.selected_run_id()
+        assert run_id is not None
+        await wait_until(lambda: str(pane.table.get_cell(run_id, "steps")) == "✓1", timeout=5)
+        await pilot.press("enter")
+        await wait_until(lambda: isinstance(app.screen, RunScreen), what="the run screen")
+        screen = app.screen
+        assert isinstance(screen, RunScreen)
+        await wait_until(lambda: bool(screen._materialized), timeout=15, what="the materialization")
+        assert "3 rows" in screen._materialized[0]
+        await pilot.press("escape")
+        await wait_until(lambda: not isinstance(app.screen, RunScreen))
+
+
+async def test_terminate_with_confirmation(project: tuple[Path, DagsterServer]) -> None:
+    root, _ = project
+    app = make_app(root, "slow.py")
+    async with app.run_test(size=(200, 50)) as pilot:
+        await wait_until(lambda: app.dagster is not None and bool(app.dagster.pairs), timeout=20)
+        await pilot.press("4")
+        await pilot.press("a")  # all runs: the slow one is the newest
+        await pilot.press("l")
+        await wait_until(lambda: statuses(app)[:1] == ["STARTED"], timeout=60, what="STARTED")
+        await pilot.press("x")
+        await wait_until(lambda: isinstance(app.screen, ConfirmScreen), what="the question")
+        await pilot.press("y")
+        await wait_until(lambda: statuses(app)[:1] == ["CANCELED"], timeout=60, what="CANCELED")
+
+
+async def test_the_pane_says_disconnected_and_resumes(project: tuple[Path, DagsterServer]) -> None:
+    root, server = project
+    app = make_app(root, "sales.py")
+    async with app.run_test(size=(200, 50)) as pilot:
+        await wait_until(lambda: app.status.services["dagster"][0] == "connected", timeout=20)
+        server.stop()
+        await wait_until(lambda: app.status.services["dagster"][0] == "disconnected", timeout=20)
+        assert app.dagster is not None
+        assert "disconnected" in painted_text(app, app.dagster.pane)
+        server.start()
+        await wait_until(
+            lambda: app.status.services["dagster"][0] == "connected", timeout=60, what="resumed"
+        )
+        await pilot.pause()
+        assert app.is_running
