@@ -6,6 +6,8 @@ serve with a webserver.
 
 from __future__ import annotations
 
+import runpy
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, cli_env
+from tests.conftest import REPO, Runner, cli_env
 
 dg = pytest.importorskip("dagster")
 
@@ -351,3 +353,68 @@ def alive(pid: int) -> bool:
     except OSError:
         return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_the_dagster_asset_template_scaffolds_a_paired_notebook(
+    tmp_path: Path, cli: Runner
+) -> None:
+    assert cli("init", ".").returncode == 0
+    out = cli("new", "notebooks/orders.py", "-t", "dagster-asset", "-p", "rows=4")
+    assert out.returncode == 0, out.stderr
+    assert 'orders = marimo_asset("notebooks/orders.py", key="orders"' in out.stdout
+    # The printed lines, as a definitions file, define an asset that materializes.
+    lines = [ln[4:] for ln in out.stdout.splitlines() if ln.startswith("    ")]
+    (tmp_path / "definitions.py").write_text("\n".join(lines).split("  #")[0] + "\n")
+    namespace = runpy.run_path(str(tmp_path / "definitions.py"))
+    result = dg.materialize([namespace["orders"]], instance=dg.DagsterInstance.ephemeral())
+    assert result.success
+    (event,) = result.get_asset_materialization_events()
+    summary = event.materialization.metadata["summary"].value
+    assert "4 rows" in str(summary)
+
+
+def test_dev_starts_both_servers_and_stops_them_on_ctrl_c(tmp_path: Path) -> None:
+    import os
+    import urllib.request
+
+    from tests.sidecar_support import wait_group_gone
+
+    (tmp_path / "marimo-tui.yaml").write_text("notebooks:\n  folder: notebooks\n")
+    (tmp_path / "notebooks").mkdir()
+    shutil.copy(PROJECT / "notebooks" / "sales.py", tmp_path / "notebooks" / "sales.py")
+    (tmp_path / "definitions.py").write_text(
+        "import dagster as dg\nfrom marimo_tui.dagster import marimo_asset\n"
+        'sales = marimo_asset("notebooks/sales.py", key="sales")\n'
+        "defs = dg.Definitions(assets=[sales])\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "marimo_tui", "dev"],
+        cwd=tmp_path,
+        env=cli_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    assert proc.stdout is not None
+    seen: list[str] = []
+    deadline = time.monotonic() + 120
+    url = None
+    while time.monotonic() < deadline and not (url and any("marimo: ready" in s for s in seen)):
+        line = proc.stdout.readline()
+        if not line:
+            break
+        seen.append(line)
+        if line.startswith("dagster: ready "):
+            url = line.split()[2]
+    assert url, "".join(seen)
+    with urllib.request.urlopen(f"{url}/server_info", timeout=5) as answer:
+        assert answer.status == 200
+    assert (tmp_path / ".marimo-tui" / "dagster" / "dagster.yaml").is_file()
+    os.kill(proc.pid, signal.SIGINT)
+    rest = proc.communicate(timeout=30)[0]
+    assert proc.returncode == 0, "".join(seen) + rest
+    assert rest.rstrip().endswith("stopped")
+    assert wait_group_gone(proc.pid) == []
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"{url}/server_info", timeout=2)

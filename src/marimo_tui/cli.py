@@ -226,6 +226,10 @@ def new(state: State, path: Path, template_name: str, params: tuple[str, ...]) -
     except (StoreError, NotebookError) as exc:
         fail(str(exc))
     click.echo(f"created {path} from template {template.name} ({len(nb.cells)} cells)")
+    if template.dagster:
+        from marimo_tui.dagster.scaffold import pairing_lines
+
+        click.echo(pairing_lines(path.resolve(), config.root))
 
 
 @main.command()

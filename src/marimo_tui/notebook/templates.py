@@ -68,6 +68,8 @@ class Template:
     params: tuple[Param, ...] = ()
     dependencies: tuple[str, ...] = ()
     source: str = field(default="", repr=False)
+    # `dagster = true`: a notebook meant to be a Dagster asset (`new` prints how to pair it).
+    dagster: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -135,6 +137,7 @@ def load_template(path: Path) -> Template:
         params=tuple(params),
         dependencies=tuple(meta.get("script", {}).get("dependencies", ())),
         source=text,
+        dagster=bool(info.get("dagster", False)),
     )
 
 
