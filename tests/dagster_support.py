@@ -110,3 +110,12 @@ def serve(root: Path, definitions: Path) -> Iterator[DagsterServer]:
         yield server
     finally:
         server.close()
+
+
+def serve_paired(root: Path, dagster_settings: str = "") -> Iterator[tuple[Path, DagsterServer]]:
+    """tests/dagster_project served, with a marimo-tui.yaml pointing at it."""
+    for server in serve(root, marimo_project(root)):
+        (root / "marimo-tui.yaml").write_text(
+            f"notebooks:\n  folder: notebooks\ndagster:\n  url: {server.url}\n{dagster_settings}"
+        )
+        yield root, server

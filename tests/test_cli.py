@@ -84,7 +84,7 @@ def test_templates_and_new(cli: Runner, tmp_path: Path) -> None:
 
     unknown = cli("new", "b.py", "--template", "nope")
     assert unknown.returncode == 2
-    assert "blank, minimal, parameterized" in unknown.stderr
+    assert "blank, dagster-asset, minimal, parameterized" in unknown.stderr
     bad_param = cli("new", "b.py", "-t", "parameterized", "-p", "colour=red")
     assert bad_param.returncode == 2 and "title, rows, scale" in bad_param.stderr
     bad_type = cli("new", "b.py", "-t", "parameterized", "-p", "rows=many")

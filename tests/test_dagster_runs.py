@@ -16,19 +16,12 @@ from marimo_tui.dagster.client import DagsterClient
 from marimo_tui.dagster.errors import DagsterError
 from marimo_tui.dagster.poller import RunPoller
 from tests.conftest import Runner
-from tests.dagster_support import DagsterServer, marimo_project, serve
+from tests.dagster_support import DagsterServer, serve_paired
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, DagsterServer]]:
-    root = tmp_path_factory.mktemp("paired")
-    definitions = marimo_project(root)
-    for server in serve(root, definitions):
-        (root / "marimo-tui.yaml").write_text(
-            f"notebooks:\n  folder: notebooks\ndagster:\n  url: {server.url}\n"
-            "  poll_interval: 0.5\n"
-        )
-        yield root, server
+    yield from serve_paired(tmp_path_factory.mktemp("paired"), "  poll_interval: 0.5\n")
 
 
 def test_discover_finds_the_assets_and_their_notebooks(

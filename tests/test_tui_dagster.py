@@ -14,7 +14,7 @@ from marimo_tui.tui.app import WorkbenchApp
 from marimo_tui.tui.screens.dialogs import ConfirmScreen
 from marimo_tui.tui.screens.run_detail import RunScreen
 from marimo_tui.workbench import Workbench
-from tests.dagster_support import DagsterServer, marimo_project, serve
+from tests.dagster_support import DagsterServer, serve_paired
 from tests.tui_support import isolate_user_config, painted_text, wait_until
 
 
@@ -25,14 +25,7 @@ def _user_config(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, DagsterServer]]:
-    root = tmp_path_factory.mktemp("pane")
-    definitions = marimo_project(root)
-    for server in serve(root, definitions):
-        (root / "marimo-tui.yaml").write_text(
-            f"notebooks:\n  folder: notebooks\ndagster:\n  url: {server.url}\n"
-            "  poll_interval: 0.3\n  timeout: 3\n"
-        )
-        yield root, server
+    yield from serve_paired(tmp_path_factory.mktemp("pane"), "  poll_interval: 0.3\n  timeout: 3\n")
 
 
 def make_app(root: Path, notebook: str) -> WorkbenchApp:

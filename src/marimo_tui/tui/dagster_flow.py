@@ -12,7 +12,7 @@ from marimo_tui.dagster.errors import DagsterError
 
 if TYPE_CHECKING:
     from marimo_tui.dagster.client import DagsterClient
-    from marimo_tui.dagster.model import Workspace
+    from marimo_tui.dagster.model import Run, Workspace
     from marimo_tui.dagster.pairs import Pair
     from marimo_tui.dagster.poller import PollState, PollUpdate, RunPoller
     from marimo_tui.tui.app import WorkbenchApp
@@ -172,10 +172,7 @@ class DagsterFlows:
         except DagsterError as exc:
             self.app.notify(str(exc), severity="error", timeout=10)
             return
-        self.poller.track(run)
-        self.pane.refresh_runs(self.poller.state)
-        self.pane.select_run(run.run_id)
-        self.app.notify(f"launched {asset.name}: run {run.run_id[:8]}")
+        self._launched(run, f"launched {asset.name}")
 
     async def relaunch(self, run_id: str) -> None:
         assert self.client is not None and self.poller is not None
@@ -195,10 +192,15 @@ class DagsterFlows:
         except DagsterError as exc:
             self.app.notify(str(exc), severity="error", timeout=10)
             return
-        self.poller.track(again)
+        self._launched(again, f"relaunched {run.target}")
+
+    def _launched(self, run: Run, what: str) -> None:
+        """List the new run at once, with the cursor on it."""
+        assert self.poller is not None
+        self.poller.track(run)
         self.pane.refresh_runs(self.poller.state)
-        self.pane.select_run(again.run_id)
-        self.app.notify(f"relaunched {run.target}: run {again.run_id[:8]}")
+        self.pane.select_run(run.run_id)
+        self.app.notify(f"{what}: run {run.run_id[:8]}")
 
     async def terminate(self, run_id: str) -> None:
         from marimo_tui.tui.screens.dialogs import ConfirmScreen
