@@ -411,6 +411,8 @@ def test_dev_starts_both_servers_and_stops_them_on_ctrl_c(tmp_path: Path) -> Non
     with urllib.request.urlopen(f"{url}/server_info", timeout=5) as answer:
         assert answer.status == 200
     assert (tmp_path / ".marimo-tui" / "dagster" / "dagster.yaml").is_file()
+    # Not a terminal: the marimo URL's token is not printed.
+    assert "access_token=***" in "".join(seen)
     os.kill(proc.pid, signal.SIGINT)
     rest = proc.communicate(timeout=30)[0]
     assert proc.returncode == 0, "".join(seen) + rest

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 from urllib.parse import urlsplit
@@ -60,6 +61,10 @@ async def run_dev(config: Config, echo: Callable[[str], None]) -> int:
     )
 
     def sidecar_changed(state: SidecarState, detail: str) -> None:
+        # The ready line is the browser URL with its token: shown on a terminal, never
+        # written to a file or pipe.
+        if not sys.stdout.isatty():
+            detail = sidecar.redact(detail)
         echo(f"marimo: {state}" + (f" {detail}" if detail else ""))
 
     sidecar = Sidecar(sidecar_options(config), sidecar_changed)

@@ -89,7 +89,7 @@ class DagsterFlows:
         status = self.app.status
         if state.connected:
             status.set_service(SERVICE, "connected", True)
-            self.pane.set_connection(f"● {self.config.dagster.url}")
+            self.pane.set_connection("● connected")
             if self._was_connected is False:
                 self.app.notify("Dagster is back", timeout=4)
                 if self.workspace is None:
