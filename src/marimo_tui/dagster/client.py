@@ -246,14 +246,17 @@ class DagsterClient:
         *,
         changed: Mapping[str, Any] | None = None,
         limit: int = 50,
+        in_flight: bool = False,
         shown: Sequence[str] = (),
         selected: str | None = None,
         after: str | None = None,
     ) -> PollAnswer:
-        """One request: runs matching `changed`, stats of `shown`, events of `selected`."""
+        """One request: runs matching `changed` (and every run in flight with `in_flight`),
+        step counts of `shown`, events of `selected` after `after`."""
         variables = {
             "changed": dict(changed or {}),
             "limit": limit,
+            "withInFlight": in_flight,
             "shown": list(shown),
             "withShown": bool(shown),
             "selected": selected or "",
@@ -297,6 +300,12 @@ def parse_poll(data: Mapping[str, Any], selected: str | None) -> PollAnswer:
     if changed["__typename"] != "Runs":
         raise result_error(changed, "polling runs")
     answer.changed = [parse_run(r) for r in changed["results"]]
+    in_flight = data.get("inFlight")
+    if in_flight is not None:
+        if in_flight["__typename"] != "Runs":
+            raise result_error(in_flight, "polling runs")
+        listed = {r.run_id for r in answer.changed}
+        answer.changed += [parse_run(r) for r in in_flight["results"] if r["runId"] not in listed]
     shown = data.get("shown")
     if shown and shown["__typename"] == "Runs":
         for r in shown["results"]:

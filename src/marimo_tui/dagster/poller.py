@@ -22,6 +22,9 @@ MAX_BACKOFF = 30.0
 RECENT = 50  # runs listed at first and after a reconnect
 CHANGED_LIMIT = 500  # runs that may change between two polls
 EVENTS_KEPT = 5000
+# Step counts cost the webserver ~2 ms a run (a read of that run's event log): a poll asks for
+# a few of the runs on screen, in turn, and a finished run's counts only once more.
+STATS_PER_POLL = 5
 # Dagster keeps update times to the microsecond, stored and compared as floats: ask from a
 # little before the newest one seen and drop what did not change.
 OVERLAP = 1.0
@@ -39,6 +42,7 @@ class PollState:
     cursor: str | None = None
     polls: int = 0
     last_poll_ms: float = 0.0
+    stats_asked: list[str] = field(default_factory=list)  # runs the last poll counted steps of
 
     def newest(self, limit: int | None = None) -> list[Run]:
         runs = sorted(self.runs.values(), key=lambda r: r.created, reverse=True)
@@ -74,6 +78,8 @@ class RunPoller:
         self.state = PollState()
         self._since: float | None = None
         self._shown: list[str] = []
+        self._final: set[str] = set()  # finished runs whose last step counts we have
+        self._turn = 0
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -105,13 +111,14 @@ class RunPoller:
         state = self.state
         changed = {"updatedAfter": self._since - OVERLAP} if self._since is not None else {}
         limit = CHANGED_LIMIT if self._since is not None else self.recent
-        shown = self._shown or [r.run_id for r in state.newest(20)]
+        shown = state.stats_asked = self._stats_to_ask()
         was = state.connected
         started = time.perf_counter()
         try:
             answer = await self.client.poll(
                 changed=changed,
                 limit=limit,
+                in_flight=self._since is None,
                 shown=shown,
                 selected=state.selected,
                 after=state.cursor,
@@ -137,6 +144,7 @@ class RunPoller:
             self._since = 0.0  # nothing yet: from now on, everything is "changed"
         stats_changed = any(state.stats.get(k) != v for k, v in answer.stats.items())
         state.stats.update(answer.stats)
+        self._final.update(i for i in answer.stats if i in state.runs and state.runs[i].finished)
         if answer.selected is not None:
             state.runs[answer.selected.run_id] = answer.selected
         state.selected_error = answer.selected_error or ""
@@ -154,6 +162,17 @@ class RunPoller:
         )
         self._tell(update)
         return update
+
+    def _stats_to_ask(self) -> list[str]:
+        """Up to STATS_PER_POLL of the runs on screen whose counts may still change, in turn."""
+        runs = self.state.runs
+        shown = self._shown or [r.run_id for r in self.state.newest(20)]
+        open_ = [i for i in shown if i not in self._final and i in runs]
+        if len(open_) <= STATS_PER_POLL:
+            return open_
+        start = self._turn % len(open_)
+        self._turn += STATS_PER_POLL
+        return (open_[start:] + open_[:start])[:STATS_PER_POLL]
 
     def _tell(self, update: PollUpdate) -> None:
         if self.listener is not None:
