@@ -149,3 +149,58 @@ def test_documents_are_valid_against_dagsters_schema() -> None:
     schema = create_schema().graphql_schema
     for name in NAMES:
         assert validate(schema, parse(document(name))) == [], name
+
+
+class _Canned:
+    """A loopback HTTP server answering every POST with one status and body; it keeps the
+    headers it was sent."""
+
+    def __init__(self, status: int, body: bytes) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        seen = self.headers = []  # type: list[dict[str, str]]
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                seen.append(dict(self.headers))
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "expected"),
+    [
+        (401, b'{"message": "no"}', "HTTP 401 from .*: the token was refused"),
+        (404, b"not found", "HTTP 404: no GraphQL endpoint at .*/graphql"),
+        (500, b"oops", "HTTP 500 from"),
+        (200, b'{"errors": [{"message": "Cannot query field x"}]}', "GraphQL error: Cannot query"),
+        (200, b"<html>hello</html>", "did not answer as a Dagster GraphQL server"),
+    ],
+)
+async def test_http_and_graphql_errors_are_one_line_without_the_token(
+    status: int, body: bytes, expected: str
+) -> None:
+    canned = _Canned(status, body)
+    try:
+        async with DagsterClient(canned.url, token="s3cret-token", timeout=3) as client:
+            with pytest.raises(DagsterError, match=expected) as caught:
+                await client.workspace()
+    finally:
+        canned.close()
+    assert canned.headers[0]["Dagster-Cloud-Api-Token"] == "s3cret-token"
+    assert "s3cret" not in str(caught.value) and "\n" not in str(caught.value)

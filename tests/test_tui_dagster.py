@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from textual.widgets import RichLog, TabbedContent
 
 from marimo_tui.config import load_config
 from marimo_tui.tui.app import WorkbenchApp
@@ -63,8 +64,19 @@ async def test_launch_follow_and_open_a_run(project: tuple[Path, DagsterServer])
         assert isinstance(screen, RunScreen)
         await wait_until(lambda: bool(screen._materialized), timeout=15, what="the materialization")
         assert "3 rows" in screen._materialized[0]
+        # The step's captured output: the asset's log lines go to stderr.
+        screen.query_one(TabbedContent).active = "stderr"  # as a click on the tab does
+        stderr = screen.query_one("#stderr-log", RichLog)
+        await wait_until(
+            lambda: any("marimo: running" in str(line.text) for line in stderr.lines),
+            timeout=15,
+            what="the captured stderr",
+        )
+        await pilot.press("r")  # relaunch from the run screen
+        await wait_until(lambda: len(statuses(app)) == 2, timeout=10, what="the relaunched run")
         await pilot.press("escape")
         await wait_until(lambda: not isinstance(app.screen, RunScreen))
+        await wait_until(lambda: statuses(app)[0] == "SUCCESS", timeout=120, what="2nd SUCCESS")
 
 
 async def test_terminate_with_confirmation(project: tuple[Path, DagsterServer]) -> None:
