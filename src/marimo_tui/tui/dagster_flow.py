@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from marimo_tui.dagster.errors import DagsterError
 
 if TYPE_CHECKING:
+    from marimo_tui.config import Config
     from marimo_tui.dagster.client import DagsterClient
     from marimo_tui.dagster.model import Run, Workspace
     from marimo_tui.dagster.pairs import Pair
@@ -36,7 +37,7 @@ class DagsterFlows:
         self._was_connected: bool | None = None
 
     @property
-    def config(self):  # type: ignore[no-untyped-def]
+    def config(self) -> Config:
         return self.app.workbench.config
 
     def start(self) -> None:
