@@ -78,7 +78,7 @@ def main(argv: list[str]) -> int:
         ensure_installed("dev")
         env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
         return run(PY, "-m", "pytest", *rest, cwd=ROOT, env=env, check=False)
-    ensure_installed("")
+    ensure_installed("templates")
     # The workbench on a demo project made from the bundled templates (no LLM, no Dagster).
     folder = rest[0] if rest else ROOT / "marimo-tui-demo"
     return run(BIN / "marimo-tui", "demo", folder, check=False)

@@ -1,3 +1,10 @@
+# /// script
+# requires-python = ">=3.11"
+# dependencies = [
+#     "marimo>=0.25",
+#     "marimo-tui[dagster]",
+# ]
+# ///
 # /// marimo-tui
 # description = "A notebook that is also a Dagster asset (marimo_asset), with run parameters"
 # dagster = true

@@ -1,3 +1,9 @@
+# /// script
+# requires-python = ">=3.11"
+# dependencies = [
+#     "marimo>=0.25",
+# ]
+# ///
 # /// marimo-tui
 # description = "Imports marimo and starts with a markdown title cell"
 # ///

@@ -1,3 +1,9 @@
+# /// script
+# requires-python = ">=3.11"
+# dependencies = [
+#     "marimo>=0.25",
+# ]
+# ///
 # /// marimo-tui
 # description = "Reads its parameters from the command line with mo.cli_args()"
 #

@@ -3,43 +3,14 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from marimo_tui.notebook.templates import discover_templates, instantiate, metadata_blocks
+from marimo_tui.notebook.templates import instantiate, metadata_blocks
 from marimo_tui.resources import bundled
 from tests.conftest import TEMPLATES
-
-ALL = discover_templates([TEMPLATES])
-
-
-def run_headless(path: Path, *args: str) -> list[dict[str, object]]:
-    """Run a notebook with marimo's session exporter; return its cells' outputs."""
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "marimo",
-            "export",
-            "session",
-            "--no-sandbox",
-            "--force-overwrite",
-            str(path),
-            *(["--", *args] if args else []),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        cwd=path.parent,
-        check=False,
-    )
-    session = path.parent / "__marimo__" / "session" / f"{path.name}.json"
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    cells: list[dict[str, object]] = json.loads(session.read_text())["cells"]
-    return cells
+from tests.template_support import ALL, errors, run_headless, run_template
 
 
 def test_bundled_folder_is_the_templates_folder() -> None:
@@ -49,13 +20,8 @@ def test_bundled_folder_is_the_templates_folder() -> None:
 
 @pytest.mark.parametrize("name", sorted(ALL))
 def test_template_runs_clean_headless(name: str, tmp_path: Path) -> None:
-    template = ALL[name]
-    assert template.description
-    path = tmp_path / f"{name}.py"
-    path.write_text(instantiate(template, {}))
-    cells = run_headless(path)
-    errors = [o for c in cells for o in c["outputs"] if o.get("type") == "error"]  # type: ignore[attr-defined]
-    assert errors == []
+    assert ALL[name].description
+    assert errors(run_template(name, tmp_path)) == []
 
 
 def _text_outputs(cells: list[dict[str, object]]) -> str:
@@ -85,3 +51,24 @@ def test_metadata_block_parsing() -> None:
         "script": {"dependencies": ["pandas"]},
         "marimo-tui": {"description": "x"},
     }
+
+
+@pytest.mark.parametrize("name", sorted(ALL))
+def test_template_is_complete_and_written_as_marimo_writes_it(name: str) -> None:
+    from marimo_tui.notebook import marimo_adapter
+    from marimo_tui.notebook.reader import parse_notebook
+
+    template = ALL[name]
+    assert template.description, "needs a description"
+    # Package needs in a PEP 723 header (what `marimo edit --sandbox` installs).
+    assert any(d.startswith("marimo") for d in template.dependencies), template.dependencies
+    assert all(p.help for p in template.params), "every parameter needs a help line"
+    text = instantiate(template, {})
+    nb = parse_notebook(text.encode(), Path(f"{name}.py"))
+    assert not nb.errors
+    assert marimo_adapter.render(nb.header, nb.app_options, nb.cells) == text
+
+
+def test_the_library_has_the_templates_a_data_engineer_starts_from() -> None:
+    assert len(ALL) >= 12
+    assert all(t.params for n, t in ALL.items() if n not in ("blank", "minimal"))

@@ -169,7 +169,10 @@ def templates(state: State, as_json: bool) -> None:
     from marimo_tui.notebook.templates import discover_templates
     from marimo_tui.project import template_folders
 
-    found = discover_templates(template_folders(state.config()))
+    problems: list[str] = []
+    found = discover_templates(template_folders(state.config()), problems)
+    for problem in problems:
+        click.echo(f"skipped template {problem}", err=True)
     if as_json:
         click.echo(json.dumps([t.to_json() for t in found.values()], indent=2))
         return
@@ -178,6 +181,9 @@ def templates(state: State, as_json: bool) -> None:
         click.echo(f"{click.style(t.name.ljust(width), bold=True)}  {t.description}")
         for p in t.params:
             click.echo(f"{'':<{width}}    --param {p.name}={p.default!s}  ({p.type_name}) {p.help}")
+        if t.data:
+            names = ", ".join(p.name for p in t.data)
+            click.echo(f"{'':<{width}}    sample data: {names} (copied to data/ next to it)")
 
 
 @main.command()
@@ -203,7 +209,12 @@ def new(state: State, path: Path, template_name: str, params: tuple[str, ...]) -
     """Create the notebook PATH from a template. Never overwrites a file."""
     from marimo_tui.notebook.errors import NotebookError, StoreError
     from marimo_tui.notebook.store import NotebookStore
-    from marimo_tui.notebook.templates import discover_templates, instantiate, parse_param_args
+    from marimo_tui.notebook.templates import (
+        copy_sample_data,
+        discover_templates,
+        instantiate,
+        parse_param_args,
+    )
     from marimo_tui.project import template_folders
 
     config = state.config()
@@ -226,6 +237,11 @@ def new(state: State, path: Path, template_name: str, params: tuple[str, ...]) -
     except (StoreError, NotebookError) as exc:
         fail(str(exc))
     click.echo(f"created {path} from template {template.name} ({len(nb.cells)} cells)")
+    try:
+        for copied in copy_sample_data(template, path.resolve().parent):
+            click.echo(f"created {path.parent / copied.parent.name / copied.name} (sample data)")
+    except OSError as exc:
+        fail(f"cannot copy the sample data of {template.name}: {exc}")
     if template.dagster:
         from marimo_tui.dagster.scaffold import pairing_lines
 

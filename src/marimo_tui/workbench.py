@@ -319,7 +319,8 @@ class Workbench:
     async def create_notebook(
         self, path: Path, template: str, params: dict[str, str], *, group: str | None = None
     ) -> Path:
-        from marimo_tui.notebook.templates import discover_templates, instantiate
+        """Create `path` from a template, with the template's sample data next to it."""
+        from marimo_tui.notebook.templates import copy_sample_data, discover_templates, instantiate
         from marimo_tui.project import template_folders
 
         found = discover_templates(template_folders(self.config))
@@ -338,6 +339,10 @@ class Workbench:
                 return store.create(target, text, op=f"new:{template}")
 
         await self.run_in_store(create)
+        try:
+            await asyncio.to_thread(copy_sample_data, found[template], target.parent)
+        except OSError as exc:
+            raise StoreError(f"cannot copy the sample data of {template}: {exc}") from None
         if target not in self.notebooks:
             self.notebooks = sorted({*self.notebooks, target})
             self.publish(NotebooksListed(tuple(self.notebooks)))

@@ -39,6 +39,8 @@ from marimo_tui.agent.tools import (
     specs,
 )
 from marimo_tui.notebook.errors import StoreError
+from marimo_tui.notebook.templates import discover_templates
+from marimo_tui.project import template_folders
 
 if TYPE_CHECKING:
     from marimo_tui.agent.transcripts import Transcript
@@ -163,7 +165,12 @@ class AgentSession:
 
     async def _steps(self, turn: _Turn, ctx: ToolContext) -> str:
         allowed = list(self.profile.tools) or None
-        tools = specs(allowed, dagster=bool(self.workbench.config.dagster.url))
+        config = self.workbench.config
+        tools = specs(
+            allowed,
+            dagster=bool(config.dagster.url),
+            templates=discover_templates(template_folders(config)),
+        )
         known = [t.name for t in tools]
         async with asyncio.timeout(self.limits.timeout):
             while True:

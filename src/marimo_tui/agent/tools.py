@@ -24,6 +24,7 @@ from marimo_tui.agent.events import AgentEvent, ApprovalAsked, TaskUpdated
 from marimo_tui.agent.providers.base import ToolSpec
 from marimo_tui.notebook.errors import ConflictError, NotebookError, StoreError
 from marimo_tui.notebook.model import Cell, Notebook
+from marimo_tui.notebook.templates import DATA_FOLDER, Template
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
@@ -334,6 +335,10 @@ async def create_notebook(ctx: ToolContext, args: dict[str, Any]) -> ToolOutcome
     nb = await _read(ctx, path)
     wb.open(path)
     data: dict[str, Any] = {"ok": True, "notebook": wb.relative(path)}
+    if found[template].data:
+        # Where the notebook reads its sample data from (created now, or kept as it was).
+        folder = path.parent / DATA_FOLDER
+        data["sample_data"] = [wb.relative(folder / p.name) for p in found[template].data]
     data["cells"] = [report.cell_summary(c, None, False) for c in nb.cells]
     if wb.runtime is not None:
         data.update(await _rerun(ctx, path, nb, {}, {c.id for c in nb.cells}))
@@ -583,7 +588,8 @@ TOOLS: dict[str, Tool] = {
         Tool(
             ToolSpec(
                 "create_notebook",
-                "Create a new notebook from a template (e.g. blank) and open it.",
+                "Create a new notebook from a template (e.g. blank) and open it; a template's "
+                "sample data is copied to data/ next to it.",
                 _schema(
                     ["path"],
                     path={"type": "string", "description": "e.g. notebooks/sales.py"},
@@ -721,10 +727,33 @@ def validate(name: str, args: Mapping[str, Any]) -> None:
         raise ToolFailure(f"invalid arguments for {name}: {described}")
 
 
-def specs(allowed: list[str] | None = None, *, dagster: bool = False) -> list[ToolSpec]:
-    """The tools to offer: those allowed (all when None), Dagster's only when it is configured."""
+def specs(
+    allowed: list[str] | None = None,
+    *,
+    dagster: bool = False,
+    templates: Mapping[str, Template] | None = None,
+) -> list[ToolSpec]:
+    """The tools to offer: those allowed (all when None), Dagster's only when it is configured.
+
+    With `templates`, create_notebook's spec names each one, so the model can pick a template
+    that fits the request instead of always starting blank.
+    """
     offered = {**TOOLS, **_dagster_tools()} if dagster else TOOLS
-    return [t.spec for n, t in offered.items() if not allowed or n in allowed]
+    out = [t.spec for n, t in offered.items() if not allowed or n in allowed]
+    if templates:
+        out = [_with_templates(s, templates) if s.name == "create_notebook" else s for s in out]
+    return out
+
+
+def _with_templates(spec: ToolSpec, templates: Mapping[str, Template]) -> ToolSpec:
+    lines = []
+    for t in templates.values():
+        params = f" (params: {', '.join(p.name for p in t.params)})" if t.params else ""
+        data = f" [sample data: {', '.join(p.name for p in t.data)}]" if t.data else ""
+        lines.append(f"- {t.name}: {t.description}{params}{data}")
+    schema = json.loads(json.dumps(spec.parameters))
+    schema["properties"]["template"]["enum"] = list(templates)
+    return ToolSpec(spec.name, f"{spec.description} Templates:\n" + "\n".join(lines), schema)
 
 
 def _dagster_tools() -> dict[str, Tool]:

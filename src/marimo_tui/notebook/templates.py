@@ -5,6 +5,10 @@ help line per parameter. Parameters are the keys of the `_defaults = {...}` lite
 named `parameters`; at run time the notebook merges `mo.cli_args()` over them, and
 `marimo-tui new --param KEY=VALUE` writes new defaults into the literal. Reading a template uses
 the standard library only, so listing templates never imports marimo.
+
+A template may name sample data (`data = ["sales.csv"]`) kept in the `data/` folder next to it;
+creating a notebook copies those files into a `data/` folder next to the notebook, never over an
+existing file, so every template runs as soon as it is created and nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -19,9 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from marimo_tui.notebook.atomic import atomic_create
 from marimo_tui.notebook.errors import StoreError
 
 METADATA_TYPE = "marimo-tui"
+DATA_FOLDER = "data"
 # PEP 723's reference expression, with content lines that cannot be a closing `# ///`, so that
 # two blocks in a row are read as two.
 _BLOCK = re.compile(
@@ -70,6 +76,8 @@ class Template:
     source: str = field(default="", repr=False)
     # `dagster = true`: a notebook meant to be a Dagster asset (`new` prints how to pair it).
     dagster: bool = False
+    # Sample data files the notebook reads, copied to `data/` next to a new notebook.
+    data: tuple[Path, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -77,6 +85,7 @@ class Template:
             "description": self.description,
             "path": str(self.path),
             "dependencies": list(self.dependencies),
+            "data": [p.name for p in self.data],
             "params": [
                 {"name": p.name, "type": p.type_name, "default": p.default, "help": p.help}
                 for p in self.params
@@ -130,6 +139,12 @@ def load_template(path: Path) -> Template:
                     f"{path}: parameter {key} must default to a str, int, float or bool"
                 )
             params.append(Param(str(key), value, str(helps.get(key, ""))))
+    data = []
+    for name in info.get("data", ()):
+        sample = path.parent / DATA_FOLDER / str(name)
+        if Path(str(name)).name != str(name) or not sample.is_file():
+            raise ValueError(f"{path}: sample data {name} is not a file in {sample.parent}")
+        data.append(sample)
     return Template(
         name=path.stem,
         path=path,
@@ -138,11 +153,18 @@ def load_template(path: Path) -> Template:
         dependencies=tuple(meta.get("script", {}).get("dependencies", ())),
         source=text,
         dagster=bool(info.get("dagster", False)),
+        data=tuple(data),
     )
 
 
-def discover_templates(folders: Iterable[Path]) -> dict[str, Template]:
-    """Templates by name; a later folder's template replaces a bundled one of the same name."""
+def discover_templates(
+    folders: Iterable[Path], problems: list[str] | None = None
+) -> dict[str, Template]:
+    """Templates by name; a later folder's template replaces a bundled one of the same name.
+
+    A template that cannot be read is left out (it must not hide the others); `problems`, when
+    given, gets one line saying why.
+    """
     found: dict[str, Template] = {}
     for folder in folders:
         if not folder.is_dir():
@@ -152,8 +174,10 @@ def discover_templates(folders: Iterable[Path]) -> dict[str, Template]:
                 continue
             try:
                 found[path.stem] = load_template(path)
-            except (OSError, SyntaxError, ValueError, UnicodeDecodeError):
-                continue  # a broken user template must not hide the others
+            except (OSError, SyntaxError, ValueError, UnicodeDecodeError) as exc:
+                if problems is not None:
+                    reason = str(exc) if isinstance(exc, ValueError) else f"{exc}"
+                    problems.append(f"{path}: {reason.removeprefix(f'{path}: ')}")
     return found
 
 
@@ -202,3 +226,23 @@ def _literal(value: Any) -> str:
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)  # JSON string escapes are Python's too
     return repr(value)
+
+
+def copy_sample_data(template: Template, notebook_dir: Path) -> list[Path]:
+    """Copy the template's sample data into `notebook_dir/data/`; returns the files created.
+
+    A file already there is the user's (maybe their real data): it is kept as it is.
+    """
+    created: list[Path] = []
+    if not template.data:
+        return created
+    folder = notebook_dir / DATA_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    for sample in template.data:
+        target = folder / sample.name
+        try:
+            atomic_create(target, sample.read_bytes())
+        except FileExistsError:
+            continue
+        created.append(target)
+    return created
