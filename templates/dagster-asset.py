@@ -3,15 +3,18 @@
 # dependencies = [
 #     "marimo>=0.25",
 #     "marimo-tui[dagster]",
+#     "pandas>=2",
 # ]
 # ///
 # /// marimo-tui
-# description = "A notebook that is also a Dagster asset (marimo_asset), with run parameters"
+# description = "A Dagster asset notebook: sales to a daily revenue table for downstream assets, checked on each run"
 # dagster = true
+# data = ["sales.csv"]
 #
 # [params]
-# rows = "How many rows the asset produces"
-# region = "Only rows of this region (empty: all)"
+# data = "The orders file the asset reads (CSV), relative to the notebook"
+# region = "Only orders of this region (empty: all regions)"
+# output = "Where the daily table is written (CSV or .parquet), relative to the notebook"
 # ///
 
 import marimo
@@ -23,53 +26,83 @@ app = marimo.App()
 @app.cell
 def _():
     import marimo as mo
+    import pandas as pd
 
-    return (mo,)
+    return mo, pd
 
 
 @app.cell
 def _(mo):
     mo.md(r"""
-    # Dagster asset
+    # Daily revenue
 
-    Dagster runs this notebook with `marimo_asset` and keeps each run's HTML export; the
-    parameters below come from the run's config (`mo.cli_args()`).
+    Dagster runs this notebook as an asset (`marimo_asset`) and keeps each run's HTML export.
+    The parameters come from the run's config (`mo.cli_args()`); the table it writes is what
+    downstream assets read.
     """)
     return
 
 
 @app.cell
 def parameters(mo):
-    # Defaults: `marimo-tui run NOTEBOOK --param rows=20` or the run config override them.
-    _defaults = {"rows": 8, "region": ""}
+    # Defaults: `marimo-tui run NOTEBOOK --param region=north` or the run config override them.
+    _defaults = {"data": "data/sales.csv", "region": "", "output": "data/daily_revenue.csv"}
     params = {**_defaults, **mo.cli_args()}
     return (params,)
 
 
 @app.cell
-def build(params):
-    _regions = ["north", "south", "east", "west"]
-    table = [
-        {"region": _regions[i % len(_regions)], "amount": 10 * (i + 1)}
-        for i in range(int(params["rows"]))
-    ]
+def load(mo, params, pd):
+    _path = mo.notebook_dir() / str(params["data"])
+    if not _path.is_file():
+        raise FileNotFoundError(f"no orders file at {_path}")
+    orders = pd.read_csv(_path, parse_dates=["date"])
     if params["region"]:
-        table = [row for row in table if row["region"] == params["region"]]
-    table
-    return (table,)
+        orders = orders[orders["region"] == params["region"]]
+        if orders.empty:
+            raise ValueError(f"no orders for region {params['region']!r}")
+    orders
+    return (orders,)
 
 
 @app.cell
-def check(table):
+def build(orders):
+    daily = (
+        orders.groupby([orders["date"].dt.date.rename("day"), "region"])
+        .agg(orders=("order_id", "count"), units=("units", "sum"), revenue=("amount", "sum"))
+        .reset_index()
+        .sort_values(["day", "region"], ignore_index=True)
+    )
+    daily
+    return (daily,)
+
+
+@app.cell
+def check(daily, orders):
     # A failing check fails the Dagster run, with this cell's error in the run's log.
-    assert all(row["amount"] > 0 for row in table), "amounts must be positive"
+    assert (daily["revenue"] >= 0).all(), "revenue must not be negative"
+    assert not daily.duplicated(["day", "region"]).any(), "one row per day and region"
+    assert round(daily["revenue"].sum(), 2) == round(orders["amount"].sum(), 2), "revenue lost"
     return
 
 
 @app.cell
-def _(mo, table):
+def write(daily, mo, params):
+    _out = mo.notebook_dir() / str(params["output"])
+    _out.parent.mkdir(parents=True, exist_ok=True)
+    if _out.suffix == ".parquet":
+        daily.to_parquet(_out, index=False)
+    else:
+        daily.to_csv(_out, index=False)
+    written = _out
+    return (written,)
+
+
+@app.cell
+def _(daily, mo, written):
     mo.md(f"""
-    **{len(table)} rows**, total amount {sum(row["amount"] for row in table)}
+    **{len(daily)} rows**, revenue {daily["revenue"].sum():,.2f} over
+    {daily["day"].nunique()} days, written to `{written.name}`
     """)
     return
 

@@ -21,8 +21,11 @@ ALL: dict[str, Template] = discover_templates([TEMPLATES])
 Cells = list[dict[str, Any]]
 
 
-def run_headless(path: Path, *args: str, timeout: float = 180) -> Cells:
-    """Run a notebook with marimo's session exporter; return its cells' outputs."""
+def run_headless(path: Path, *args: str, timeout: float = 180, ok: bool = True) -> Cells:
+    """Run a notebook with marimo's session exporter; return its cells' outputs.
+
+    `ok=False`: a cell is expected to fail (marimo then exits 1 but still writes the session).
+    """
     proc = subprocess.run(
         [
             sys.executable,
@@ -42,7 +45,10 @@ def run_headless(path: Path, *args: str, timeout: float = 180) -> Cells:
         check=False,
     )
     session = path.parent / "__marimo__" / "session" / f"{path.name}.json"
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    if ok:
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    else:
+        assert proc.returncode == 1 and "some cells failed" in proc.stdout, proc.stdout
     cells: Cells = json.loads(session.read_text())["cells"]
     return cells
 
@@ -58,9 +64,9 @@ def create(name: str, folder: Path, params: dict[str, str] | None = None) -> Pat
 
 
 def run_template(
-    name: str, folder: Path, *args: str, params: dict[str, str] | None = None
+    name: str, folder: Path, *args: str, params: dict[str, str] | None = None, ok: bool = True
 ) -> Cells:
-    return run_headless(create(name, folder, params), *args)
+    return run_headless(create(name, folder, params), *args, ok=ok)
 
 
 def errors(cells: Cells) -> list[dict[str, Any]]:

@@ -84,7 +84,7 @@ def test_templates_and_new(cli: Runner, tmp_path: Path) -> None:
 
     unknown = cli("new", "b.py", "--template", "nope")
     assert unknown.returncode == 2
-    assert "blank, dagster-asset, minimal, parameterized" in unknown.stderr
+    assert f"templates: {', '.join(sorted(names))}" in unknown.stderr
     bad_param = cli("new", "b.py", "-t", "parameterized", "-p", "colour=red")
     assert bad_param.returncode == 2 and "title, rows, scale" in bad_param.stderr
     bad_type = cli("new", "b.py", "-t", "parameterized", "-p", "rows=many")
@@ -100,9 +100,37 @@ def test_user_templates_folder(cli: Runner, tmp_path: Path) -> None:
         (TEMPLATES / "minimal.py").read_text().replace("Imports marimo", "House style")
     )
     (tmp_path / "marimo-tui.yaml").write_text("notebooks:\n  templates: mine\n")
+    # A broken one is skipped with one line, not silently and not hiding the others.
+    (tmp_path / "mine" / "broken.py").write_text("def (:\n")
+    (tmp_path / "mine" / "nodata.py").write_text(
+        (TEMPLATES / "minimal.py")
+        .read_text()
+        .replace('# description = "', '# data = ["missing.csv"]\n# description = "')
+    )
     out = cli("templates")
     assert "house" in out.stdout and "House style" in out.stdout
+    assert "dagster-params" in out.stdout  # the bundled ones are still listed
+    problems = out.stderr.splitlines()
+    assert len(problems) == 2, out.stderr
+    assert problems[0].startswith("skipped template ") and "broken.py" in problems[0]
+    assert "nodata.py: sample data missing.csv is not a file in" in problems[1]
     assert cli("new", "h.py", "-t", "house").returncode == 0
+
+
+def test_new_copies_the_sample_data_and_keeps_the_users_own(cli: Runner, tmp_path: Path) -> None:
+    cli("init", ".")
+    listing = cli("templates")
+    assert "sample data: sales.csv (copied to data/ next to it)" in listing.stdout
+    out = cli("new", "notebooks/daily.py", "-t", "dagster-asset")
+    assert out.returncode == 0, out.stderr
+    assert "created notebooks/data/sales.csv (sample data)" in out.stdout
+    shipped = (TEMPLATES / "data" / "sales.csv").read_bytes()
+    assert (tmp_path / "notebooks" / "data" / "sales.csv").read_bytes() == shipped
+    # A second notebook reading the same file: the user's edited data is theirs, not replaced.
+    (tmp_path / "notebooks" / "data" / "sales.csv").write_text("date,amount\n")
+    out = cli("new", "notebooks/window.py", "-t", "dagster-params")
+    assert out.returncode == 0 and "sample data" not in out.stdout
+    assert (tmp_path / "notebooks" / "data" / "sales.csv").read_text() == "date,amount\n"
 
 
 def test_clean_keeps_journal_and_notebooks(cli: Runner, tmp_path: Path) -> None:

@@ -358,8 +358,10 @@ def alive(pid: int) -> bool:
 def test_the_dagster_asset_template_scaffolds_a_paired_notebook(
     tmp_path: Path, cli: Runner
 ) -> None:
+    import pandas as pd
+
     assert cli("init", ".").returncode == 0
-    out = cli("new", "notebooks/orders.py", "-t", "dagster-asset", "-p", "rows=4")
+    out = cli("new", "notebooks/orders.py", "-t", "dagster-asset", "-p", "region=north")
     assert out.returncode == 0, out.stderr
     assert 'orders = marimo_asset("notebooks/orders.py", key="orders"' in out.stdout
     # The printed lines, as a definitions file, define an asset that materializes.
@@ -369,8 +371,14 @@ def test_the_dagster_asset_template_scaffolds_a_paired_notebook(
     result = dg.materialize([namespace["orders"]], instance=dg.DagsterInstance.ephemeral())
     assert result.success
     (event,) = result.get_asset_materialization_events()
-    summary = event.materialization.metadata["summary"].value
-    assert "4 rows" in str(summary)
+    summary = str(event.materialization.metadata["summary"].value)
+    # The shipped sample data was copied beside the notebook, and the asset wrote its table.
+    sales = pd.read_csv(tmp_path / "notebooks" / "data" / "sales.csv")
+    north = sales[sales["region"] == "north"]
+    days = north["date"].nunique()
+    assert f"\\*\\*{days} rows\\*\\*, revenue {north['amount'].sum():,.2f}" in summary, summary
+    daily = pd.read_csv(tmp_path / "notebooks" / "data" / "daily_revenue.csv")
+    assert len(daily) == days and set(daily["region"]) == {"north"}
 
 
 def test_dev_starts_both_servers_and_stops_them_on_ctrl_c(tmp_path: Path) -> None:

@@ -72,3 +72,23 @@ def test_template_is_complete_and_written_as_marimo_writes_it(name: str) -> None
 def test_the_library_has_the_templates_a_data_engineer_starts_from() -> None:
     assert len(ALL) >= 12
     assert all(t.params for n, t in ALL.items() if n not in ("blank", "minimal"))
+
+
+def test_dagster_params_processes_one_window_per_run(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from tests.template_support import text
+
+    cells = run_template("dagster-params", tmp_path, "--start", "2024-03-04", "--days", "7")
+    assert errors(cells) == []
+    sales = pd.read_csv(tmp_path / "data" / "sales.csv", parse_dates=["date"])
+    week = sales[(sales["date"] >= "2024-03-04") & (sales["date"] < "2024-03-11")]
+    written = pd.read_csv(tmp_path / "data" / "windows" / "2024-03-04_7d_all.csv")
+    assert written["orders"].sum() == len(week)
+    assert round(written["revenue"].sum(), 2) == round(week["amount"].sum(), 2)
+    assert f"{len(week)} orders" in text(cells)
+    # Bad run config fails on the window cell with a message that says what to give.
+    bad = run_template("dagster-params", tmp_path / "bad", "--start", "March", ok=False)
+    assert any("start must be a date like 2024-06-01" in str(e) for e in errors(bad))
+    empty = run_template("dagster-params", tmp_path / "empty", "--start", "2025-01-01", ok=False)
+    assert any("fewer than min_orders=1" in str(e) for e in errors(empty))
