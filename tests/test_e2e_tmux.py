@@ -31,7 +31,7 @@ def test_demo_in_tmux(tmp_path: Path) -> None:
         assert "watcher: watching" in pane.wait_for("watcher: watching", timeout=30).screen
         # The marimo server ran the notebook: the markdown cell's output, rendered.
         pane.wait_for("marimo: ready", timeout=30)
-        pane.wait_for("Write markdown with mo.md, Python", timeout=30)
+        pane.wait_for("This project was made from the bundled templates", timeout=30)
         # j selects the next cell: the selection bar moves to the markdown cell's header.
         pane.send_keys("j")
         pane.wait_for(lambda s: any(ln.startswith("│▌ ✓ _  #2") for ln in s.splitlines()))
@@ -73,7 +73,7 @@ def test_demo_replays_a_scripted_agent(tmp_path: Path) -> None:
         pane.send_keys("/")  # focuses the chat with "/" typed: wait for it, then erase it
         pane.wait_for(lambda s: any(ln.strip("│▊▎ ") == "/" for ln in s.splitlines()))
         pane.send_keys("BSpace")
-        pane.wait_for("ask the agent")  # the empty field's placeholder
+        pane.wait_for("ask the agent, or /help")  # the empty field's placeholder
         pane.send_keys("-l", "add the answer")
         pane.send_keys("Enter")
         # approval: ask (the default) shows the diff first; y writes it.
@@ -86,6 +86,64 @@ def test_demo_replays_a_scripted_agent(tmp_path: Path) -> None:
         pane.send_keys("C-q")
         pane.wait_for(lambda s: pane.dead() is not None, timeout=10)
     assert "answer = 6 * 7" in (demo / "notebooks" / "welcome.py").read_text()
+
+
+def test_guided_demo_replays_the_headline_workflow_with_dagster(tmp_path: Path) -> None:
+    """`demo --script --dagster`: the bundled session plays by itself, as a replay: a plan in
+    the task tree, a new notebook, a real error from marimo fixed from its traceback, and the
+    paired asset run in a Dagster webserver the workbench started."""
+    pytest.importorskip("dagster_webserver")
+    import json
+
+    demo = tmp_path / "demo"
+    env = isolated_env(tmp_path / "home")
+    argv = [sys.executable, "-m", "marimo_tui", "demo", str(demo), "--script", "--dagster"]
+    with Tmux(width=160, height=48) as tmux, tmux.pane(argv, env, tmp_path) as pane:
+        pane.wait_for("model: replay of demo_session.yaml", timeout=30)
+        pane.wait_for("dagster: connected", timeout=90)
+        # Nothing typed: the script's prompt is sent for the user once marimo and Dagster are
+        # up. approval: ask (the default) shows the first write; `a` approves the rest.
+        screen = pane.wait_for("Let the agent run create_notebook?", timeout=60).screen
+        assert "Load data/sales.csv" in screen  # the plan, in the task tree
+        pane.send_keys("a")
+        pane.wait_for("It reruns clean", timeout=60)
+        pane.wait_for("run_status · run", timeout=180)
+        screen = pane.wait_for("Done: notebooks/weekly_revenue.py", timeout=60).screen
+        assert "SUCCESS" in screen  # run_status's answer in the chat
+        pane.wait_for("success   daily_revenue", timeout=20)  # the run, in the runs pane
+        pane.send_keys("C-q")
+        pane.wait_for(lambda s: pane.dead() is not None, timeout=20)
+    # The error was marimo's own, from the rerun, and reached the agent as a tool result.
+    (log,) = (demo / ".marimo-tui" / "conversations").glob("*.jsonl")
+    messages = [json.loads(line) for line in log.read_text().splitlines()]
+    assert messages[0]["provider"] == "replay of demo_session.yaml"
+    assert messages[1]["role"] == "user" and "weekly revenue" in messages[1]["content"]
+    results = [m["content"] for m in messages if m.get("role") == "tool"]
+    assert any("KeyError" in r and "Column not found: revenue" in r for r in results)
+    notebook = (demo / "notebooks" / "weekly_revenue.py").read_text()
+    assert '["amount"]' in notebook and '["revenue"]' not in notebook
+    assert "def chart(" in notebook
+    tasks = json.loads((demo / ".marimo-tui" / "tasks.json").read_text())
+    statuses = {t["title"]: t["status"] for t in tasks["tasks"]}
+    assert statuses["Run the daily_revenue asset in Dagster"] == "done", statuses
+    assert all(s == "done" for s in statuses.values()), statuses
+
+
+def test_guided_demo_without_dagster_says_what_it_skipped(tmp_path: Path) -> None:
+    demo = tmp_path / "demo"
+    env = isolated_env(tmp_path / "home")
+    argv = [sys.executable, "-m", "marimo_tui", "demo", str(demo), "--script"]
+    with Tmux(width=120, height=40) as tmux, tmux.pane(argv, env, tmp_path) as pane:
+        pane.wait_for("Let the agent run create_notebook?", timeout=60)
+        pane.send_keys("a")
+        pane.wait_for("Dagster is not configured here", timeout=60)
+        pane.wait_for("✓ finished ·", timeout=30)
+        pane.send_keys("1")  # the cell view follows the agent: the chart cell ran
+        pane.send_keys("End")
+        pane.wait_for(lambda s: "✓ chart" in s and "ax.set_title(" in s, timeout=30)
+        pane.send_keys("C-q")
+        pane.wait_for(lambda s: pane.dead() is not None, timeout=20)
+    assert '["amount"]' in (demo / "notebooks" / "weekly_revenue.py").read_text()
 
 
 def _sidecar_of(app_pid: int) -> int | None:

@@ -59,12 +59,21 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
     ctx.obj = State(config_path)
 
 
+DAGSTER_OPTION = click.option(
+    "--dagster",
+    "serve_dagster",
+    is_flag=True,
+    help="Also run the project's Dagster webserver (as `dev` does) while the workbench is open.",
+)
+
+
 @main.command("open")
 @click.argument("path", type=click.Path(path_type=Path), default=".")
+@DAGSTER_OPTION
 @pass_state
-def open_workbench(state: State, path: Path) -> None:
+def open_workbench(state: State, path: Path, serve_dagster: bool) -> None:
     """Open the workbench on PATH: a project folder or one notebook (the default command)."""
-    _launch(state, path, demo=False)
+    _launch(state, path, demo=False, serve_dagster=serve_dagster)
 
 
 @main.command()
@@ -73,26 +82,53 @@ def open_workbench(state: State, path: Path) -> None:
 )
 @click.option(
     "--script",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Replay this YAML file of agent turns instead of asking an LLM (labelled a replay).",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[FILE]",
+    help="Play a scripted agent session, labelled a replay: the guided tour when no FILE is "
+    "given, else that YAML file of agent turns.",
 )
+@DAGSTER_OPTION
 @pass_state
-def demo(state: State, directory: Path, script: Path | None) -> None:
+def demo(state: State, directory: Path, script: str | None, serve_dagster: bool) -> None:
     """Create a demo project in DIRECTORY from the templates (reused if it exists) and open it.
 
-    Needs no LLM and no Dagster.
+    Needs no LLM and no Dagster. With --dagster the paired asset runs in a Dagster webserver
+    started for the demo (needs `pip install 'marimo-tui[dagster]'`).
     """
-    _launch(state, directory, demo=True, script=script)
+    _launch(
+        state,
+        directory,
+        demo=True,
+        script=None if script is None else Path(script),
+        serve_dagster=serve_dagster,
+    )
 
 
-def _launch(state: State, path: Path, *, demo: bool, script: Path | None = None) -> None:
+def _launch(
+    state: State,
+    path: Path,
+    *,
+    demo: bool,
+    script: Path | None = None,
+    serve_dagster: bool = False,
+) -> None:
     from marimo_tui.launch import LaunchError, launch, open_demo
 
+    if serve_dagster:
+        from marimo_tui.dagster.webserver import webserver_installed
+
+        if not webserver_installed():
+            fail(
+                "--dagster needs dagster-webserver: pip install 'marimo-tui[dagster]'",
+                EXIT_USAGE,
+            )
     try:
         if demo:
-            open_demo(state.config_path, path, script=script)
+            open_demo(state.config_path, path, script=script, serve_dagster=serve_dagster)
         else:
-            launch(state.config_path, path)
+            launch(state.config_path, path, serve_dagster=serve_dagster)
     except LaunchError as exc:
         fail(str(exc), exc.code)
 

@@ -18,12 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from marimo_tui.config import Config
-from marimo_tui.dagster.webserver import (
-    Webserver,
-    WebserverError,
-    WebserverOptions,
-    find_definitions,
-)
+from marimo_tui.dagster.webserver import Webserver, WebserverError, project_webserver
 from marimo_tui.runtime.manager import sidecar_options
 from marimo_tui.runtime.sidecar import Sidecar, SidecarState
 
@@ -42,23 +37,12 @@ def _dagster_port(config: Config) -> int:
 
 
 async def run_dev(config: Config, echo: Callable[[str], None]) -> int:
-    definitions = find_definitions(config.root)
-    if definitions is None:
-        echo(
-            f"error: no Dagster definitions in {config.root} (workspace.yaml, definitions.py or "
-            "defs.py); `marimo-tui new --template dagster-asset` scaffolds a paired notebook"
-        )
+    try:
+        webserver = project_webserver(config.root, config.state_dir, _dagster_port(config))
+    except WebserverError as exc:
+        echo(f"error: {exc}")
         return EXIT_USAGE
-    logs = config.state_dir / "logs"
-    webserver = Webserver(
-        WebserverOptions(
-            root=config.root,
-            definitions=definitions,
-            home=config.state_dir / "dagster",
-            log=logs / "dagster.log",
-            port=_dagster_port(config),
-        )
-    )
+    definitions = webserver.options.definitions
 
     def sidecar_changed(state: SidecarState, detail: str) -> None:
         # The ready line is the browser URL with its token: shown on a terminal, never

@@ -73,14 +73,25 @@ def _is_command(word: str) -> bool:
     return word in COMMANDS and not Path(word).exists()
 
 
-def open_demo(config: Path | None, directory: Path, *, script: Path | None = None) -> None:
-    """Set up the demo project and open it; with `script`, the agent replays that file."""
-    from marimo_tui.project import create_demo
+DEMO_SCRIPT = Path(__file__).with_name("demo_session.yaml")
+
+
+def open_demo(
+    config: Path | None,
+    directory: Path,
+    *,
+    script: Path | None = None,
+    serve_dagster: bool = False,
+) -> None:
+    """Set up the demo project and open it; with `script`, the agent replays that file
+    (`DEMO_SCRIPT`, the guided session, when `script` is an empty path)."""
+    from marimo_tui.project import DEMO_START, create_demo
 
     agent = None
     if script is not None:
         from marimo_tui.agent.start import Overrides
 
+        script = DEMO_SCRIPT if script == Path() else script
         if not script.is_file():
             raise LaunchError(f"{script}: no such script file", EXIT_USAGE)
         agent = Overrides(provider="scripted", script=script.resolve())
@@ -88,12 +99,19 @@ def open_demo(config: Path | None, directory: Path, *, script: Path | None = Non
         create_demo(directory)
     except OSError as exc:
         raise LaunchError(f"cannot set up the demo in {directory}: {exc.strerror or exc}") from None
-    launch(config, directory / "notebooks" / "welcome.py", agent=agent)
+    launch(config, directory / DEMO_START, agent=agent, serve_dagster=serve_dagster)
 
 
-def launch(config_path: Path | None, path: Path, *, agent: Overrides | None = None) -> None:
+def launch(
+    config_path: Path | None,
+    path: Path,
+    *,
+    agent: Overrides | None = None,
+    serve_dagster: bool = False,
+) -> None:
     """Load the config for PATH, read the notebook quickly (no marimo), run the app; marimo is
-    imported later, in the background. `agent` overrides the config's agent settings."""
+    imported later, in the background. `agent` overrides the config's agent settings;
+    `serve_dagster` runs the project's Dagster webserver for as long as the app runs."""
     if not path.exists():
         raise LaunchError(f"{path}: no such file or folder", EXIT_USAGE)
     if not sys.stdout.isatty() or not sys.stdin.isatty():
@@ -110,6 +128,11 @@ def launch(config_path: Path | None, path: Path, *, agent: Overrides | None = No
         config = load_config(config_path, start=path if path.is_dir() else path.parent)
     except ConfigError as exc:
         raise LaunchError(str(exc), EXIT_USAGE) from None
+    if serve_dagster:
+        from marimo_tui.dagster.webserver import NO_DEFINITIONS, find_definitions
+
+        if find_definitions(config.root) is None:
+            raise LaunchError(NO_DEFINITIONS.format(root=config.root), EXIT_USAGE)
     from marimo_tui.notebook.errors import StoreError
     from marimo_tui.workbench import Workbench
 
@@ -123,7 +146,7 @@ def launch(config_path: Path | None, path: Path, *, agent: Overrides | None = No
     from marimo_tui.tui.images import prepare_images
 
     prepare_images(config.images)  # before the app owns the terminal
-    WorkbenchApp(workbench, initial, agent=agent).run()
+    WorkbenchApp(workbench, initial, agent=agent, serve_dagster=serve_dagster).run()
 
 
 def main(argv: list[str] | None = None) -> int:

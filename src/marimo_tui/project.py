@@ -7,6 +7,7 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from marimo_tui.config import (
     CONFIG_NAME,
@@ -17,6 +18,9 @@ from marimo_tui.config import (
     render_config,
 )
 from marimo_tui.notebook.atomic import TMP_SUFFIX, atomic_create, atomic_write
+
+if TYPE_CHECKING:
+    from marimo_tui.notebook.templates import Template
 
 # What `clean` keeps under .marimo-tui/: history the user may still need. Everything else
 # there (caches, logs, lock files) can be rebuilt.
@@ -100,22 +104,83 @@ def init_project(folder: Path) -> list[Step]:
     return steps
 
 
-DEMO_NOTEBOOKS = (("welcome", "minimal"), ("report", "parameterized"))
+DEMO_START = Path("notebooks") / "welcome.py"
+WELCOME = """
+    # The marimo-tui demo
+
+    This project was made from the bundled templates (`marimo-tui templates` lists them all):
+
+    - **explore.py**: the sample sales data explored (template `explore-data`)
+    - **daily_revenue.py**: a Dagster asset notebook, paired in `definitions.py`
+      (template `dagster-asset`); `marimo-tui demo --dagster` runs it from the runs pane
+    - **weekly_products.py**: has a **deliberate error**. Open it with `o`, read the traceback
+      in the failing cell, then fix it with `e` (your editor) or have the agent fix it
+      (`/` opens the chat)
+
+    Keys: `j`/`k` move between cells, `Enter` folds, `n` adds a cell, `R` runs all,
+    `1`-`4` or `ctrl+→` switch panes, `?` lists every key, `ctrl+p` opens the command palette.
+    `marimo-tui demo --script` plays a recorded agent session (a replay, not an AI).
+    """
+# (notebook, template, (text to replace, replacement) or None)
+DEMO_NOTEBOOKS: tuple[tuple[str, str, tuple[str, str] | None], ...] = (
+    ("welcome", "minimal", None),
+    ("explore", "explore-data", None),
+    ("daily_revenue", "dagster-asset", None),
+    # The deliberate error: a misspelt column, for the user (or the agent) to fix.
+    ("weekly_products", "dagster-params", ('groupby("product")', 'groupby("produkt")')),
+)
+DEMO_DEFINITIONS = """\
+# The demo's Dagster code location: `marimo-tui demo --dagster` (or `marimo-tui dev`) serves it.
+import dagster as dg
+
+from marimo_tui.dagster import marimo_asset
+
+daily_revenue = marimo_asset(
+    "notebooks/daily_revenue.py", key="daily_revenue", group="demo", params={"region": ""}
+)
+defs = dg.Definitions(assets=[daily_revenue])
+"""
+
+
+def demo_notebook_text(template: Template, change: tuple[str, str] | None, name: str) -> str:
+    from marimo_tui.notebook.templates import instantiate
+
+    text = instantiate(template, {})
+    if name == "welcome":
+        start = text.index('mo.md(r"""') + len('mo.md(r"""')
+        end = text.index('""")', start)
+        text = text[:start] + WELCOME + text[end:]
+    if change is not None:
+        old, new = change
+        if old not in text:  # the template changed: the demo must still have its error
+            raise ValueError(f"template {template.name} no longer contains {old!r}")
+        text = text.replace(old, new, 1)
+    return text
 
 
 def create_demo(folder: Path) -> list[Step]:
-    """A demo project from the bundled templates; an existing one is reused as it is."""
-    from marimo_tui.notebook.templates import discover_templates, instantiate
+    """A demo project from the bundled templates, with their sample data, a notebook with a
+    deliberate error and a Dagster asset; an existing one is reused as it is."""
+    from marimo_tui.notebook.templates import copy_sample_data, discover_templates
 
     steps = init_project(folder)
     templates = discover_templates([bundled_templates()])
-    for name, template in DEMO_NOTEBOOKS:
-        target = folder / "notebooks" / f"{name}.py"
+    notebooks = folder / "notebooks"
+    for name, template, change in DEMO_NOTEBOOKS:
+        target = notebooks / f"{name}.py"
+        text = demo_notebook_text(templates[template], change, name)
         try:
-            atomic_create(target, instantiate(templates[template], {}).encode("utf-8"))
+            atomic_create(target, text.encode("utf-8"))
             steps.append(Step(target, "created"))
         except FileExistsError:
             steps.append(Step(target, "kept"))
+        steps.extend(Step(p, "created") for p in copy_sample_data(templates[template], notebooks))
+    definitions = folder / "definitions.py"
+    try:
+        atomic_create(definitions, DEMO_DEFINITIONS.encode("utf-8"))
+        steps.append(Step(definitions, "created"))
+    except FileExistsError:
+        steps.append(Step(definitions, "kept"))
     return steps
 
 

@@ -43,6 +43,39 @@ def find_definitions(root: Path) -> Path | None:
     return None
 
 
+NO_DEFINITIONS = (
+    "no Dagster definitions in {root} (workspace.yaml, definitions.py or defs.py); "
+    "`marimo-tui new --template dagster-asset` scaffolds a paired notebook"
+)
+
+
+def webserver_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("dagster_webserver") is not None
+
+
+def project_webserver(root: Path, state_dir: Path, port: int = 0) -> Webserver:
+    """The webserver `dev` and `open --dagster` run for a project: an instance of its own
+    under the state folder, its log beside the others. WebserverError when it cannot be."""
+    if not webserver_installed():
+        raise WebserverError(
+            "dagster-webserver is not installed: pip install 'marimo-tui[dagster]'"
+        )
+    definitions = find_definitions(root)
+    if definitions is None:
+        raise WebserverError(NO_DEFINITIONS.format(root=root))
+    return Webserver(
+        WebserverOptions(
+            root=root,
+            definitions=definitions,
+            home=state_dir / "dagster",
+            log=state_dir / "logs" / "dagster.log",
+            port=port,
+        )
+    )
+
+
 @dataclass
 class WebserverOptions:
     root: Path  # the project

@@ -64,6 +64,18 @@ class AgentFlows:
             return
         self.app.run_guarded(self._turn(session, prompt), group="agent")
 
+    def autoplay(self) -> None:
+        """A replay whose script has a `prompt:` plays by itself: that prompt is sent as if
+        the user typed it (the chat shows it as theirs, the turns as a replay)."""
+        from marimo_tui.agent.providers.scripted import ScriptedProvider
+
+        session = self._session()
+        if session is None or not isinstance(session.provider, ScriptedProvider):
+            return
+        if session.provider.prompt and not self.busy:
+            self.app.chat.agent_log.user(session.provider.prompt)
+            self.submit(session.provider.prompt)
+
     async def _turn(self, session: AgentSession, prompt: str) -> None:
         await session.run_turn(prompt)
 

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from textual.timer import Timer
 
     from marimo_tui.agent.start import Overrides
+    from marimo_tui.dagster.webserver import Webserver
     from marimo_tui.tui.agent_flow import AgentFlows
     from marimo_tui.tui.dagster_flow import DagsterFlows
     from marimo_tui.tui.editing import EditFlows
@@ -114,10 +115,19 @@ class WorkbenchApp(App[None]):
         watch: bool = True,
         run: bool = True,
         agent: Overrides | None = None,
+        serve_dagster: bool = False,
     ) -> None:
         super().__init__()
         self.agent_overrides = agent
         self.dagster: DagsterFlows | None = None
+        # `--dagster`: the app runs the project's webserver itself, for as long as it runs.
+        self.serve_dagster = serve_dagster
+        self._webserver: Webserver | None = None
+        # A replay with a `prompt:` plays by itself once these services are up.
+        running = run and workbench.config.marimo.enabled
+        self._autoplay_waits: set[str] | None = {"marimo"} if running else set()
+        if serve_dagster:
+            self._autoplay_waits.add("dagster")
         self.workbench = workbench
         self.initial = initial
         self.watch_files = watch
@@ -188,7 +198,7 @@ class WorkbenchApp(App[None]):
             tasks.border_title = "tasks"
             yield tasks
             runs: Widget
-            if self.workbench.config.dagster.url:
+            if self.workbench.config.dagster.url or self.serve_dagster:
                 # The table and the poller come after the first frame (`_start_dagster`).
                 runs = Container(id="runs", classes="pane")
             else:
@@ -206,7 +216,8 @@ class WorkbenchApp(App[None]):
         status.services["marimo"] = ("starting" if running else "off", True)
         status.services["watcher"] = ("starting" if self.watch_files else "off", True)
         status.services["model"] = (self._model_label(), True)
-        status.services["dagster"] = ("connecting" if config.dagster.url else "off", True)
+        dagster = "connecting" if config.dagster.url else "off"
+        status.services["dagster"] = ("starting" if self.serve_dagster else dagster, True)
         status.hint = NARROW_HINT if layout_mode(self.size.width) == "-narrow" else ""
         status.redraw()
         yield status
@@ -265,7 +276,38 @@ class WorkbenchApp(App[None]):
             self.cell_view.border_subtitle = "no notebook: /new PATH creates one, o opens one"
         self.start_services()
         self.warm_highlighting()
-        self._start_dagster()
+        if self.serve_dagster:
+            self.run_guarded(self._serve_dagster(), group="dagster-serve")
+        else:
+            self._start_dagster()
+        self._autoplay_when_ready()
+
+    async def _serve_dagster(self) -> None:
+        from marimo_tui.dagster.webserver import WebserverError, project_webserver
+
+        config = self.workbench.config
+        try:
+            self._webserver = project_webserver(config.root, config.state_dir)
+            self.status.set_service("dagster", "starting the webserver…")
+            await self._webserver.start()
+        except WebserverError as exc:
+            self._webserver = None
+            self.status.set_service("dagster", "failed", False)
+            self.query_one("#runs").mount(Static(f"✗ dagster: {exc}", markup=False))
+            self.notify(f"dagster: {exc}", severity="error", timeout=10)
+        else:
+            config.dagster.url = self._webserver.url
+            self._start_dagster()
+        self._autoplay_when_ready("dagster")
+
+    def _autoplay_when_ready(self, ready: str | None = None) -> None:
+        if self._autoplay_waits is None:
+            return
+        self._autoplay_waits.discard(ready or "")
+        if not self._autoplay_waits:
+            self._autoplay_waits = None
+            if self.agent_overrides is not None and self.agent_overrides.script is not None:
+                self.agent.autoplay()
 
     def _start_dagster(self) -> None:
         if not self.workbench.config.dagster.url:
@@ -304,6 +346,8 @@ class WorkbenchApp(App[None]):
                 loop.remove_signal_handler(sig)
         if self.dagster is not None:
             await self.dagster.stop()
+        if self._webserver is not None:
+            await self._webserver.stop()
         await self.workbench.stop()
 
     def _apply_keymap(self) -> None:
@@ -441,6 +485,8 @@ class WorkbenchApp(App[None]):
                 self.cell_view.set_kernel(event.kernel, event.cell_id)
         elif isinstance(event, ServiceState):
             self.status.set_service(event.service, event.state, event.ok)
+            if event.service == "marimo" and event.state in ("ready", "failed"):
+                self._autoplay_when_ready("marimo")
         elif isinstance(event, Notice):
             severity = "information" if event.level == "info" else event.level
             self.notify(event.text, severity=severity, timeout=8 if event.level != "info" else 4)
