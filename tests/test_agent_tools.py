@@ -178,6 +178,29 @@ async def test_create_notebook_from_a_template(tmp_path: Path) -> None:
         await dispatch(ctx, "create_notebook", {"path": "notebooks/x.py", "template": "nope"})
 
 
+async def test_create_notebook_offers_the_templates_and_copies_their_data(
+    tmp_path: Path,
+) -> None:
+    from marimo_tui.notebook.templates import discover_templates
+    from marimo_tui.project import template_folders
+
+    wb, _ = workbench(tmp_path)
+    ctx, _ = context(wb)
+    found = discover_templates(template_folders(ctx.workbench.config))
+    (spec,) = [s for s in specs(templates=found) if s.name == "create_notebook"]
+    assert spec.parameters["properties"]["template"]["enum"] == list(found)
+    assert "- explore-data: Profile a CSV or Parquet table" in spec.description
+    assert "[sample data: sales.csv]" in spec.description
+    # The static spec is left as it was (its validator is shared).
+    (plain,) = [s for s in specs() if s.name == "create_notebook"]
+    assert "enum" not in plain.parameters["properties"]["template"]
+    made = await dispatch(
+        ctx, "create_notebook", {"path": "notebooks/look.py", "template": "explore-data"}
+    )
+    assert made.data["sample_data"] == ["notebooks/data/sales.csv"]
+    assert (tmp_path / "notebooks" / "data" / "sales.csv").is_file()
+
+
 def test_every_tool_has_a_valid_schema_and_no_shell() -> None:
     from jsonschema import Draft202012Validator
 

@@ -436,6 +436,8 @@ async def test_scripted_paces_words(tmp_path: Path) -> None:
         ("- text: hi\n", "needs a top-level `turns:` list"),
         ("turns:\n  - text: hi\n  - txt: typo\n", "(line 3): turn 2 has unknown key 'txt'"),
         ("turns:\n  - text: 42\n", "(line 2): turn 1: `text:` must be a string"),
+        ("turns: []\nprompts: hi\n", "(line 2): unknown top-level key 'prompts'"),
+        ("turns:\n  - needs: launch_asset\n", "`needs:` must be a list of tool names"),
         ("turns:\n  - tool_calls:\n      - arguments: {}\n", "turn 1, tool call 1 needs a `name:`"),
         (
             "turns:\n  - tool_calls:\n      - {name: x, arguments: [1]}\n",
@@ -449,6 +451,42 @@ def test_scripted_bad_file(tmp_path: Path, body: str, expected: str) -> None:
     with pytest.raises(ProviderError) as caught:
         ScriptedProvider(path)
     assert str(path) in caught.value.message and expected in caught.value.message
+
+
+async def test_scripted_results_conditions_and_prompt(tmp_path: Path) -> None:
+    path = tmp_path / "tour.yaml"
+    path.write_text(
+        "prompt: Chart it\n"
+        "turns:\n"
+        "  - tool_calls:\n"
+        "      - {name: plan, arguments: {tasks: [a, b]}}\n"
+        "  - needs: [launch_asset]\n"
+        "    text: launching\n"
+        "  - unless: [launch_asset]\n"
+        "    tool_calls:\n"
+        "      - name: update_task\n"
+        '        arguments: {id: "${plan.tasks.1.id}", note: "after ${plan.tasks.0.id}", n: 1}\n'
+        "  - tool_calls:\n"
+        "      - {name: run_status, arguments: {run_id: '${launch_asset.run_id}'}}\n"
+    )
+    provider = ScriptedProvider(path)
+    assert provider.prompt == "Chart it"
+    await collect(provider)
+    plan_result = ChatMessage(
+        "tool", '{"tasks": [{"id": "t1"}, {"id": "t2"}]}', tool_call_id="replay_1_1", name="plan"
+    )
+    offered = [ToolSpec("update_task", "", {}), ToolSpec("run_status", "", {})]
+    # The turn that needs launch_asset is skipped (not offered); the `unless` one plays, with
+    # the plan's task ids filled in (a whole-string reference keeps the value as it is).
+    deltas, error = await collect(provider, [*HELLO, plan_result], offered)
+    assert error is None and texts(deltas) == []
+    (call,) = calls(deltas)
+    assert call.arguments == {"id": "t2", "note": "after t1", "n": 1}
+    # A reference to a result that never came is one clear error, not a wrong call.
+    _, error = await collect(provider, [*HELLO, plan_result], offered)
+    assert error is not None and "${launch_asset.run_id} is not in the results so far" in str(
+        error.message
+    )
 
 
 def test_scripted_missing_file(tmp_path: Path) -> None:

@@ -107,9 +107,7 @@ def test_the_keys_shown_exist() -> None:
     from marimo_tui.tui.widgets.tasks_pane import TasksPane
 
     def keys(cls: type) -> set[str]:
-        return {
-            k.strip() for b in cls.BINDINGS for k in getattr(b, "key", "").split(",")
-        }
+        return {k.strip() for b in cls.BINDINGS for k in getattr(b, "key", "").split(",")}
 
     assert {"ctrl+q", "o", "t", "w", "slash", "escape"} <= keys(WorkbenchApp)
     assert {"e", "n", "d", "K", "J", "r", "u", "R", "i", "X", "v", "z"} <= keys(CellView)

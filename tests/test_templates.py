@@ -92,3 +92,29 @@ def test_dagster_params_processes_one_window_per_run(tmp_path: Path) -> None:
     assert any("start must be a date like 2024-06-01" in str(e) for e in errors(bad))
     empty = run_template("dagster-params", tmp_path / "empty", "--start", "2025-01-01", ok=False)
     assert any("fewer than min_orders=1" in str(e) for e in errors(empty))
+
+
+def test_the_demo_project_is_made_from_the_templates(tmp_path: Path) -> None:
+    from marimo_tui.project import create_demo
+
+    folder = tmp_path / "demo"
+    steps = create_demo(folder)
+    assert {s.action for s in steps} <= {"created"}
+    notebooks = folder / "notebooks"
+    assert (notebooks / "data" / "sales.csv").read_bytes() == (
+        TEMPLATES / "data" / "sales.csv"
+    ).read_bytes()
+    assert (
+        'marimo_asset(\n    "notebooks/daily_revenue.py"' in (folder / "definitions.py").read_text()
+    )
+    # The deliberate error is a real one, in the cell that has the typo.
+    broken = run_headless(notebooks / "weekly_products.py", ok=False)
+    failed = [o for c in broken for o in c["outputs"] if o.get("type") == "error"]
+    assert failed and "produkt" in json.dumps(failed[0])
+    for name in ("welcome", "explore", "daily_revenue"):
+        assert errors(run_headless(notebooks / f"{name}.py")) == [], name
+    # A second time nothing is overwritten, not even the file the user fixed.
+    (notebooks / "weekly_products.py").write_text("# mine\n")
+    again = create_demo(folder)
+    assert {s.action for s in again} <= {"kept", "updated"}
+    assert (notebooks / "weekly_products.py").read_text() == "# mine\n"

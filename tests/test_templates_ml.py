@@ -6,11 +6,8 @@ computed against pandas / scikit-learn run directly on the same sample file.
 
 from __future__ import annotations
 
-import json
 import math
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -18,36 +15,14 @@ import pandas as pd
 import pytest
 
 from tests.conftest import TEMPLATES
-from tests.template_support import Cells, create, errors, run_headless, run_template, text
+from tests.template_support import Cells, errors, run_headless, run_template, text
 
 DATA = TEMPLATES / "data"
 
 
-def run_failing(name: str, folder: Path, *args: str) -> Cells:
-    """Run a template expected to fail; return its cells (marimo still writes the session)."""
-    path = create(name, folder)
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "marimo",
-            "export",
-            "session",
-            "--no-sandbox",
-            "--force-overwrite",
-            str(path),
-            *(["--", *args] if args else []),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        cwd=folder,
-        check=False,
-    )
-    assert proc.returncode != 0, "the notebook was expected to fail"
-    session = folder / "__marimo__" / "session" / f"{path.name}.json"
-    cells: Cells = json.loads(session.read_text())["cells"]
-    return cells
+def run_failing(name: str, folder: Path, *args: str, params: dict[str, str] | None = None) -> Cells:
+    """Run a template expected to fail; its cells (marimo still writes the session)."""
+    return run_template(name, folder, *args, params=params, ok=False)
 
 
 def error_messages(cells: Cells) -> list[str]:

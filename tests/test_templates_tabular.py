@@ -5,8 +5,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,30 +21,8 @@ Records = list[dict[str, Any]]
 
 
 def run_failing(name: str, folder: Path, *args: str, params: dict[str, str] | None = None) -> Cells:
-    """Run a template whose cells may fail (marimo then exits non-zero); return its cells."""
-    path = create(name, folder, params)
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "marimo",
-            "export",
-            "session",
-            "--no-sandbox",
-            "--force-overwrite",
-            str(path),
-            *(["--", *args] if args else []),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        cwd=folder,
-        check=False,
-    )
-    session = folder / "__marimo__" / "session" / f"{path.name}.json"
-    assert session.is_file(), proc.stdout + proc.stderr
-    cells: Cells = json.loads(session.read_text())["cells"]
-    return cells
+    """Run a template expected to fail; its cells (marimo still writes the session)."""
+    return run_template(name, folder, *args, params=params, ok=False)
 
 
 def error_text(cells: Cells) -> str:
