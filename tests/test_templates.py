@@ -67,6 +67,9 @@ def test_template_is_complete_and_written_as_marimo_writes_it(name: str) -> None
     nb = parse_notebook(text.encode(), Path(f"{name}.py"))
     assert not nb.errors
     assert marimo_adapter.render(nb.header, nb.app_options, nb.cells) == text
+    # `new --param` rewrites only the values: the same values give the same file, layout and all.
+    values = {p.name: str(p.default) for p in template.params}
+    assert instantiate(template, values) == text
 
 
 def test_the_library_has_the_templates_a_data_engineer_starts_from() -> None:

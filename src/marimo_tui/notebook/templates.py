@@ -217,7 +217,14 @@ def instantiate(template: Template, values: Mapping[str, str]) -> str:
     raw = text.encode("utf-8")
     start = offsets[node.lineno - 1] + node.col_offset
     end = offsets[node.end_lineno - 1] + node.end_col_offset
-    literal = "{" + ", ".join(f"{_literal(k)}: {_literal(v)}" for k, v in defaults.items()) + "}"
+    items = [f"{_literal(k)}: {_literal(v)}" for k, v in defaults.items()]
+    if node.end_lineno > node.lineno and node.keys and node.keys[0] is not None:
+        # A literal written one key per line stays so (as ruff and marimo's editor lay it out).
+        inner = " " * node.keys[0].col_offset
+        outer = " " * (len(lines[node.lineno - 1]) - len(lines[node.lineno - 1].lstrip()))
+        literal = "{\n" + "".join(f"{inner}{item},\n" for item in items) + outer + "}"
+    else:
+        literal = "{" + ", ".join(items) + "}"
     return (raw[:start] + literal.encode("utf-8") + raw[end:]).decode("utf-8")
 
 
