@@ -5,6 +5,7 @@ Uses the benchmarks' tmux harness (a private tmux server, torn down after the te
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -24,7 +25,8 @@ def test_demo_in_tmux(tmp_path: Path) -> None:
     demo = tmp_path / "demo"
     env = isolated_env(tmp_path / "home")
     argv = [sys.executable, "-m", "marimo_tui", "demo", str(demo)]
-    with Tmux(width=120, height=36) as tmux, tmux.pane(argv, env, tmp_path) as pane:
+    # Tall enough that the welcome notebook's two cells fit: the change below is seen unscrolled.
+    with Tmux(width=120, height=48) as tmux, tmux.pane(argv, env, tmp_path) as pane:
         # The first cell from the quick read, then marimo's analysis (its defs) fills in.
         pane.wait_for("import marimo as mo", timeout=30)
         pane.wait_for("defines mo", timeout=30)
@@ -110,7 +112,8 @@ def test_guided_demo_replays_the_headline_workflow_with_dagster(tmp_path: Path) 
         pane.wait_for("run_status · run", timeout=180)
         screen = pane.wait_for("Done: notebooks/weekly_revenue.py", timeout=60).screen
         assert "SUCCESS" in screen  # run_status's answer in the chat
-        pane.wait_for("success   daily_revenue", timeout=20)  # the run, in the runs pane
+        # The run, in the runs pane (its columns are as wide as their values).
+        pane.wait_for(lambda s: re.search(r"success +daily_revenue", s) is not None, timeout=20)
         pane.send_keys("C-q")
         pane.wait_for(lambda s: pane.dead() is not None, timeout=20)
     # The error was marimo's own, from the rerun, and reached the agent as a tool result.

@@ -49,7 +49,8 @@ async def test_outputs_reruns_errors_in_the_cell_view(tmp_path: Path) -> None:
 
         atomic_write(path, text.replace("y = x * 2", "y = x / 0").encode())
         await wait_until(lambda: "ZeroDivisionError" in screen(app), 10, "the error")
-        assert "✗ double" in header_of(app, "double")
+        # The error output and the cell's idle status are two kernel messages: wait for both.
+        await wait_until(lambda: "✗ double" in header_of(app, "double"), 10, "the ✗ badge")
         assert "y = x / 0" in next(ln for ln in screen(app).splitlines() if "→" in ln)
 
         atomic_write(path, text.encode())

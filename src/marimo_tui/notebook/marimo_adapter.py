@@ -386,8 +386,14 @@ def scan_rendered(text: str) -> list[tuple[CellKind, str | None, int]]:
             if words[:1] in (["def"], ["class"]) and len(words) > 1:
                 # marimo numbers a cell by its `def` line, a top-level function by its decorator.
                 # (an empty cell's number is that of its bare `return`).
-                at = lineno if pending is CellKind.CELL else decorated_at
-                empty = lineno < len(lines) and lines[lineno] == "    return"
+                # A signature too long for one line ends on its own `):` line, which is the
+                # one marimo numbers the cell by.
+                end = lineno
+                if pending is CellKind.CELL:
+                    while end < len(lines) and not lines[end - 1].rstrip().endswith(":"):
+                        end += 1
+                at = end if pending is CellKind.CELL else decorated_at
+                empty = end < len(lines) and lines[end] == "    return"
                 if pending is CellKind.CELL and empty:
                     at += 1
                 found.append((pending, words[1], at))

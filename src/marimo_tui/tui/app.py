@@ -202,7 +202,15 @@ class WorkbenchApp(App[None]):
                 # The table and the poller come after the first frame (`_start_dagster`).
                 runs = Container(id="runs", classes="pane")
             else:
-                runs = Static(NOT_CONFIGURED, id="runs", classes="pane", markup=False)
+                from marimo_tui.dagster.webserver import find_definitions
+
+                text = NOT_CONFIGURED
+                if find_definitions(self.workbench.root) is not None:
+                    text += (
+                        ".\n\nThis project has Dagster definitions: `marimo-tui open --dagster` "
+                        "runs their webserver with the workbench."
+                    )
+                runs = Static(text, id="runs", classes="pane", markup=False)
                 runs.can_focus = True
             runs.border_title = "runs"
             yield runs
