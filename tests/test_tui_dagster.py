@@ -109,3 +109,25 @@ async def test_the_pane_says_disconnected_and_resumes(project: tuple[Path, Dagst
         )
         await pilot.pause()
         assert app.is_running
+
+
+async def test_open_with_dagster_and_no_definitions_says_so_and_keeps_running(
+    tmp_path: Path,
+) -> None:
+    from tests.tui_support import make_project
+
+    notebook = make_project(tmp_path / "plain")
+    wb = Workbench(load_config(start=notebook.parent, environ={}))
+    initial = wb.quick_open(notebook)
+    app = WorkbenchApp(wb, initial, watch=False, run=False, serve_dagster=True)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await wait_until(lambda: app.status.services["dagster"][0] == "failed", timeout=10)
+        await wait_until(
+            lambda: (
+                "✗ dagster: no Dagster definitions in" in painted_text(app, app.query_one("#runs"))
+            ),
+            timeout=5,
+        )
+        assert app.dagster is None and wb.config.dagster.url is None
+        await pilot.press("1")  # still at work
+        assert app.is_running
