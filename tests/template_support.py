@@ -69,6 +69,11 @@ def run_template(
     return run_headless(create(name, folder, params), *args, ok=ok)
 
 
+def run_failing(name: str, folder: Path, *args: str, params: dict[str, str] | None = None) -> Cells:
+    """Run a template expected to fail; its cells (marimo still writes the session)."""
+    return run_template(name, folder, *args, params=params, ok=False)
+
+
 def errors(cells: Cells) -> list[dict[str, Any]]:
     """Error outputs, and anything a cell wrote to stderr (warnings count: a template is clean)."""
     found = [o for c in cells for o in c["outputs"] if o.get("type") == "error"]

@@ -15,14 +15,9 @@ import pandas as pd
 import pytest
 
 from tests.conftest import TEMPLATES
-from tests.template_support import Cells, errors, run_headless, run_template, text
+from tests.template_support import Cells, errors, run_failing, run_headless, run_template, text
 
 DATA = TEMPLATES / "data"
-
-
-def run_failing(name: str, folder: Path, *args: str, params: dict[str, str] | None = None) -> Cells:
-    """Run a template expected to fail; its cells (marimo still writes the session)."""
-    return run_template(name, folder, *args, params=params, ok=False)
 
 
 def error_messages(cells: Cells) -> list[str]:

@@ -13,16 +13,11 @@ import pytest
 
 from marimo_tui.runtime.outputs import convert_output
 from tests.conftest import TEMPLATES
-from tests.template_support import Cells, create, errors, run_template
+from tests.template_support import Cells, create, errors, run_failing, run_template
 
 SALES = TEMPLATES / "data" / "sales.csv"
 RAW_ORDERS = TEMPLATES / "data" / "raw_orders.csv"
 Records = list[dict[str, Any]]
-
-
-def run_failing(name: str, folder: Path, *args: str, params: dict[str, str] | None = None) -> Cells:
-    """Run a template expected to fail; its cells (marimo still writes the session)."""
-    return run_template(name, folder, *args, params=params, ok=False)
 
 
 def error_text(cells: Cells) -> str:

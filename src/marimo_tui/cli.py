@@ -116,14 +116,6 @@ def _launch(
 ) -> None:
     from marimo_tui.launch import LaunchError, launch, open_demo
 
-    if serve_dagster:
-        from marimo_tui.dagster.webserver import webserver_installed
-
-        if not webserver_installed():
-            fail(
-                "--dagster needs dagster-webserver: pip install 'marimo-tui[dagster]'",
-                EXIT_USAGE,
-            )
     try:
         if demo:
             open_demo(state.config_path, path, script=script, serve_dagster=serve_dagster)

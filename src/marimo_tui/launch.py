@@ -129,10 +129,10 @@ def launch(
     except ConfigError as exc:
         raise LaunchError(str(exc), EXIT_USAGE) from None
     if serve_dagster:
-        from marimo_tui.dagster.webserver import NO_DEFINITIONS, find_definitions
+        from marimo_tui.dagster.webserver import cannot_serve
 
-        if find_definitions(config.root) is None:
-            raise LaunchError(NO_DEFINITIONS.format(root=config.root), EXIT_USAGE)
+        if problem := cannot_serve(config.root):
+            raise LaunchError(f"--dagster: {problem}", EXIT_USAGE)
     from marimo_tui.notebook.errors import StoreError
     from marimo_tui.workbench import Workbench
 

@@ -121,9 +121,15 @@ WELCOME = """
     `1`-`4` or `ctrl+→` switch panes, `?` lists every key, `ctrl+p` opens the command palette.
     `marimo-tui demo --script` plays a recorded agent session (a replay, not an AI).
     """
+# The markdown of the `minimal` template, which the welcome notebook replaces.
+MINIMAL_BODY = """
+    # Untitled notebook
+
+    Write markdown with `mo.md`, Python in the cells below.
+    """
 # (notebook, template, (text to replace, replacement) or None)
 DEMO_NOTEBOOKS: tuple[tuple[str, str, tuple[str, str] | None], ...] = (
-    ("welcome", "minimal", None),
+    ("welcome", "minimal", (MINIMAL_BODY, WELCOME)),
     ("explore", "explore-data", None),
     ("daily_revenue", "dagster-asset", None),
     # The deliberate error: a misspelt column, for the user (or the agent) to fix.
@@ -142,14 +148,10 @@ defs = dg.Definitions(assets=[daily_revenue])
 """
 
 
-def demo_notebook_text(template: Template, change: tuple[str, str] | None, name: str) -> str:
+def demo_notebook_text(template: Template, change: tuple[str, str] | None) -> str:
     from marimo_tui.notebook.templates import instantiate
 
     text = instantiate(template, {})
-    if name == "welcome":
-        start = text.index('mo.md(r"""') + len('mo.md(r"""')
-        end = text.index('""")', start)
-        text = text[:start] + WELCOME + text[end:]
     if change is not None:
         old, new = change
         if old not in text:  # the template changed: the demo must still have its error
@@ -168,7 +170,7 @@ def create_demo(folder: Path) -> list[Step]:
     notebooks = folder / "notebooks"
     for name, template, change in DEMO_NOTEBOOKS:
         target = notebooks / f"{name}.py"
-        text = demo_notebook_text(templates[template], change, name)
+        text = demo_notebook_text(templates[template], change)
         try:
             atomic_create(target, text.encode("utf-8"))
             steps.append(Step(target, "created"))

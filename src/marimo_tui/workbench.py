@@ -34,6 +34,7 @@ from marimo_tui.notebook.reader import preview_notebook, read_bytes
 
 if TYPE_CHECKING:
     from marimo_tui.notebook.store import EditResult, NotebookStore
+    from marimo_tui.notebook.templates import Template
     from marimo_tui.runtime.manager import Runtime
     from marimo_tui.tasks import Task, TaskTree
     from marimo_tui.watch import FileChange, ProjectWatcher
@@ -316,33 +317,39 @@ class Workbench:
         self.reload(path, "undo")
         return f"undid {entry.op} on {entry.path}"
 
-    async def create_notebook(
-        self, path: Path, template: str, params: dict[str, str], *, group: str | None = None
-    ) -> Path:
-        """Create `path` from a template, with the template's sample data next to it."""
-        from marimo_tui.notebook.templates import copy_sample_data, discover_templates, instantiate
+    def template(self, name: str) -> Template:
+        """A template by name, bundled or the project's; StoreError naming them all if none."""
+        from marimo_tui.notebook.templates import discover_templates
         from marimo_tui.project import template_folders
 
         found = discover_templates(template_folders(self.config))
-        if template not in found:
-            raise StoreError(f"no template {template!r}; templates: {', '.join(found)}")
+        if name not in found:
+            raise StoreError(f"no template {name!r}; templates: {', '.join(found)}")
+        return found[name]
+
+    async def create_notebook(
+        self, path: Path, template: Template, params: dict[str, str], *, group: str | None = None
+    ) -> Path:
+        """Create `path` from a template, with the template's sample data next to it."""
+        from marimo_tui.notebook.templates import copy_sample_data, instantiate
+
         if path.suffix != ".py":
             path = path.with_suffix(".py")
         target = self.store.resolve(
             path if path.is_absolute() else self.config.notebooks_dir / path
         )
-        text = instantiate(found[template], params)
+        text = instantiate(template, params)
         target.parent.mkdir(parents=True, exist_ok=True)
 
         def create(store: NotebookStore) -> Notebook:
             with store.grouped(group) if group else contextlib.nullcontext():
-                return store.create(target, text, op=f"new:{template}")
+                return store.create(target, text, op=f"new:{template.name}")
 
         await self.run_in_store(create)
         try:
-            await asyncio.to_thread(copy_sample_data, found[template], target.parent)
+            await asyncio.to_thread(copy_sample_data, template, target.parent)
         except OSError as exc:
-            raise StoreError(f"cannot copy the sample data of {template}: {exc}") from None
+            raise StoreError(f"cannot copy the sample data of {template.name}: {exc}") from None
         if target not in self.notebooks:
             self.notebooks = sorted({*self.notebooks, target})
             self.publish(NotebooksListed(tuple(self.notebooks)))

@@ -308,17 +308,13 @@ async def lint(ctx: ToolContext, args: dict[str, Any]) -> ToolOutcome:
 
 # -- writing tools ------------------------------------------------------------------------------
 async def create_notebook(ctx: ToolContext, args: dict[str, Any]) -> ToolOutcome:
-    from marimo_tui.notebook.templates import discover_templates, instantiate
-    from marimo_tui.project import template_folders
+    from marimo_tui.notebook.templates import instantiate
 
     wb = ctx.workbench
-    template = args.get("template", "blank")
-    found = discover_templates(template_folders(wb.config))
-    if template not in found:
-        raise ToolFailure(f"no template {template!r}; templates: {', '.join(sorted(found))}")
     params = {str(k): str(v) for k, v in (args.get("params") or {}).items()}
     try:
-        text = instantiate(found[template], params)
+        template = wb.template(args.get("template", "blank"))
+        text = instantiate(template, params)
     except (ValueError, StoreError) as exc:
         raise ToolFailure(str(exc)) from None
     try:
@@ -335,15 +331,17 @@ async def create_notebook(ctx: ToolContext, args: dict[str, Any]) -> ToolOutcome
     nb = await _read(ctx, path)
     wb.open(path)
     data: dict[str, Any] = {"ok": True, "notebook": wb.relative(path)}
-    if found[template].data:
+    if template.data:
         # Where the notebook reads its sample data from (created now, or kept as it was).
         folder = path.parent / DATA_FOLDER
-        data["sample_data"] = [wb.relative(folder / p.name) for p in found[template].data]
+        data["sample_data"] = [wb.relative(folder / p.name) for p in template.data]
     data["cells"] = [report.cell_summary(c, None, False) for c in nb.cells]
     if wb.runtime is not None:
         data.update(await _rerun(ctx, path, nb, {}, {c.id for c in nb.cells}))
     rel = wb.relative(path)
-    return _done(data, f"created {rel} from {template}{_failures(data)}", rel, _diff(rel, "", text))
+    return _done(
+        data, f"created {rel} from {template.name}{_failures(data)}", rel, _diff(rel, "", text)
+    )
 
 
 async def add_cell(ctx: ToolContext, args: dict[str, Any]) -> ToolOutcome:

@@ -55,16 +55,23 @@ def webserver_installed() -> bool:
     return importlib.util.find_spec("dagster_webserver") is not None
 
 
+def cannot_serve(root: Path) -> str | None:
+    """Why `dev` or `--dagster` cannot run a webserver for the project at `root`, if so."""
+    if not webserver_installed():
+        return "dagster-webserver is not installed: pip install 'marimo-tui[dagster]'"
+    if find_definitions(root) is None:
+        return NO_DEFINITIONS.format(root=root)
+    return None
+
+
 def project_webserver(root: Path, state_dir: Path, port: int = 0) -> Webserver:
     """The webserver `dev` and `open --dagster` run for a project: an instance of its own
     under the state folder, its log beside the others. WebserverError when it cannot be."""
-    if not webserver_installed():
-        raise WebserverError(
-            "dagster-webserver is not installed: pip install 'marimo-tui[dagster]'"
-        )
+    problem = cannot_serve(root)
+    if problem is not None:
+        raise WebserverError(problem)
     definitions = find_definitions(root)
-    if definitions is None:
-        raise WebserverError(NO_DEFINITIONS.format(root=root))
+    assert definitions is not None
     return Webserver(
         WebserverOptions(
             root=root,

@@ -202,15 +202,7 @@ class WorkbenchApp(App[None]):
                 # The table and the poller come after the first frame (`_start_dagster`).
                 runs = Container(id="runs", classes="pane")
             else:
-                from marimo_tui.dagster.webserver import find_definitions
-
-                text = NOT_CONFIGURED
-                if find_definitions(self.workbench.root) is not None:
-                    text += (
-                        ".\n\nThis project has Dagster definitions: `marimo-tui open --dagster` "
-                        "runs their webserver with the workbench."
-                    )
-                runs = Static(text, id="runs", classes="pane", markup=False)
+                runs = Static(NOT_CONFIGURED, id="runs", classes="pane", markup=False)
                 runs.can_focus = True
             runs.border_title = "runs"
             yield runs
@@ -308,10 +300,10 @@ class WorkbenchApp(App[None]):
             self._start_dagster()
         self._autoplay_when_ready("dagster")
 
-    def _autoplay_when_ready(self, ready: str | None = None) -> None:
+    def _autoplay_when_ready(self, ready: str = "") -> None:
         if self._autoplay_waits is None:
             return
-        self._autoplay_waits.discard(ready or "")
+        self._autoplay_waits.discard(ready)
         if not self._autoplay_waits:
             self._autoplay_waits = None
             if self.agent_overrides is not None and self.agent_overrides.script is not None:
@@ -319,6 +311,14 @@ class WorkbenchApp(App[None]):
 
     def _start_dagster(self) -> None:
         if not self.workbench.config.dagster.url:
+            # After the first frame, which should not wait on the dagster package's import.
+            from marimo_tui.dagster.webserver import find_definitions
+
+            if find_definitions(self.workbench.root) is not None:
+                self.query_one("#runs", Static).update(
+                    f"{NOT_CONFIGURED}.\n\nThis project has Dagster definitions: "
+                    "`marimo-tui open --dagster` runs their webserver with the workbench."
+                )
             return
         from marimo_tui.tui.dagster_flow import DagsterFlows
         from marimo_tui.tui.widgets.runs_pane import RunsPane

@@ -78,7 +78,8 @@ class SlashCommands:
         if rest and "=" not in rest[0]:
             template, rest = rest[0], rest[1:]
         params = parse_param_args(rest)
-        target = await self.app.workbench.create_notebook(path, template, params)
+        wb = self.app.workbench
+        target = await wb.create_notebook(path, wb.template(template), params)
         self.app.open_notebook(target)
         self.say(f"created {self.app.workbench.relative(target)} from {template}")
 
