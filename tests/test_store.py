@@ -186,3 +186,22 @@ def test_keep_mine_after_a_conflict_overwrites_only_with_consent(
     # … and their version is in the journal, so the choice can be undone.
     store.undo(path)
     assert path.read_text() == theirs
+
+
+@pytest.mark.parametrize("code", ['s = """ (', "", "x = 1"])
+def test_a_top_level_function_edited_into_a_cell_keeps_its_name(tmp_path: Path, code: str) -> None:
+    # marimo itself would rename it `_`, or write `name="*helper"` when the code does not parse.
+    text = (
+        "import marimo\n\napp = marimo.App()\n\n\n"
+        "@app.function\ndef helper(x):\n    return x + 1\n\n\n"
+        "@app.cell\ndef _():\n    y = helper(1)\n    return\n"
+    )
+    store = NotebookStore(tmp_path)
+    nb = store.create(tmp_path / "nb.py", text)
+    assert nb.cells[0].kind is CellKind.FUNCTION
+    store.replace_cell(tmp_path / "nb.py", nb.cells[0].id, code)
+    model = store.notebook(tmp_path / "nb.py").cells[0]
+    disk = NotebookStore(tmp_path, tmp_path / ".fresh").read(tmp_path / "nb.py").cells[0]
+    assert model.name == disk.name == "helper"
+    assert model.kind is disk.kind is not CellKind.FUNCTION
+    assert "*helper" not in (tmp_path / "nb.py").read_text()

@@ -13,7 +13,7 @@ import contextlib
 import logging
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -219,13 +219,35 @@ def render(header: str, app_options: dict[str, Any], cells: Sequence[Cell]) -> s
     layout = _Layout(header, repr(app_options), tuple(names), tuple(_options_key(c) for c in cells))
     previous = _RENDERS.get(layout)
     rendered = previous.respliced(codes, cells) if previous is not None else None
-    if rendered is None:
+    demoted: set[int] = set()
+    if rendered is None:  # (a splice changes a plain cell only: nothing to demote)
         rendered = _Rendered.generate(layout, codes, cells, app_options)
+        demoted = _demoted(cells, rendered.text)
     _RENDERS.pop(layout, None)
     _RENDERS[layout] = rendered
     while len(_RENDERS) > _RENDERS_LIMIT:
         del _RENDERS[next(iter(_RENDERS))]
+    if demoted:
+        # marimo renames a demoted top-level function `_` (or, when its new code does not
+        # parse, writes `*name`); the cell keeps its name here, as any other cell's edit does.
+        plain = [replace(c, kind=CellKind.CELL) if i in demoted else c for i, c in enumerate(cells)]
+        return render(header, app_options, plain)
     return rendered.text
+
+
+def _demoted(cells: Sequence[Cell], text: str) -> set[int]:
+    """Cells given as top-level functions or classes that marimo wrote as something else."""
+    toplevel = (CellKind.FUNCTION, CellKind.CLASS)
+    if not any(c.kind in toplevel for c in cells):
+        return set()
+    scanned = scan_rendered(text)
+    if len(scanned) != len(cells):
+        return set()
+    return {
+        i
+        for i, (cell, (kind, _, _)) in enumerate(zip(cells, scanned, strict=True))
+        if cell.kind in toplevel and kind not in toplevel
+    }
 
 
 def _options_key(cell: Cell) -> str:
