@@ -101,7 +101,7 @@ async def test_ollama_streams_text_as_several_deltas(ollama: OllamaServer) -> No
         TextDelta("Hel"),
         TextDelta("lo"),
         TextDelta(" there"),
-        Usage(30, 3),
+        Usage(30, 3, None, 0.001),  # the loopback server's prompt_eval_duration: 1000 ns
         Done("stop"),
     ]
     (chat,) = ollama.chats
@@ -311,7 +311,7 @@ async def test_openai_request_wire_format(openai: OpenAIServer) -> None:
     assert chat["tools"] == [READ_CELL.wire()]
     system, _, assistant, first, second = chat["messages"]
     assert system == {"role": "system", "content": "You edit notebooks."}
-    assert assistant["content"] is None
+    assert assistant["content"] == ""  # llama-cpp-python answers HTTP 500 to a null
     assert [(c["id"], c["type"], c["function"]) for c in assistant["tool_calls"]] == [
         ("call_1", "function", {"name": "read_cell", "arguments": '{"id": "a1"}'}),
         ("call_2", "function", {"name": "read_cell", "arguments": '{"id": "b2"}'}),  # repaired

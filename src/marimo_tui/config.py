@@ -75,7 +75,32 @@ class AgentConfig:
     )
     max_steps: int = _help("Most tool calls the agent may make in one turn.", default=25)
     timeout: float = _help("Seconds one agent turn may take in all.", default=600.0)
-    request_timeout: float = _help("Seconds to wait for the LLM server to answer.", default=120.0)
+    request_timeout: float = _help(
+        "Seconds the LLM server may stay silent: before its first token, or between two.",
+        default=120.0,
+    )
+    answer_timeout: float = _help(
+        "Seconds one answer may stream in all, however steadily tokens come.", default=300.0
+    )
+    context_window: int = _help(
+        "Tokens of the model's context window (0: learn it from the server, else 8192). "
+        "No request is sent larger than this; older history is compacted to fit.",
+        default=0,
+    )
+    max_tokens: int = _help(
+        "Most tokens one answer may have (max_tokens / num_predict): a runaway model stops.",
+        default=2048,
+    )
+    tool_choice: Literal["auto", "required", "none", "omit"] = _help(
+        "What to send as tool_choice: auto, required, none, or omit to leave it out.",
+        default="auto",
+    )
+    tool_mode: Literal["auto", "native", "json"] = _help(
+        "native: the server's tool calls; json: one JSON object per step, constrained by a "
+        "schema (for models without reliable tool calls); auto: native, switching to json when "
+        "the server shows native calls do not work.",
+        default="auto",
+    )
     profile: str = _help(
         "Agent profile to start with (built in: analyst, data-engineer, ml, reporter; "
         "or one of `agents`).",

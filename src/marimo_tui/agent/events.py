@@ -72,6 +72,23 @@ class TaskUpdated(AgentEvent):
 
 
 @dataclass(frozen=True)
+class ContextUsed(AgentEvent):
+    """How full the model's window is: sent before each request (our count of what is sent)
+    and again when the server reports its own count."""
+
+    kind: ClassVar[str] = "context"
+    window: int  # tokens the model's context window holds
+    source: str  # where the window came from: config, ollama /api/show, llama-server /props, …
+    prompt_tokens: int  # of the request (the server's count when it sent one)
+    estimated: bool = True  # our estimate, not the server's count
+    compacted: int = 0  # messages the budget shortened or dropped before this request
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.prompt_tokens / self.window) if self.window else 0
+
+
+@dataclass(frozen=True)
 class AgentWarning(AgentEvent):
     kind: ClassVar[str] = "warning"
     text: str

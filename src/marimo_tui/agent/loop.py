@@ -10,22 +10,34 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from marimo_tui.agent import events as ev
+from marimo_tui.agent import structured
+from marimo_tui.agent.context import (
+    DEFAULT_WINDOW,
+    MESSAGE_OVERHEAD,
+    Budget,
+    Fitted,
+    message_text,
+)
 from marimo_tui.agent.profiles import Profile
 from marimo_tui.agent.providers.base import (
     ChatMessage,
     Done,
     Provider,
     ProviderError,
+    RequestOptions,
     TextDelta,
     ToolCall,
     ToolCallDelta,
+    ToolChoice,
+    ToolSpec,
     Usage,
 )
 from marimo_tui.agent.repair import calls_in_text, parse_arguments
@@ -47,7 +59,9 @@ if TYPE_CHECKING:
     from marimo_tui.workbench import Workbench
 
 RESULT_CHARS = 24_000  # of one tool result sent back to the model
+WINDOW_ASK_TIMEOUT = 5.0  # s for the server to say its window before the default is used
 Listener = Callable[[ev.AgentEvent], None]
+ToolMode = Literal["auto", "native", "json"]
 
 
 @dataclass
@@ -56,6 +70,11 @@ class Limits:
     max_steps: int = 25
     timeout: float = 600.0
     rerun_timeout: float = 30.0
+    answer_timeout: float = 300.0  # one streamed answer, however steadily tokens come
+    max_tokens: int = 2048
+    context_window: int = 0  # 0: ask the server
+    tool_choice: ToolChoice = "auto"
+    tool_mode: ToolMode = "auto"
 
 
 @dataclass
@@ -64,7 +83,20 @@ class _Turn:
     steps: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    estimated: bool = False  # some answer came without the server's token counts
     unanswered: list[ToolCall] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Request:
+    """What one request cost: for the status bar, `doctor` and bench/context.py."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    estimated: bool
+    compacted: int
+    cached_tokens: int | None = None
+    first_token_ms: float | None = None
 
 
 class AgentSession:
@@ -91,6 +123,10 @@ class AgentSession:
         self.transcript = transcript
         self.messages: list[ChatMessage] = [m for m in history or [] if m.role != "system"]
         self.last_turn: str | None = None
+        self.budget: Budget | None = None  # learned on the first turn (the server's window)
+        self.json_mode = self.limits.tool_mode == "json"
+        self.requests: list[Request] = []
+        self._call_ids = {c.id for m in self.messages for c in m.tool_calls}
         self._running: asyncio.Task[str] | None = None
 
     @property
@@ -102,6 +138,23 @@ class AgentSession:
         self.profile = profile
         if provider is not None:
             self.provider = provider
+            self.budget = None  # another model: another window
+            self.json_mode = self.limits.tool_mode == "json"
+
+    async def context(self) -> Budget:
+        """The budget: `agent.context_window`, else the server's window, else the default."""
+        if self.budget is None:
+            window, source = self.limits.context_window, "agent.context_window"
+            if window <= 0:
+                try:
+                    found = await asyncio.wait_for(self.provider.window(), WINDOW_ASK_TIMEOUT)
+                except (TimeoutError, ProviderError):
+                    found = None
+                window, source = (
+                    (found.tokens, found.source) if found else (DEFAULT_WINDOW, "default")
+                )
+            self.budget = Budget(window, source, self.limits.max_tokens)
+        return self.budget
 
     def cancel(self) -> bool:
         """Stop the running turn (Esc): the request is dropped; a write in progress finishes
@@ -148,6 +201,9 @@ class AgentSession:
         self._close_unanswered(turn, reason)
         if ctx.writes:
             self.last_turn = turn.id
+        extra: dict[str, Any] = {"elapsed": round(time.monotonic() - started, 2)}
+        if turn.estimated:
+            extra["estimated_tokens"] = True  # the server sent no counts: ours are estimates
         end = ev.TurnEnded(
             turn.id,
             reason,
@@ -156,7 +212,7 @@ class AgentSession:
             ctx.writes,
             turn.prompt_tokens,
             turn.completion_tokens,
-            {"elapsed": round(time.monotonic() - started, 2)},  # what the chat footer shows
+            extra,  # what the chat footer shows
         )
         if self.transcript is not None:
             self.transcript.turn(**end.as_json())
@@ -173,8 +229,9 @@ class AgentSession:
         )
         known = [t.name for t in tools]
         async with asyncio.timeout(self.limits.timeout):
+            budget = await self.context()
             while True:
-                text, calls = await self._answer(turn, tools, known)
+                text, calls = await self._answer(turn, tools, known, budget)
                 turn.unanswered = list(calls)
                 self._add(ChatMessage("assistant", text, tuple(calls)))
                 if not calls:
@@ -187,31 +244,134 @@ class AgentSession:
                     turn.unanswered.remove(call)
 
     async def _answer(
-        self, turn: _Turn, tools: list[Any], known: list[str]
+        self, turn: _Turn, tools: list[ToolSpec], known: list[str], budget: Budget
     ) -> tuple[str, list[ToolCall]]:
+        json_mode = self.json_mode
+        if json_mode:
+            system = structured.system_prompt(self.profile.system_prompt, tools)
+            sent_tools: list[ToolSpec] = []
+            fixed_chars = len(system)
+        else:
+            system = self.profile.system_prompt
+            sent_tools = tools
+            fixed_chars = len(system) + len(json.dumps([t.wire() for t in tools]))
+        counter = budget.counter
+        fixed = math.ceil(fixed_chars / counter.chars_per_token) + MESSAGE_OVERHEAD
+        fitted = budget.fit(fixed, self.messages)
+        if fitted.compacted:
+            # The compacted history is the conversation from now on: the prefix of every
+            # request until the next compaction stays the same, and servers reuse its cache.
+            self.messages = fitted.messages
+        wire = [ChatMessage("system", system), *self.messages]
+        if json_mode:
+            wire = structured.history(wire)
+        options = RequestOptions(
+            max_tokens=fitted.max_tokens,
+            window=budget.window,
+            tool_choice=self.limits.tool_choice,
+            schema=structured.step_schema(tools) if json_mode else None,
+        )
+        self._emit(
+            ev.ContextUsed(
+                budget.window, budget.source, fitted.prompt_tokens, True, fitted.compacted
+            )
+        )
         parts: list[str] = []
         calls: list[ToolCall] = []
-        messages = [ChatMessage("system", self.profile.system_prompt), *self.messages]
-        async for delta in self.provider.stream(messages, tools):
-            if isinstance(delta, TextDelta):
-                if delta.text:
-                    parts.append(delta.text)
-                    self._emit(ev.TextDelta(delta.text))
-            elif isinstance(delta, ToolCallDelta):
-                calls.append(delta.call)
-            elif isinstance(delta, Usage):
-                turn.prompt_tokens += delta.prompt_tokens
-                turn.completion_tokens += delta.completion_tokens
-            elif isinstance(delta, Done):
-                break
+        usage: Usage | None = None
+        reason = "stop"
+        try:
+            async with asyncio.timeout(self.limits.answer_timeout) as limit:
+                async for delta in self.provider.stream(wire, sent_tools, options):
+                    if isinstance(delta, TextDelta):
+                        if delta.text:
+                            parts.append(delta.text)
+                            if not json_mode:  # a step's JSON is read whole, then shown
+                                self._emit(ev.TextDelta(delta.text))
+                    elif isinstance(delta, ToolCallDelta):
+                        calls.append(delta.call)
+                    elif isinstance(delta, Usage):
+                        usage = delta
+                    elif isinstance(delta, Done):
+                        reason = delta.reason
+                        break
+        except TimeoutError:
+            if not limit.expired():
+                raise  # the turn's own time limit
+            raise ProviderError(
+                f"the answer ran past agent.answer_timeout ({self.limits.answer_timeout:g} s) "
+                f"after {counter.text(''.join(parts))} tokens",
+                "raise agent.answer_timeout, or lower agent.max_tokens",
+            ) from None
+        except ProviderError as exc:
+            if exc.no_tools and not json_mode and self.limits.tool_mode == "auto" and not parts:
+                self.json_mode = True
+                self._emit(
+                    ev.AgentWarning(
+                        f"{exc.message}: switching to structured JSON steps for this session"
+                    )
+                )
+                return await self._answer(turn, tools, known, budget)
+            raise
         text = "".join(parts)
-        if not calls and text:
+        self._account(turn, wire, sent_tools, fitted, usage, text, calls, budget)
+        if reason == "length":
+            if text and not json_mode:
+                self._add(ChatMessage("assistant", text))  # what the user saw stays said
+            raise ProviderError(
+                f"answer cut off (max_tokens {options.max_tokens})",
+                "raise agent.max_tokens, or ask for a smaller step",
+            )
+        if json_mode:
+            text, calls = structured.parse_step(text, known)
+            if text:
+                self._emit(ev.TextDelta(text))
+        elif not calls and text:
             # Small models often write the call as JSON in their text instead of calling.
             rest, found = calls_in_text(text, known)
             if found:
                 self._emit(ev.AgentWarning("the model wrote its tool calls as text: run as calls"))
                 text, calls = rest, found
-        return text, _unique_ids(calls)
+        return text, self._unique_ids(calls)
+
+    def _account(
+        self,
+        turn: _Turn,
+        wire: list[ChatMessage],
+        tools: list[ToolSpec],
+        fitted: Fitted,
+        usage: Usage | None,
+        text: str,
+        calls: list[ToolCall],
+        budget: Budget,
+    ) -> None:
+        """Count the request's tokens (the server's, else estimated) and calibrate on them."""
+        counter = budget.counter
+        if usage is not None and usage.prompt_tokens:
+            chars = sum(len(message_text(m)) for m in wire)
+            if tools:
+                chars += len(json.dumps([t.wire() for t in tools]))
+            counter.calibrate(chars, len(wire), usage.prompt_tokens)
+            prompt, completion, estimated = usage.prompt_tokens, usage.completion_tokens, False
+            self._emit(
+                ev.ContextUsed(budget.window, budget.source, prompt, False, fitted.compacted)
+            )
+        else:
+            answer = ChatMessage("assistant", text, tuple(calls))
+            prompt, completion, estimated = fitted.prompt_tokens, counter.message(answer), True
+            turn.estimated = True
+        turn.prompt_tokens += prompt
+        turn.completion_tokens += completion
+        self.requests.append(
+            Request(
+                prompt,
+                completion,
+                estimated,
+                fitted.compacted,
+                usage.cached_tokens if usage else None,
+                usage.first_token_ms if usage else None,
+            )
+        )
 
     async def _call(self, call: ToolCall, ctx: ToolContext, allowed: list[str] | None) -> None:
         shown: dict[str, Any] | str = (
@@ -281,15 +441,15 @@ class AgentSession:
     def _emit(self, event: ev.AgentEvent) -> None:
         self.listener(event)
 
-
-def _unique_ids(calls: list[ToolCall]) -> list[ToolCall]:
-    """Ids the model left out or repeated would pair results with the wrong call."""
-    seen: set[str] = set()
-    out = []
-    for i, call in enumerate(calls):
-        cid = call.id or f"call_{i + 1}"
-        while cid in seen:
-            cid = f"{cid}_{uuid.uuid4().hex[:4]}"
-        seen.add(cid)
-        out.append(call if cid == call.id else ToolCall(cid, call.name, call.arguments))
-    return out
+    def _unique_ids(self, calls: list[ToolCall]) -> list[ToolCall]:
+        """Ids the model left out, or repeated in this conversation (Ollama numbers each
+        answer's calls from 1), would pair results with the wrong call."""
+        seen = self._call_ids
+        out = []
+        for i, call in enumerate(calls):
+            cid = call.id or f"call_{len(seen) + i + 1}"
+            while cid in seen:
+                cid = f"{cid}_{uuid.uuid4().hex[:4]}"
+            seen.add(cid)
+            out.append(call if cid == call.id else ToolCall(cid, call.name, call.arguments))
+        return out

@@ -70,11 +70,17 @@ def open_session(
     config = workbench.config
     profile = get_profile(config, overrides.profile)
     provider = make_provider(config, profile, overrides)
+    agent = config.agent
     limits = Limits(
-        approval=overrides.approval or config.agent.approval,
-        max_steps=overrides.max_steps or config.agent.max_steps,
-        timeout=config.agent.timeout,
-        rerun_timeout=config.agent.rerun_timeout,
+        approval=overrides.approval or agent.approval,
+        max_steps=overrides.max_steps or agent.max_steps,
+        timeout=agent.timeout,
+        rerun_timeout=agent.rerun_timeout,
+        answer_timeout=agent.answer_timeout,
+        max_tokens=agent.max_tokens,
+        context_window=agent.context_window,
+        tool_choice=agent.tool_choice,
+        tool_mode=agent.tool_mode,
     )
     extra: list[str | None] = []
     if workbench.runtime is not None:

@@ -50,6 +50,29 @@ class ToolSpec:
         }
 
 
+ToolChoice = Literal["auto", "required", "none", "omit"]
+
+
+@dataclass(frozen=True)
+class RequestOptions:
+    """How one request is bounded and shaped, the same for every provider."""
+
+    max_tokens: int = 2048  # max_tokens / num_predict: a runaway answer stops here
+    window: int | None = None  # Ollama's num_ctx: the window the budget fits requests into
+    tool_choice: ToolChoice = "auto"
+    # Structured-output mode: the answer is one JSON object matching this schema (Ollama's
+    # `format`, OpenAI-compatible `response_format: json_schema`); no tools are sent.
+    schema: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Window:
+    """A model's context window as a server reports it."""
+
+    tokens: int
+    source: str  # "ollama /api/show num_ctx", "llama-server /props", …
+
+
 @dataclass(frozen=True)
 class TextDelta:
     text: str
@@ -64,6 +87,8 @@ class ToolCallDelta:
 class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_tokens: int | None = None  # of the prompt, served from the server's KV cache
+    first_token_ms: float | None = None  # the server's prompt-processing time, when it says
 
 
 @dataclass(frozen=True)
@@ -75,11 +100,15 @@ Delta = TextDelta | ToolCallDelta | Usage | Done
 
 
 class ProviderError(Exception):
-    """One line for the chat: what failed, then the fix (`message — fix`)."""
+    """One line for the chat: what failed, then the fix (`message — fix`).
 
-    def __init__(self, message: str, fix: str = "") -> None:
+    `no_tools` marks failures that show the server cannot do native tool calls with this
+    model (the loop may then switch to structured-output mode and ask again)."""
+
+    def __init__(self, message: str, fix: str = "", *, no_tools: bool = False) -> None:
         self.message = message
         self.fix = fix
+        self.no_tools = no_tools
         super().__init__(f"{message} — {fix}" if fix else message)
 
 
@@ -87,6 +116,12 @@ def one_line(text: str, limit: int = 200) -> str:
     """Server text fit for a one-line error: whitespace collapsed, cut at `limit` characters."""
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def unparsed_arguments(raw: object) -> dict[str, Any]:
+    """Arguments that did not parse, sent back in history as what the model wrote: `{}` would
+    tell it that it called the tool with nothing, next to an error saying its JSON was bad."""
+    return {"unparsed_arguments": raw if isinstance(raw, str) else repr(raw)}
 
 
 @dataclass
@@ -101,8 +136,17 @@ class ProviderInfo:
 class Provider(Protocol):
     info: ProviderInfo
 
-    def stream(self, messages: list[ChatMessage], tools: list[ToolSpec]) -> AsyncIterator[Delta]:
+    def stream(
+        self,
+        messages: list[ChatMessage],
+        tools: list[ToolSpec],
+        options: RequestOptions | None = None,
+    ) -> AsyncIterator[Delta]:
         """Stream one assistant answer. Ends with `Done`; raises `ProviderError`."""
+        ...
+
+    async def window(self) -> Window | None:
+        """The model's context window as the server reports it, or None when it does not."""
         ...
 
     async def aclose(self) -> None: ...

@@ -13,18 +13,24 @@ from marimo_tui.agent.providers.base import (
     Done,
     ProviderError,
     ProviderInfo,
+    RequestOptions,
     TextDelta,
     ToolCall,
     ToolCallDelta,
     ToolSpec,
     Usage,
+    Window,
     one_line,
+    unparsed_arguments,
 )
 
 if TYPE_CHECKING:
     from ollama import AsyncClient
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
+# A model without num_ctx in its Modelfile gets this window (or its trained length, if less):
+# Ollama's own default (4k below 24 GiB of VRAM) would cut the prompt silently.
+UNSET_WINDOW = 8192
 
 
 class OllamaProvider:
@@ -39,15 +45,17 @@ class OllamaProvider:
         return f"OllamaProvider(model={self.model!r}, host={self.host!r})"
 
     async def stream(
-        self, messages: list[ChatMessage], tools: list[ToolSpec]
+        self,
+        messages: list[ChatMessage],
+        tools: list[ToolSpec],
+        options: RequestOptions | None = None,
     ) -> AsyncIterator[Delta]:
         calls = 0
         try:
             parts = await self._connect().chat(
                 model=self.model,
-                messages=[_wire(m) for m in messages],
-                tools=[t.wire() for t in tools],
                 stream=True,
+                **self.request(messages, tools, options or RequestOptions()),
             )
             # The client's stream is an async generator: closing it ends the HTTP request.
             async with contextlib.aclosing(cast(AsyncGenerator[Any, None], parts)):
@@ -59,12 +67,45 @@ class OllamaProvider:
                         calls += 1
                         yield ToolCallDelta(_call(call, calls))
                     if part.done:
-                        yield Usage(part.prompt_eval_count or 0, part.eval_count or 0)
+                        yield _usage(part)
                         yield Done(part.done_reason or "stop")
                         return
         except Exception as exc:  # the client raises httpx, ollama, json and pydantic errors
-            raise self._error(exc) from exc
+            raise self._error(exc, bool(tools)) from exc
         raise self._cut()  # the stream ended without its `done` line
+
+    def request(
+        self, messages: list[ChatMessage], tools: list[ToolSpec], options: RequestOptions
+    ) -> dict[str, Any]:
+        """`chat()`'s arguments: num_predict always, num_ctx as the budget's window (one value
+        for the session: a new num_ctx makes Ollama reload the model and lose its cache)."""
+        sent: dict[str, Any] = {"num_predict": options.max_tokens}
+        if options.window:
+            sent["num_ctx"] = options.window
+        out: dict[str, Any] = {"messages": [_wire(m) for m in messages], "options": sent}
+        if options.schema is not None:
+            out["format"] = dict(options.schema)
+        elif tools and options.tool_choice != "none":
+            out["tools"] = [t.wire() for t in tools]
+        return out
+
+    async def window(self) -> Window | None:
+        """The Modelfile's num_ctx, else the trained length capped at UNSET_WINDOW."""
+        try:
+            shown = await self._connect().show(self.model)
+        except Exception:  # down, or no such model: the first request says which
+            return None
+        for line in (shown.parameters or "").splitlines():
+            key, _, value = line.strip().partition(" ")
+            if key == "num_ctx" and value.strip().isdigit():
+                return Window(int(value.strip()), "ollama /api/show num_ctx")
+        info = shown.modelinfo or {}
+        trained = next(
+            (int(v) for k, v in info.items() if k.endswith(".context_length") and v), None
+        )
+        if trained and trained < UNSET_WINDOW:
+            return Window(trained, "ollama /api/show context_length")
+        return Window(UNSET_WINDOW, f"default (model trained for {trained or '?'} tokens)")
 
     async def aclose(self) -> None:
         client, self._client = self._client, None
@@ -84,7 +125,7 @@ class OllamaProvider:
             "try again; if it repeats, check `ollama serve`'s log (out of memory?)",
         )
 
-    def _error(self, exc: Exception) -> ProviderError:
+    def _error(self, exc: Exception, tools: bool = False) -> ProviderError:
         import httpx
         from ollama import ResponseError
 
@@ -105,6 +146,12 @@ class OllamaProvider:
                 return ProviderError(
                     f"model {self.model} is not in Ollama at {self.host}",
                     f"run `ollama pull {self.model}` or set agent.model",
+                )
+            if tools and "does not support tools" in str(exc.error):
+                return ProviderError(
+                    f"{self.model} does not support tool calls in Ollama",
+                    "set agent.tool_mode: json, or use a model with tools (qwen2.5-coder)",
+                    no_tools=True,
                 )
             if exc.status_code < 0:  # an `{"error": …}` line in the middle of the stream
                 return ProviderError(
@@ -146,7 +193,18 @@ def _arguments(raw: Mapping[str, Any] | str) -> dict[str, Any]:
     try:
         return parse_arguments(raw)
     except ValueError:
-        return {}
+        return unparsed_arguments(raw)
+
+
+def _usage(part: Any) -> Usage:
+    # Ollama reports prompt evaluation in nanoseconds; tokens it did not evaluate were cached.
+    duration = part.prompt_eval_duration
+    return Usage(
+        part.prompt_eval_count or 0,
+        part.eval_count or 0,
+        None,
+        duration / 1e6 if duration else None,
+    )
 
 
 def _call(call: Any, number: int) -> ToolCall:

@@ -16,12 +16,15 @@ from marimo_tui.agent.providers.base import (
     Done,
     ProviderError,
     ProviderInfo,
+    RequestOptions,
     TextDelta,
     ToolCall,
     ToolCallDelta,
     ToolSpec,
     Usage,
+    Window,
     one_line,
+    unparsed_arguments,
 )
 
 if TYPE_CHECKING:
@@ -36,6 +39,11 @@ def api_base(url: str) -> str:
     parts = urlsplit(url)
     path = parts.path.rstrip("/") or "/v1"
     return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+def server_root(base: str) -> str:
+    """The server's own root (llama-server's `/props`, `/health`): the API base without `/v1`."""
+    return base[: -len("/v1")] if base.endswith("/v1") else base
 
 
 class OpenAIProvider:
@@ -62,26 +70,45 @@ class OpenAIProvider:
         return f"OpenAIProvider(model={self.model!r}, base_url={self.base_url!r})"
 
     async def stream(
-        self, messages: list[ChatMessage], tools: list[ToolSpec]
+        self,
+        messages: list[ChatMessage],
+        tools: list[ToolSpec],
+        options: RequestOptions | None = None,
     ) -> AsyncIterator[Delta]:
+        options = options or RequestOptions()
         try:
-            async with contextlib.aclosing(self._stream(messages, tools)) as deltas:
+            async with contextlib.aclosing(self._stream(messages, tools, options)) as deltas:
                 async for delta in deltas:
                     yield delta
         except Exception as exc:  # httpx's errors and our own, each made one scrubbed line
             raise self._scrub(self._error(exc)) from None
 
-    async def _stream(
-        self, messages: list[ChatMessage], tools: list[ToolSpec]
-    ) -> AsyncGenerator[Delta, None]:
+    def body(
+        self, messages: list[ChatMessage], tools: list[ToolSpec], options: RequestOptions
+    ) -> dict[str, Any]:
+        """The request body: bounded output always; tools, or a JSON schema to answer in."""
         body: dict[str, Any] = {
             "model": self.model,
             "messages": [_wire(m) for m in messages],
             "stream": True,
             "stream_options": {"include_usage": True},
+            "max_tokens": options.max_tokens,
         }
-        if tools:
+        if options.schema is not None:
+            body["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "step", "strict": True, "schema": dict(options.schema)},
+            }
+        elif tools:
             body["tools"] = [t.wire() for t in tools]
+            if options.tool_choice != "omit":
+                body["tool_choice"] = options.tool_choice
+        return body
+
+    async def _stream(
+        self, messages: list[ChatMessage], tools: list[ToolSpec], options: RequestOptions
+    ) -> AsyncGenerator[Delta, None]:
+        body = self.body(messages, tools, options)
         headers = {"Accept": "text/event-stream"}
         if self._key:
             headers["Authorization"] = f"Bearer {self._key}"
@@ -90,17 +117,43 @@ class OpenAIProvider:
         async with self._connect().stream("POST", url, json=body, headers=headers) as reply:
             if reply.status_code >= 400:
                 await reply.aread()
-                raise self._status(reply.status_code, reply.text)
+                raise self._status(reply.status_code, reply.text, bool(body.get("tools")))
             async for data in _events(reply.aiter_lines()):
                 for delta in state.feed(data):
                     yield delta
                 if state.finished:
                     break
+        if state.events == 0:
+            raise self._silent(bool(body.get("tools")))
         # Servers that send no `[DONE]` still end a whole answer with a finish reason.
         if not (state.finished or state.reason):
             raise self._cut()
         for delta in state.close():
             yield delta
+
+    async def window(self) -> Window | None:
+        """llama-server's `/props` (its slot's n_ctx), else vLLM's `max_model_len`."""
+        import httpx
+
+        client = self._connect()
+        headers = {"Authorization": f"Bearer {self._key}"} if self._key else {}
+        with contextlib.suppress(httpx.HTTPError, ValueError):
+            reply = await client.get(f"{server_root(self.base_url)}/props", headers=headers)
+            if reply.status_code == 200:
+                props = reply.json()
+                settings = props.get("default_generation_settings") or {}
+                n_ctx = settings.get("n_ctx") or props.get("n_ctx")
+                if isinstance(n_ctx, int) and n_ctx > 0:
+                    return Window(n_ctx, "llama-server /props")
+        with contextlib.suppress(httpx.HTTPError, ValueError):
+            reply = await client.get(f"{self.base_url}/models", headers=headers)
+            if reply.status_code == 200:
+                for model in reply.json().get("data") or ():
+                    if isinstance(model, dict) and model.get("id") == self.model:
+                        length = model.get("max_model_len")
+                        if isinstance(length, int) and length > 0:
+                            return Window(length, "/v1/models max_model_len")
+        return None
 
     async def aclose(self) -> None:
         client, self._client = self._client, None
@@ -142,8 +195,35 @@ class OpenAIProvider:
             "try again; if it repeats, check the server's log",
         )
 
-    def _status(self, status: int, text: str) -> ProviderError:
+    def _silent(self, tools: bool) -> ProviderError:
+        """HTTP 200, then the stream closed with not one event."""
+        why = (
+            "the prompt may be larger than its window, or it cannot stream tool calls with "
+            "this model's chat template"
+            if tools
+            else "the prompt may be larger than its window"
+        )
+        return ProviderError(
+            f"{self.base_url} accepted the request, then closed without answering: {why}",
+            "set agent.tool_choice: required, or agent.tool_mode: json; or give the server a "
+            "larger window (-c) / set agent.context_window",
+            no_tools=tools,
+        )
+
+    def _status(self, status: int, text: str, tools: bool = False) -> ProviderError:
         said = _server_message(text)
+        lowered = said.lower()
+        if status in (400, 500) and ("context" in lowered or "too long" in lowered):
+            return ProviderError(
+                f"{self.base_url} refused a prompt larger than its window (HTTP {status}: {said})",
+                "set agent.context_window to the server's window, or start it with a larger -c",
+            )
+        if tools and ("tool" in lowered or "jinja" in lowered or "template" in lowered):
+            return ProviderError(
+                f"{self.base_url} cannot take tool calls for {self.model} (HTTP {status}: {said})",
+                "start llama-server with --jinja, or set agent.tool_mode: json",
+                no_tools=True,
+            )
         if status in (401, 403):
             what = "refused the API key" if self._key else "wants an API key"
             env = f"${self._key_env} (named by agent.api_key_env)" if self._key_env else None
@@ -184,9 +264,12 @@ class _Stream:
     calls: dict[int, _PendingCall] = field(default_factory=dict)
     reason: str | None = None
     finished: bool = False  # `[DONE]` seen
-    usage: Usage | None = None
+    usage: Mapping[str, Any] | None = None
+    timings: Mapping[str, Any] | None = None  # llama-server's, in the same or another event
+    events: int = 0  # stream events seen: none at all is a silent close
 
     def feed(self, data: str) -> list[Delta]:
+        self.events += 1
         if data.strip() == "[DONE]":
             self.finished = True
             return []
@@ -206,9 +289,9 @@ class _Stream:
             )
         out: list[Delta] = []
         if isinstance(usage := chunk.get("usage"), dict):
-            self.usage = Usage(
-                int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
-            )
+            self.usage = usage
+        if isinstance(timings := chunk.get("timings"), dict):
+            self.timings = timings
         for choice in chunk.get("choices") or ():
             if not isinstance(choice, dict):
                 continue
@@ -227,7 +310,7 @@ class _Stream:
     def close(self) -> list[Delta]:
         out = self._flush()
         if self.usage is not None:
-            out.append(self.usage)
+            out.append(_usage(self.usage, self.timings))
         out.append(Done(self.reason or "stop"))
         return out
 
@@ -285,10 +368,31 @@ async def _events(lines: AsyncIterator[str]) -> AsyncIterator[str]:
         yield "\n".join(data)
 
 
+def _usage(usage: Mapping[str, Any], timings: object) -> Usage:
+    """OpenAI's usage, with what is cached from llama-server's `timings` (cache_n, prompt_ms)
+    or OpenAI's `prompt_tokens_details.cached_tokens`."""
+    cached: int | None = None
+    first: float | None = None
+    details = usage.get("prompt_tokens_details")
+    if isinstance(details, dict) and isinstance(details.get("cached_tokens"), int):
+        cached = details["cached_tokens"]
+    if isinstance(timings, dict):
+        if isinstance(timings.get("cache_n"), int):
+            cached = timings["cache_n"]
+        if isinstance(timings.get("prompt_ms"), int | float):
+            first = float(timings["prompt_ms"])
+    return Usage(
+        int(usage.get("prompt_tokens") or 0),
+        int(usage.get("completion_tokens") or 0),
+        cached,
+        first,
+    )
+
+
 def _wire(message: ChatMessage) -> dict[str, Any]:
+    # `content` is always a string: llama-cpp-python answers HTTP 500 to a null one.
     out: dict[str, Any] = {"role": message.role, "content": message.content}
     if message.tool_calls:
-        out["content"] = message.content or None
         out["tool_calls"] = [
             {
                 "id": c.id,
@@ -309,7 +413,7 @@ def _arguments(raw: Mapping[str, Any] | str) -> str:
     try:
         return json.dumps(parse_arguments(raw), ensure_ascii=False)
     except ValueError:
-        return "{}"
+        return json.dumps(unparsed_arguments(raw), ensure_ascii=False)
 
 
 def _server_message(text: str) -> str:

@@ -34,11 +34,13 @@ from marimo_tui.agent.providers.base import (
     Done,
     ProviderError,
     ProviderInfo,
+    RequestOptions,
     TextDelta,
     ToolCall,
     ToolCallDelta,
     ToolSpec,
     Usage,
+    Window,
 )
 
 _WORDS = re.compile(r"\s*\S+\s*|\s+")
@@ -80,7 +82,10 @@ class ScriptedProvider:
         return f"ScriptedProvider({str(self.path)!r})"
 
     async def stream(
-        self, messages: list[ChatMessage], tools: list[ToolSpec]
+        self,
+        messages: list[ChatMessage],
+        tools: list[ToolSpec],
+        options: RequestOptions | None = None,
     ) -> AsyncIterator[Delta]:
         offered = {t.name for t in tools}
         while self._next < len(self.turns) and not self.turns[self._next].plays(offered):
@@ -102,6 +107,9 @@ class ScriptedProvider:
             )
         yield Usage(0, 0)
         yield Done("tool_calls" if turn.tool_calls else "stop")
+
+    async def window(self) -> Window | None:
+        return None  # a replay has no window: the budget uses the configured or default one
 
     async def aclose(self) -> None:
         return None
