@@ -52,7 +52,7 @@ class Reply:
         arguments split over several events).
     done_reason: Ollama's `done_reason` / OpenAI's `finish_reason` (default: "stop", or
         "tool_calls" on OpenAI when there are calls).
-    usage: (prompt tokens, completion tokens) in the final event.
+    usage: (prompt tokens, completion tokens) in the final event; None sends no counts.
     delay: seconds before the response starts (before its headers).
     chunk_delay: seconds between events.
     disconnect_after: cut the socket after this many events (text events come first).
@@ -62,7 +62,7 @@ class Reply:
     text: str | Sequence[str] = ()
     calls: Sequence[Call] = ()
     done_reason: str | None = None
-    usage: tuple[int, int] = (11, 7)
+    usage: tuple[int, int] | None = (11, 7)
     delay: float = 0.0
     chunk_delay: float = 0.0
     disconnect_after: int | None = None
@@ -332,7 +332,7 @@ class OllamaServer(_LoopbackServer):
             message = {"role": "assistant", "content": "", "tool_calls": calls}
             lines.append({**base, "message": message, "done": False})
         if reply.finish:
-            prompt, completion = reply.usage
+            prompt, completion = reply.usage or (None, None)
             lines.append(
                 {
                     **base,
@@ -407,7 +407,7 @@ class OpenAIServer(_LoopbackServer):
         if reply.finish:
             reason = reply.done_reason or ("tool_calls" if reply.calls else "stop")
             out.append(b"data: " + json.dumps(choice({}, reason)).encode() + b"\n\n")
-            if (request.get("stream_options") or {}).get("include_usage"):
+            if reply.usage and (request.get("stream_options") or {}).get("include_usage"):
                 prompt, completion = reply.usage
                 usage = {
                     "prompt_tokens": prompt,

@@ -5,25 +5,14 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from dataclasses import asdict, dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from marimo_tui.config import Config, ConfigError
+from marimo_tui.doctor_base import Check, reason
+from marimo_tui.doctor_llm import check_llm
 
 MARIMO_RANGE = ((0, 25), (0, 26))  # the minor version our adapter was written against
-
-
-@dataclass(frozen=True, slots=True)
-class Check:
-    name: str
-    ok: bool | None  # None: not applicable (e.g. Dagster not configured)
-    detail: str
-    hint: str = ""
-    blocking: bool = False
-
-    def to_json(self) -> dict[str, object]:
-        return asdict(self)
 
 
 def check_python() -> Check:
@@ -102,81 +91,6 @@ def check_notebooks(config: Config, paths: list[Path] | None = None) -> list[Che
     return [head, *checks]
 
 
-def _get(url: str, headers: dict[str, str] | None = None, timeout: float = 3.0) -> object:
-    import httpx
-
-    response = httpx.get(url, headers=headers, timeout=timeout)
-    response.raise_for_status()
-    return response.json()
-
-
-def _reason(exc: Exception) -> str:
-    import httpx
-
-    if isinstance(exc, httpx.ConnectError):
-        return "connection refused"
-    if isinstance(exc, httpx.TimeoutException):
-        return "timed out"
-    if isinstance(exc, httpx.HTTPStatusError):
-        return f"HTTP {exc.response.status_code}"
-    return f"{type(exc).__name__}: {exc}"
-
-
-def check_llm(config: Config) -> list[Check]:
-    agent = config.agent
-    host = agent.host.rstrip("/")
-    if agent.provider == "scripted":
-        return [Check("llm", None, "scripted provider: replays a script, no LLM needed")]
-    if agent.provider == "openai":
-        key = os.environ.get(agent.api_key_env, "")
-        headers = {"Authorization": f"Bearer {key}"} if key else None
-        try:
-            data = _get(f"{host}/models", headers)
-        except Exception as exc:
-            return [
-                Check(
-                    "llm",
-                    False,
-                    f"OpenAI-compatible endpoint {host}: {_reason(exc)}",
-                    f"start the server or set agent.host (key from ${agent.api_key_env})",
-                )
-            ]
-        names = {m.get("id") for m in data.get("data", [])} if isinstance(data, dict) else set()
-        ok = agent.model in names or not names
-        return [
-            Check(
-                "llm",
-                ok,
-                f"{host}: model {agent.model} {'available' if ok else 'not listed'}",
-                "" if ok else f"set agent.model to one of: {', '.join(sorted(map(str, names)))}",
-            )
-        ]
-    try:
-        data = _get(f"{host}/api/tags")
-    except Exception as exc:
-        return [
-            Check(
-                "ollama",
-                False,
-                f"not reachable at {host} ({_reason(exc)})",
-                "start it with `ollama serve`, or set agent.host",
-            )
-        ]
-    models = data.get("models", []) if isinstance(data, dict) else []
-    names = {str(m.get("name") or m.get("model")) for m in models}
-    wanted = agent.model if ":" in agent.model else f"{agent.model}:latest"
-    ok = agent.model in names or wanted in names
-    return [
-        Check("ollama", True, f"reachable at {host} ({len(names)} models)"),
-        Check(
-            "model",
-            ok,
-            f"{agent.model} {'present' if ok else 'not pulled'}",
-            "" if ok else f"ollama pull {agent.model}",
-        ),
-    ]
-
-
 def check_dagster(config: Config) -> Check:
     url = config.dagster.url
     if not url:
@@ -201,7 +115,7 @@ def check_dagster(config: Config) -> Check:
         return Check(
             "dagster",
             False,
-            f"GraphQL not reachable at {url} ({_reason(exc)})",
+            f"GraphQL not reachable at {url} ({reason(exc)})",
             "start it (e.g. `dagster dev`) or fix dagster.url",
         )
     return Check("dagster", True, f"GraphQL at {url} (Dagster {found})")

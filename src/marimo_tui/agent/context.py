@@ -108,7 +108,7 @@ class Budget:
     def reserve(self) -> int:
         """Room kept for the answer: max_tokens, but never more than a quarter of a small
         window (a 2k window with max_tokens 2048 would leave no room for the prompt)."""
-        return max(ANSWER_FLOOR, min(self.max_tokens, self.window // 4))
+        return min(self.max_tokens, max(ANSWER_FLOOR, self.window // 4))
 
     @property
     def limit(self) -> int:
@@ -124,7 +124,7 @@ class Budget:
             return Fitted(messages, total, self._answer(total))
         latest = _last_user(messages)
         minimum = fixed + (count.message(messages[latest]) if latest is not None else 0)
-        if minimum + ANSWER_FLOOR > self.window:
+        if minimum + min(ANSWER_FLOOR, self.max_tokens) > self.window:
             raise ContextOverflow(
                 f"the model's window is {self.window:,} tokens ({self.source}), but the system "
                 f"prompt, the tools and your message need ~{minimum:,} plus {ANSWER_FLOOR} "
@@ -144,7 +144,7 @@ class Budget:
         return Fitted(out, total, self._answer(total), changed)
 
     def _answer(self, prompt: int) -> int:
-        return max(ANSWER_FLOOR, min(self.max_tokens, self.window - prompt))
+        return min(self.max_tokens, self.window - prompt)  # at least `reserve`: prompt ≤ limit
 
 
 # -- compaction -----------------------------------------------------------------------------------

@@ -1,13 +1,15 @@
 """Recover tool calls from what small local models actually send.
 
-They write calls as JSON inside the answer text (bare, fenced, in `<tool_call>` tags), send
-arguments as JSON text (sometimes encoded twice, fenced, with trailing commas or Python quotes).
+They write calls as JSON inside the answer text (bare, fenced, in `<tool_call>` tags, after
+chat-template tokens written out as text, with quotes HTML-escaped as `&#34;`), send arguments
+as JSON text (sometimes encoded twice, fenced, with trailing commas or Python quotes).
 Everything here is linear in the text's size: a model that dumps a megabyte must not stall the UI.
 """
 
 from __future__ import annotations
 
 import ast
+import html
 import io
 import json
 import re
@@ -37,6 +39,14 @@ _WINDOW = 2048
 # A window cut inside a string reports where the string starts, not where the window ends.
 _CUT_ERRORS = ("Unterminated string",)
 _MAX_DECODE_DEPTH = 3  # arguments encoded as a JSON string inside a JSON string, and so on
+# Chat-template tokens a model writes as text when its template or server does not parse them:
+# `<|im_start|>`, `<|python_tag|>`, DeepSeek's `<｜tool▁call▁begin｜>`, Gemma's `<start_of_turn>`,
+# Mistral's `[TOOL_CALLS]`, Llama's `[INST]`.
+_TEMPLATE_TOKEN = re.compile(
+    r"<[|｜][^<>\s]{1,40}?[|｜]>|</?(?:start_of_turn|end_of_turn|eos|bos|s)>"
+    r"|\[/?(?:TOOL_CALLS|TOOL_RESULTS|INST|AVAILABLE_TOOLS)\]"
+)
+_ESCAPED_QUOTE = re.compile(r"&(?:#34|#x22|quot);")
 
 
 def parse_arguments(raw: Mapping[str, Any] | str) -> dict[str, Any]:
@@ -45,6 +55,16 @@ def parse_arguments(raw: Mapping[str, Any] | str) -> dict[str, Any]:
         return dict(raw)
     if not isinstance(raw, str):
         raise ValueError(f"arguments must be a JSON object, not {_kind(raw)}")
+    try:
+        return _parse_text(raw)
+    except ValueError:
+        plain = unescape(raw)
+        if plain == raw:
+            raise
+        return _parse_text(plain)
+
+
+def _parse_text(raw: str) -> dict[str, Any]:
     value: object = raw
     for depth in range(_MAX_DECODE_DEPTH):
         if not isinstance(value, str):
@@ -63,11 +83,29 @@ def parse_arguments(raw: Mapping[str, Any] | str) -> dict[str, Any]:
     raise ValueError(f"arguments must be a JSON object, not {_kind(value)}")
 
 
+def unescape(text: str) -> str:
+    """Text with chat-template tokens taken out, and HTML-escaped quotes (`{&#34;name&#34;:`)
+    unescaped when they are there; other text is left exactly as it is."""
+    text = _TEMPLATE_TOKEN.sub("", text)
+    return html.unescape(text) if _ESCAPED_QUOTE.search(text) else text
+
+
 def calls_in_text(text: str, known: Collection[str]) -> tuple[str, list[ToolCall]]:
     """Tool calls written into answer text, and the text without them.
 
     Only objects naming a tool in `known` count: an answer that shows a JSON example keeps it.
+    Text escaped or wrapped in template tokens is read again without them when nothing is found.
     """
+    rest, calls = _calls_in(text, known)
+    if not calls and (plain := unescape(text)) != text:
+        rest, calls = _calls_in(plain, known)
+    if not calls:
+        return text, []
+    # The tokens around the calls were the model's way of calling: not text for the user.
+    return _TEMPLATE_TOKEN.sub("", rest).strip(), calls
+
+
+def _calls_in(text: str, known: Collection[str]) -> tuple[str, list[ToolCall]]:
     spans: list[tuple[int, int]] = []
     calls: list[ToolCall] = []
     # Characters that failed decodes may rescan in all. Past it, the scan resumes where a
