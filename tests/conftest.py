@@ -3,10 +3,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.llama_support import LlamaServer
 
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATES = REPO / "templates"
@@ -47,3 +49,26 @@ def cli(tmp_path: Path) -> Runner:
 
 def assert_no_traceback(proc: subprocess.CompletedProcess[str]) -> None:
     assert "Traceback" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+
+
+# A real llama.cpp server with a small model (see llama_support.py): started once per session, on
+# first use; the tests that ask for it skip without a llama-server build, or fail under CI.
+@pytest.fixture(scope="session")
+def llama_server() -> Iterator[LlamaServer]:
+    """llama-server with a 4096-token window."""
+    with LlamaServer.start(n_ctx=4096) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def llama_server_small() -> Iterator[LlamaServer]:
+    """llama-server with a 2048-token window, for prompts that do not fit."""
+    with LlamaServer.start(n_ctx=2048) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def llama_server_gguf_template() -> Iterator[LlamaServer]:
+    """llama-server (4096) with the GGUF's own chat template, which has no tools."""
+    with LlamaServer.start(n_ctx=4096, chat_template=None) as server:
+        yield server
