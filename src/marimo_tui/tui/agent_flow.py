@@ -48,7 +48,19 @@ class AgentFlows:
             self.app.chat.agent_log.note(f"agent: {message}", "error")
             return None
         self.app.status.set_service("model", session.provider.info.label)
+        self._show_window(session)
         return session
+
+    def _show_window(self, session: AgentSession) -> None:
+        """The window in the status bar before the first request, when the session knows it
+        already (from the config, or learned earlier); otherwise the first request says it."""
+        # getattr: the session exposes its budget (window, source) only once it has one.
+        budget = getattr(session, "budget", None)
+        window, source = getattr(budget, "window", None), getattr(budget, "source", "")
+        if isinstance(window, int) and window > 0:
+            self.app.status.set_context(window, str(source), None, True)
+        else:
+            self.app.status.clear_context()
 
     @property
     def busy(self) -> bool:
@@ -90,6 +102,12 @@ class AgentFlows:
     def _show(self, event: ev.AgentEvent) -> None:
         if isinstance(event, ev.TaskUpdated):
             return  # the task tree hears of it from the workbench's own task events
+        if isinstance(event, ev.ContextUsed):
+            # Each request's fill level: the status bar's to show, not the conversation's.
+            self.app.status.set_context(
+                event.window, event.source, event.prompt_tokens, event.estimated, event.compacted
+            )
+            return
         self.app.chat.agent_log.show(event)
         if isinstance(event, ev.TurnEnded) and event.reason == "error":
             self.app.notify(f"agent: {event.error}", severity="error", timeout=8)
@@ -146,6 +164,7 @@ class AgentFlows:
             raise ValueError(exc.args[0]) from None
         self.overrides = Overrides(**{**self.overrides.__dict__, "profile": name})
         self.app.status.set_service("model", session.provider.info.label)
+        self._show_window(session)  # another model may have another window
         return f"agent {profile.name}: {profile.description}"
 
     def history_text(self) -> str:

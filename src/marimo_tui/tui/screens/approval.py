@@ -1,10 +1,17 @@
-"""Asks before the agent writes: the tool, the notebook and the diff; yes, no or yes to all."""
+"""Asks before the agent writes: the tool, the notebook and the diff; yes, no or yes to all.
+
+The question and the answers are docked to the dialog's top and bottom, so however long the
+diff, it is the diff that scrolls and the buttons stay on screen (down to 80x24).
+"""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, ScrollableContainer, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
@@ -18,21 +25,33 @@ ANSWERS = ("yes", "all", "no")
 class ApprovalScreen(ModalScreen[str]):
     """Dismisses with "yes", "no" or "all" (yes to every write for the rest of the turn)."""
 
+    # DIALOG_CSS's `ModalScreen { align: … }` is scoped away under this screen's own name,
+    # hence the centring here. The docks are what keep the buttons visible: a docked widget's
+    # rows are taken out before the diff is laid out, and the diff's `max-height: 100%` is
+    # then what remains of the dialog.
     DEFAULT_CSS = (
         DIALOG_CSS
         + """
-    ApprovalScreen .dialog { width: 90%; max-width: 120; }
-    ApprovalScreen .path { color: $text-muted; }
+    ApprovalScreen { align: center middle; }
+    ApprovalScreen .dialog { width: 90%; max-width: 120; padding: 0 2; }
+    ApprovalScreen .head { dock: top; height: auto; margin-top: 1; }
+    ApprovalScreen .dialog .title { margin-bottom: 0; }
+    ApprovalScreen .path { color: $text-muted; width: 100%; }
+    ApprovalScreen .buttons { dock: bottom; margin-bottom: 1; }
     ApprovalScreen #diff {
-        height: auto; max-height: 70vh; margin-top: 1;
-        background: $surface; padding: 0 1; scrollbar-size-vertical: 1;
+        height: auto; max-height: 100%; margin-top: 1;
+        background: $surface; padding: 0 1; scrollbar-size: 1 1;
     }
+    ApprovalScreen #diff > Static { width: auto; }
     """
     )
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "dismiss('yes')", "Yes"),
         Binding("a", "dismiss('all')", "Yes to all"),
         Binding("escape,n", "dismiss('no')", "No"),
+        # The diff has these keys itself when focused; these reach it from the buttons too.
+        Binding("pageup", "scroll_diff('page_up')", "Page up", show=False),
+        Binding("pagedown", "scroll_diff('page_down')", "Page down", show=False),
     ]
 
     def __init__(self, asked: ApprovalAsked) -> None:
@@ -41,20 +60,39 @@ class ApprovalScreen(ModalScreen[str]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"Let the agent run {self.asked.name}?", classes="title", markup=False)
-            if self.asked.path:
-                yield Label(self.asked.path, classes="path", markup=False)
-            with VerticalScroll(id="diff"):
-                diff = self.asked.diff
-                yield Static(diff_text(diff) if diff else "(no changes to show)")
+            with Vertical(classes="head"):
+                yield Label(f"Let the agent run {self.asked.name}?", classes="title", markup=False)
+                if self.asked.path:
+                    yield Label(self.asked.path, classes="path", markup=False)
+            with ScrollableContainer(id="diff"):
+                yield Static(self._diff())
             with Horizontal(classes="buttons"):
                 yield Button("No (n)", id="no")
                 yield Button("Yes to all this turn (a)", id="all")
                 yield Button("Yes (y)", id="yes", variant="success")
 
+    def _diff(self) -> Text | str:
+        if not self.asked.diff:
+            return "(no changes to show)"
+        # Unwrapped: a wrapped row would lose its +/- mark; long lines scroll sideways.
+        text = diff_text(self.asked.diff)
+        text.no_wrap = True
+        return text
+
+    @property
+    def diff(self) -> ScrollableContainer:
+        return self.query_one("#diff", ScrollableContainer)
+
     def on_mount(self) -> None:
-        # Enter on the focused button must never approve by accident: `y` is one key anyway.
-        self.query_one("#no", Button).focus()
+        # The diff takes the focus so its scroll keys work at once; Enter then answers
+        # nothing, so it can never approve by accident (`y` is one key anyway).
+        self.diff.focus()
+
+    def action_scroll_diff(self, how: str) -> None:
+        if how == "page_up":
+            self.diff.scroll_page_up()
+        else:
+            self.diff.scroll_page_down()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

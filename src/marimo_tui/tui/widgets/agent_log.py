@@ -257,7 +257,7 @@ class AgentLog(VerticalScroll):
             footer = footer_text(event, elapsed)
             self._add(Static(footer, classes=f"turn-footer{error}", markup=False))
             self._turn_started = None
-        # TaskUpdated: the task tree shows tasks.
+        # TaskUpdated: the task tree shows tasks; ContextUsed: the status bar shows the window.
 
     def _entry(self, call_id: str, tool: str) -> ToolEntry:
         entry = self._tools.get(call_id)

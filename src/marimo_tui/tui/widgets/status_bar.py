@@ -1,8 +1,33 @@
-"""The status bar: project, notebook and one word per service (watcher, sidecar, model, Dagster)."""
+"""The status bar: project, notebook and one word per service (watcher, sidecar, model, Dagster),
+and how full the model's context window is."""
 
 from __future__ import annotations
 
+from textual.content import Content
 from textual.widgets import Static
+
+SEPARATOR = " │ "
+WARN_PERCENT = 85  # above this the window is close to compaction (or to the server's refusal)
+
+
+def tokens_text(n: int) -> str:
+    """Tokens the way windows are quoted (8192 is 8k): 850, 2.9k, 32k."""
+    if n < 1000:
+        return str(n)
+    k = n / 1024
+    return (f"{k:.1f}".removesuffix(".0") if k < 9.95 else f"{k:.0f}") + "k"
+
+
+def context_text(
+    window: int, source: str, used: int | None, estimated: bool, compacted: int = 0
+) -> str:
+    """`ctx 8k (ollama /api/show)` before the first request; then `ctx ~2.9k/8k 36%`, with `~`
+    while the count is ours rather than the server's."""
+    if used is None:
+        return f"ctx {tokens_text(window)}" + (f" ({source})" if source else "")
+    text = f"ctx {'~' if estimated else ''}{tokens_text(used)}/{tokens_text(window)}"
+    text += f" {round(100 * used / window) if window else 0}%"
+    return text + (" · compacted" if compacted else "")
 
 
 class StatusBar(Static):
@@ -16,6 +41,7 @@ class StatusBar(Static):
         self.notebook = ""
         self.services: dict[str, tuple[str, bool]] = {}
         self.hint = ""
+        self.context: tuple[str, str] | None = None  # (text, style)
 
     def set(
         self, *, project: str | None = None, notebook: str | None = None, hint: str | None = None
@@ -32,9 +58,38 @@ class StatusBar(Static):
         self.services[name] = (state, ok)
         self.redraw()
 
-    def redraw(self) -> None:
-        parts = [self.hint, self.project, self.notebook or "no notebook"]
-        parts += [
-            f"{name}: {state}" + ("" if ok else " ✗") for name, (state, ok) in self.services.items()
+    def set_context(
+        self, window: int, source: str, used: int | None, estimated: bool, compacted: int = 0
+    ) -> None:
+        """The model's window and, once a request was sent, how much of it that request used."""
+        percent = round(100 * used / window) if used is not None and window else 0
+        style = "$error" if percent > 100 else "$warning" if percent > WARN_PERCENT else ""
+        self.context = (context_text(window, source, used, estimated, compacted), style)
+        self.redraw()
+
+    def clear_context(self) -> None:
+        self.context = None
+        self.redraw()
+
+    @property
+    def text(self) -> str:
+        return self._content().plain
+
+    def _content(self) -> Content:
+        parts: list[tuple[str, str]] = [
+            (p, "") for p in (self.hint, self.project, self.notebook or "no notebook") if p
         ]
-        self.update(" │ ".join(p for p in parts if p))
+        for name, (state, ok) in self.services.items():
+            parts.append((f"{name}: {state}" + ("" if ok else " ✗"), ""))
+            if name == "model" and self.context is not None:
+                parts.append(self.context)  # the model's window next to the model
+        if self.context is not None and "model" not in self.services:
+            parts.append(self.context)
+        pieces: list[str | tuple[str, str]] = []
+        for i, (text, style) in enumerate(parts):
+            pieces += [SEPARATOR] if i else []
+            pieces.append((text, style) if style else text)
+        return Content.assemble(*pieces)
+
+    def redraw(self) -> None:
+        self.update(self._content())

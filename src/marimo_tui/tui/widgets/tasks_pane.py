@@ -1,4 +1,9 @@
-"""The tasks pane: the task tree with status and timing."""
+"""The tasks pane: the task tree with status and timing.
+
+The agent's plan tool files each turn's tasks under one task for the turn (an agent task at the
+top, titled with the prompt). A finished turn folds to one line of progress once a newer turn
+exists, so turns do not pile up over the current plan; the user can open it again (enter).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
+from textual.geometry import Region
 from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
@@ -45,6 +51,27 @@ def task_label(task: Task, now: float | None = None) -> Text:
     return label
 
 
+def is_turn(task: Task) -> bool:
+    """The task of one agent turn: the plan tool puts the turn's tasks under it."""
+    return task.owner == "agent" and task.parent is None
+
+
+def turn_label(task: Task, done: int, total: int, now: float | None = None) -> Text:
+    """One line for a turn: e.g. `✓ add a chart  3/3 done · 1m02s`."""
+    icon, colour = ICONS[task.status]
+    label = Text()
+    label.append(f"{icon} ", style=colour)
+    label.append(task.title)
+    stats = [f"{done}/{total} done"]
+    timing = elapsed_text(task.elapsed(now))
+    if timing:
+        stats.append(timing)
+    label.append("  " + " · ".join(stats), style="dim")
+    if task.detail and task.status == TaskStatus.FAILED:
+        label.append(f"  {task.detail}", style="red")
+    return label
+
+
 class TasksPane(Tree[str]):
     """Tasks by parent; `a` adds, space checks off, `d` deletes (the app asks first)."""
 
@@ -67,6 +94,9 @@ class TasksPane(Tree[str]):
         self.guide_depth = 2
         self._task_nodes: dict[str, TreeNode[str]] = {}
         self._tasks: dict[str, Task] = {}
+        self._latest_turn: str | None = None  # stays open, finished or not
+        # Turns folded once already: folded again only by the user, who may have opened one.
+        self._folded: set[str] = set()
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self._tick)
@@ -84,6 +114,7 @@ class TasksPane(Tree[str]):
         ):
             node.remove()
             node = None
+        added = node is None
         if node is None:
             parent = self._task_nodes.get(task.parent) if task.parent else None
             parent_node = parent if parent is not None else self.root
@@ -91,20 +122,83 @@ class TasksPane(Tree[str]):
             if parent is not None:
                 parent.allow_expand = True
             self._task_nodes[task.id] = node
-        else:
-            node.set_label(task_label(task))
+        if added and is_turn(task):
+            self._latest_turn = task.id
+        self._relabel(task.id)
+        turn = self._turn_of(task.id)
+        if turn is not None and turn != task.id:
+            self._relabel(turn)
+        if turn is not None:
+            self._fold_finished_turns()
+            if added and turn == self._latest_turn:
+                self.call_after_refresh(self._show_latest_turn)
 
     def drop(self, task_id: str) -> None:
+        turn = self._turn_of(task_id)
         self._tasks.pop(task_id, None)
+        self._folded.discard(task_id)
         node = self._task_nodes.pop(task_id, None)
         if node is not None and node.tree is self:
             node.remove()
+        if task_id == self._latest_turn:
+            self._latest_turn = next(
+                (t.id for t in reversed(self._tasks.values()) if is_turn(t)), None
+            )
+        if turn is not None and turn in self._tasks:
+            self._relabel(turn)
+
+    # -- turns -------------------------------------------------------------------------------
+    def _turn_of(self, task_id: str) -> str | None:
+        """The turn `task_id` belongs to (itself when it is one), if any."""
+        task = self._tasks.get(task_id)
+        while task is not None and task.parent is not None:
+            task = self._tasks.get(task.parent)
+        return task.id if task is not None and is_turn(task) else None
+
+    def _progress(self, turn: str) -> tuple[int, int]:
+        """How many of the turn's tasks are done, of how many (all levels of the plan)."""
+        below = [t for t in self._tasks.values() if t.id != turn and self._turn_of(t.id) == turn]
+        return sum(t.status == TaskStatus.DONE for t in below), len(below)
+
+    def _relabel(self, task_id: str, now: float | None = None) -> None:
+        task, node = self._tasks[task_id], self._task_nodes[task_id]
+        done = total = 0
+        if is_turn(task):
+            done, total = self._progress(task_id)
+        node.set_label(turn_label(task, done, total, now) if total else task_label(task, now))
+
+    def _fold_finished_turns(self) -> None:
+        for task in self._tasks.values():
+            node = self._task_nodes[task.id]
+            if (
+                is_turn(task)
+                and task.status.finished
+                and task.id != self._latest_turn
+                and task.id not in self._folded
+                and node.children
+            ):
+                node.collapse()
+                self._folded.add(task.id)
+
+    def _show_latest_turn(self) -> None:
+        """Scroll the latest turn's plan into view (its top first when it is taller than the
+        pane): older turns above it must not push it off screen."""
+        node = self._task_nodes.get(self._latest_turn or "")
+        if node is None or node.tree is not self or self.last_line < 0:
+            return
+        last = node
+        while last.is_expanded and last.children:
+            last = last.children[-1]
+        if node.line < 0 or last.line < 0:
+            return
+        region = Region(0, node.line, 1, last.line - node.line + 1)
+        self.scroll_to_region(region, animate=False, force=True, x_axis=False)
 
     def _tick(self) -> None:
         now = time.time()
         for task in self._tasks.values():
             if task.status == TaskStatus.RUNNING:
-                self._task_nodes[task.id].set_label(task_label(task, now))
+                self._relabel(task.id, now)
 
     @property
     def selected_task(self) -> str | None:

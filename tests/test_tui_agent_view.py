@@ -1,0 +1,227 @@
+"""How the app shows the agent's work, driven with Pilot: the approval dialog of a long diff at
+80x24, turns folded in the tasks pane, the context window in the status bar."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from textual.geometry import Region
+from textual.widgets import Button
+
+from marimo_tui.agent import events as ev
+from marimo_tui.tasks import TaskStatus
+from marimo_tui.tui.app import WorkbenchApp
+from marimo_tui.tui.screens.approval import ApprovalScreen
+from marimo_tui.tui.widgets.status_bar import context_text, tokens_text
+from marimo_tui.tui.widgets.tasks_pane import TasksPane
+from tests.tui_support import isolate_user_config, make_app, make_project, wait_until
+
+SMALL = (80, 24)
+CELLS = [("source", "value = 1"), ("shown", "doubled = value * 2\ndoubled")]
+
+
+@pytest.fixture(autouse=True)
+def _user_config(tmp_path: Path) -> None:
+    isolate_user_config(tmp_path)
+
+
+def app_over(tmp_path: Path) -> WorkbenchApp:
+    return make_app(tmp_path, make_project(tmp_path, CELLS), watch=False)
+
+
+def long_diff(lines: int = 600) -> str:
+    head = ["--- a/notebooks/main.py", "+++ b/notebooks/main.py", f"@@ -1,0 +1,{lines} @@"]
+    # Every 50th line is a long one (a data literal, say): it must not push anything aside.
+    body = [f"+row_{i} = {'[' + '1, ' * 2000 + ']' if i % 50 == 0 else i}" for i in range(lines)]
+    return "\n".join(head + body)
+
+
+# -- the approval dialog -----------------------------------------------------------------------
+@pytest.mark.parametrize(("key", "answer"), [("y", "yes"), ("a", "all"), ("n", "no")])
+async def test_a_long_diff_scrolls_and_the_answers_stay_on_screen(
+    tmp_path: Path, key: str, answer: str
+) -> None:
+    app = app_over(tmp_path)
+    async with app.run_test(size=SMALL) as pilot:
+        asked = ev.ApprovalAsked("call-1", "edit_cell", "notebooks/main.py", long_diff())
+        answered = asyncio.ensure_future(app.agent._approve(asked))
+        await wait_until(lambda: isinstance(app.screen, ApprovalScreen), what="the dialog")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ApprovalScreen)
+        whole = Region(0, 0, *SMALL)
+        for button in screen.query(Button):
+            assert whole.contains_region(button.region), f"{button.id} is off screen"
+            assert button.region.height == 3 and button.label.plain.endswith(")")
+        diff = screen.diff
+        assert app.focused is diff and whole.contains_region(diff.region)
+        assert diff.max_scroll_y > 500 and diff.max_scroll_x > 1000  # unwrapped long lines
+        await pilot.press("pagedown", "pagedown")
+        assert diff.scroll_y >= 2 * (diff.region.height - 2)
+        await pilot.press("end")
+        assert diff.scroll_y == diff.max_scroll_y
+        await pilot.press(key)  # the diff has the focus: the dialog's keys still answer
+        assert await asyncio.wait_for(answered, 5) == answer
+        await wait_until(lambda: not isinstance(app.screen, ApprovalScreen), what="it closing")
+
+
+async def test_page_keys_scroll_the_diff_from_the_buttons_and_esc_declines(
+    tmp_path: Path,
+) -> None:
+    app = app_over(tmp_path)
+    async with app.run_test(size=SMALL) as pilot:
+        asked = ev.ApprovalAsked("call-1", "edit_cell", "notebooks/main.py", long_diff())
+        answered = asyncio.ensure_future(app.agent._approve(asked))
+        await wait_until(lambda: isinstance(app.screen, ApprovalScreen), what="the dialog")
+        screen = app.screen
+        assert isinstance(screen, ApprovalScreen)
+        await pilot.press("tab")
+        assert isinstance(app.focused, Button)
+        await pilot.press("pagedown")
+        assert screen.diff.scroll_y > 0
+        await pilot.press("pageup")
+        assert screen.diff.scroll_y == 0
+        await pilot.press("escape")
+        assert await asyncio.wait_for(answered, 5) == "no"
+
+
+async def test_a_short_diff_keeps_the_dialog_small(tmp_path: Path) -> None:
+    app = app_over(tmp_path)
+    async with app.run_test(size=SMALL) as pilot:
+        diff = "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-value = 1\n+value = 2"
+        answered = asyncio.ensure_future(
+            app.agent._approve(ev.ApprovalAsked("c", "edit_cell", "notebooks/main.py", diff))
+        )
+        await wait_until(lambda: isinstance(app.screen, ApprovalScreen), what="the dialog")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ApprovalScreen)
+        assert screen.diff.region.height == 5 and screen.diff.max_scroll_y == 0
+        dialog = screen.query_one(".dialog").region
+        assert dialog.height < 20
+        assert abs(dialog.y - (SMALL[1] - dialog.bottom)) <= 1  # centred
+        assert abs(dialog.x - (SMALL[0] - dialog.right)) <= 1
+        await pilot.press("y")
+        assert await asyncio.wait_for(answered, 5) == "yes"
+
+
+# -- turns in the tasks pane -------------------------------------------------------------------
+def labels(pane: TasksPane) -> list[str]:
+    """The tree's lines as shown (folded nodes hide their children)."""
+    return [pane.get_node_at_line(i).label.plain for i in range(pane.last_line + 1)]  # type: ignore[union-attr]
+
+
+def titles(pane: TasksPane) -> list[str]:
+    """The lines without their timings."""
+    return [label.split("  ")[0] for label in labels(pane)]
+
+
+async def test_finished_turns_fold_and_the_latest_stays_open(tmp_path: Path) -> None:
+    app = app_over(tmp_path)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await wait_until(lambda: app.query(TasksPane), what="the tasks pane")
+        tasks, pane = app.workbench.tasks, app.tasks_pane
+
+        def turn(prompt: str, steps: list[str], done: int) -> str:
+            """What the plan tool and the loop do for one turn."""
+            node = tasks.add(prompt, owner="agent", status=TaskStatus.RUNNING)
+            made = [tasks.add(s, owner="agent", parent=node.id).id for s in steps]
+            for task_id in made[:done]:
+                tasks.set_status(task_id, TaskStatus.DONE)
+            return node.id
+
+        first = turn("load the sales data", ["read the csv", "clean it", "plot it"], 3)
+        await pilot.pause()
+        assert titles(pane)[1:] == ["✓ read the csv", "✓ clean it", "✓ plot it"]
+        tasks.set_status(first, TaskStatus.DONE)
+        await pilot.pause()
+        assert len(labels(pane)) == 4, "the latest turn stays open when it finishes"
+        assert labels(pane)[0].startswith("✓ load the sales data  3/3 done")
+
+        second = turn("add a chart", ["pick columns", "draw"], 1)
+        await pilot.pause()
+        shown = labels(pane)
+        assert shown[0].startswith("✓ load the sales data  3/3 done · ")  # folded: one line
+        assert shown[1].startswith("● add a chart  1/2 done")
+        assert titles(pane)[2:] == ["✓ pick columns", "○ draw"]
+        tasks.set_status(second, TaskStatus.FAILED, "the model gave up")
+        await pilot.pause()
+        assert labels(pane)[1].startswith("✗ add a chart  1/2 done")
+        assert labels(pane)[1].endswith("the model gave up")
+
+        # The user opens the old turn again (Tree's own enter); nothing folds it behind them.
+        pane.focus()
+        pane.move_cursor(pane._task_nodes[first])
+        await pilot.press("enter")
+        assert len(labels(pane)) == 7
+        turn("and a table", ["make it"], 0)
+        await pilot.pause()
+        shown = labels(pane)
+        assert titles(pane)[1] == "✓ read the csv", "a turn the user opened stays open"
+        assert shown[4].startswith("✗ add a chart  1/2 done")  # folded now: one line
+        assert shown[5].startswith("● and a table  0/1 done") and len(shown) == 7
+        draw = next(t for t in tasks if t.title == "draw")
+        tasks.remove(draw.id)  # the user deletes a task of the old turn: its count follows
+        await pilot.pause()
+        assert labels(pane)[4].startswith("✗ add a chart  1/1 done")
+
+
+async def test_old_turns_do_not_push_the_current_plan_off_screen(tmp_path: Path) -> None:
+    app = app_over(tmp_path)
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_until(lambda: app.query(TasksPane), what="the tasks pane")
+        await pilot.press("3")  # the narrow layout shows one pane at a time
+        tasks, pane = app.workbench.tasks, app.tasks_pane
+        for n in range(40):
+            node = tasks.add(f"turn {n}", owner="agent", status=TaskStatus.RUNNING)
+            for step in ("look", "edit", "check"):
+                tasks.add(f"{step} {n}", owner="agent", parent=node.id, status=TaskStatus.DONE)
+            tasks.set_status(node.id, TaskStatus.DONE)
+        current = tasks.add("the current turn", owner="agent", status=TaskStatus.RUNNING)
+        steps = [tasks.add(f"step {i}", owner="agent", parent=current.id) for i in range(4)]
+        await pilot.pause()
+        await pilot.pause()
+        assert pane.last_line == 40 + 1 + 4 - 1  # 40 folded turns, the current one and its plan
+        top, height = pane.scroll_offset.y, pane.scrollable_content_region.height
+        for task in (current, *steps):
+            line = pane._task_nodes[task.id].line
+            assert top <= line < top + height, f"{task.title} is off screen"
+
+
+# -- the context window in the status bar -------------------------------------------------------
+def test_context_text() -> None:
+    assert [tokens_text(n) for n in (850, 1000, 2969, 8192, 10240, 32768, 131072)] == [
+        "850",
+        "1k",
+        "2.9k",
+        "8k",
+        "10k",
+        "32k",
+        "128k",
+    ]
+    assert context_text(8192, "ollama /api/show", None, True) == "ctx 8k (ollama /api/show)"
+    assert context_text(8192, "config", 2969, True) == "ctx ~2.9k/8k 36%"
+    assert context_text(8192, "config", 7400, False, 3) == "ctx 7.2k/8k 90% · compacted"
+
+
+async def test_context_used_goes_to_the_status_bar_not_the_chat(tmp_path: Path) -> None:
+    app = app_over(tmp_path)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await wait_until(lambda: app.chat.agent_log is not None, what="the chat")
+        status = app.status
+        status.set_service("model", "ollama · qwen2.5-coder:7b")
+        app.agent._show(ev.ContextUsed(8192, "llama-server /props", 2969))
+        await pilot.pause()
+        assert "model: ollama · qwen2.5-coder:7b │ ctx ~2.9k/8k 36%" in status.text
+        assert "ctx ~2.9k/8k 36%" in str(status.render())
+        assert status.context is not None and status.context[1] == ""
+        log_before = app.chat.agent_log.text()
+        app.agent._show(ev.ContextUsed(8192, "llama-server /props", 7400, False, compacted=2))
+        await pilot.pause()
+        assert "ctx 7.2k/8k 90% · compacted" in status.text
+        assert status.context is not None and status.context[1] == "$warning"
+        assert "ctx" not in app.chat.agent_log.text() and app.chat.agent_log.text() == log_before
+        status.set_context(4096, "agent.context_window", None, True)
+        assert "ctx 4k (agent.context_window)" in status.text
