@@ -3,6 +3,7 @@ gets written, refused and reported)."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -44,7 +45,9 @@ async def test_reading_tools_describe_cells(tmp_path: Path) -> None:
     cells = listed.data["cells"]
     assert [c["name"] for c in cells] == ["source", "shown"]
     assert cells[1]["defines"] == ["doubled"] and cells[1]["reads"] == ["value"]
-    assert cells[0]["status"] == "unknown (no marimo server)"
+    # Compact: no code, no empty lists, and no server said once rather than once a cell.
+    assert "reads" not in cells[0] and "code" not in cells[0] and "status" not in cells[0]
+    assert listed.data["status"] == "no marimo server: cells are not run"
     read = await dispatch(ctx, "read_cell", {"cell": "shown"})
     assert read.data["code"] == "doubled = value * 2\ndoubled"
     notebooks = await dispatch(ctx, "list_notebooks", {})
@@ -59,10 +62,13 @@ async def test_edits_are_written_journaled_and_undone_as_one_group(tmp_path: Pat
     added = await dispatch(ctx, "add_cell", {"code": "tripled = value * 3", "after": "source"})
     assert added.data["ok"] and "tripled = value * 3" in path.read_text()
     assert "+tripled = value * 3" in added.diff
+    assert set(added.data["cell"]) == {"id"}  # unnamed: no null name
     edited = await dispatch(
         ctx, "edit_cell", {"cell": "shown", "search": "value * 2", "replace": "value * 4"}
     )
     assert "-doubled = value * 2" in edited.diff and "+doubled = value * 4" in edited.diff
+    # The model sent the code: the results do not send it back (the diff is for the chat).
+    assert "value * 3" not in json.dumps(added.data) and "value * 4" not in json.dumps(edited.data)
     await dispatch(ctx, "rename_cell", {"cell": "#2", "name": "triple"})
     await dispatch(ctx, "move_cell", {"cell": "triple", "position": 3})
     await dispatch(ctx, "delete_cell", {"cell": "source"})
@@ -148,6 +154,7 @@ async def test_a_file_changed_since_the_agent_read_it_is_a_conflict(tmp_path: Pa
 async def test_plan_and_update_task_drive_the_task_tree(tmp_path: Path) -> None:
     wb, _ = workbench(tmp_path)
     ctx, events = context(wb)
+    ctx.prompt = "Load the sales data and chart revenue per region\nthen export it"
     planned = await dispatch(
         ctx, "plan", {"tasks": ["load data", {"title": "clean", "subtasks": ["drop nulls"]}]}
     )
@@ -164,6 +171,35 @@ async def test_plan_and_update_task_drive_the_task_tree(tmp_path: Path) -> None:
     assert (tmp_path / ".marimo-tui" / "tasks.json").exists()
 
 
+async def test_a_turns_plan_hangs_under_one_task_for_the_turn(tmp_path: Path) -> None:
+    wb, _ = workbench(tmp_path)
+    ctx, events = context(wb)
+    ctx.prompt = "Load the sales data and chart revenue per region, then export it\nas HTML"
+    first = await dispatch(ctx, "plan", {"tasks": ["load", {"title": "chart", "subtasks": ["x"]}]})
+    turn = ctx.turn_task
+    assert turn is not None
+    node = wb.tasks.get(turn)
+    assert node.owner == "agent" and node.status == "running" and node.parent is None
+    assert node.title == "Load the sales data and chart revenue per region, then…"
+    load, chart, sub = first.data["tasks"]
+    assert wb.tasks.get(load["id"]).parent == turn and wb.tasks.get(chart["id"]).parent == turn
+    assert "parent" not in load and sub["parent"] == chart["id"]
+    # The turn's task is told to the view like the others, before its children.
+    told = [e.task_id for e in events if isinstance(e, TaskUpdated)]
+    assert told[0] == turn
+    # A second plan of the same turn joins it; one under a task of the plan goes there.
+    await dispatch(ctx, "plan", {"tasks": ["export"]})
+    await dispatch(ctx, "plan", {"tasks": ["check the chart"], "parent": chart["id"]})
+    assert [t.title for t in wb.tasks.children(turn)] == ["load", "chart", "export"]
+    assert [t.title for t in wb.tasks.children(None)].count(node.title) == 1
+    with pytest.raises(ToolFailure, match="no task"):
+        await dispatch(ctx, "plan", {"tasks": ["y"], "parent": "a999"})
+    # Another turn gets a task of its own; an empty prompt is titled "turn".
+    other, _ = context(wb)
+    await dispatch(other, "plan", {"tasks": ["again"]})
+    assert other.turn_task not in (None, turn) and wb.tasks.get(other.turn_task).title == "turn"
+
+
 async def test_create_notebook_from_a_template(tmp_path: Path) -> None:
     wb, _ = workbench(tmp_path)
     ctx, _ = context(wb)
@@ -178,33 +214,50 @@ async def test_create_notebook_from_a_template(tmp_path: Path) -> None:
         await dispatch(ctx, "create_notebook", {"path": "notebooks/x.py", "template": "nope"})
 
 
-async def test_create_notebook_offers_the_templates_and_copies_their_data(
+async def test_list_templates_tells_what_create_notebook_can_start_from(
     tmp_path: Path,
 ) -> None:
-    from marimo_tui.notebook.templates import discover_templates
-    from marimo_tui.project import template_folders
-
     wb, _ = workbench(tmp_path)
     ctx, _ = context(wb)
-    found = discover_templates(template_folders(ctx.workbench.config))
-    (spec,) = [s for s in specs(templates=found) if s.name == "create_notebook"]
-    assert spec.parameters["properties"]["template"]["enum"] == list(found)
-    assert "- explore-data: Profile a CSV or Parquet table" in spec.description
-    assert "[sample data: sales.csv]" in spec.description
-    # The static spec is left as it was (its validator is shared).
-    (plain,) = [s for s in specs() if s.name == "create_notebook"]
-    assert "enum" not in plain.parameters["properties"]["template"]
+    listed = await dispatch(ctx, "list_templates", {})
+    by_name = {t["name"]: t for t in listed.data["templates"]}
+    explore = by_name["explore-data"]
+    assert explore["description"].startswith("Profile a CSV or Parquet table")
+    assert explore["sample_data"] == ["sales.csv"] and "data" in explore["params"]
+    assert "params" not in by_name["blank"] and "sample_data" not in by_name["blank"]
+    # One template: its parameters' defaults and help too.
+    (one,) = (await dispatch(ctx, "list_templates", {"name": "explore-data"})).data["templates"]
+    assert {k: v for k, v in one.items() if k != "params"} == {
+        k: v for k, v in explore.items() if k != "params"
+    }
+    (data,) = [p for p in one["params"] if p["name"] == "data"]
+    assert data["default"] == "data/sales.csv" and data["help"]
+    assert [p["name"] for p in one["params"]] == explore["params"]
+    with pytest.raises(ToolFailure, match=r"no template 'nope'; templates: .*blank"):
+        await dispatch(ctx, "list_templates", {"name": "nope"})
+    # The catalogue is not in create_notebook's schema: that is the same in every request.
+    (spec,) = [s for s in specs() if s.name == "create_notebook"]
+    assert "explore-data" not in json.dumps(spec.wire())
     made = await dispatch(
         ctx, "create_notebook", {"path": "notebooks/look.py", "template": "explore-data"}
     )
     assert made.data["sample_data"] == ["notebooks/data/sales.csv"]
     assert (tmp_path / "notebooks" / "data" / "sales.csv").is_file()
+    assert all("code" not in c and "status" not in c for c in made.data["cells"])
 
 
 def test_every_tool_has_a_valid_schema_and_no_shell() -> None:
     from jsonschema import Draft202012Validator
 
-    for spec in specs():
+    for spec in specs(dagster=True):
         Draft202012Validator.check_schema(dict(spec.parameters))
         assert spec.wire()["function"]["name"] == spec.name
     assert not {"shell", "bash", "exec", "run_command"} & set(TOOLS)
+
+
+def test_the_registry_keeps_every_name_others_import() -> None:
+    from marimo_tui.agent import tool_base, tools
+
+    for name in ("Approval", "Approver", "Answer", "ToolContext", "ToolFailure", "ToolOutcome"):
+        assert getattr(tools, name) is getattr(tool_base, name)
+    assert callable(tools.dispatch) and callable(tools.specs) and callable(tools.validate)

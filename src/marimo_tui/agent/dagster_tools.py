@@ -8,23 +8,25 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from marimo_tui.agent.providers.base import ToolSpec
-from marimo_tui.agent.tools import (
+from marimo_tui.agent.tool_base import (
     NOTEBOOK,
     Tool,
     ToolContext,
     ToolFailure,
     ToolOutcome,
-    _consent,
-    _done,
-    _path,
-    _schema,
+    consent,
+    done,
+    notebook_path,
+    schema,
 )
-from marimo_tui.dagster.client import DagsterClient
 from marimo_tui.dagster.errors import DagsterError
 from marimo_tui.dagster.model import key_text
+
+if TYPE_CHECKING:
+    from marimo_tui.dagster.client import DagsterClient
 
 RUN_WAIT_LIMIT = 600
 EVENT_ERRORS = 10
@@ -69,7 +71,7 @@ async def list_assets(ctx: ToolContext, args: dict[str, Any]) -> ToolOutcome:
     if broken:
         data["locations_failing_to_load"] = broken
     paired = sum(1 for a in assets if a["notebook"])
-    return _done(
+    return done(
         data,
         f"{len(assets)} assets, {paired} paired"
         + (f", {len(broken)} broken locations" if broken else ""),
@@ -90,11 +92,11 @@ async def launch_asset(ctx: ToolContext, args: dict[str, Any]) -> ToolOutcome:
             if args.get("asset"):
                 asset = asset_named(workspace, str(args["asset"]))
             else:
-                path = _path(ctx, args)
+                path = notebook_path(ctx, args)
                 pairs = find_pairs(config.pairs, config.root, workspace)
                 asset = launchable(pair_for(pairs, path), path, config.root)
             shown = ", ".join(f"{k}={v!r}" for k, v in params.items()) or "default parameters"
-            await _consent(
+            await consent(
                 ctx, "launch_asset", asset.name, f"launch {asset.name} in Dagster with {shown}"
             )
             run = await launch(client, asset, run_config(asset, params))
@@ -106,7 +108,7 @@ async def launch_asset(ctx: ToolContext, args: dict[str, Any]) -> ToolOutcome:
         "status": run.status,
         "url": run_url(config, run.run_id),
     }
-    return _done(data, f"launched {asset.name} · run {run.run_id[:8]}")
+    return done(data, f"launched {asset.name} · run {run.run_id[:8]}")
 
 
 async def run_status(ctx: ToolContext, args: dict[str, Any]) -> ToolOutcome:
@@ -160,52 +162,45 @@ async def run_status(ctx: ToolContext, args: dict[str, Any]) -> ToolOutcome:
         data["errors"] = errors
     if materialized:
         data["materialized"] = materialized
-    return _done(
+    return done(
         data, f"run {run_id[:8]} {run.status}" + (f" · {len(errors)} errors" if errors else "")
     )
 
 
-DAGSTER_TOOLS: dict[str, Tool] = {
-    t.spec.name: t
-    for t in [
-        Tool(
-            ToolSpec(
-                "list_assets",
-                "List Dagster's assets, with the notebook each is paired with, and code "
-                "locations that fail to load.",
-                _schema([]),
-            ),
-            list_assets,
+DAGSTER_TOOLS: tuple[Tool, ...] = (
+    Tool(
+        ToolSpec(
+            "list_assets",
+            "Dagster's assets, the notebook each is paired with, and code locations that fail "
+            "to load.",
+            schema([]),
         ),
-        Tool(
-            ToolSpec(
-                "launch_asset",
-                "Launch the Dagster materialization of a notebook's paired asset (or of an "
-                "asset by key). Returns the run id; follow it with run_status.",
-                _schema(
-                    [],
-                    notebook=NOTEBOOK,
-                    asset={"type": "string", "description": "Asset key, e.g. sales/report."},
-                    params={
-                        "type": "object",
-                        "description": "Notebook parameters for this run (mo.cli_args()).",
-                    },
-                ),
+        list_assets,
+    ),
+    Tool(
+        ToolSpec(
+            "launch_asset",
+            "Only when the user asks: launch a notebook's paired asset (or an `asset` key) in "
+            "Dagster. Follow the run with run_status.",
+            schema(
+                [],
+                notebook=NOTEBOOK,
+                asset={"type": "string"},
+                params={"type": "object", "description": "the notebook's mo.cli_args()"},
             ),
-            launch_asset,
         ),
-        Tool(
-            ToolSpec(
-                "run_status",
-                "A Dagster run's status, step counts, errors and the metadata of what it "
-                "materialized; `wait` seconds for it to finish first.",
-                _schema(
-                    ["run_id"],
-                    run_id={"type": "string"},
-                    wait={"type": "number", "minimum": 0, "maximum": RUN_WAIT_LIMIT},
-                ),
+        launch_asset,
+    ),
+    Tool(
+        ToolSpec(
+            "run_status",
+            "A Dagster run's status, errors and what it materialized; `wait` seconds for its end.",
+            schema(
+                ["run_id"],
+                run_id={"type": "string"},
+                wait={"type": "number", "minimum": 0, "maximum": RUN_WAIT_LIMIT},
             ),
-            run_status,
         ),
-    ]
-}
+        run_status,
+    ),
+)

@@ -1,7 +1,9 @@
 """Agent profiles: who the agent is (a system prompt), what it may use, which model.
 
-Four ship built in; `agents:` in the config adds profiles or overrides these by name. Every
-profile's prompt starts with the rules of marimo notebooks, which small models otherwise break.
+Five ship built in; `agents:` in the config adds profiles or overrides these by name. Every
+profile's prompt starts with the rules of marimo notebooks, which small models otherwise break:
+the full rules and how to work, or (the `small` profile, for 3-8B models) the few they break
+most, with the six tools such a model uses well.
 """
 
 from __future__ import annotations
@@ -11,30 +13,31 @@ from dataclasses import dataclass
 from marimo_tui.config import AgentProfile, Config
 
 MARIMO_RULES = """\
-You work on marimo notebooks in a terminal workbench, through tools that edit cells on disk.
-marimo is a reactive Python notebook: each cell is a function of the names it reads, and marimo
-reruns a cell whenever a cell it reads from changes. The rules:
-- Each global name is defined in exactly one cell. Never define the same name in two cells;
-  never reassign or mutate (append, `+=`, `df["x"] = …`) a global that another cell defined —
-  make a new name in your cell instead (`clean = raw.dropna()`).
-- Names starting with an underscore (`_tmp`) are private to their cell and may repeat.
-- The last expression of a cell is its output: end with the value to show (a dataframe, a
-  chart, `mo.md(...)`). `print` goes to the console.
-- `import marimo as mo` lives in one cell; other cells just read `mo`.
-- Text: `mo.md(f"...")`. Controls: `mo.ui.slider`, `mo.ui.dropdown`, `mo.ui.table`, …; read a
-  control's `.value` in a different cell from the one that creates it.
-- Cell order on the page is for reading; marimo runs cells in dependency order. No cycles.
-- Parameters from the command line: `mo.cli_args()`.
+You edit marimo notebooks through tools that change cells on disk; marimo reruns what changed.
+marimo rules:
+- Each global name is defined in exactly one cell. Never redefine, reassign or mutate (append,
+  +=, df["x"] = ...) a name from another cell: make a new one (clean = raw.dropna()).
+  _names are private to their cell.
+- A cell's last expression is its output (a dataframe, a chart, mo.md(...)); print goes to the
+  console.
+- import marimo as mo in one cell only. Read a mo.ui control's .value in another cell.
+- Cells run in dependency order, not page order; no cycles. CLI parameters: mo.cli_args().
 How to work:
-- Call list_cells before editing a notebook; address cells by name or id.
-- After each edit the tool result says which cells reran and which now fail, with the error
-  and traceback: fix failures before you go on. Keep cells small, one step each.
-- For work of several steps, first write a plan with `plan`, and move each task through
-  running → done / failed with `update_task` as you go.
-- If a tool says the file changed on disk, read it again before editing: the user edits too.
-- When Dagster is connected, list_assets / launch_asset / run_status run a notebook's paired
-  asset there: launch only when asked, then report the run's status and errors.
-- There is no shell. Answer in short Markdown; say what you changed and what you could not do.
+- Call list_cells before editing. A cell is a name, an id or #N; `notebook` defaults to the
+  open one.
+- Edits return what reran and what fails: fix failures before going on. Keep cells small.
+- For several steps, first `plan`, then `update_task` each task: running, done or failed.
+- If a file changed on disk, read it again. There is no shell.
+- Answer in short Markdown: what you changed, what you could not do.
+"""
+
+# For 3-8B models: the rules they break most, and only the tools they use well.
+SMALL_RULES = """\
+You edit a marimo notebook with tools; marimo reruns changed cells.
+- Each global name is defined in one cell only; never reassign another cell's name.
+- A cell's last expression is its output. import marimo as mo once.
+- Call list_cells first. A cell is a name, an id or #N.
+- Edits return errors: fix them. No shell. Answer briefly.
 """
 
 
@@ -42,16 +45,18 @@ How to work:
 class Profile:
     name: str
     description: str
-    prompt: str  # the profile's own part, after MARIMO_RULES
+    prompt: str  # the profile's own part, after the rules
     tools: tuple[str, ...] = ()  # empty: all
     model: str = ""  # empty: agent.model
+    rules: str = MARIMO_RULES  # marimo's rules and how to work, before `prompt`
 
     @property
     def system_prompt(self) -> str:
-        return f"{MARIMO_RULES}\n{self.prompt}".rstrip() + "\n"
+        return f"{self.rules}\n{self.prompt}".rstrip() + "\n"
 
 
 READING = ("list_notebooks", "list_cells", "read_cell", "read_outputs", "lint")
+SMALL_TOOLS = ("list_cells", "read_cell", "read_outputs", "add_cell", "edit_cell", "delete_cell")
 
 BUILT_IN: dict[str, Profile] = {
     p.name: p
@@ -59,9 +64,9 @@ BUILT_IN: dict[str, Profile] = {
         Profile(
             "data-engineer",
             "builds and fixes data pipelines in notebooks (the default)",
-            "You are a data engineer. You load, clean, join and validate data with pandas or "
-            "polars, make each step a cell with a clear name, check row counts and schemas as "
-            "you go, and leave notebooks that run clean top to bottom.",
+            "You are a data engineer: load, clean, join and validate data with pandas or "
+            "polars, one named step per cell, checking row counts and schemas as you go, so "
+            "the notebook runs clean top to bottom.",
         ),
         Profile(
             "analyst",
@@ -85,6 +90,13 @@ BUILT_IN: dict[str, Profile] = {
             "top. You change prose cells, not the analysis.",
             tools=(*READING, "add_cell", "edit_cell", "run_cells", "plan", "update_task"),
         ),
+        Profile(
+            "small",
+            "for 3-8B local models: six cell tools and a short prompt",
+            "Make small, working changes with pandas.",
+            tools=SMALL_TOOLS,
+            rules=SMALL_RULES,
+        ),
     ]
 }
 
@@ -105,6 +117,7 @@ def _from_config(name: str, custom: AgentProfile, base: Profile | None) -> Profi
         prompt=custom.system_prompt or (base.prompt if base else ""),
         tools=tuple(custom.tools) or (base.tools if base else ()),
         model=custom.model or (base.model if base else ""),
+        rules=base.rules if base else MARIMO_RULES,
     )
 
 
