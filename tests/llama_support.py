@@ -157,7 +157,7 @@ class LlamaServer:
             "--threads", "2",
             "--n-predict", str(n_predict),
             "--jinja",
-            "--no-webui",
+            "--no-ui",
             "--no-warmup",
             *(("--chat-template-file", str(chat_template)) if chat_template else ()),
             *extra_args,
