@@ -13,7 +13,6 @@ import pytest
 
 from tests.llama_support import LlamaServer
 
-
 READ_CELL = {
     "type": "function",
     "function": {
