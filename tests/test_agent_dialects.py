@@ -23,6 +23,7 @@ from tests.llm_servers import Call, Fail, OllamaServer, OpenAIServer, Raw, Reply
 from tests.tui_support import make_project
 
 CELLS = [("source", "value = 1"), ("shown", "doubled = value * 2\ndoubled")]
+CALL = '{"name": "read_cell", "arguments": {"cell": "source"}}'
 
 
 @pytest.fixture
@@ -105,7 +106,7 @@ async def test_a_silent_close_is_explained_and_auto_mode_retries_as_json_steps(
     tmp_path: Path, openai: OpenAIServer
 ) -> None:
     openai.script(Raw([], content_type="text/event-stream"))
-    agent, _, path = session(tmp_path, OpenAIProvider("m", openai.url), tool_mode="native")
+    agent, _, _ = session(tmp_path, OpenAIProvider("m", openai.url), tool_mode="native")
     end = await agent.run_turn("hello")
     assert "closed without answering" in end.error and "tool calls" in end.error
     assert "agent.tool_mode: json" in end.error and "\n" not in end.error
@@ -151,9 +152,9 @@ async def test_missing_usage_is_estimated_and_said_so(tmp_path: Path, openai: Op
 @pytest.mark.parametrize(
     "text",
     [
-        "{&#34;name&#34;: &#34;read_cell&#34;, &#34;arguments&#34;: {&#34;cell&#34;: &#34;source&#34;}}",
-        '<|python_tag|>{"name": "read_cell", "arguments": {"cell": "source"}}<|eom_id|>',
-        '<start_of_turn>model\n[TOOL_CALLS][{"name": "read_cell", "arguments": {"cell": "source"}}]',
+        CALL.replace('"', "&#34;"),
+        f"<|python_tag|>{CALL}<|eom_id|>",
+        f"<start_of_turn>model\n[TOOL_CALLS][{CALL}]",
     ],
 )
 async def test_escaped_and_template_wrapped_calls_are_repaired(

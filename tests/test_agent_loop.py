@@ -202,7 +202,8 @@ async def test_create_hit_an_error_fix_it_and_undo_the_turn(tmp_path: Path) -> N
     assert session.last_turn == end.turn
     undone = await session.undo_last_turn()
     assert len(undone) == 4 and not target.exists()
-    assert [t.title for t in wb.tasks if t.owner == "agent"][:1] == ["create the notebook"]
+    titles = [t.title for t in wb.tasks if t.owner == "agent"][:2]
+    assert titles == ["make a ratio notebook", "create the notebook"]  # the turn, its plan
 
 
 def test_headless_agent_prints_json_events(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]

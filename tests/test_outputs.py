@@ -352,3 +352,15 @@ def test_one_converter_for_markdown_and_text() -> None:
     assert to_text(html) == (
         "Head\n\nA b c d e\nf\n\n3. g\n\n│ q\n\n" + "─" * 24 + "\n\n  raw  \n\nh\nv|w"
     )
+
+
+def test_marimo_type_tags_in_json_outputs_are_taken_out() -> None:
+    from marimo_tui.runtime.outputs import json_text
+
+    data = (
+        '[{"id": 0, "amount": "text/plain+float:3.54", '
+        '"n": "text/plain+bigint:12345678901234567890", "s": "text/plain+set:{1, 2}"}]'
+    )
+    assert json_text(data) == (
+        '[{"id": 0, "amount": 3.54, "n": 12345678901234567890, "s": "{1, 2}"}]'
+    )

@@ -3,11 +3,14 @@ plain JSON-able dicts, cut to sizes a small model's context can take."""
 
 from __future__ import annotations
 
+import builtins
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from marimo_tui.notebook.model import Cell, Notebook
+
+BUILTINS = frozenset(dir(builtins))
 
 if TYPE_CHECKING:
     from marimo_tui.runtime.kernel_state import CellRun
@@ -192,8 +195,9 @@ def cell_summary(cell: Cell, run: CellRun | None, live: bool) -> dict[str, Any]:
         entry["name"] = cell.name
     if cell.defs:
         entry["defines"] = sorted(cell.defs)
-    if cell.refs:
-        entry["reads"] = sorted(cell.refs)
+    reads = sorted(cell.refs - BUILTINS)  # `print`, `len`: every cell reads them, none defines
+    if reads:
+        entry["reads"] = reads
     entry.update(cell_state(cell, run, live, brief=True))
     return entry
 

@@ -29,7 +29,9 @@ DEFAULT_WINDOW = 8192
 CHARS_PER_TOKEN = 3.0  # before calibration: code and JSON run 3-3.5 chars a token; err low
 MESSAGE_OVERHEAD = 8  # role markers and separators a chat template adds to each message
 ANSWER_FLOOR = 256  # the least room left for an answer
-LOW_WATER = 0.6  # compaction aims this far under the limit, so several requests follow it
+LOW_WATER = 0.6  # of the history's room: mid-turn compaction leaves room for what follows
+TURN_START_HIGH = 0.5  # a turn starts by compacting history that fills more than this…
+TURN_START_LOW = 0.25  # …down to this, so the turn's own requests need no compaction
 KEEP_RESULTS = 2  # the current turn's newest tool results are kept whole
 SUMMARY_LINES = 40  # of the summary of earlier turns: the oldest go first
 STUB_BELOW = 240  # results shorter than this are cheaper kept than stubbed
@@ -115,13 +117,22 @@ class Budget:
         """The largest prompt a request may have."""
         return self.window - self.reserve
 
-    def fit(self, fixed: int, messages: list[ChatMessage]) -> Fitted:
+    def fit(self, fixed: int, messages: list[ChatMessage], *, turn_start: bool = False) -> Fitted:
         """The messages to send after `fixed` tokens of system prompt and tools: as they are
-        when they fit, else compacted. Raises ContextOverflow when nothing would fit."""
+        when they fit, else compacted. Raises ContextOverflow when nothing would fit.
+
+        At the start of a turn, history past TURN_START_HIGH of its room is compacted down to
+        TURN_START_LOW: the turn's own requests then grow by appending, so the server's cache
+        serves each one's prefix; within a turn only a request that would not fit compacts."""
         count = self.counter
-        total = fixed + count.messages(messages)
-        if total <= self.limit:
-            return Fitted(messages, total, self._answer(total))
+        history = count.messages(messages)
+        room = self.limit - fixed
+        if turn_start and history > room * TURN_START_HIGH:
+            target = int(room * TURN_START_LOW)
+        elif history <= room:
+            return Fitted(messages, fixed + history, self._answer(fixed + history))
+        else:
+            target = int(room * LOW_WATER)
         latest = _last_user(messages)
         minimum = fixed + (count.message(messages[latest]) if latest is not None else 0)
         if minimum + min(ANSWER_FLOOR, self.max_tokens) > self.window:
@@ -132,7 +143,6 @@ class Budget:
                 "give the model a larger window (agent.context_window, llama-server -c, "
                 "Ollama num_ctx), use the small profile, or send a shorter message",
             )
-        target = int(self.limit * LOW_WATER) - fixed
         out, changed = compact(messages, max(target, minimum - fixed), count)
         total = fixed + count.messages(out)
         if total > self.limit:

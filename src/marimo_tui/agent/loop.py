@@ -51,14 +51,13 @@ from marimo_tui.agent.tools import (
     specs,
 )
 from marimo_tui.notebook.errors import StoreError
-from marimo_tui.notebook.templates import discover_templates
-from marimo_tui.project import template_folders
 
 if TYPE_CHECKING:
     from marimo_tui.agent.transcripts import Transcript
     from marimo_tui.workbench import Workbench
 
 RESULT_CHARS = 24_000  # of one tool result sent back to the model
+RESULT_FLOOR = 300  # tokens a tool result may always take, however full the window
 WINDOW_ASK_TIMEOUT = 5.0  # s for the server to say its window before the default is used
 Listener = Callable[[ev.AgentEvent], None]
 ToolMode = Literal["auto", "native", "json"]
@@ -84,6 +83,7 @@ class _Turn:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     estimated: bool = False  # some answer came without the server's token counts
+    requests: int = 0
     unanswered: list[ToolCall] = field(default_factory=list)
 
 
@@ -126,6 +126,7 @@ class AgentSession:
         self.budget: Budget | None = None  # learned on the first turn (the server's window)
         self.json_mode = self.limits.tool_mode == "json"
         self.requests: list[Request] = []
+        self._fixed = 0  # tokens of the system prompt and tools in the last request
         self._call_ids = {c.id for m in self.messages for c in m.tool_calls}
         self._running: asyncio.Task[str] | None = None
 
@@ -176,6 +177,7 @@ class AgentSession:
             approval=self.limits.approval,
             approver=self.approver,
             rerun_timeout=self.limits.rerun_timeout,
+            prompt=prompt,
         )
         info = self.provider.info
         self._emit(ev.TurnStarted(turn.id, prompt, self.profile.name, info.label, info.replay))
@@ -199,6 +201,7 @@ class AgentSession:
         finally:
             self._running = None
         self._close_unanswered(turn, reason)
+        self._close_plan(ctx, reason)
         if ctx.writes:
             self.last_turn = turn.id
         extra: dict[str, Any] = {"elapsed": round(time.monotonic() - started, 2)}
@@ -222,11 +225,7 @@ class AgentSession:
     async def _steps(self, turn: _Turn, ctx: ToolContext) -> str:
         allowed = list(self.profile.tools) or None
         config = self.workbench.config
-        tools = specs(
-            allowed,
-            dagster=bool(config.dagster.url),
-            templates=discover_templates(template_folders(config)),
-        )
+        tools = specs(allowed, dagster=bool(config.dagster.url))
         known = [t.name for t in tools]
         async with asyncio.timeout(self.limits.timeout):
             budget = await self.context()
@@ -257,7 +256,9 @@ class AgentSession:
             fixed_chars = len(system) + len(json.dumps([t.wire() for t in tools]))
         counter = budget.counter
         fixed = math.ceil(fixed_chars / counter.chars_per_token) + MESSAGE_OVERHEAD
-        fitted = budget.fit(fixed, self.messages)
+        self._fixed = fixed
+        fitted = budget.fit(fixed, self.messages, turn_start=not turn.requests)
+        turn.requests += 1
         if fitted.compacted:
             # The compacted history is the conversation from now on: the prefix of every
             # request until the next compaction stays the same, and servers reuse its cache.
@@ -400,11 +401,28 @@ class AgentSession:
         else:
             ok, data, summary = True, outcome.data, outcome.summary
             diff, path = outcome.diff, outcome.path
-        result = json.dumps(data, ensure_ascii=False, default=str)
-        if len(result) > RESULT_CHARS:
-            result = result[:RESULT_CHARS] + f"… [{len(result) - RESULT_CHARS} characters cut]"
+        # Compact separators: the model reads JSON as well without the spaces, in fewer tokens.
+        result = json.dumps(data, ensure_ascii=False, default=str, separators=(",", ":"))
+        limit = self._result_room()
+        if len(result) > limit:
+            result = (
+                result[:limit] + f"… [{len(result) - limit} characters cut to fit the model's "
+                "window: ask for less at once, e.g. fewer cells]"
+            )
         self._emit(ev.ToolFinished(call.id, call.name, ok, summary[:300], result, diff, path))
         self._add(ChatMessage("tool", result, tool_call_id=call.id, name=call.name))
+
+    def _result_room(self) -> int:
+        """Characters a new tool result may take: half the room the window has left, so the
+        rest of the turn still fits and appends to a prefix the server has cached (compacting
+        mid-turn would change that prefix)."""
+        budget = self.budget
+        if budget is None:
+            return RESULT_CHARS
+        counter = budget.counter
+        room = budget.limit - self._fixed - counter.messages(self.messages)
+        tokens = max(RESULT_FLOOR, room // 2)
+        return min(RESULT_CHARS, int(tokens * counter.chars_per_token))
 
     def _close_unanswered(self, turn: _Turn, reason: str) -> None:
         """Every call the model made gets an answer, or the next request would be refused."""
@@ -412,6 +430,22 @@ class AgentSession:
             note = {"ok": False, "error": f"not run: the turn ended ({reason})"}
             self._add(ChatMessage("tool", json.dumps(note), tool_call_id=call.id, name=call.name))
         turn.unanswered.clear()
+
+    def _close_plan(self, ctx: ToolContext, reason: str) -> None:
+        """The turn's node in the task tree ends with the turn (the pane folds it then)."""
+        from marimo_tui.tasks import TaskStatus
+
+        if ctx.turn_task is None:
+            return
+        status = {"finished": TaskStatus.DONE, "cancelled": TaskStatus.CANCELLED}.get(
+            reason, TaskStatus.FAILED
+        )
+        note = None if reason == "finished" else reason
+        try:
+            task = self.workbench.tasks.set_status(ctx.turn_task, status, note)
+        except KeyError:  # the user deleted it meanwhile
+            return
+        self._emit(ev.TaskUpdated(task.id, task.title, str(task.status), task.parent))
 
     async def undo_last_turn(self) -> list[str]:
         """Revert every write of the last turn that wrote; returns what was undone."""

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -108,6 +110,9 @@ def _convert(mimetype: str, data: object) -> Output:
         return Output("text", text=console_text(mimetype, data), mimetype=mimetype)
     if mimetype in ("text/csv", "text/tab-separated-values"):
         return Output("table", table=parse_table_data(_as_text(data), mimetype), mimetype=mimetype)
+    if mimetype == "application/json":
+        text = json_text(data)
+        return Output("text", text=text, mimetype=mimetype) if text else EMPTY
     if mimetype.startswith(("video/", "audio/")) or mimetype == "application/pdf":
         return Output("html", text=f"[{mimetype} output]", mimetype=mimetype)
     text = _as_text(data)
@@ -115,6 +120,33 @@ def _convert(mimetype: str, data: object) -> Output:
     if unknown and _looks_like_html(text):
         return _html(text, mimetype)
     return Output("text", text=text, mimetype=mimetype) if text else EMPTY
+
+
+_TYPED = re.compile(r"\Atext/plain\+(\w+):(.*)\Z", re.S)
+
+
+def _typed_value(value: object) -> object:
+    """marimo's JSON outputs tag what JSON cannot hold (`"text/plain+float:3.5"`, `+bigint`,
+    `+set`…): the value as Python would show it, without the tag."""
+    if isinstance(value, dict):
+        return {k: _typed_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_typed_value(v) for v in value]
+    if isinstance(value, str) and (match := _TYPED.match(value)):
+        kind, shown = match.groups()
+        if kind in ("float", "int", "bigint"):
+            with contextlib.suppress(ValueError):
+                return float(shown) if kind == "float" else int(shown)
+        return shown
+    return value
+
+
+def json_text(data: object) -> str:
+    """A list or dict output as compact JSON text, marimo's type tags taken out."""
+    value = _maybe_json(data)
+    if isinstance(value, str | bytes):
+        return _as_text(value)
+    return json.dumps(_typed_value(value), ensure_ascii=False)
 
 
 def _bundle(bundle: object, mimetype: str) -> Output:
