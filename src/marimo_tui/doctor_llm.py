@@ -67,6 +67,10 @@ def _openai_server(config: Config, provider: Provider) -> list[Check]:
         ]
     names = {m.get("id") for m in data.get("data", [])} if isinstance(data, dict) else set()
     ok = agent.model in names or not names
+    if not ok and len(names) == 1 and _openai_instead(base) == "llama-server":
+        # llama-server serves its one model under any name it is asked for.
+        (served,) = names
+        return [Check("llm", True, f"{base}: llama-server serving {served}")]
     return [
         Check(
             "llm",

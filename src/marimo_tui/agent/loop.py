@@ -317,12 +317,22 @@ class AgentSession:
         text = "".join(parts)
         self._account(turn, wire, sent_tools, fitted, usage, text, calls, budget)
         if reason == "length":
-            if text and not json_mode:
-                self._add(ChatMessage("assistant", text))  # what the user saw stays said
-            raise ProviderError(
-                f"answer cut off (max_tokens {options.max_tokens})",
-                "raise agent.max_tokens, or ask for a smaller step",
+            whole = [c for c in calls if _parses(c)]
+            if not whole or json_mode:
+                if text and not json_mode:
+                    self._add(ChatMessage("assistant", text))  # what the user saw stays said
+                raise ProviderError(
+                    f"answer cut off (max_tokens {options.max_tokens})",
+                    "raise agent.max_tokens, or ask for a smaller step",
+                )
+            # Calls finished before the cut are whole: run them, drop the one cut mid-way.
+            self._emit(
+                ev.AgentWarning(
+                    f"answer cut off (max_tokens {options.max_tokens}): running its "
+                    f"{len(whole)} complete calls, dropping {len(calls) - len(whole)} cut off"
+                )
             )
+            calls = whole
         if json_mode:
             text, calls = structured.parse_step(text, known)
             if text:
@@ -333,7 +343,10 @@ class AgentSession:
             if found:
                 self._emit(ev.AgentWarning("the model wrote its tool calls as text: run as calls"))
                 text, calls = rest, found
-        return text, self._unique_ids(calls)
+        unique = _distinct(calls)
+        if len(unique) < len(calls):
+            self._emit(ev.AgentWarning("the model repeated a call in one answer: run once"))
+        return text, self._unique_ids(unique)
 
     def _account(
         self,
@@ -487,3 +500,27 @@ class AgentSession:
             seen.add(cid)
             out.append(call if cid == call.id else ToolCall(cid, call.name, call.arguments))
         return out
+
+
+def _parses(call: ToolCall) -> bool:
+    try:
+        parse_arguments(call.arguments)
+    except ValueError:
+        return False
+    return True
+
+
+def _distinct(calls: list[ToolCall]) -> list[ToolCall]:
+    """Small models repeat one call many times in an answer: the same name and arguments run
+    once (a second edit would fail or apply twice)."""
+    seen: set[str] = set()
+    out = []
+    for call in calls:
+        try:
+            key = call.name + json.dumps(parse_arguments(call.arguments), sort_keys=True)
+        except (ValueError, TypeError):
+            key = f"{call.name}{call.arguments!r}"
+        if key not in seen:
+            seen.add(key)
+            out.append(call)
+    return out

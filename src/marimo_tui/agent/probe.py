@@ -56,7 +56,8 @@ async def probe_tools(
     if json_mode:
         system = structured.system_prompt(SYSTEM, [PING])
         messages = structured.history([ChatMessage("system", system), ChatMessage("user", ASK)])
-        options = RequestOptions(max_tokens=64, schema=structured.step_schema([PING]))
+        # Only the call is admitted: a server that holds the answer to the schema must send it.
+        options = RequestOptions(max_tokens=64, schema=structured.step_schema([PING], answer=False))
         tools: list[ToolSpec] = []
     else:
         messages = [ChatMessage("system", SYSTEM), ChatMessage("user", ASK)]

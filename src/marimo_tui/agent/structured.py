@@ -20,8 +20,9 @@ from marimo_tui.agent.repair import calls_in_text, parse_arguments
 RESULT_HEAD = "Result of "
 
 
-def step_schema(tools: Sequence[ToolSpec]) -> dict[str, Any]:
-    """One object: a call of one of `tools` with its own argument schema, or a final answer."""
+def step_schema(tools: Sequence[ToolSpec], *, answer: bool = True) -> dict[str, Any]:
+    """One object: a call of one of `tools` with its own argument schema, or (with `answer`)
+    a final answer."""
     choices: list[dict[str, Any]] = [
         {
             "type": "object",
@@ -31,14 +32,15 @@ def step_schema(tools: Sequence[ToolSpec]) -> dict[str, Any]:
         }
         for t in tools
     ]
-    choices.append(
-        {
-            "type": "object",
-            "properties": {"answer": {"type": "string"}},
-            "required": ["answer"],
-            "additionalProperties": False,
-        }
-    )
+    if answer:
+        choices.append(
+            {
+                "type": "object",
+                "properties": {"answer": {"type": "string"}},
+                "required": ["answer"],
+                "additionalProperties": False,
+            }
+        )
     return {"anyOf": choices}
 
 
