@@ -27,7 +27,7 @@ import json
 import sys
 import tempfile
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -146,7 +146,7 @@ class MeasuredScript:
         self.sent.append(record)
         usage = Usage(0, 0)
         if self.server is not None:
-            probe = RequestOptions(1, options.window, options.tool_choice, options.schema)
+            probe = replace(options, max_tokens=1)
             async for delta in self.server.stream(messages, tools, probe):
                 if isinstance(delta, Usage):
                     usage = delta

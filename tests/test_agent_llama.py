@@ -59,6 +59,7 @@ def session(
     wb = Workbench(config)
     wb.current = path
     events: list[ev.AgentEvent] = []
+    limits.setdefault("temperature", 0)  # the same answers every run
     agent = AgentSession(
         wb,
         OpenAIProvider("gemma", server.base, timeout=120),

@@ -91,6 +91,11 @@ class AgentConfig:
         "Most tokens one answer may have (max_tokens / num_predict): a runaway model stops.",
         default=2048,
     )
+    temperature: float | None = _help(
+        "Sampling temperature sent with each request (unset: the server's default; 0 makes "
+        "a model's tool calls steadier).",
+        default=None,
+    )
     tool_choice: Literal["auto", "required", "none", "omit"] = _help(
         "What to send as tool_choice: auto, required, none, or omit to leave it out.",
         default="auto",

@@ -74,6 +74,7 @@ class Limits:
     context_window: int = 0  # 0: ask the server
     tool_choice: ToolChoice = "auto"
     tool_mode: ToolMode = "auto"
+    temperature: float | None = None
 
 
 @dataclass
@@ -270,6 +271,7 @@ class AgentSession:
             max_tokens=fitted.max_tokens,
             window=budget.window,
             tool_choice=self.limits.tool_choice,
+            temperature=self.limits.temperature,
             schema=structured.step_schema(tools) if json_mode else None,
         )
         self._emit(

@@ -57,11 +57,12 @@ async def probe_tools(
         system = structured.system_prompt(SYSTEM, [PING])
         messages = structured.history([ChatMessage("system", system), ChatMessage("user", ASK)])
         # Only the call is admitted: a server that holds the answer to the schema must send it.
-        options = RequestOptions(max_tokens=64, schema=structured.step_schema([PING], answer=False))
+        schema = structured.step_schema([PING], answer=False)
+        options = RequestOptions(max_tokens=64, temperature=0, schema=schema)
         tools: list[ToolSpec] = []
     else:
         messages = [ChatMessage("system", SYSTEM), ChatMessage("user", ASK)]
-        options = RequestOptions(max_tokens=64, tool_choice=tool_choice)
+        options = RequestOptions(max_tokens=64, tool_choice=tool_choice, temperature=0)
         tools = [PING]
     parts: list[str] = []
     calls: list[ToolCall] = []

@@ -81,6 +81,7 @@ def open_session(
         context_window=agent.context_window,
         tool_choice=agent.tool_choice,
         tool_mode=agent.tool_mode,
+        temperature=agent.temperature,
     )
     extra: list[str | None] = []
     if workbench.runtime is not None:

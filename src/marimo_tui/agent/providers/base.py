@@ -60,6 +60,7 @@ class RequestOptions:
     max_tokens: int = 2048  # max_tokens / num_predict: a runaway answer stops here
     window: int | None = None  # Ollama's num_ctx: the window the budget fits requests into
     tool_choice: ToolChoice = "auto"
+    temperature: float | None = None  # None: the server's default
     # Structured-output mode: the answer is one JSON object matching this schema (Ollama's
     # `format`, OpenAI-compatible `response_format: json_schema`); no tools are sent.
     schema: Mapping[str, Any] | None = None

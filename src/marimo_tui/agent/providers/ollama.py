@@ -80,6 +80,8 @@ class OllamaProvider:
         """`chat()`'s arguments: num_predict always, num_ctx as the budget's window (one value
         for the session: a new num_ctx makes Ollama reload the model and lose its cache)."""
         sent: dict[str, Any] = {"num_predict": options.max_tokens}
+        if options.temperature is not None:
+            sent["temperature"] = options.temperature
         if options.window:
             sent["num_ctx"] = options.window
         out: dict[str, Any] = {"messages": [_wire(m) for m in messages], "options": sent}

@@ -94,6 +94,8 @@ class OpenAIProvider:
             "stream_options": {"include_usage": True},
             "max_tokens": options.max_tokens,
         }
+        if options.temperature is not None:
+            body["temperature"] = options.temperature
         if options.schema is not None:
             body["response_format"] = {
                 "type": "json_schema",
