@@ -105,9 +105,10 @@ def test_guided_demo_replays_the_headline_workflow_with_dagster(tmp_path: Path) 
         pane.wait_for("dagster: connected", timeout=90)
         # Nothing typed: the script's prompt is sent for the user once marimo and Dagster are
         # up. approval: ask (the default) shows the first write; `a` approves the rest.
-        screen = pane.wait_for("Let the agent run create_notebook?", timeout=60).screen
-        assert "Load data/sales.csv" in screen  # the plan, in the task tree
+        pane.wait_for("Let the agent run create_notebook?", timeout=60)
         pane.send_keys("a")
+        # The plan, in the task tree (the centred approval dialog covered it until now).
+        pane.wait_for("Load data/sales.csv", timeout=30)
         pane.wait_for("It reruns clean", timeout=60)
         pane.wait_for("run_status · run", timeout=180)
         screen = pane.wait_for("Done: notebooks/weekly_revenue.py", timeout=60).screen

@@ -17,13 +17,14 @@ If even the minimum (fixed part, the latest user message, room for an answer) do
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from marimo_tui.agent.providers.base import ChatMessage, ProviderError, ToolCall
+from marimo_tui.agent.providers.base import ChatMessage, Provider, ProviderError, ToolCall
 
 DEFAULT_WINDOW = 8192
 CHARS_PER_TOKEN = 3.0  # before calibration: code and JSON run 3-3.5 chars a token; err low
@@ -35,6 +36,8 @@ TURN_START_LOW = 0.25  # …down to this, so the turn's own requests need no com
 KEEP_RESULTS = 2  # the current turn's newest tool results are kept whole
 SUMMARY_LINES = 40  # of the summary of earlier turns: the oldest go first
 STUB_BELOW = 240  # results shorter than this are cheaper kept than stubbed
+RESULT_FLOOR = 300  # tokens a tool result may always take, however full the window
+WINDOW_ASK_TIMEOUT = 5.0  # s for the server to say its window before the default is used
 SUMMARY_HEAD = "[Earlier in this conversation, summarised to fit the model's window]"
 # Reading tools: a later call with the same arguments (or a wider one) makes an older one stale.
 READERS = frozenset(
@@ -49,6 +52,18 @@ READERS = frozenset(
         "run_status",
     }
 )
+
+
+async def learn_budget(provider: Provider, configured: int, max_tokens: int) -> Budget:
+    """The budget: the configured window, else the server's, else DEFAULT_WINDOW."""
+    window, source = configured, "agent.context_window"
+    if window <= 0:
+        try:
+            found = await asyncio.wait_for(provider.window(), WINDOW_ASK_TIMEOUT)
+        except (TimeoutError, ProviderError):
+            found = None
+        window, source = (found.tokens, found.source) if found else (DEFAULT_WINDOW, "default")
+    return Budget(window, source, max_tokens)
 
 
 class ContextOverflow(ProviderError):
@@ -152,6 +167,13 @@ class Budget:
                 "start a new conversation (/new), or give the model a larger window",
             )
         return Fitted(out, total, self._answer(total), changed)
+
+    def result_chars(self, fixed: int, messages: Sequence[ChatMessage]) -> int:
+        """Characters a new tool result may take: half the room the window has left, so the
+        rest of the turn still fits and appends to a prefix the server has cached (compacting
+        mid-turn would change that prefix)."""
+        room = self.limit - fixed - self.counter.messages(messages)
+        return int(max(RESULT_FLOOR, room // 2) * self.counter.chars_per_token)
 
     def _answer(self, prompt: int) -> int:
         return min(self.max_tokens, self.window - prompt)  # at least `reserve`: prompt ≤ limit

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import math
 import time
 import uuid
 from collections.abc import Callable
@@ -19,26 +18,23 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from marimo_tui.agent import events as ev
 from marimo_tui.agent import structured
-from marimo_tui.agent.context import (
-    DEFAULT_WINDOW,
-    MESSAGE_OVERHEAD,
-    Budget,
-    Fitted,
-    message_text,
+from marimo_tui.agent.answer import (
+    Request,
+    account,
+    complete,
+    distinct,
+    prepare,
+    receive,
 )
+from marimo_tui.agent.context import Budget, learn_budget
 from marimo_tui.agent.profiles import Profile
 from marimo_tui.agent.providers.base import (
     ChatMessage,
-    Done,
     Provider,
     ProviderError,
-    RequestOptions,
-    TextDelta,
     ToolCall,
-    ToolCallDelta,
     ToolChoice,
     ToolSpec,
-    Usage,
 )
 from marimo_tui.agent.repair import calls_in_text, parse_arguments
 from marimo_tui.agent.tools import (
@@ -57,8 +53,6 @@ if TYPE_CHECKING:
     from marimo_tui.workbench import Workbench
 
 RESULT_CHARS = 24_000  # of one tool result sent back to the model
-RESULT_FLOOR = 300  # tokens a tool result may always take, however full the window
-WINDOW_ASK_TIMEOUT = 5.0  # s for the server to say its window before the default is used
 Listener = Callable[[ev.AgentEvent], None]
 ToolMode = Literal["auto", "native", "json"]
 
@@ -86,18 +80,6 @@ class _Turn:
     estimated: bool = False  # some answer came without the server's token counts
     requests: int = 0
     unanswered: list[ToolCall] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Request:
-    """What one request cost: for the status bar, `doctor` and bench/context.py."""
-
-    prompt_tokens: int
-    completion_tokens: int
-    estimated: bool
-    compacted: int
-    cached_tokens: int | None = None
-    first_token_ms: float | None = None
 
 
 class AgentSession:
@@ -146,16 +128,10 @@ class AgentSession:
     async def context(self) -> Budget:
         """The budget: `agent.context_window`, else the server's window, else the default."""
         if self.budget is None:
-            window, source = self.limits.context_window, "agent.context_window"
-            if window <= 0:
-                try:
-                    found = await asyncio.wait_for(self.provider.window(), WINDOW_ASK_TIMEOUT)
-                except (TimeoutError, ProviderError):
-                    found = None
-                window, source = (
-                    (found.tokens, found.source) if found else (DEFAULT_WINDOW, "default")
-                )
-            self.budget = Budget(window, source, self.limits.max_tokens)
+            limits = self.limits
+            self.budget = await learn_budget(
+                self.provider, limits.context_window, limits.max_tokens
+            )
         return self.budget
 
     def cancel(self) -> bool:
@@ -247,67 +223,39 @@ class AgentSession:
         self, turn: _Turn, tools: list[ToolSpec], known: list[str], budget: Budget
     ) -> tuple[str, list[ToolCall]]:
         json_mode = self.json_mode
-        if json_mode:
-            system = structured.system_prompt(self.profile.system_prompt, tools)
-            sent_tools: list[ToolSpec] = []
-            fixed_chars = len(system)
-        else:
-            system = self.profile.system_prompt
-            sent_tools = tools
-            fixed_chars = len(system) + len(json.dumps([t.wire() for t in tools]))
-        counter = budget.counter
-        fixed = math.ceil(fixed_chars / counter.chars_per_token) + MESSAGE_OVERHEAD
-        self._fixed = fixed
-        fitted = budget.fit(fixed, self.messages, turn_start=not turn.requests)
+        limits = self.limits
+        request = prepare(
+            self.profile.system_prompt,
+            tools,
+            self.messages,
+            budget,
+            json_mode=json_mode,
+            turn_start=not turn.requests,
+            tool_choice=limits.tool_choice,
+            temperature=limits.temperature,
+        )
         turn.requests += 1
+        self._fixed = request.fixed
+        fitted = request.fitted
         if fitted.compacted:
             # The compacted history is the conversation from now on: the prefix of every
             # request until the next compaction stays the same, and servers reuse its cache.
             self.messages = fitted.messages
-        wire = [ChatMessage("system", system), *self.messages]
-        if json_mode:
-            wire = structured.history(wire)
-        options = RequestOptions(
-            max_tokens=fitted.max_tokens,
-            window=budget.window,
-            tool_choice=self.limits.tool_choice,
-            temperature=self.limits.temperature,
-            schema=structured.step_schema(tools) if json_mode else None,
-        )
-        self._emit(
-            ev.ContextUsed(
-                budget.window, budget.source, fitted.prompt_tokens, True, fitted.compacted
+        replay = self.provider.info.replay  # a script has no window and counts no tokens
+        if not replay:
+            self._emit(
+                ev.ContextUsed(
+                    budget.window, budget.source, fitted.prompt_tokens, True, fitted.compacted
+                )
             )
-        )
-        parts: list[str] = []
-        calls: list[ToolCall] = []
-        usage: Usage | None = None
-        reason = "stop"
+        # A JSON step is read whole, then its answer shown.
+        show = None if json_mode else (lambda text: self._emit(ev.TextDelta(text)))
         try:
-            async with asyncio.timeout(self.limits.answer_timeout) as limit:
-                async for delta in self.provider.stream(wire, sent_tools, options):
-                    if isinstance(delta, TextDelta):
-                        if delta.text:
-                            parts.append(delta.text)
-                            if not json_mode:  # a step's JSON is read whole, then shown
-                                self._emit(ev.TextDelta(delta.text))
-                    elif isinstance(delta, ToolCallDelta):
-                        calls.append(delta.call)
-                    elif isinstance(delta, Usage):
-                        usage = delta
-                    elif isinstance(delta, Done):
-                        reason = delta.reason
-                        break
-        except TimeoutError:
-            if not limit.expired():
-                raise  # the turn's own time limit
-            raise ProviderError(
-                f"the answer ran past agent.answer_timeout ({self.limits.answer_timeout:g} s) "
-                f"after {counter.text(''.join(parts))} tokens",
-                "raise agent.answer_timeout, or lower agent.max_tokens",
-            ) from None
+            answer = await receive(
+                self.provider, request, limits.answer_timeout, show, budget.counter.text
+            )
         except ProviderError as exc:
-            if exc.no_tools and not json_mode and self.limits.tool_mode == "auto" and not parts:
+            if exc.no_tools and not json_mode and limits.tool_mode == "auto":
                 self.json_mode = True
                 self._emit(
                     ev.AgentWarning(
@@ -316,22 +264,31 @@ class AgentSession:
                 )
                 return await self._answer(turn, tools, known, budget)
             raise
-        text = "".join(parts)
-        self._account(turn, wire, sent_tools, fitted, usage, text, calls, budget)
-        if reason == "length":
-            whole = [c for c in calls if _parses(c)]
+        if not replay:
+            cost = account(request, answer, budget.counter)
+            self.requests.append(cost)
+            turn.prompt_tokens += cost.prompt_tokens
+            turn.completion_tokens += cost.completion_tokens
+            turn.estimated |= cost.estimated
+            if not cost.estimated:
+                self._emit(
+                    ev.ContextUsed(
+                        budget.window, budget.source, cost.prompt_tokens, False, cost.compacted
+                    )
+                )
+        text, calls = answer.text, answer.calls
+        if answer.reason == "length":
+            whole = complete(calls)
+            cut = f"answer cut off (max_tokens {request.options.max_tokens})"
             if not whole or json_mode:
                 if text and not json_mode:
                     self._add(ChatMessage("assistant", text))  # what the user saw stays said
-                raise ProviderError(
-                    f"answer cut off (max_tokens {options.max_tokens})",
-                    "raise agent.max_tokens, or ask for a smaller step",
-                )
+                raise ProviderError(cut, "raise agent.max_tokens, or ask for a smaller step")
             # Calls finished before the cut are whole: run them, drop the one cut mid-way.
+            dropped = len(calls) - len(whole)
             self._emit(
                 ev.AgentWarning(
-                    f"answer cut off (max_tokens {options.max_tokens}): running its "
-                    f"{len(whole)} complete calls, dropping {len(calls) - len(whole)} cut off"
+                    f"{cut}: running its {len(whole)} complete calls, dropping {dropped} cut off"
                 )
             )
             calls = whole
@@ -345,49 +302,10 @@ class AgentSession:
             if found:
                 self._emit(ev.AgentWarning("the model wrote its tool calls as text: run as calls"))
                 text, calls = rest, found
-        unique = _distinct(calls)
+        unique = distinct(calls)
         if len(unique) < len(calls):
             self._emit(ev.AgentWarning("the model repeated a call in one answer: run once"))
         return text, self._unique_ids(unique)
-
-    def _account(
-        self,
-        turn: _Turn,
-        wire: list[ChatMessage],
-        tools: list[ToolSpec],
-        fitted: Fitted,
-        usage: Usage | None,
-        text: str,
-        calls: list[ToolCall],
-        budget: Budget,
-    ) -> None:
-        """Count the request's tokens (the server's, else estimated) and calibrate on them."""
-        counter = budget.counter
-        if usage is not None and usage.prompt_tokens:
-            chars = sum(len(message_text(m)) for m in wire)
-            if tools:
-                chars += len(json.dumps([t.wire() for t in tools]))
-            counter.calibrate(chars, len(wire), usage.prompt_tokens)
-            prompt, completion, estimated = usage.prompt_tokens, usage.completion_tokens, False
-            self._emit(
-                ev.ContextUsed(budget.window, budget.source, prompt, False, fitted.compacted)
-            )
-        else:
-            answer = ChatMessage("assistant", text, tuple(calls))
-            prompt, completion, estimated = fitted.prompt_tokens, counter.message(answer), True
-            turn.estimated = True
-        turn.prompt_tokens += prompt
-        turn.completion_tokens += completion
-        self.requests.append(
-            Request(
-                prompt,
-                completion,
-                estimated,
-                fitted.compacted,
-                usage.cached_tokens if usage else None,
-                usage.first_token_ms if usage else None,
-            )
-        )
 
     async def _call(self, call: ToolCall, ctx: ToolContext, allowed: list[str] | None) -> None:
         shown: dict[str, Any] | str = (
@@ -428,16 +346,9 @@ class AgentSession:
         self._add(ChatMessage("tool", result, tool_call_id=call.id, name=call.name))
 
     def _result_room(self) -> int:
-        """Characters a new tool result may take: half the room the window has left, so the
-        rest of the turn still fits and appends to a prefix the server has cached (compacting
-        mid-turn would change that prefix)."""
-        budget = self.budget
-        if budget is None:
+        if self.budget is None:
             return RESULT_CHARS
-        counter = budget.counter
-        room = budget.limit - self._fixed - counter.messages(self.messages)
-        tokens = max(RESULT_FLOOR, room // 2)
-        return min(RESULT_CHARS, int(tokens * counter.chars_per_token))
+        return min(RESULT_CHARS, self.budget.result_chars(self._fixed, self.messages))
 
     def _close_unanswered(self, turn: _Turn, reason: str) -> None:
         """Every call the model made gets an answer, or the next request would be refused."""
@@ -502,27 +413,3 @@ class AgentSession:
             seen.add(cid)
             out.append(call if cid == call.id else ToolCall(cid, call.name, call.arguments))
         return out
-
-
-def _parses(call: ToolCall) -> bool:
-    try:
-        parse_arguments(call.arguments)
-    except ValueError:
-        return False
-    return True
-
-
-def _distinct(calls: list[ToolCall]) -> list[ToolCall]:
-    """Small models repeat one call many times in an answer: the same name and arguments run
-    once (a second edit would fail or apply twice)."""
-    seen: set[str] = set()
-    out = []
-    for call in calls:
-        try:
-            key = call.name + json.dumps(parse_arguments(call.arguments), sort_keys=True)
-        except (ValueError, TypeError):
-            key = f"{call.name}{call.arguments!r}"
-        if key not in seen:
-            seen.add(key)
-            out.append(call)
-    return out

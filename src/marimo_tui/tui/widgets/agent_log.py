@@ -108,8 +108,10 @@ def footer_text(event: TurnEnded, elapsed: float | None) -> str:
     parts.append(f"{event.writes} write{'s' * (event.writes != 1)}")
     if event.prompt_tokens or event.completion_tokens:
         total = event.prompt_tokens + event.completion_tokens
+        # `~`: the server sent no counts, so these are our estimates.
+        mark = "~" if event.extra.get("estimated_tokens") else ""
         parts.append(
-            f"{total:,} tokens ({event.prompt_tokens:,} in, {event.completion_tokens:,} out)"
+            f"{mark}{total:,} tokens ({event.prompt_tokens:,} in, {event.completion_tokens:,} out)"
         )
     if elapsed is not None:
         parts.append(f"{elapsed:.1f}s")
