@@ -228,7 +228,7 @@ class _LoopbackServer:
             self._get(handler, path)
             return
         if path != self.chat_path:
-            _send_json(handler, 404, {"error": f"loopback server: no route {path}"})
+            self._post(handler, path, body)
             return
         with self._lock:
             response = self._script.popleft() if self._script else None
@@ -291,6 +291,9 @@ class _LoopbackServer:
     def _get(self, handler: _Handler, path: str) -> None:
         _send_json(handler, 404, {"error": f"loopback server: no route {path}"})
 
+    def _post(self, handler: _Handler, path: str, body: Any) -> None:
+        _send_json(handler, 404, {"error": f"loopback server: no route {path}"})
+
     def _events(self, reply: Reply, model: str, request: dict[str, Any]) -> list[bytes]:
         raise NotImplementedError
 
@@ -299,11 +302,37 @@ class _LoopbackServer:
 
 
 class OllamaServer(_LoopbackServer):
-    """Ollama's `/api/chat` (NDJSON), `/api/tags` and `/api/version`."""
+    """Ollama's `/api/chat` (NDJSON), `/api/tags`, `/api/version` and `/api/show` (a model's
+    Modelfile parameters and trained context length: set `num_ctx` / `trained`)."""
 
     chat_path = "/api/chat"
     content_type = "application/x-ndjson"
     default_models = ("test-model:latest",)
+    num_ctx: int | None = None  # the Modelfile's `PARAMETER num_ctx`
+    trained = 32768  # model_info's `<arch>.context_length`
+
+    def _post(self, handler: _Handler, path: str, body: Any) -> None:
+        if path != "/api/show":
+            super()._post(handler, path, body)
+            return
+        parameters = 'stop "<|im_end|>"'
+        if self.num_ctx:
+            parameters += f"\nnum_ctx {self.num_ctx}"
+        _send_json(
+            handler,
+            200,
+            {
+                "modelfile": "FROM test",
+                "parameters": parameters,
+                "template": "{{ .Prompt }}",
+                "details": {"format": "gguf", "family": "qwen2"},
+                "model_info": {
+                    "general.architecture": "qwen2",
+                    "qwen2.context_length": self.trained,
+                },
+                "capabilities": ["completion", "tools"],
+            },
+        )
 
     def _get(self, handler: _Handler, path: str) -> None:
         if path == "/api/tags":

@@ -222,3 +222,28 @@ async def test_no_request_exceeds_the_window_over_many_turns(
     for before, after, event in zip(ollama.chats, ollama.chats[1:], used[1:], strict=False):
         if not event.compacted:
             assert after["messages"][: len(before["messages"])] == before["messages"]
+
+
+@pytest.mark.parametrize(
+    ("num_ctx", "trained", "window", "source"),
+    [
+        (6144, 32768, 6144, "ollama /api/show num_ctx"),
+        (None, 32768, 8192, "default (model trained for 32768 tokens)"),
+        (None, 4096, 4096, "ollama /api/show context_length"),
+    ],
+)
+async def test_the_window_is_learned_from_ollama(
+    tmp_path: Path,
+    ollama: OllamaServer,
+    num_ctx: int | None,
+    trained: int,
+    window: int,
+    source: str,
+) -> None:
+    ollama.num_ctx, ollama.trained = num_ctx, trained
+    ollama.script(Reply(text="hi"))
+    agent, events, _ = session(tmp_path, OllamaProvider("m", ollama.url))
+    await agent.run_turn("hello")
+    used = next(e for e in events if isinstance(e, ev.ContextUsed))
+    assert (used.window, used.source) == (window, source)
+    assert ollama.chats[0]["options"]["num_ctx"] == window  # never Ollama's silent 4k

@@ -225,3 +225,27 @@ async def test_context_used_goes_to_the_status_bar_not_the_chat(tmp_path: Path) 
         assert "ctx" not in app.chat.agent_log.text() and app.chat.agent_log.text() == log_before
         status.set_context(4096, "agent.context_window", None, True)
         assert "ctx 4k (agent.context_window)" in status.text
+
+
+async def test_the_window_the_server_reports_shows_when_the_agent_starts(tmp_path: Path) -> None:
+    """An Ollama model whose Modelfile sets num_ctx 6144: the status bar says so as soon as
+    the conversation opens, then how full each request was."""
+    from marimo_tui.agent.start import Overrides
+    from marimo_tui.config import load_config
+    from marimo_tui.workbench import Workbench
+    from tests.llm_servers import OllamaServer, Reply
+
+    with OllamaServer() as server:
+        server.num_ctx = 6144
+        server.script(Reply(text="Hello.", usage=(1500, 3)))
+        path = make_project(tmp_path, CELLS)
+        wb = Workbench(load_config(start=tmp_path, environ={}))
+        overrides = Overrides(provider="ollama", host=server.url, model="test-model")
+        app = WorkbenchApp(wb, wb.quick_open(path), run=False, agent=overrides)
+        async with app.run_test(size=(200, 50)) as pilot:
+            await wait_until(lambda: app.chat.agent_log is not None, what="the chat")
+            app.chat.input.focus()
+            app.chat.input.value = "hi"
+            await pilot.press("enter")
+            await wait_until(lambda: "ctx 1.5k/6k 24%" in app.status.text, what="the count")
+            assert server.chats[0]["options"]["num_ctx"] == 6144

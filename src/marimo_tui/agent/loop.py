@@ -109,6 +109,7 @@ class AgentSession:
         self.budget: Budget | None = None  # learned on the first turn (the server's window)
         self.json_mode = self.limits.tool_mode == "json"
         self.requests: list[Request] = []
+        self._learning = asyncio.Lock()
         self._fixed = 0  # tokens of the system prompt and tools in the last request
         self._call_ids = {c.id for m in self.messages for c in m.tool_calls}
         self._running: asyncio.Task[str] | None = None
@@ -128,10 +129,12 @@ class AgentSession:
     async def context(self) -> Budget:
         """The budget: `agent.context_window`, else the server's window, else the default."""
         if self.budget is None:
-            limits = self.limits
-            self.budget = await learn_budget(
-                self.provider, limits.context_window, limits.max_tokens
-            )
+            async with self._learning:  # the app asks at once; the first turn may ask too
+                if self.budget is None:
+                    limits = self.limits
+                    self.budget = await learn_budget(
+                        self.provider, limits.context_window, limits.max_tokens
+                    )
         return self.budget
 
     def cancel(self) -> bool:

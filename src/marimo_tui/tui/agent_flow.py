@@ -52,15 +52,18 @@ class AgentFlows:
         return session
 
     def _show_window(self, session: AgentSession) -> None:
-        """The window in the status bar before the first request, when the session knows it
-        already (from the config, or learned earlier); otherwise the first request says it."""
-        # getattr: the session exposes its budget (window, source) only once it has one.
-        budget = getattr(session, "budget", None)
-        window, source = getattr(budget, "window", None), getattr(budget, "source", "")
-        if isinstance(window, int) and window > 0:
-            self.app.status.set_context(window, str(source), None, True)
-        else:
-            self.app.status.clear_context()
+        """The window in the status bar before the first request: asked of the server now
+        (or taken from the config), so the user sees what the agent has to work with."""
+        self.app.status.clear_context()
+        if session.provider.info.replay:
+            return  # a script has no window
+
+        async def learn() -> None:
+            budget = await session.context()
+            if session is self.session:
+                self.app.status.set_context(budget.window, budget.source, None, True)
+
+        self.app.run_guarded(learn(), group="agent-window")
 
     @property
     def busy(self) -> bool:
