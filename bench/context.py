@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import sys
 import tempfile
@@ -171,7 +172,9 @@ def _common_prefix(a: str, b: str) -> int:
     return i
 
 
-async def run_window(window: int, turns: int, use_server: bool) -> dict[str, Any]:
+async def run_window(
+    window: int, turns: int, use_server: bool, profile: str = "data-engineer"
+) -> dict[str, Any]:
     server_cm: Any = None
     provider: OpenAIProvider | None = None
     if use_server:
@@ -191,7 +194,7 @@ async def run_window(window: int, turns: int, use_server: bool) -> dict[str, Any
             try:
                 if wb.runtime is not None and wb.runtime.session is not None:
                     await asyncio.wait_for(wb.runtime.session.wait_ready(), 90)
-                return await _session(wb, window, turns, provider)
+                return await _session(wb, window, turns, provider, profile)
             finally:
                 await wb.stop()
     finally:
@@ -200,14 +203,14 @@ async def run_window(window: int, turns: int, use_server: bool) -> dict[str, Any
 
 
 async def _session(
-    wb: Workbench, window: int, turns: int, server: OpenAIProvider | None
+    wb: Workbench, window: int, turns: int, server: OpenAIProvider | None, profile_name: str
 ) -> dict[str, Any]:
     measured = MeasuredScript(script(turns), window, server)
     events: list[ev.AgentEvent] = []
     session = AgentSession(
         wb,
         measured,  # type: ignore[arg-type]
-        get_profile(wb.config),
+        get_profile(wb.config, profile_name),
         limits=Limits(approval="auto", context_window=window, max_tokens=1024),
         listener=events.append,
     )
@@ -223,7 +226,7 @@ async def _session(
         estimates += [e for e in events[start:] if isinstance(e, ev.ContextUsed) and e.estimated]
     for sent, used in zip(measured.sent, estimates, strict=True):
         sent.estimated, sent.compacted = used.prompt_tokens, used.compacted
-    profile = get_profile(wb.config)
+    profile = get_profile(wb.config, profile_name)
     tools = specs(list(profile.tools) or None)
     fixed_chars = len(profile.system_prompt) + len(json.dumps([t.wire() for t in tools]))
     return {"window": window, "sent": measured.sent, "fixed_chars": fixed_chars}
@@ -237,7 +240,7 @@ def report(result: dict[str, Any], verbose: bool = False) -> bool:
     ok = fixed // 4 <= 2000
     print(
         "  turn  requests  largest(est/server)  compactions  shared-prefix(min/median)  "
-        "cache-reuse-after-first(min)  first-token-ms(median)"
+        "cache-reuse-after-first(min)  previous-prompt-kept(min)  first-token-ms(median)"
     )
     for turn in sorted({s.turn for s in sent}):
         rows = [s for s in sent if s.turn == turn]
@@ -249,11 +252,19 @@ def report(result: dict[str, Any], verbose: bool = False) -> bool:
         reuse = [
             s.cached / s.server_tokens for s in rows[1:] if s.cached is not None and s.server_tokens
         ]
+        # Of what the previous request had, how much the server kept: 100% when a request only
+        # appends to the one before it.
+        kept = [
+            s.cached / prev.server_tokens
+            for prev, s in itertools.pairwise(rows)
+            if s.cached is not None and prev.server_tokens
+        ]
         firsts = [s.first_token_ms for s in rows if s.first_token_ms is not None]
         print(
             f"  {turn:>4}  {len(rows):>8}  {largest_est:>9,}/{largest_srv or '-':>9}  "
             f"{compactions:>11}  {min(shares):>12.0%}/{median(shares):>5.0%}  "
             f"{(f'{min(reuse):.0%}' if reuse else '-'):>28}  "
+            f"{(f'{min(kept):.0%}' if kept else '-'):>25}  "
             f"{(f'{median(firsts):.0f}' if firsts else '-'):>22}"
         )
         ok &= all(r >= 0.9 for r in reuse)
@@ -282,11 +293,12 @@ def main() -> int:
     parser.add_argument("--windows", type=int, nargs="+", default=[4096, 8192])
     parser.add_argument("--turns", type=int, default=5)
     parser.add_argument("--no-server", action="store_true", help="estimates only")
+    parser.add_argument("--profile", default="data-engineer", help="agent profile")
     parser.add_argument("-v", "--verbose", action="store_true", help="a line per request")
     args = parser.parse_args()
     ok = True
     for window in args.windows:
-        result = asyncio.run(run_window(window, args.turns, not args.no_server))
+        result = asyncio.run(run_window(window, args.turns, not args.no_server, args.profile))
         ok &= report(result, args.verbose)
     print("\nall figures met" if ok else "\nSOME FIGURES MISSED")
     return 0 if ok else 1

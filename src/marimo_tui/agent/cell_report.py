@@ -22,6 +22,10 @@ TRACEBACK_LINES = 8  # the last lines of a traceback that has no Python frames (
 EXCEPTION_LINES = 5  # of an exception's message that spans lines
 FRAME_SOURCE_CHARS = 160
 TABLE_ROWS = 5
+# read_outputs of a whole notebook is an overview: each output cut to a glance (errors whole)
+OVERVIEW_CELLS = 6  # notebooks with more cells than this get the overview
+OVERVIEW_ROWS = 2
+OVERVIEW_CHARS = 160
 TABLE_VALUE_CHARS = 80
 
 # A traceback's frame line, and the file marimo runs a cell from (`__marimo__cell_Hbol_.py`).
@@ -160,26 +164,32 @@ def _library_path(file: str) -> str:
     return "/".join(parts[-2:]) if len(parts) > 1 else file
 
 
-def output_of(run: CellRun | None) -> dict[str, Any]:
+def output_of(run: CellRun | None, *, overview: bool = False) -> dict[str, Any]:
+    """A cell's output and console; `overview` cuts them to a glance (a few rows, a line)."""
     if run is None:
         return {}
     out: dict[str, Any] = {}
     output = run.output
+    rows, text, console_chars = (
+        (OVERVIEW_ROWS, OVERVIEW_CHARS, OVERVIEW_CHARS)
+        if overview
+        else (TABLE_ROWS, OUTPUT_CHARS, CONSOLE_CHARS)
+    )
     if output.kind == "table" and output.table is not None:
         table = output.table
         out["output"] = {
             "kind": "table",
             "columns": list(table.columns),
-            "rows": [[_value(v) for v in r] for r in table.rows[:TABLE_ROWS]],
+            "rows": [[_value(v) for v in r] for r in table.rows[:rows]],
             "total_rows": table.total_rows if table.total_rows is not None else len(table.rows),
         }
     elif output.kind == "image":
         out["output"] = {"kind": "image", "text": output.text or "an image"}
     elif output.kind not in ("empty", "error"):
-        out["output"] = {"kind": output.kind, "text": clip(output.text, OUTPUT_CHARS)}
+        out["output"] = {"kind": output.kind, "text": clip(output.text, text)}
     console = run.console_text
     if console:
-        out["console"] = clip(console, CONSOLE_CHARS, tail=True)
+        out["console"] = clip(console, console_chars, tail=True)
     return out
 
 
@@ -213,13 +223,13 @@ def cell_state(cell: Cell, run: CellRun | None, live: bool, *, brief: bool) -> d
     return entry
 
 
-def cell_output(cell: Cell, run: CellRun | None) -> dict[str, Any]:
+def cell_output(cell: Cell, run: CellRun | None, *, overview: bool = False) -> dict[str, Any]:
     """A cell as read_outputs tells it: status, error, output and console, not its code."""
     entry: dict[str, Any] = {"id": cell.id}
     if cell.named:
         entry["name"] = cell.name
     entry.update(cell_state(cell, run, True, brief=False))
-    entry.update(output_of(run))
+    entry.update(output_of(run, overview=overview))
     return entry
 
 
@@ -262,7 +272,7 @@ def rerun_report(
     outputs = {}
     for cid in reran[:5]:
         if cid in focus and cid in by_id:
-            shown = output_of(runs[cid]).get("output")
+            shown = output_of(runs[cid], overview=True).get("output")
             if shown:
                 outputs[by_id[cid].label] = shown
     if outputs:

@@ -35,10 +35,16 @@ async def read_outputs(ctx: ToolContext, args: dict[str, Any]) -> ToolOutcome:
     runs = report.kernel_runs(ctx.workbench, path, nb)
     if runs is None:
         raise ToolFailure("no marimo server is running this notebook: there are no outputs")
-    wanted = [find_cell(nb, ref) for ref in args.get("cells") or []] or nb.cells
-    cells = [report.cell_output(cell, runs.get(cell.id)) for cell in wanted]
+    named = [find_cell(nb, ref) for ref in args.get("cells") or []]
+    wanted = named or nb.cells
+    # All of a big notebook: a glance at each output (errors whole); `cells` reads them whole.
+    overview = not named and len(wanted) > report.OVERVIEW_CELLS
+    cells = [report.cell_output(c, runs.get(c.id), overview=overview) for c in wanted]
     failing = sum(1 for c in cells if "error" in c)
-    return done({"cells": cells}, f"{len(cells)} outputs · {failing} failing")
+    data: dict[str, Any] = {"cells": cells}
+    if overview:
+        data["note"] = "outputs cut to a glance; pass `cells` to read some whole"
+    return done(data, f"{len(cells)} outputs · {failing} failing")
 
 
 async def run_cells(ctx: ToolContext, args: dict[str, Any]) -> ToolOutcome:
@@ -90,7 +96,7 @@ KERNEL_TOOLS: tuple[Tool, ...] = (
     Tool(
         ToolSpec(
             "read_outputs",
-            "Outputs and errors of cells (default: all) from the live kernel.",
+            "Outputs and errors of cells from the live kernel (default: all, at a glance).",
             schema([], notebook=NOTEBOOK, cells=CELLS),
         ),
         read_outputs,
