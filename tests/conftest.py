@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.llama_support import LlamaServer
+from tests.llm_servers import OllamaServer, OpenAIServer
 
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATES = REPO / "templates"
@@ -71,4 +72,17 @@ def llama_server_small() -> Iterator[LlamaServer]:
 def llama_server_gguf_template() -> Iterator[LlamaServer]:
     """llama-server (4096) with the GGUF's own chat template, which has no tools."""
     with LlamaServer.start(n_ctx=4096, chat_template=None) as server:
+        yield server
+
+
+# Loopback servers speaking Ollama's and OpenAI's protocols (see llm_servers.py), one a test.
+@pytest.fixture
+def ollama() -> Iterator[OllamaServer]:
+    with OllamaServer() as server:
+        yield server
+
+
+@pytest.fixture
+def openai() -> Iterator[OpenAIServer]:
+    with OpenAIServer() as server:
         yield server

@@ -5,7 +5,6 @@ that never ends, missing usage — each one line, the turn ends cleanly, the not
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,18 +23,6 @@ from tests.tui_support import make_project
 
 CELLS = [("source", "value = 1"), ("shown", "doubled = value * 2\ndoubled")]
 CALL = '{"name": "read_cell", "arguments": {"cell": "source"}}'
-
-
-@pytest.fixture
-def ollama() -> Iterator[OllamaServer]:
-    with OllamaServer() as server:
-        yield server
-
-
-@pytest.fixture
-def openai() -> Iterator[OpenAIServer]:
-    with OpenAIServer() as server:
-        yield server
 
 
 def session(

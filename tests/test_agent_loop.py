@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from marimo_tui.agent import events as ev
 from marimo_tui.agent.loop import AgentSession, Limits
@@ -22,12 +19,6 @@ from tests.llm_servers import Call, OllamaServer, Reply
 from tests.tui_support import make_project
 
 CELLS = [("source", "value = 1"), ("shown", "doubled = value * 2\ndoubled")]
-
-
-@pytest.fixture
-def ollama() -> Iterator[OllamaServer]:
-    with OllamaServer() as server:
-        yield server
 
 
 def session_over(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -76,18 +75,6 @@ def texts(deltas: list[Delta]) -> list[str]:
 
 def calls(deltas: list[Delta]) -> list[ToolCall]:
     return [d.call for d in deltas if isinstance(d, ToolCallDelta)]
-
-
-@pytest.fixture
-def ollama() -> Iterator[OllamaServer]:
-    with OllamaServer() as server:
-        yield server
-
-
-@pytest.fixture
-def openai() -> Iterator[OpenAIServer]:
-    with OpenAIServer() as server:
-        yield server
 
 
 # -- Ollama -------------------------------------------------------------------------------
