@@ -310,6 +310,7 @@ class OllamaServer(_LoopbackServer):
     default_models = ("test-model:latest",)
     num_ctx: int | None = None  # the Modelfile's `PARAMETER num_ctx`
     trained = 32768  # model_info's `<arch>.context_length`
+    capabilities = ("completion", "tools")
 
     def _post(self, handler: _Handler, path: str, body: Any) -> None:
         if path != "/api/show":
@@ -330,7 +331,7 @@ class OllamaServer(_LoopbackServer):
                     "general.architecture": "qwen2",
                     "qwen2.context_length": self.trained,
                 },
-                "capabilities": ["completion", "tools"],
+                "capabilities": list(self.capabilities),
             },
         )
 

@@ -234,3 +234,21 @@ async def test_the_window_is_learned_from_ollama(
     used = next(e for e in events if isinstance(e, ev.ContextUsed))
     assert (used.window, used.source) == (window, source)
     assert ollama.chats[0]["options"]["num_ctx"] == window  # never Ollama's silent 4k
+
+
+async def test_a_model_without_tools_gets_json_steps_from_the_first_request(
+    tmp_path: Path, ollama: OllamaServer
+) -> None:
+    ollama.capabilities = ("completion",)  # what Ollama says of e.g. gemma3 or codellama
+    ollama.script(
+        Reply(text='{"tool": "read_cell", "arguments": {"cell": "source"}}'),
+        Reply(text='{"answer": "value = 1"}'),
+    )
+    agent, events, _ = session(tmp_path, OllamaProvider("m", ollama.url))
+    end = await agent.run_turn("what is in source?")
+    assert end.reason == "finished" and end.steps == 1
+    first = ollama.chats[0]
+    assert not first.get("tools") and first["format"]["anyOf"]  # the client sends "tools": null
+    assert any(
+        isinstance(e, ev.AgentWarning) and "cannot call tools natively" in e.text for e in events
+    )

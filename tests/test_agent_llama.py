@@ -111,19 +111,23 @@ async def test_a_tool_call_round_trip_and_a_resumed_conversation(
     assert path.read_bytes() == before or read_notebook(path).cells  # still a notebook
 
 
+@pytest.mark.parametrize("mode", ["json", "auto"])
 async def test_a_structured_output_turn_runs_end_to_end(
-    tmp_path: Path, llama_server_gguf_template: LlamaServer
+    tmp_path: Path, llama_server_gguf_template: LlamaServer, mode: str
 ) -> None:
-    """The GGUF's own template has no tools: JSON steps held to the schema by the grammar."""
+    """The GGUF's own template has no tools: JSON steps held to the schema by the grammar,
+    asked for (`json`) or chosen because /props says the template cannot call tools."""
     agent, events, path = session(
         tmp_path,
         llama_server_gguf_template,
         profile="small",
-        tool_mode="json",
+        tool_mode=mode,
         max_steps=3,
         max_tokens=320,
     )
     end = await agent.run_turn("Read the cell named source, then answer with its code.")
+    warned = any(isinstance(e, ev.AgentWarning) and "JSON steps" in e.text for e in events)
+    assert warned == (mode == "auto") and agent.json_mode
     assert end.reason in ("finished", "step-limit"), end
     called = [e for e in events if isinstance(e, ev.ToolCalled)]
     results = [e for e in events if isinstance(e, ev.ToolFinished)]

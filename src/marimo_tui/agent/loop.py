@@ -26,7 +26,7 @@ from marimo_tui.agent.answer import (
     prepare,
     receive,
 )
-from marimo_tui.agent.context import Budget, learn_budget
+from marimo_tui.agent.context import WINDOW_ASK_TIMEOUT, Budget, learn_budget
 from marimo_tui.agent.profiles import Profile
 from marimo_tui.agent.providers.base import (
     ChatMessage,
@@ -135,7 +135,26 @@ class AgentSession:
                     self.budget = await learn_budget(
                         self.provider, limits.context_window, limits.max_tokens
                     )
+                    await self._choose_tool_mode()
         return self.budget
+
+    async def _choose_tool_mode(self) -> None:
+        """In `tool_mode: auto`, a server that says the model cannot call tools natively (a
+        chat template without tools, a model without the capability) gets JSON steps."""
+        if self.json_mode or self.limits.tool_mode != "auto":
+            return
+        try:
+            native = await asyncio.wait_for(self.provider.native_tools(), WINDOW_ASK_TIMEOUT)
+        except (TimeoutError, ProviderError):
+            return
+        if native is False:
+            self.json_mode = True
+            self._emit(
+                ev.AgentWarning(
+                    f"{self.provider.info.label}: the server says this model cannot call tools "
+                    "natively; using structured JSON steps"
+                )
+            )
 
     def cancel(self) -> bool:
         """Stop the running turn (Esc): the request is dropped; a write in progress finishes

@@ -150,4 +150,9 @@ class Provider(Protocol):
         """The model's context window as the server reports it, or None when it does not."""
         ...
 
+    async def native_tools(self) -> bool | None:
+        """Whether the server says this model can take native tool calls (None: it does not
+        say); False makes the agent use structured JSON steps in `tool_mode: auto`."""
+        ...
+
     async def aclose(self) -> None: ...

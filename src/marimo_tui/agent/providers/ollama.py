@@ -40,6 +40,7 @@ class OllamaProvider:
         self.timeout = timeout
         self.info = ProviderInfo("ollama", model, f"ollama · {model}", extra={"host": self.host})
         self._client: AsyncClient | None = None
+        self._shown: Any = None
 
     def __repr__(self) -> str:
         return f"OllamaProvider(model={self.model!r}, host={self.host!r})"
@@ -93,9 +94,8 @@ class OllamaProvider:
 
     async def window(self) -> Window | None:
         """The Modelfile's num_ctx, else the trained length capped at UNSET_WINDOW."""
-        try:
-            shown = await self._connect().show(self.model)
-        except Exception:  # down, or no such model: the first request says which
+        shown = await self._show()
+        if shown is None:
             return None
         for line in (shown.parameters or "").splitlines():
             key, _, value = line.strip().partition(" ")
@@ -108,6 +108,21 @@ class OllamaProvider:
         if trained and trained < UNSET_WINDOW:
             return Window(trained, "ollama /api/show context_length")
         return Window(UNSET_WINDOW, f"default (model trained for {trained or '?'} tokens)")
+
+    async def native_tools(self) -> bool | None:
+        """Ollama lists a model's capabilities: without "tools" it refuses tool calls."""
+        shown = await self._show()
+        capabilities = getattr(shown, "capabilities", None) if shown is not None else None
+        return "tools" in capabilities if capabilities else None
+
+    async def _show(self) -> Any:
+        """`/api/show` of the model, asked once; None when the server cannot say."""
+        if self._shown is None:
+            try:
+                self._shown = await self._connect().show(self.model)
+            except Exception:  # down, or no such model: the first request says which
+                return None
+        return self._shown
 
     async def aclose(self) -> None:
         client, self._client = self._client, None

@@ -65,6 +65,7 @@ class OpenAIProvider:
         self._key = api_key or None
         self._key_env = key_env  # named in the fix when the endpoint refuses the key
         self._client: httpx.AsyncClient | None = None
+        self._server_props: dict[str, Any] | None = None
 
     def __repr__(self) -> str:  # never the key
         return f"OpenAIProvider(model={self.model!r}, base_url={self.base_url!r})"
@@ -137,18 +138,13 @@ class OpenAIProvider:
         """llama-server's `/props` (its slot's n_ctx), else vLLM's `max_model_len`."""
         import httpx
 
-        client = self._connect()
-        headers = {"Authorization": f"Bearer {self._key}"} if self._key else {}
+        props = await self._props()
+        settings = props.get("default_generation_settings") or {}
+        n_ctx = settings.get("n_ctx") or props.get("n_ctx")
+        if isinstance(n_ctx, int) and n_ctx > 0:
+            return Window(n_ctx, "llama-server /props")
         with contextlib.suppress(httpx.HTTPError, ValueError):
-            reply = await client.get(f"{server_root(self.base_url)}/props", headers=headers)
-            if reply.status_code == 200:
-                props = reply.json()
-                settings = props.get("default_generation_settings") or {}
-                n_ctx = settings.get("n_ctx") or props.get("n_ctx")
-                if isinstance(n_ctx, int) and n_ctx > 0:
-                    return Window(n_ctx, "llama-server /props")
-        with contextlib.suppress(httpx.HTTPError, ValueError):
-            reply = await client.get(f"{self.base_url}/models", headers=headers)
+            reply = await self._connect().get(f"{self.base_url}/models", headers=self._auth())
             if reply.status_code == 200:
                 for model in reply.json().get("data") or ():
                     if isinstance(model, dict) and model.get("id") == self.model:
@@ -156,6 +152,31 @@ class OpenAIProvider:
                         if isinstance(length, int) and length > 0:
                             return Window(length, "/v1/models max_model_len")
         return None
+
+    async def native_tools(self) -> bool | None:
+        """llama-server says whether its chat template renders tools (`chat_template_caps`):
+        without, it leaves them out of the prompt and the model never calls one."""
+        caps = (await self._props()).get("chat_template_caps")
+        if isinstance(caps, dict) and isinstance(caps.get("supports_tool_calls"), bool):
+            return bool(caps["supports_tool_calls"])
+        return None
+
+    async def _props(self) -> dict[str, Any]:
+        """llama-server's `/props`, asked once; {} from other servers."""
+        if self._server_props is None:
+            import httpx
+
+            self._server_props = {}
+            with contextlib.suppress(httpx.HTTPError, ValueError):
+                url = f"{server_root(self.base_url)}/props"
+                reply = await self._connect().get(url, headers=self._auth())
+                body = reply.json() if reply.status_code == 200 else None
+                if isinstance(body, dict):
+                    self._server_props = body
+        return self._server_props
+
+    def _auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._key}"} if self._key else {}
 
     async def aclose(self) -> None:
         client, self._client = self._client, None

@@ -111,6 +111,9 @@ class ScriptedProvider:
     async def window(self) -> Window | None:
         return None  # a replay has no window: the budget uses the configured or default one
 
+    async def native_tools(self) -> bool | None:
+        return None
+
     async def aclose(self) -> None:
         return None
 
