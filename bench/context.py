@@ -127,6 +127,9 @@ class MeasuredScript:
     async def window(self) -> Window | None:
         return None  # the bench sets agent.context_window
 
+    async def native_tools(self) -> bool | None:
+        return None
+
     async def aclose(self) -> None:
         if self.server is not None:
             await self.server.aclose()
