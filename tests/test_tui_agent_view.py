@@ -249,3 +249,24 @@ async def test_the_window_the_server_reports_shows_when_the_agent_starts(tmp_pat
             await pilot.press("enter")
             await wait_until(lambda: "ctx 1.5k/6k 24%" in app.status.text, what="the count")
             assert server.chats[0]["options"]["num_ctx"] == 6144
+
+
+async def test_every_dialog_is_centred(tmp_path: Path) -> None:
+    """Dialogs share one base whose CSS centres them (a rule naming `ModalScreen` in a
+    subclass's scoped CSS never matched, and they opened in the top-left corner)."""
+    from marimo_tui.tui.screens.dialogs import ConfirmScreen, PromptScreen
+    from marimo_tui.tui.screens.keys import KeysScreen
+
+    app = app_over(tmp_path)
+    async with app.run_test(size=SMALL) as pilot:
+        for screen in (
+            ConfirmScreen("Delete cell #2?"),
+            PromptScreen("New notebook", "notebooks/x.py"),
+            KeysScreen([("q", "quit", "Quit")]),
+        ):
+            app.push_screen(screen)
+            await pilot.pause()
+            dialog = screen.query_one(".dialog").region
+            assert abs(dialog.x - (SMALL[0] - dialog.right)) <= 1, type(screen).__name__
+            assert abs(dialog.y - (SMALL[1] - dialog.bottom)) <= 1, type(screen).__name__
+            app.pop_screen()

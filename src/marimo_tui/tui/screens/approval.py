@@ -12,27 +12,21 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, ScrollableContainer, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from marimo_tui.agent.events import ApprovalAsked
-from marimo_tui.tui.screens.dialogs import DIALOG_CSS
+from marimo_tui.tui.screens.dialogs import DialogScreen
 from marimo_tui.tui.widgets.agent_log import diff_text
 
 ANSWERS = ("yes", "all", "no")
 
 
-class ApprovalScreen(ModalScreen[str]):
+class ApprovalScreen(DialogScreen[str]):
     """Dismisses with "yes", "no" or "all" (yes to every write for the rest of the turn)."""
 
-    # DIALOG_CSS's `ModalScreen { align: … }` is scoped away under this screen's own name,
-    # hence the centring here. The docks are what keep the buttons visible: a docked widget's
-    # rows are taken out before the diff is laid out, and the diff's `max-height: 100%` is
-    # then what remains of the dialog.
-    DEFAULT_CSS = (
-        DIALOG_CSS
-        + """
-    ApprovalScreen { align: center middle; }
+    # The docks are what keep the buttons visible: a docked widget's rows are taken out before
+    # the diff is laid out, and the diff's `max-height: 100%` is then what remains of the dialog.
+    DEFAULT_CSS = """
     ApprovalScreen .dialog { width: 90%; max-width: 120; padding: 0 2; }
     ApprovalScreen .head { dock: top; height: auto; margin-top: 1; }
     ApprovalScreen .dialog .title { margin-bottom: 0; }
@@ -44,7 +38,6 @@ class ApprovalScreen(ModalScreen[str]):
     }
     ApprovalScreen #diff > Static { width: auto; }
     """
-    )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "dismiss('yes')", "Yes"),
         Binding("a", "dismiss('all')", "Yes to all"),

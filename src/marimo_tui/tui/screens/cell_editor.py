@@ -7,24 +7,20 @@ from typing import Literal
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, TextArea
 
-from marimo_tui.tui.screens.dialogs import DIALOG_CSS
+from marimo_tui.tui.screens.dialogs import DialogScreen
 
-EDITOR_CSS = (
-    DIALOG_CSS
-    + """
+EDITOR_CSS = """
 .editor { width: 95%; max-width: 140; height: 90%; }
 .editor TextArea { height: 1fr; }
 .versions { height: 1fr; }
 .versions Vertical { width: 1fr; height: 1fr; }
 .versions TextArea { height: 1fr; }
 """
-)
 
 
-class CellEditorScreen(ModalScreen[str | None]):
+class CellEditorScreen(DialogScreen[str | None]):
     """The cell's code in a TextArea; ctrl+s saves, Escape cancels (asks if changed)."""
 
     DEFAULT_CSS = EDITOR_CSS
@@ -74,7 +70,7 @@ class CellEditorScreen(ModalScreen[str | None]):
 Choice = Literal["mine", "theirs", "edit"]
 
 
-class ConflictScreen(ModalScreen[Choice]):
+class ConflictScreen(DialogScreen[Choice]):
     """The file changed while the cell was being edited: show both versions, let the user
     choose. Whatever is chosen, the other version is already kept (journal / conflicts dir)."""
 

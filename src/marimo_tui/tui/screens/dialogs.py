@@ -2,26 +2,36 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
-DIALOG_CSS = """
-ModalScreen { align: center middle; }
-.dialog {
-    width: 70%; max-width: 90; height: auto; max-height: 90%;
-    border: round $accent; background: $panel; padding: 1 2;
-}
-.dialog .title { text-style: bold; margin-bottom: 1; }
-.dialog .buttons { height: auto; margin-top: 1; align-horizontal: right; }
-.dialog Button { margin-left: 1; }
-"""
+ResultType = TypeVar("ResultType")
 
 
-class ConfirmScreen(ModalScreen[bool]):
-    DEFAULT_CSS = DIALOG_CSS
+class DialogScreen(ModalScreen[ResultType]):
+    """A modal dialog, centred over the workbench: the base of every dialog here.
+
+    Its rules name it, and Textual applies a class's default CSS to its subclasses too (a
+    `ModalScreen { … }` rule in a subclass's own scoped CSS would match nothing)."""
+
+    DEFAULT_CSS = """
+    DialogScreen { align: center middle; }
+    DialogScreen .dialog {
+        width: 70%; max-width: 90; height: auto; max-height: 90%;
+        border: round $accent; background: $panel; padding: 1 2;
+    }
+    DialogScreen .dialog .title { text-style: bold; margin-bottom: 1; }
+    DialogScreen .dialog .buttons { height: auto; margin-top: 1; align-horizontal: right; }
+    DialogScreen .dialog Button { margin-left: 1; }
+    """
+
+
+class ConfirmScreen(DialogScreen[bool]):
     BINDINGS = [Binding("escape,n", "dismiss(False)", "No"), Binding("y", "dismiss(True)", "Yes")]
 
     def __init__(self, question: str, yes: str = "Yes") -> None:
@@ -43,10 +53,9 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(event.button.id == "yes")
 
 
-class PromptScreen(ModalScreen[str | None]):
+class PromptScreen(DialogScreen[str | None]):
     """One line of text; Enter accepts, Escape cancels."""
 
-    DEFAULT_CSS = DIALOG_CSS
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
 
     def __init__(self, title: str, value: str = "", placeholder: str = "") -> None:

@@ -5,14 +5,13 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label
 
-from marimo_tui.tui.screens.dialogs import DIALOG_CSS
+from marimo_tui.tui.screens.dialogs import DialogScreen
 
 
-class KeysScreen(ModalScreen[None]):
-    DEFAULT_CSS = DIALOG_CSS + ".keys { height: 90%; } .keys DataTable { height: 1fr; }"
+class KeysScreen(DialogScreen[None]):
+    DEFAULT_CSS = ".keys { height: 90%; } .keys DataTable { height: 1fr; }"
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
 
     def __init__(self, rows: list[tuple[str, str, str]]) -> None:

@@ -7,22 +7,18 @@ from urllib.parse import urlsplit
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
-from marimo_tui.tui.screens.dialogs import DIALOG_CSS
+from marimo_tui.tui.screens.dialogs import DialogScreen
 
 
-class SidecarScreen(ModalScreen[bool]):
+class SidecarScreen(DialogScreen[bool]):
     """Dismissed with True when the user asked to copy the URL."""
 
-    DEFAULT_CSS = (
-        DIALOG_CSS
-        + """
+    DEFAULT_CSS = """
     SidecarScreen .url { color: $accent; margin: 1 0; }
     SidecarScreen .info { color: $text-muted; }
     """
-    )
     BINDINGS = [
         Binding("escape,q", "dismiss(False)", "Close", id="close_sidecar"),
         Binding("c,y", "dismiss(True)", "Copy URL", id="copy_url"),
