@@ -270,3 +270,33 @@ async def test_every_dialog_is_centred(tmp_path: Path) -> None:
             assert abs(dialog.x - (SMALL[0] - dialog.right)) <= 1, type(screen).__name__
             assert abs(dialog.y - (SMALL[1] - dialog.bottom)) <= 1, type(screen).__name__
             app.pop_screen()
+
+
+async def test_a_narrow_status_bar_keeps_the_notebook_the_window_and_what_is_wrong(
+    tmp_path: Path,
+) -> None:
+    app = app_over(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        status = app.status
+        status.set(project="demo-project")
+        status.set_service("marimo", "ready")
+        status.set_service("watcher", "watching")
+        status.set_service("model", "openai · gemma")
+        status.set_service("dagster", "off")
+        status.set_context(4096, "llama-server /props", 1700, False)
+        await pilot.pause()
+        shown = str(status.render())
+        # At 80 columns the narrow layout's pane hint, the notebook and the window fit; the
+        # healthy services, the project and then the model's name give way.
+        assert shown == "1-4 or ctrl+→: panes │ notebooks/main.py (2 cells) │ ctx 1.7k/4k 42%"
+        await pilot.resize_terminal(120, 30)
+        await pilot.pause()
+        shown = str(status.render())
+        assert "model: openai · gemma │ ctx 1.7k/4k 42%" in shown and len(shown) <= 118, shown
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert "watcher: watching" in status.text  # all of it, where there is room
+        status.set_service("dagster", "disconnected", ok=False)  # what is wrong stays
+        await pilot.pause()
+        shown = str(status.render())
+        assert "dagster: disconnected ✗" in shown and "ctx 1.7k/4k" in shown, shown

@@ -8,6 +8,11 @@ from textual.widgets import Static
 
 SEPARATOR = " │ "
 WARN_PERCENT = 85  # above this the window is close to compaction (or to the server's refusal)
+NEVER = 99  # the rank of segments that are never left out for want of width
+# When the bar is too narrow, healthy services and the project's name give way, lowest first.
+DROP_ORDER = {"dagster": 1, "watcher": 3, "marimo": 4, "model": 6}
+PROJECT_RANK = 2
+HINT_RANK = 7  # the narrow layout's hint (how to switch panes) outlasts the model's name
 
 
 def tokens_text(n: int) -> str:
@@ -75,21 +80,38 @@ class StatusBar(Static):
     def text(self) -> str:
         return self._content().plain
 
-    def _content(self) -> Content:
-        parts: list[tuple[str, str]] = [
-            (p, "") for p in (self.hint, self.project, self.notebook or "no notebook") if p
-        ]
+    def _content(self, width: int | None = None) -> Content:
+        """The segments that fit `width`: healthy services and the project's name give way
+        first, so the notebook, the model, the window and anything wrong stay in sight."""
+        parts: list[tuple[str, str, int]] = []  # text, style, rank: lower ranks go first
+        if self.hint:
+            parts.append((self.hint, "", HINT_RANK))
+        if self.project:
+            parts.append((self.project, "", PROJECT_RANK))
+        parts.append((self.notebook or "no notebook", "", NEVER))
         for name, (state, ok) in self.services.items():
-            parts.append((f"{name}: {state}" + ("" if ok else " ✗"), ""))
+            text = f"{name}: {state}" + ("" if ok else " ✗")
+            parts.append((text, "", DROP_ORDER.get(name, 4) if ok else NEVER))
             if name == "model" and self.context is not None:
-                parts.append(self.context)  # the model's window next to the model
+                parts.append((*self.context, NEVER))  # the model's window next to the model
         if self.context is not None and "model" not in self.services:
-            parts.append(self.context)
+            parts.append((*self.context, NEVER))
+        if width is not None:
+            while _length(parts) > width and (droppable := [p for p in parts if p[2] < NEVER]):
+                parts.remove(min(droppable, key=lambda p: p[2]))
         pieces: list[str | tuple[str, str]] = []
-        for i, (text, style) in enumerate(parts):
+        for i, (text, style, _) in enumerate(parts):
             pieces += [SEPARATOR] if i else []
             pieces.append((text, style) if style else text)
         return Content.assemble(*pieces)
 
     def redraw(self) -> None:
-        self.update(self._content())
+        width = self.content_size.width
+        self.update(self._content(width or None))
+
+    def on_resize(self) -> None:
+        self.redraw()
+
+
+def _length(parts: list[tuple[str, str, int]]) -> int:
+    return sum(len(text) for text, _, _ in parts) + len(SEPARATOR) * (len(parts) - 1)
