@@ -300,3 +300,25 @@ async def test_a_narrow_status_bar_keeps_the_notebook_the_window_and_what_is_wro
         await pilot.pause()
         shown = str(status.render())
         assert "dagster: disconnected ✗" in shown and "ctx 1.7k/4k" in shown, shown
+
+
+async def test_turns_of_earlier_sessions_are_in_the_pane_folded(tmp_path: Path) -> None:
+    """tasks.json keeps the agent's turns: a new workbench shows them, finished ones folded,
+    and a turn whose agent was stopped mid-way is no longer shown as running."""
+    from marimo_tui.tasks import TaskTree
+
+    make_project(tmp_path, CELLS)
+    tree = TaskTree(tmp_path / ".marimo-tui" / "tasks.json")
+    old = tree.add("make a chart", owner="agent", status=TaskStatus.RUNNING)
+    tree.add("load the data", parent=old.id, owner="agent", status=TaskStatus.PENDING)
+    tree.set_status(old.id, TaskStatus.DONE)
+    cut = tree.add("fix the join", owner="agent", status=TaskStatus.RUNNING)
+    tree.add("read the error", parent=cut.id, owner="agent", status=TaskStatus.RUNNING)
+    app = app_over(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(lambda: app.chat.agent_log is not None, what="the chat")
+        await pilot.pause()
+        shown = titles(app.tasks_pane)
+        assert shown[:2] == ["✓ make a chart", "⊘ fix the join"], shown
+        assert "load the data" not in " ".join(shown)  # folded: an older, finished turn
+        assert app.workbench.tasks.get(cut.id).detail == "interrupted"

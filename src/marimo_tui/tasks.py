@@ -183,6 +183,9 @@ class TaskTree:
             return
         highest = 0
         for task in tasks:
+            if task.owner == "agent" and task.status == TaskStatus.RUNNING:
+                # Nothing of an earlier process runs now: its agent was stopped mid-task.
+                task = replace(task, status=TaskStatus.CANCELLED, detail="interrupted")
             self._tasks[task.id] = task
             if task.id[1:].isdigit():
                 highest = max(highest, int(task.id[1:]))

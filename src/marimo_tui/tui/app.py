@@ -248,6 +248,8 @@ class WorkbenchApp(App[None]):
             return found.first()
         pane = TasksPane(id="task-tree")
         self.query_one("#tasks").mount(pane)
+        for task in self.workbench.tasks:  # kept from earlier sessions: old turns come folded
+            pane.upsert(task)
         return pane
 
     @property
