@@ -4,6 +4,7 @@ that never ends, missing usage — each one line, the turn ends cleanly, the not
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -252,3 +253,39 @@ async def test_a_model_without_tools_gets_json_steps_from_the_first_request(
     assert any(
         isinstance(e, ev.AgentWarning) and "cannot call tools natively" in e.text for e in events
     )
+
+
+async def test_undo_waits_for_the_turn_and_a_resumed_call_without_result_is_answered(
+    tmp_path: Path, ollama: OllamaServer
+) -> None:
+    from marimo_tui.agent.loop import answered
+    from marimo_tui.agent.providers.base import ChatMessage, ToolCall
+    from marimo_tui.agent.tools import ToolFailure
+
+    # A conversation saved while a call ran (the app was quit): the call gets a result.
+    call = ToolCall("c1", "read_cell", {"cell": "source"})
+    history = [ChatMessage("user", "read it"), ChatMessage("assistant", "", (call,))]
+    fixed = answered(history)
+    assert fixed[-1].role == "tool" and fixed[-1].tool_call_id == "c1"
+    assert answered(fixed) == fixed  # a whole conversation is left as it is
+
+    ollama.script(Reply(text=["slow "] * 50, chunk_delay=0.02))
+    agent, _, _ = session(tmp_path, OllamaProvider("m", ollama.url))
+    running = asyncio.ensure_future(agent.run_turn("talk"))
+    await asyncio.sleep(0.3)
+    with pytest.raises(ToolFailure, match="the agent is working"):
+        await agent.undo_last_turn()
+    await running
+
+
+async def test_a_server_that_does_not_say_its_window_gets_the_default(
+    tmp_path: Path, openai: OpenAIServer
+) -> None:
+    """No `/props`, no `max_model_len`: the turn runs on the default window, and says so."""
+    openai.models = []
+    openai.script(Reply(text="hi"))
+    agent, events, _ = session(tmp_path, OpenAIProvider("m", openai.url))
+    end = await agent.run_turn("hello")
+    assert end.reason == "finished"
+    used = next(e for e in events if isinstance(e, ev.ContextUsed))
+    assert (used.window, used.source) == (8192, "default")

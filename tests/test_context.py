@@ -36,9 +36,15 @@ def test_counter_calibrates_from_server_counts_and_stays_on_the_safe_side() -> N
     counter = Counter()
     assert counter.text("x" * 300) == 100
     counter.calibrate(chars=40_000, messages=10, tokens=10_080)  # 4 chars a token
-    assert counter.calibrated and counter.chars_per_token == pytest.approx(3.6)
+    assert counter.chars_per_token == pytest.approx(3.6)
     counter.calibrate(chars=100, messages=1, tokens=20)  # too small to judge: ignored
     assert counter.chars_per_token == pytest.approx(3.6)
+    # A count far below ours (a server counting only uncached tokens) is not believed, and
+    # no one count moves the ratio by more than a quarter.
+    counter.calibrate(chars=18_000, messages=20, tokens=300)
+    assert counter.chars_per_token == pytest.approx(3.6)
+    counter.calibrate(chars=40_000, messages=10, tokens=5_080)  # 8 chars a token
+    assert counter.chars_per_token == pytest.approx(4.5)
 
 
 def test_history_that_fits_is_sent_as_it_is() -> None:
@@ -82,7 +88,7 @@ def test_superseded_reads_go_first_and_the_stub_says_how_to_get_them_again() -> 
 def test_older_turns_are_summarised_into_the_current_one() -> None:
     messages = [m for n in range(1, 4) for m in turn(n, tool=f"t{n}")]
     messages.append(ChatMessage("user", "the question now"))
-    out, _ = compact(messages, 60, Counter())
+    out, _ = compact(messages, 250, Counter())
     head = out[0]
     assert head.role == "user" and head.content.startswith(SUMMARY_HEAD)
     assert "- user: question 1" in head.content and "answered: answer 3" in head.content
@@ -90,8 +96,19 @@ def test_older_turns_are_summarised_into_the_current_one() -> None:
     assert head.content.endswith("the question now")
     # A second compaction carries the summary on rather than summarising the summary.
     later = [*out, *turn(4, tool="t4"), ChatMessage("user", "and now")]
-    again, _ = compact(later, 60, Counter())
+    again, _ = compact(later, 200, Counter())
     assert "- user: question 1" in again[0].content and "- user: question 4" in again[0].content
+
+
+def test_the_summary_gives_way_to_the_target_oldest_lines_first() -> None:
+    messages = [m for n in range(1, 13) for m in turn(n, tool=f"t{n}")]
+    messages.append(ChatMessage("user", "the question now"))
+    counter = Counter()
+    out, _ = compact(messages, 150, counter)
+    assert counter.messages(out) <= 150
+    head = out[0].content
+    assert "question 12" in head and "question 1\n" not in head
+    assert "(older turns left out)" in head and head.endswith("the question now")
 
 
 def test_the_current_turns_big_call_arguments_are_cut_once_they_ran() -> None:

@@ -65,7 +65,7 @@ def _openai_server(config: Config, provider: Provider) -> list[Check]:
                 f"start the server or set agent.host (key from ${agent.api_key_env})",
             )
         ]
-    names = {m.get("id") for m in data.get("data", [])} if isinstance(data, dict) else set()
+    names = {str(m.get("id")) for m in _listed(data, "data") if m.get("id")}
     ok = agent.model in names or not names
     if not ok and len(names) == 1 and _openai_instead(base) == "llama-server":
         # llama-server serves its one model under any name it is asked for.
@@ -105,8 +105,7 @@ def _ollama_server(config: Config, provider: Provider) -> list[Check]:
                 "start it with `ollama serve`, or set agent.host",
             )
         ]
-    models = data.get("models", []) if isinstance(data, dict) else []
-    names = {str(m.get("name") or m.get("model")) for m in models}
+    names = {str(m.get("name") or m.get("model")) for m in _listed(data, "models")}
     wanted = agent.model if ":" in agent.model else f"{agent.model}:latest"
     ok = agent.model in names or wanted in names
     return [
@@ -118,6 +117,12 @@ def _ollama_server(config: Config, provider: Provider) -> list[Check]:
             "" if ok else f"ollama pull {agent.model}",
         ),
     ]
+
+
+def _listed(data: object, key: str) -> list[dict[str, Any]]:
+    """The objects listed under `key` in a server's answer; none when it is shaped otherwise."""
+    items = data.get(key) if isinstance(data, dict) else None
+    return [m for m in items if isinstance(m, dict)] if isinstance(items, list) else []
 
 
 def _openai_instead(host: str) -> str:

@@ -60,7 +60,7 @@ async def learn_budget(provider: Provider, configured: int, max_tokens: int) -> 
     if window <= 0:
         try:
             found = await asyncio.wait_for(provider.window(), WINDOW_ASK_TIMEOUT)
-        except (TimeoutError, ProviderError):
+        except Exception:  # a server that cannot say is a server that does not say
             found = None
         window, source = (found.tokens, found.source) if found else (DEFAULT_WINDOW, "default")
     return Budget(window, source, max_tokens)
@@ -75,7 +75,6 @@ class Counter:
     """Tokens from characters; `calibrate` learns the ratio from the server's own counts."""
 
     chars_per_token: float = CHARS_PER_TOKEN
-    calibrated: bool = False
 
     def text(self, text: str) -> int:
         return math.ceil(len(text) / self.chars_per_token)
@@ -92,8 +91,15 @@ class Counter:
         content = tokens - MESSAGE_OVERHEAD * messages
         if content < 64 or chars < 256:
             return
-        self.chars_per_token = min(6.0, max(1.5, 0.9 * chars / content))
-        self.calibrated = True
+        observed = 0.9 * chars / content
+        if observed > 2 * self.chars_per_token:
+            # A count far below our estimate is a server counting only part of the prompt
+            # (Ollama has counted only uncached tokens): trusting it would let prompts grow
+            # past the window.
+            return
+        # One sample moves the ratio a little at a time: a bad count cannot swing it.
+        step = min(1.25 * self.chars_per_token, max(0.8 * self.chars_per_token, observed))
+        self.chars_per_token = min(6.0, max(1.5, step))
 
 
 def message_text(message: ChatMessage) -> str:
@@ -212,7 +218,9 @@ def compact(
         for i in range(current):
             stub(i, "dropped to fit the model's window")
     if not fits() and current > 0:
-        summary = summarise(out[:current], calls)
+        rest = count.messages(out[current:])
+        room = max(0, int((target - rest) * count.chars_per_token))
+        summary = summarise(out[:current], calls, room)
         head = out[current]
         out = [replace(head, content=f"{summary}\n\n---\n\n{head.content}"), *out[current + 1 :]]
         dropped += current
@@ -279,7 +287,8 @@ def _superseded(messages: Sequence[ChatMessage], calls: dict[str | None, ToolCal
         args = _arguments(calls.get(message.tool_call_id))
         if any(name == message.name and _covers(wide, args) for name, wide in later):
             stale.append(i)
-        later.append((message.name, args))
+        if _ok(message.content):  # a failed read does not replace an earlier good one
+            later.append((message.name, args))
     return stale
 
 
@@ -331,9 +340,14 @@ def _first_line(content: str, limit: int) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-def summarise(messages: Sequence[ChatMessage], calls: dict[str | None, ToolCall]) -> str:
+def summarise(
+    messages: Sequence[ChatMessage],
+    calls: dict[str | None, ToolCall],
+    chars: int | None = None,
+) -> str:
     """Earlier turns as lines: what the user asked, what was called and how it went, what was
-    answered. Made by hand, not by the model: cheap, and it cannot invent anything."""
+    answered. Made by hand, not by the model: cheap, and it cannot invent anything. With
+    `chars`, the oldest lines go until it fits in that many characters."""
     lines: list[str] = []
     for message in messages:
         if message.role == "user":
@@ -351,6 +365,9 @@ def summarise(messages: Sequence[ChatMessage], calls: dict[str | None, ToolCall]
             lines.append(f"  {_call_text(call, message.name)} → {how}")
     if len(lines) > SUMMARY_LINES:
         lines = ["- (older turns left out)", *lines[-SUMMARY_LINES:]]
+    limit = SUMMARY_LINES * 400 if chars is None else chars
+    while lines and len(SUMMARY_HEAD) + sum(len(line) + 1 for line in lines) > limit:
+        lines = ["- (older turns left out)", *lines[2:]] if len(lines) > 1 else []
     return "\n".join([SUMMARY_HEAD, *lines])
 
 

@@ -104,7 +104,7 @@ class AgentSession:
         self.listener = listener or (lambda _event: None)
         self.approver = approver
         self.transcript = transcript
-        self.messages: list[ChatMessage] = [m for m in history or [] if m.role != "system"]
+        self.messages = answered([m for m in history or [] if m.role != "system"])
         self.last_turn: str | None = None
         self.budget: Budget | None = None  # learned on the first turn (the server's window)
         self.json_mode = self.limits.tool_mode == "json"
@@ -127,7 +127,10 @@ class AgentSession:
             self.json_mode = self.limits.tool_mode == "json"
 
     async def context(self) -> Budget:
-        """The budget: `agent.context_window`, else the server's window, else the default."""
+        """The budget: `agent.context_window`, else the server's window, else the default
+        (asked again each turn: a server still loading its model may say it later)."""
+        if self.budget is not None and self.budget.source == "default" and not self.busy:
+            self.budget = None
         if self.budget is None:
             async with self._learning:  # the app asks at once; the first turn may ask too
                 if self.budget is None:
@@ -145,7 +148,7 @@ class AgentSession:
             return
         try:
             native = await asyncio.wait_for(self.provider.native_tools(), WINDOW_ASK_TIMEOUT)
-        except (TimeoutError, ProviderError):
+        except Exception:  # a server that cannot say is a server that does not say
             return
         if native is False:
             self.json_mode = True
@@ -191,6 +194,7 @@ class AgentSession:
         except asyncio.CancelledError:
             task = asyncio.current_task()
             if task is not None and task.cancelling():
+                self._close_unanswered(turn, "cancelled")  # a saved conversation stays valid
                 raise  # our caller is being cancelled, not just this turn
             reason = "cancelled"
         except TimeoutError:
@@ -349,7 +353,7 @@ class AgentSession:
             outcome = await dispatch(ctx, call.name, args)
         except ToolFailure as exc:
             data: dict[str, Any] = {"ok": False, "error": str(exc)}
-            summary = str(exc).splitlines()[0]
+            summary = (str(exc).splitlines() or [""])[0]
         except Exception as exc:  # a bug of ours must not end the turn or the app
             data = {"ok": False, "error": f"internal error in {call.name}: {exc!r}"}
             summary = data["error"]
@@ -397,6 +401,9 @@ class AgentSession:
 
     async def undo_last_turn(self) -> list[str]:
         """Revert every write of the last turn that wrote; returns what was undone."""
+        if self.busy:
+            # The user's note would land between a call and its result, which servers refuse.
+            raise ToolFailure("the agent is working: undo after this turn (Esc cancels it)")
         group = self.last_turn
         if group is None:
             raise ToolFailure("no agent turn has written anything yet")
@@ -435,3 +442,27 @@ class AgentSession:
             seen.add(cid)
             out.append(call if cid == call.id else ToolCall(cid, call.name, call.arguments))
         return out
+
+
+def answered(history: list[ChatMessage]) -> list[ChatMessage]:
+    """A saved conversation with every tool call answered: a call whose result was never
+    saved (the process was stopped mid-call) gets a "not run" result, or servers refuse it."""
+    out: list[ChatMessage] = []
+    pending: list[ToolCall] = []
+
+    def close() -> None:
+        for call in pending:
+            note = {"ok": False, "error": "not run: the conversation was interrupted"}
+            out.append(ChatMessage("tool", json.dumps(note), tool_call_id=call.id, name=call.name))
+        pending.clear()
+
+    for message in history:
+        if message.role == "tool":
+            pending[:] = [c for c in pending if c.id != message.tool_call_id]
+        else:
+            close()
+        out.append(message)
+        if message.role == "assistant":
+            pending.extend(message.tool_calls)
+    close()
+    return out

@@ -120,9 +120,10 @@ class OpenAIProvider:
         async with self._connect().stream("POST", url, json=body, headers=headers) as reply:
             if reply.status_code >= 400:
                 await reply.aread()
-                raise self._status(reply.status_code, reply.text, bool(body.get("tools")))
+                text = self._redact(reply.text)
+                raise self._status(reply.status_code, text, bool(body.get("tools")))
             async for data in _events(reply.aiter_lines()):
-                for delta in state.feed(data):
+                for delta in state.feed(self._redact(data)):
                     yield delta
                 if state.finished:
                     break
@@ -139,14 +140,17 @@ class OpenAIProvider:
         import httpx
 
         props = await self._props()
-        settings = props.get("default_generation_settings") or {}
-        n_ctx = settings.get("n_ctx") or props.get("n_ctx")
+        settings = props.get("default_generation_settings")
+        n_ctx = (settings.get("n_ctx") if isinstance(settings, dict) else None) or props.get(
+            "n_ctx"
+        )
         if isinstance(n_ctx, int) and n_ctx > 0:
             return Window(n_ctx, "llama-server /props")
         with contextlib.suppress(httpx.HTTPError, ValueError):
             reply = await self._connect().get(f"{self.base_url}/models", headers=self._auth())
-            if reply.status_code == 200:
-                for model in reply.json().get("data") or ():
+            body = reply.json() if reply.status_code == 200 else None
+            if isinstance(body, dict) and isinstance(body.get("data"), list):
+                for model in body["data"]:
                     if isinstance(model, dict) and model.get("id") == self.model:
                         length = model.get("max_model_len")
                         if isinstance(length, int) and length > 0:
@@ -162,18 +166,20 @@ class OpenAIProvider:
         return None
 
     async def _props(self) -> dict[str, Any]:
-        """llama-server's `/props`, asked once; {} from other servers."""
-        if self._server_props is None:
-            import httpx
+        """llama-server's `/props`, kept once it answered; {} until then (a server still
+        loading its model answers 503) and from other servers."""
+        if self._server_props is not None:
+            return self._server_props
+        import httpx
 
-            self._server_props = {}
-            with contextlib.suppress(httpx.HTTPError, ValueError):
-                url = f"{server_root(self.base_url)}/props"
-                reply = await self._connect().get(url, headers=self._auth())
-                body = reply.json() if reply.status_code == 200 else None
-                if isinstance(body, dict):
-                    self._server_props = body
-        return self._server_props
+        with contextlib.suppress(httpx.HTTPError, ValueError):
+            url = f"{server_root(self.base_url)}/props"
+            reply = await self._connect().get(url, headers=self._auth())
+            body = reply.json() if reply.status_code == 200 else None
+            if isinstance(body, dict):
+                self._server_props = body
+                return body
+        return {}
 
     def _auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._key}"} if self._key else {}
@@ -268,8 +274,15 @@ class OpenAIProvider:
         if not self._key or self._key not in str(error):
             return error
         return ProviderError(
-            error.message.replace(self._key, "***"), error.fix.replace(self._key, "***")
+            error.message.replace(self._key, "***"),
+            error.fix.replace(self._key, "***"),
+            no_tools=error.no_tools,
         )
+
+    def _redact(self, text: str) -> str:
+        """The key out of a server's text before it is cut to one line (a key cut in two
+        would no longer be found, and its first half would show)."""
+        return text.replace(self._key, "***") if self._key and self._key in text else text
 
 
 @dataclass
