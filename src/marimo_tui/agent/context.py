@@ -170,7 +170,8 @@ class Budget:
             raise ContextOverflow(
                 f"the conversation does not fit the model's window of {self.window:,} tokens "
                 f"even compacted (~{total:,} needed)",
-                "start a new conversation (/new), or give the model a larger window",
+                "send a shorter message, lower agent.max_tokens (the room kept for the answer), "
+                "start a new conversation, or give the model a larger window",
             )
         return Fitted(out, total, self._answer(total), changed)
 

@@ -194,7 +194,8 @@ class AgentSession:
         except asyncio.CancelledError:
             task = asyncio.current_task()
             if task is not None and task.cancelling():
-                self._close_unanswered(turn, "cancelled")  # a saved conversation stays valid
+                # A saved conversation stays valid.
+                self._close_unanswered(turn, "cancelled", ctx.written)
                 raise  # our caller is being cancelled, not just this turn
             reason = "cancelled"
         except TimeoutError:
@@ -203,7 +204,7 @@ class AgentSession:
             reason, error = "error", str(exc)
         finally:
             self._running = None
-        self._close_unanswered(turn, reason)
+        self._close_unanswered(turn, reason, ctx.written)
         self._close_plan(ctx, reason)
         if ctx.writes:
             self.last_turn = turn.id
@@ -376,10 +377,14 @@ class AgentSession:
             return RESULT_CHARS
         return min(RESULT_CHARS, self.budget.result_chars(self._fixed, self.messages))
 
-    def _close_unanswered(self, turn: _Turn, reason: str) -> None:
+    def _close_unanswered(self, turn: _Turn, reason: str, written: set[str]) -> None:
         """Every call the model made gets an answer, or the next request would be refused."""
         for call in turn.unanswered:
-            note = {"ok": False, "error": f"not run: the turn ended ({reason})"}
+            if call.id in written:  # Esc during marimo's rerun: the write is on disk
+                error = f"it was written, but the turn ended ({reason}) before marimo's rerun"
+                note = {"ok": True, "note": error + "; read the notebook again"}
+            else:
+                note = {"ok": False, "error": f"not run: the turn ended ({reason})"}
             self._add(ChatMessage("tool", json.dumps(note), tool_call_id=call.id, name=call.name))
         turn.unanswered.clear()
 

@@ -49,6 +49,7 @@ class ToolContext:
     approve_all: bool = False
     call_id: str = ""  # the call being run: approvals name it
     writes: int = 0
+    written: set[str] = field(default_factory=set)  # calls whose write landed
     tasks_made: list[str] = field(default_factory=list)
     prompt: str = ""  # the user's message that started the turn: titles the turn's task
     # The task that groups this turn's plan, made by its first `plan`; the loop finishes it.
@@ -202,9 +203,15 @@ async def guarded_write(
     runs_before = report.versions(report.kernel_runs(wb, path, wb.store.notebook(path)))
     group = ctx.group
 
+    call = ctx.call_id
+
     def run(store: NotebookStore) -> EditResult:
         with store.grouped(group):
-            return operation(store, base)
+            result = operation(store, base)
+        # Counted as it lands: Esc while marimo reruns it must leave it known, and undoable.
+        ctx.writes += 1
+        ctx.written.add(call)
+        return result
 
     try:
         # Shielded: Esc cancels the turn, never a write half way (the write is atomic anyway,
@@ -219,7 +226,6 @@ async def guarded_write(
         ) from None
     except (StoreError, NotebookError) as exc:
         raise ToolFailure(str(exc)) from None
-    ctx.writes += 1
     ctx.seen[path] = result.notebook.base_hash
     rerun = await wait_for_rerun(ctx, path, result.notebook, runs_before, result.stale)
     data: dict[str, Any] = {"ok": True, "notebook": rel}
