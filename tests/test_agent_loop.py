@@ -7,6 +7,8 @@ import asyncio
 import json
 from pathlib import Path
 
+import pytest
+
 from marimo_tui.agent import events as ev
 from marimo_tui.agent.loop import AgentSession, Limits
 from marimo_tui.agent.profiles import get_profile
@@ -239,3 +241,43 @@ def test_headless_agent_prints_json_events(tmp_path: Path, cli) -> None:  # type
     assert refused.returncode == 0 and "read-only" in refused.stderr
     bad = cli("agent", "hi", "--provider", "scripted")
     assert bad.returncode == 2 and "script" in bad.stderr
+
+
+SLOW_EDIT = """
+turns:
+  - tool_calls:
+      - {name: edit_cell, arguments: {cell: source, code: "value = 2"}}
+  - text: "never reached"
+"""
+
+
+async def test_esc_while_marimo_reruns_a_write_leaves_it_known_and_undoable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Esc after the write landed, while the tool waits for marimo's rerun (held open here:
+    a long cell): the model is told the write is on disk, and /undo reverts it."""
+    from marimo_tui.agent import tool_base
+
+    rerunning = asyncio.Event()
+
+    async def long_rerun(*_args: object) -> dict[str, object]:
+        rerunning.set()
+        await asyncio.sleep(3600)
+        return {}
+
+    monkeypatch.setattr(tool_base, "wait_for_rerun", long_rerun)
+    path = make_project(tmp_path, CELLS)
+    before = path.read_text()
+    script = tmp_path / "script.yaml"
+    script.write_text(SLOW_EDIT)
+    session, _, _ = session_over(tmp_path, ScriptedProvider(script))
+    turn = asyncio.ensure_future(session.run_turn("make it slow"))
+    await asyncio.wait_for(rerunning.wait(), 30)
+    assert "value = 2" in path.read_text() and session.cancel()
+    end = await turn
+    assert end.reason == "cancelled" and end.writes == 1
+    (result,) = [m for m in session.messages if m.role == "tool"]
+    assert "it was written" in result.content and "not run" not in result.content
+    assert session.last_turn == end.turn
+    await session.undo_last_turn()
+    assert path.read_text() == before
