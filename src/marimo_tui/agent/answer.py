@@ -6,15 +6,17 @@ time limit."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 from marimo_tui.agent import structured
 from marimo_tui.agent.context import MESSAGE_OVERHEAD, Budget, Counter, Fitted, message_text
 from marimo_tui.agent.providers.base import (
     ChatMessage,
+    Delta,
     Done,
     Provider,
     ProviderError,
@@ -112,8 +114,11 @@ async def receive(
     usage: Usage | None = None
     reason = "stop"
     try:
-        async with asyncio.timeout(timeout) as limit:
-            async for delta in provider.stream(request.wire, request.tools, request.options):
+        stream = provider.stream(request.wire, request.tools, request.options)
+        # Closed on leaving, also after `Done`: the HTTP response ends now, not when the
+        # generator is collected (possibly after the event loop has closed).
+        async with asyncio.timeout(timeout) as limit, _closing(stream) as deltas:
+            async for delta in deltas:
                 if isinstance(delta, TextDelta):
                     if delta.text:
                         parts.append(delta.text)
@@ -135,6 +140,16 @@ async def receive(
             "raise agent.answer_timeout, or lower agent.max_tokens",
         ) from None
     return Answer("".join(parts), calls, usage, reason)
+
+
+@contextlib.asynccontextmanager
+async def _closing(stream: AsyncIterator[Delta]) -> AsyncIterator[AsyncIterator[Delta]]:
+    try:
+        yield stream
+    finally:
+        close = getattr(stream, "aclose", None)
+        if close is not None:
+            await close()
 
 
 def account(request: Prepared, answer: Answer, counter: Counter) -> Request:
