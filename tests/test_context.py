@@ -150,7 +150,7 @@ def test_json_history_alternates_roles_for_templates_without_tools() -> None:
         [
             ChatMessage("system", "rules"),
             ChatMessage("user", "fix it"),
-            ChatMessage("assistant", "", (call, ToolCall("c2", "list_cells", "{broken"))),
+            ChatMessage("assistant", "Reading.", (call, ToolCall("c2", "list_cells", "{broken"))),
             ChatMessage("tool", '{"code": "x"}', tool_call_id="c1", name="read_cell"),
             ChatMessage("tool", '{"ok": false}', tool_call_id="c2", name="list_cells"),
             ChatMessage("assistant", "All fixed."),
@@ -158,7 +158,9 @@ def test_json_history_alternates_roles_for_templates_without_tools() -> None:
         ]
     )
     assert [m.role for m in wire] == ["system", "user", "assistant", "user", "assistant", "user"]
-    steps = [json.loads(line) for line in wire[2].content.splitlines()]
+    said, *lines = wire[2].content.splitlines()
+    assert said == "Reading."  # text that came with the calls is kept
+    steps = [json.loads(line) for line in lines]
     assert steps[0] == {"tool": "read_cell", "arguments": {"cell": "a"}}
     assert steps[1]["arguments"] == {"unparsed_arguments": "{broken"}
     assert wire[3].content.startswith("Result of read_cell:") and "Result of list_cells" in (

@@ -112,7 +112,8 @@ def _as_steps(message: ChatMessage) -> str:
     ]
     if not steps:
         return json.dumps({"answer": message.content}, ensure_ascii=False)
-    return "\n".join(steps)
+    # Text that came with native calls (before a switch to JSON steps) stays in the history.
+    return "\n".join([message.content.strip(), *steps] if message.content.strip() else steps)
 
 
 def _args(call: ToolCall) -> object:
