@@ -322,3 +322,19 @@ async def test_turns_of_earlier_sessions_are_in_the_pane_folded(tmp_path: Path) 
         assert shown[:2] == ["✓ make a chart", "⊘ fix the join"], shown
         assert "load the data" not in " ".join(shown)  # folded: an older, finished turn
         assert app.workbench.tasks.get(cut.id).detail == "interrupted"
+
+
+async def test_on_a_narrow_terminal_every_answer_button_is_on_screen(tmp_path: Path) -> None:
+    app = app_over(tmp_path)
+    async with app.run_test(size=(64, 20)) as pilot:
+        answered = asyncio.ensure_future(
+            app.agent._approve(ev.ApprovalAsked("c", "edit_cell", "nb.py", long_diff(50)))
+        )
+        await wait_until(lambda: isinstance(app.screen, ApprovalScreen), what="the dialog")
+        await pilot.pause()
+        screen = app.screen
+        dialog = screen.query_one(".dialog").region
+        for button in screen.query(Button):
+            assert dialog.contains_region(button.region), (button.label, button.region, dialog)
+        await pilot.press("a")
+        assert await asyncio.wait_for(answered, 5) == "all"

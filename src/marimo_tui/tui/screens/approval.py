@@ -19,6 +19,7 @@ from marimo_tui.tui.screens.dialogs import DialogScreen
 from marimo_tui.tui.widgets.agent_log import diff_text
 
 ANSWERS = ("yes", "all", "no")
+NARROW = 80  # columns below which the buttons take their short labels
 
 
 class ApprovalScreen(DialogScreen[str]):
@@ -80,6 +81,11 @@ class ApprovalScreen(DialogScreen[str]):
         # The diff takes the focus so its scroll keys work at once; Enter then answers
         # nothing, so it can never approve by accident (`y` is one key anyway).
         self.diff.focus()
+
+    def on_resize(self) -> None:
+        # Under 80 columns the long label would push "Yes" out of the dialog.
+        label = "All (a)" if self.size.width < NARROW else "Yes to all this turn (a)"
+        self.query_one("#all", Button).label = label
 
     def action_scroll_diff(self, how: str) -> None:
         if how == "page_up":
