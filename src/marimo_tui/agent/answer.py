@@ -110,27 +110,15 @@ async def receive(
     """Stream the answer; `on_text` sees text as it comes. The whole answer gets `timeout`
     seconds however steadily tokens come (the provider's own timeout is for silence)."""
     parts: list[str] = []
-    calls: list[ToolCall] = []
-    usage: Usage | None = None
-    reason = "stop"
+
+    def seen(text: str) -> None:
+        parts.append(text)
+        if on_text is not None:
+            on_text(text)
+
     try:
-        stream = provider.stream(request.wire, request.tools, request.options)
-        # Closed on leaving, also after `Done`: the HTTP response ends now, not when the
-        # generator is collected (possibly after the event loop has closed).
-        async with asyncio.timeout(timeout) as limit, _closing(stream) as deltas:
-            async for delta in deltas:
-                if isinstance(delta, TextDelta):
-                    if delta.text:
-                        parts.append(delta.text)
-                        if on_text is not None:
-                            on_text(delta.text)
-                elif isinstance(delta, ToolCallDelta):
-                    calls.append(delta.call)
-                elif isinstance(delta, Usage):
-                    usage = delta
-                elif isinstance(delta, Done):
-                    reason = delta.reason
-                    break
+        async with asyncio.timeout(timeout) as limit:
+            return await collect(provider, request.wire, request.tools, request.options, seen)
     except TimeoutError:
         if not limit.expired():
             raise  # the turn's own time limit
@@ -139,6 +127,36 @@ async def receive(
             f"after {tokens(''.join(parts))} tokens",
             "raise agent.answer_timeout, or lower agent.max_tokens",
         ) from None
+
+
+async def collect(
+    provider: Provider,
+    wire: list[ChatMessage],
+    tools: list[ToolSpec],
+    options: RequestOptions,
+    on_text: Callable[[str], None] | None = None,
+) -> Answer:
+    """One streamed answer gathered up: its text, calls, the server's counts, finish reason."""
+    parts: list[str] = []
+    calls: list[ToolCall] = []
+    usage: Usage | None = None
+    reason = "stop"
+    # Closed on leaving, also after `Done`: the HTTP response ends now, not when the
+    # generator is collected (possibly after the event loop has closed).
+    async with _closing(provider.stream(wire, tools, options)) as deltas:
+        async for delta in deltas:
+            if isinstance(delta, TextDelta):
+                if delta.text:
+                    parts.append(delta.text)
+                    if on_text is not None:
+                        on_text(delta.text)
+            elif isinstance(delta, ToolCallDelta):
+                calls.append(delta.call)
+            elif isinstance(delta, Usage):
+                usage = delta
+            elif isinstance(delta, Done):
+                reason = delta.reason
+                break
     return Answer("".join(parts), calls, usage, reason)
 
 

@@ -10,15 +10,12 @@ import asyncio
 from dataclasses import dataclass
 
 from marimo_tui.agent import structured
+from marimo_tui.agent.answer import collect
 from marimo_tui.agent.providers.base import (
     ChatMessage,
-    Done,
     Provider,
     ProviderError,
     RequestOptions,
-    TextDelta,
-    ToolCall,
-    ToolCallDelta,
     ToolChoice,
     ToolSpec,
 )
@@ -64,24 +61,15 @@ async def probe_tools(
         messages = [ChatMessage("system", SYSTEM), ChatMessage("user", ASK)]
         options = RequestOptions(max_tokens=64, tool_choice=tool_choice, temperature=0)
         tools = [PING]
-    parts: list[str] = []
-    calls: list[ToolCall] = []
-    reason = ""
     try:
         async with asyncio.timeout(timeout):
-            async for delta in provider.stream(messages, tools, options):
-                if isinstance(delta, TextDelta):
-                    parts.append(delta.text)
-                elif isinstance(delta, ToolCallDelta):
-                    calls.append(delta.call)
-                elif isinstance(delta, Done):
-                    reason = delta.reason
+            answer = await collect(provider, messages, tools, options)
     except TimeoutError:
         return ToolProbe(False, f"no answer to a one-call test within {timeout:g} s")
     except ProviderError as exc:
         hint = exc.fix if exc.no_tools or json_mode else "fix the problem above first"
         return ToolProbe(False, exc.message, hint)
-    text = "".join(parts)
+    text, calls, reason = answer.text, answer.calls, answer.reason
     if json_mode:
         _, calls = structured.parse_step(text, ["ping"])
         if any(c.name == "ping" for c in calls):
