@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import keyword
-import time
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -18,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from marimo_tui.notebook import marimo_adapter as adapter
-from marimo_tui.notebook.atomic import atomic_create, atomic_write
-from marimo_tui.notebook.errors import ConflictError, NotebookError, StoreError
+from marimo_tui.notebook.atomic import atomic_create
+from marimo_tui.notebook.errors import NotebookError, StoreError
 from marimo_tui.notebook.identity import IdAllocator
 from marimo_tui.notebook.journal import Entry, Journal
+from marimo_tui.notebook.landing import Lander
 from marimo_tui.notebook.model import (
     UNNAMED,
     Cell,
@@ -127,6 +127,7 @@ class NotebookStore:
         self.root = root.resolve()
         self.state_dir = state_dir or self.root / ".marimo-tui"
         self.journal = Journal(self.state_dir / "journal")
+        self.lander = Lander(self.journal, self.state_dir / "conflicts")
         self.confine = confine
         self.group: str | None = None
         self._models: dict[Path, Notebook] = {}
@@ -214,22 +215,16 @@ class NotebookStore:
         cell_id, changed = change(work)
         text = adapter.render(work.header, work.app_options, work.cells)
         data = work.fmt.encode(text)
-        expected = base or nb.base_hash
+        expected = base or nb.base_hash or ""  # no base: any disk version is a conflict
         with self._locked():
-            try:
-                current = work.path.read_bytes()
-            except FileNotFoundError:
-                raise StoreError(f"{work.path} no longer exists: edit refused") from None
-            if text_hash(current) != expected:
-                saved = self._keep_conflict(work.path, current, data, op)
-                raise ConflictError(work.path, saved)
-            # Both versions reach the journal before the file changes: a crash in between
-            # leaves the old version recoverable even when we never wrote it ourselves.
-            self.journal.keep(current)
-            self.journal.keep(data)
-            atomic_write(work.path, data)
-            entry = self.journal.record(
-                self.relative(work.path), op, current, data, detail=detail, group=self.group
+            entry = self.lander.land(
+                work.path,
+                self.relative(work.path),
+                data,
+                expected=expected,
+                op=op,
+                detail=detail,
+                group=self.group,
             )
         work.base_hash = text_hash(data)
         _sync_with_render(work, text)
@@ -241,15 +236,6 @@ class NotebookStore:
             if c in work.index.defs and work.get(c).error
         ]
         return EditResult(work, op, cell_id, frozenset(changed), entry, warnings)
-
-    def _keep_conflict(self, path: Path, theirs: bytes, ours: bytes, op: str) -> Path:
-        """Both versions are kept: theirs stays on disk, ours goes to `.marimo-tui/conflicts/`."""
-        self.journal.record(self.relative(path), "conflict", theirs, ours, detail=op)
-        folder = self.state_dir / "conflicts"
-        folder.mkdir(parents=True, exist_ok=True)
-        saved = folder / f"{path.stem}.{time.strftime('%Y%m%d-%H%M%S')}.{text_hash(ours)[:8]}.py"
-        atomic_write(saved, ours)
-        return saved
 
     def add_cell(
         self,
@@ -387,7 +373,7 @@ class NotebookStore:
             entry = self.journal.last_undoable(rel)
             if entry is None:
                 raise StoreError(f"nothing to undo for {rel}")
-            self._revert(p, rel, entry)
+            self.lander.revert(p, rel, entry)
         self._refresh(p)
         return entry
 
@@ -402,7 +388,7 @@ class NotebookStore:
                 if entry.op in ("undo", "conflict"):
                     continue
                 p = self.resolve(entry.path)
-                self._revert(p, entry.path, entry)
+                self.lander.revert(p, entry.path, entry)
                 self._refresh(p)
         return entries
 
@@ -412,27 +398,6 @@ class NotebookStore:
             self.read(p)
         except NotebookError:
             self.forget(p)
-
-    def _revert(self, p: Path, rel: str, entry: Entry) -> None:
-        try:
-            current: bytes | None = p.read_bytes()
-        except FileNotFoundError:
-            current = None
-        current_hash = text_hash(current) if current is not None else None
-        if current_hash != entry.after:
-            raise StoreError(
-                f"{rel} changed since the write to undo ({entry.op}); undo refused, nothing lost"
-            )
-        restored = self.journal.load(entry.before) if entry.before else None
-        if current is not None:
-            self.journal.keep(current)
-        # Both versions are blobs before the file changes, so a crash anywhere here loses
-        # nothing; the log line comes last so it never claims an undo that did not happen.
-        if restored is None:
-            p.unlink()
-        else:
-            atomic_write(p, restored)
-        self.journal.record(rel, "undo", current, restored, detail=entry.op, undoes=entry.id)
 
     @staticmethod
     def _id(nb: Notebook, ref: str) -> str:
