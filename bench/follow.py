@@ -87,11 +87,11 @@ class Notebook:
         return [*self.in_place(n), f"appended_{n} = follow_{n} * 2\nappended_{n}"]
 
     def render(self, codes: list[str]) -> bytes:
-        from marimo_tui.notebook import marimo_adapter as adapter
+        from marimo_tui.notebook import marimo_render
         from marimo_tui.notebook.model import Cell
 
         cells = [Cell(id=f"f{i}", code=c) for i, c in enumerate(codes)]
-        return adapter.render("", {"width": "medium"}, cells).encode()
+        return marimo_render.render("", {"width": "medium"}, cells).encode()
 
 
 def fmt_ms(value: float) -> str:

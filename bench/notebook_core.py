@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from marimo_tui.notebook import marimo_adapter as adapter
+from marimo_tui.notebook import marimo_render
 from marimo_tui.notebook.atomic import atomic_write
 from marimo_tui.notebook.model import Cell
 from marimo_tui.notebook.reader import read_notebook
@@ -46,7 +47,7 @@ def cell_code(i: int) -> str:
 
 def generate(n: int) -> str:
     cells = [Cell(id=f"g{i}", code=cell_code(i)) for i in range(n)]
-    return adapter.render("", {"width": "medium"}, cells)
+    return marimo_render.render("", {"width": "medium"}, cells)
 
 
 def measure(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
@@ -70,7 +71,7 @@ def bench(n: int, repeat: int, folder: Path) -> list[tuple[str, float, float, st
     rows.append(("open (parse + index)", med, p95, "<= 800 ms at 1000 cells"))
 
     nb = read_notebook(path)
-    med, p95 = measure(lambda: adapter.render(nb.header, nb.app_options, nb.cells), repeat)
+    med, p95 = measure(lambda: marimo_render.render(nb.header, nb.app_options, nb.cells), repeat)
     rows.append(("render (marimo codegen)", med, p95, ""))
 
     target = nb.cells[n // 2]

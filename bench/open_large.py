@@ -136,14 +136,14 @@ def cell_codes(cells: int) -> list[tuple[str, str]]:
 
 
 def write_notebook(folder: Path, cells: int) -> Path:
-    from marimo_tui.notebook import marimo_adapter as adapter
+    from marimo_tui.notebook import marimo_render
     from marimo_tui.notebook.model import Cell
     from marimo_tui.notebook.reader import read_notebook
 
     codes = cell_codes(cells)
     nb_cells = [Cell(id=f"c{i}", code=code, name=name) for i, (name, code) in enumerate(codes)]
     path = folder / "large_notebook.py"
-    path.write_text(adapter.render("", {"width": "medium"}, nb_cells))
+    path.write_text(marimo_render.render("", {"width": "medium"}, nb_cells))
     # Check the generator: marimo parses it back, every cell compiles, no name defined twice.
     nb = read_notebook(path)
     errors = [(c.name, c.error) for c in nb.cells if c.error]

@@ -91,7 +91,7 @@ def marker(n: int) -> str:
 
 def notebook_text(value: int) -> str:
     """The notebook with `value = <value>`; written by marimo's codegen, as the app would."""
-    from marimo_tui.notebook import marimo_adapter as adapter
+    from marimo_tui.notebook import marimo_render
     from marimo_tui.notebook.model import Cell
 
     codes = [
@@ -101,7 +101,7 @@ def notebook_text(value: int) -> str:
         "doubled = value * 2\nroot = math.sqrt(doubled)",
     ]
     cells = [Cell(id=f"r{i}", code=c) for i, c in enumerate(codes)]
-    return adapter.render("", {"width": "medium"}, cells)
+    return marimo_render.render("", {"width": "medium"}, cells)
 
 
 def hide_watchdog(folder: Path) -> Path:

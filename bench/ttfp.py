@@ -47,13 +47,13 @@ BARE_APP = Path(__file__).resolve().parent / "bare_app.py"
 
 def write_notebook(folder: Path, cells: int) -> Path:
     """A marimo notebook of `cells` cells, written by marimo's codegen; cell 1 holds MARKER."""
-    from marimo_tui.notebook import marimo_adapter as adapter
+    from marimo_tui.notebook import marimo_render
     from marimo_tui.notebook.model import Cell
     from notebook_core import cell_code
 
     codes = [f"{MARKER}\nimport marimo as mo\nimport math"]
     codes += [cell_code(i) for i in range(1, cells)]
-    text = adapter.render(
+    text = marimo_render.render(
         "", {"width": "medium"}, [Cell(id=f"t{i}", code=c) for i, c in enumerate(codes)]
     )
     path = folder / "ttfp_notebook.py"

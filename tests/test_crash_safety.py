@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from marimo_tui.config import Config
-from marimo_tui.notebook import marimo_adapter as adapter
+from marimo_tui.notebook import marimo_render
 from marimo_tui.notebook.atomic import TMP_SUFFIX
 from marimo_tui.notebook.errors import ConflictError, StoreError
 from marimo_tui.notebook.model import text_hash
@@ -50,7 +50,7 @@ def _big_version(fill: str, cells: int) -> bytes:
     """A valid notebook of ~1.2 MB: `cells` cells, each one long string literal."""
     chunk = 60_000
     codes = [f"v{i} = {(fill * chunk)[:chunk]!r}\n# {fill} {i}" for i in range(cells)]
-    text = adapter.render("", {}, [make_cell(f"c{i}", c) for i, c in enumerate(codes)])
+    text = marimo_render.render("", {}, [make_cell(f"c{i}", c) for i, c in enumerate(codes)])
     return text.encode("utf-8")
 
 
@@ -195,35 +195,45 @@ def test_sigkilled_store_leaves_file_and_journal_consistent(tmp_path: Path) -> N
     assert discover_notebooks(Config(root=root)) == [root / NB]
 
 
-CRASH_AFTER_REPLACE = """
+CRASH_AT = """
     import os, sys
     from pathlib import Path
-    from marimo_tui.notebook import journal
+    from marimo_tui.notebook import landing
     from marimo_tui.notebook.store import NotebookStore
 
     store = NotebookStore(Path(sys.argv[1]))
     store.read("nb.py")
-    print("started", flush=True)
-    # Die the moment the new version is in place, before the journal is written: what a
-    # SIGKILL or power cut at that point does.
-    journal.Journal.record = lambda *a, **k: os._exit(137)
+    # Die the moment the landing reaches a phase: what a SIGKILL or power cut there does.
+    landing.hook = lambda phase: os._exit(137) if phase == sys.argv[2] else None
     store.add_cell("nb.py", "y = 2")
 """
 
 
-def test_crash_between_replace_and_journal_loses_no_version(tmp_path: Path) -> None:
+@pytest.mark.parametrize("phase", ["journaled", "swapped"])
+def test_crash_around_the_replace_loses_no_version(tmp_path: Path, phase: str) -> None:
+    """The entry is written before the file changes: whatever is on disk after a crash is
+    journaled, and undo goes back past a write that never landed."""
     store = NotebookStore(tmp_path)
     store.create(NB, BLANK)
     theirs = BLANK.replace("return", "x = 1\n    return").encode()
     (tmp_path / NB).write_bytes(theirs)  # e.g. saved from an editor: not in the journal
     proc = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(CRASH_AFTER_REPLACE), str(tmp_path)],
+        [sys.executable, "-c", textwrap.dedent(CRASH_AT), str(tmp_path), phase],
         capture_output=True,
         timeout=60,
     )
     assert proc.returncode == 137, proc.stderr
-    assert (tmp_path / NB).read_bytes() != theirs  # the write went through
+    on_disk = (tmp_path / NB).read_bytes()
+    assert (on_disk == theirs) == (phase == "journaled")  # after "swapped", ours is in place
     assert store.journal.blob_path(text_hash(theirs)).exists()
+    assert text_hash(on_disk) in {e.after for e in store.journal.entries(NB)} | {text_hash(theirs)}
+    if phase == "swapped":
+        store.undo(NB)  # the crashed write is undone: theirs is back
+        assert (tmp_path / NB).read_bytes() == theirs
+    else:  # the write never landed: the newest write that did is the creation, not on disk
+        with pytest.raises(StoreError, match="changed since"):
+            store.undo(NB)
+    assert (tmp_path / NB).read_bytes() == theirs
 
 
 # -- (b) conflicts -------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import marimo
 import pytest
 
 from marimo_tui.notebook import marimo_adapter as adapter
+from marimo_tui.notebook import marimo_render
 from marimo_tui.notebook.errors import NotebookError
 from marimo_tui.notebook.model import Cell, CellKind
 from tests.conftest import TEMPLATES
@@ -24,7 +25,7 @@ def _render_parsed(text: str, path: Path) -> str:
         Cell(id=str(i), code=c.code, name=c.name, kind=c.kind, options=c.options)
         for i, c in enumerate(parsed.cells)
     ]
-    return adapter.render(parsed.header, parsed.app_options, cells)
+    return marimo_render.render(parsed.header, parsed.app_options, cells)
 
 
 def test_tutorials_are_found() -> None:
@@ -93,7 +94,7 @@ def test_analyze_defs_refs_and_syntax_errors() -> None:
 
 
 def test_syntax_error_renders_as_unparsable_cell() -> None:
-    text = adapter.render("", {}, [Cell(id="a", code="x = ("), Cell(id="b", code="y = 1")])
+    text = marimo_render.render("", {}, [Cell(id="a", code="x = ("), Cell(id="b", code="y = 1")])
     assert "app._unparsable_cell(" in text
     parsed = adapter.parse_text(text, Path("u.py"))
     assert [c.kind for c in parsed.cells] == [CellKind.UNPARSABLE, CellKind.CELL]
@@ -108,7 +109,7 @@ def test_syntax_error_renders_as_unparsable_cell() -> None:
 def test_scan_of_rendered_text_agrees_with_the_parser(path: Path) -> None:
     text = _render_parsed(path.read_text(encoding="utf-8"), path)
     parsed = adapter.parse_text(text, path).cells
-    scanned = adapter.scan_rendered(text)
+    scanned = marimo_render.scan_rendered(text)
     assert [(k, n or p.name, line) for (k, n, line), p in zip(scanned, parsed, strict=True)] == [
         (p.kind, p.name, p.lineno) for p in parsed
     ]
@@ -124,9 +125,9 @@ def test_scan_covers_every_kind() -> None:
         Cell(id="c", code="y = area(1)", name="use", options={"hide_code": True}),
         Cell(id="k", code="class K:\n    pass", kind=CellKind.CLASS, name="K"),
     ]
-    text = adapter.render("# header\n", {"width": "medium"}, cells)
+    text = marimo_render.render("# header\n", {"width": "medium"}, cells)
     parsed = adapter.parse_text(text, Path("all.py")).cells
-    scanned = adapter.scan_rendered(text)
+    scanned = marimo_render.scan_rendered(text)
     assert [p.kind for p in parsed] == [k for k, _, _ in scanned]
     assert [p.lineno for p in parsed] == [line for _, _, line in scanned]
 
@@ -140,13 +141,13 @@ def test_remembered_compiles_render_like_fresh_ones() -> None:
         Cell(id="c", code="def f():\n    return 1", kind=CellKind.CELL),
         Cell(id="d", code="y = (", kind=CellKind.CELL),
     ]
-    first = adapter.render("", {}, cells)
-    again = adapter.render("", {}, cells)
+    first = marimo_render.render("", {}, cells)
+    again = marimo_render.render("", {}, cells)
     assert first == again
     assert first.count("@app.cell(hide_code=True)") == 1 and "@app.function" in first
     assert "app._unparsable_cell" in first
-    adapter._COMPILED.clear()
-    assert adapter.render("", {}, cells) == first
+    marimo_render._COMPILED.clear()
+    assert marimo_render.render("", {}, cells) == first
 
 
 def _marimo_render(header: str, app_options: dict[str, Any], cells: list[Cell]) -> str:
@@ -219,9 +220,9 @@ def test_one_cell_renders_splice_like_marimo_renders_the_whole_file(seed: int) -
     cells = list(SPLICE_BASE)
     header = "# /// script\n# dependencies = ['marimo']\n# ///" if seed % 2 else ""
     options = {"width": "medium"} if seed % 3 else {}
-    assert adapter.render(header, options, cells) == _marimo_render(header, options, cells)
+    assert marimo_render.render(header, options, cells) == _marimo_render(header, options, cells)
     spliced = 0
-    real_generate = adapter._Rendered.generate
+    real_generate = marimo_render._Rendered.generate
     generated: list[int] = []
 
     def spy(*args: object) -> object:
@@ -239,11 +240,11 @@ def test_one_cell_renders_splice_like_marimo_renders_the_whole_file(seed: int) -
             options=cells[at].options,
         )
         generated.clear()
-        adapter._Rendered.generate = spy  # type: ignore[method-assign,assignment]
+        marimo_render._Rendered.generate = spy  # type: ignore[method-assign,assignment]
         try:
-            ours = adapter.render(header, options, cells)
+            ours = marimo_render.render(header, options, cells)
         finally:
-            adapter._Rendered.generate = real_generate  # type: ignore[method-assign]
+            marimo_render._Rendered.generate = real_generate  # type: ignore[method-assign]
         spliced += not generated
         assert ours == _marimo_render(header, options, cells)
     assert spliced >= 5  # the fast path was taken, not only the full render

@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from marimo_tui.notebook import marimo_adapter as adapter
+from marimo_tui.notebook import marimo_render
 from marimo_tui.notebook.model import UNNAMED, Cell
 from marimo_tui.notebook.preview import quick_read
 from tests.conftest import REPO, TEMPLATES
@@ -163,7 +164,7 @@ RENDERED = st.lists(
     max_size=5,
     unique_by=lambda c: c[1] if c[1] != UNNAMED else object(),
 ).map(
-    lambda cells: adapter.render(
+    lambda cells: marimo_render.render(
         "", {}, [Cell(id=str(i), code=c, name=n, options=o) for i, (c, n, o) in enumerate(cells)]
     ).replace("\r\n", "\n")  # as `reader.decode` gives the text
 )

@@ -57,6 +57,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from marimo_tui.notebook import marimo_adapter as adapter
+from marimo_tui.notebook import marimo_render
 from marimo_tui.notebook.errors import StoreError
 from marimo_tui.notebook.model import UNNAMED, Cell, CellKind
 from marimo_tui.notebook.store import NotebookStore, canonical_code
@@ -350,7 +351,7 @@ def test_normalise_matches_marimo(code: str) -> None:
     """The normalisation rule, checked against marimo alone (no files): cheap, so many examples."""
     logging.getLogger("marimo").setLevel(logging.ERROR)
     cell = Cell(id="c1", code=code)  # raw: what marimo alone does
-    parsed = adapter.parse_text(adapter.render("", {}, [cell]), Path("x.py")).cells
+    parsed = adapter.parse_text(marimo_render.render("", {}, [cell]), Path("x.py")).cells
     assert [(p.code, p.name) for p in parsed] == [(normalise(code), UNNAMED)]
 
 
@@ -361,7 +362,9 @@ def test_canonical_code_is_a_fixed_point(code: str) -> None:
     fixed = canonical(code)
     assert canonical_code(code) == fixed  # the store's rule is this one
     assert normalise(fixed) == fixed
-    parsed = adapter.parse_text(adapter.render("", {}, [Cell(id="c1", code=fixed)]), Path("x.py"))
+    parsed = adapter.parse_text(
+        marimo_render.render("", {}, [Cell(id="c1", code=fixed)]), Path("x.py")
+    )
     assert parsed.cells[0].code == fixed
 
 
@@ -392,7 +395,7 @@ def test_canonical_code_is_a_fixed_point(code: str) -> None:
 def test_normalisation_examples(code: str, expected: str) -> None:
     assert normalise(code) == expected
     cell = Cell(id="c1", code=code)  # raw: what marimo alone does
-    parsed = adapter.parse_text(adapter.render("", {}, [cell]), Path("x.py")).cells
+    parsed = adapter.parse_text(marimo_render.render("", {}, [cell]), Path("x.py")).cells
     assert parsed[0].code == expected
 
 

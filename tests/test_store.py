@@ -189,8 +189,11 @@ def test_keep_mine_after_a_conflict_overwrites_only_with_consent(
 
 
 @pytest.mark.parametrize("code", ['s = """ (', "", "x = 1"])
-def test_a_top_level_function_edited_into_a_cell_keeps_its_name(tmp_path: Path, code: str) -> None:
-    # marimo itself would rename it `_`, or write `name="*helper"` when the code does not parse.
+def test_a_top_level_function_edited_into_a_cell_is_named_as_marimo_names_it(
+    tmp_path: Path, code: str
+) -> None:
+    # marimo demotes it to a cell `_` (and would write `name="*helper"` for code that does not
+    # parse, a name no cell can have: that one is `_` too).
     text = (
         "import marimo\n\napp = marimo.App()\n\n\n"
         "@app.function\ndef helper(x):\n    return x + 1\n\n\n"
@@ -202,6 +205,6 @@ def test_a_top_level_function_edited_into_a_cell_keeps_its_name(tmp_path: Path, 
     store.replace_cell(tmp_path / "nb.py", nb.cells[0].id, code)
     model = store.notebook(tmp_path / "nb.py").cells[0]
     disk = NotebookStore(tmp_path, tmp_path / ".fresh").read(tmp_path / "nb.py").cells[0]
-    assert model.name == disk.name == "helper"
+    assert model.name == disk.name == "_"
     assert model.kind is disk.kind is not CellKind.FUNCTION
     assert "*helper" not in (tmp_path / "nb.py").read_text()

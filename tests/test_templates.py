@@ -55,7 +55,7 @@ def test_metadata_block_parsing() -> None:
 
 @pytest.mark.parametrize("name", sorted(ALL))
 def test_template_is_complete_and_written_as_marimo_writes_it(name: str) -> None:
-    from marimo_tui.notebook import marimo_adapter
+    from marimo_tui.notebook import marimo_render
     from marimo_tui.notebook.reader import parse_notebook
 
     template = ALL[name]
@@ -66,7 +66,7 @@ def test_template_is_complete_and_written_as_marimo_writes_it(name: str) -> None
     text = instantiate(template, {})
     nb = parse_notebook(text.encode(), Path(f"{name}.py"))
     assert not nb.errors
-    assert marimo_adapter.render(nb.header, nb.app_options, nb.cells) == text
+    assert marimo_render.render(nb.header, nb.app_options, nb.cells) == text
     # `new --param` rewrites only the values: the same values give the same file, layout and all.
     values = {p.name: str(p.default) for p in template.params}
     assert instantiate(template, values) == text

@@ -11,11 +11,12 @@ from pathlib import Path
 from textual.widget import Widget
 
 from marimo_tui.config import load_config
-from marimo_tui.notebook import marimo_adapter as adapter
+from marimo_tui.notebook import marimo_render
 from marimo_tui.notebook.atomic import atomic_write
 from marimo_tui.notebook.model import UNNAMED, Cell, CellKind
 from marimo_tui.tui.app import WorkbenchApp
 from marimo_tui.workbench import Workbench
+from tests.conftest import HANG
 
 CHAIN = [
     ("setup_cell", "import math"),
@@ -31,7 +32,7 @@ def render(cells: list[tuple[str, str]]) -> str:
         Cell(id=f"c{i}", code=code, name=name if name != "_" else UNNAMED, kind=CellKind.CELL)
         for i, (name, code) in enumerate(cells)
     ]
-    return adapter.render("", {}, model)
+    return marimo_render.render("", {}, model)
 
 
 def make_project(root: Path, cells: list[tuple[str, str]] | None = None, **config: str) -> Path:
@@ -62,8 +63,9 @@ def write_like_an_editor(path: Path, text: str) -> None:
 
 
 async def wait_until(
-    predicate: Callable[[], object], timeout: float = 10.0, what: str = "condition"
+    predicate: Callable[[], object], timeout: float = HANG, what: str = "condition"
 ) -> None:
+    """Poll `predicate` until it holds; fail after `timeout` seconds (a hang, not slowness)."""
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:

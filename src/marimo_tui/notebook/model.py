@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from marimo_tui.notebook.graph import DependencyIndex
+from marimo_tui.notebook.splice import FileMap
 
 UNNAMED = "_"
 
@@ -84,6 +85,11 @@ class Notebook:
     index: DependencyIndex = field(default_factory=DependencyIndex)
     # Ids of cells not yet analysed by marimo (after a quick read): defs/refs still unknown.
     pending: frozenset[str] = frozenset()
+    # The file's text as read or written (its own line endings, no BOM): a write splices into
+    # it. None after a quick read, which does not keep it.
+    source: str | None = None
+    # Where the cells are in `source`, once a write has needed it.
+    filemap: FileMap | None = None
 
     def __post_init__(self) -> None:
         if not self.index.defs and self.cells:
@@ -133,6 +139,8 @@ class Notebook:
             fmt=self.fmt,
             index=self.index.copy(),
             pending=self.pending,
+            source=self.source,
+            filemap=self.filemap,
         )
 
     # Structural changes: each keeps the dependency index in step without a rebuild.

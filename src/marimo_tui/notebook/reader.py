@@ -15,6 +15,12 @@ MAX_BYTES = 64 * 1024 * 1024
 
 def decode(data: bytes, path: Path) -> tuple[str, FileFormat]:
     """Text with LF newlines, and the format to write it back in the same way."""
+    source, fmt = decode_source(data, path)
+    return (source.replace("\r\n", "\n") if fmt.crlf else source), fmt
+
+
+def decode_source(data: bytes, path: Path) -> tuple[str, FileFormat]:
+    """The file's text as it is (its own line endings), and its format."""
     if b"\x00" in data[:8192]:
         raise NotebookError(path, "binary file, not a marimo notebook")
     bom = data.startswith(codecs.BOM_UTF8)
@@ -27,10 +33,7 @@ def decode(data: bytes, path: Path) -> tuple[str, FileFormat]:
         raise NotebookError(
             path, f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})", line
         ) from None
-    crlf = "\r\n" in text
-    if crlf:
-        text = text.replace("\r\n", "\n")
-    return text, FileFormat(bom=bom, crlf=crlf)
+    return text, FileFormat(bom=bom, crlf="\r\n" in text)
 
 
 def read_bytes(path: Path) -> bytes:
@@ -100,7 +103,8 @@ def preview_notebook(data: bytes, path: Path, previous: Notebook | None = None) 
 
 
 def parse_notebook(data: bytes, path: Path, previous: Notebook | None = None) -> Notebook:
-    text, fmt = decode(data, path)
+    source, fmt = decode_source(data, path)
+    text = source.replace("\r\n", "\n") if fmt.crlf else source
     parsed = adapter.parse_text(text, path)
     old_cells = previous.cells if previous is not None else []
     ids = match_ids(old_cells, parsed.cells, IdAllocator.after([c.id for c in old_cells]))
@@ -135,4 +139,5 @@ def parse_notebook(data: bytes, path: Path, previous: Notebook | None = None) ->
         violations=parsed.violations,
         base_hash=text_hash(data),
         fmt=fmt,
+        source=source,
     )

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from marimo_tui.notebook import marimo_adapter as adapter
-from marimo_tui.notebook.atomic import atomic_create
+from marimo_tui.notebook.compose import compose
 from marimo_tui.notebook.errors import NotebookError, StoreError
 from marimo_tui.notebook.identity import IdAllocator
 from marimo_tui.notebook.journal import Entry, Journal
-from marimo_tui.notebook.landing import Lander
+from marimo_tui.notebook.landing import Lander, disk_hash
 from marimo_tui.notebook.model import (
     UNNAMED,
     Cell,
@@ -149,7 +149,10 @@ class NotebookStore:
     def read(self, path: Path | str) -> Notebook:
         """Read from disk; cell ids carry over from the version read before."""
         p = self.resolve(path)
-        notebook = parse_notebook(read_bytes(p), p, self._models.get(p))
+        previous = self._models.get(p)
+        notebook = parse_notebook(read_bytes(p), p, previous)
+        if previous is not None and previous.source == notebook.source:
+            notebook.filemap = previous.filemap  # (our own write, read back: already mapped)
         self._models[p] = notebook
         return notebook
 
@@ -213,8 +216,10 @@ class NotebookStore:
             nb = self.read(path)
         work = nb.copy()
         cell_id, changed = change(work)
-        text = adapter.render(work.header, work.app_options, work.cells)
-        data = work.fmt.encode(text)
+        composed = compose(nb, work)
+        if composed.note:
+            detail = f"{detail}; {composed.note}" if detail else composed.note
+        data = composed.data
         expected = base or nb.base_hash or ""  # no base: any disk version is a conflict
         with self._locked():
             entry = self.lander.land(
@@ -227,7 +232,6 @@ class NotebookStore:
                 group=self.group,
             )
         work.base_hash = text_hash(data)
-        _sync_with_render(work, text)
         self._models[work.path] = work
         warnings = [
             f"cell {work.get(c).label} has a syntax error and is stored as unparsable: "
@@ -358,11 +362,7 @@ class NotebookStore:
         p = self.resolve(path)
         data = text.encode("utf-8")
         with self._locked():
-            try:
-                atomic_create(p, data)
-            except FileExistsError:
-                raise StoreError(f"{p} already exists: not overwritten") from None
-            self.journal.record(self.relative(p), op, None, data, group=self.group)
+            self.lander.create(p, self.relative(p), data, op=op, group=self.group)
         return self.read(p)
 
     def undo(self, path: Path | str) -> Entry:
@@ -370,7 +370,8 @@ class NotebookStore:
         p = self.resolve(path)
         rel = self.relative(p)
         with self._locked():
-            entry = self.journal.last_undoable(rel)
+            # The disk tells a write that landed from one whose process died before its swap.
+            entry = self.journal.last_undoable(rel, disk_hash(p))
             if entry is None:
                 raise StoreError(f"nothing to undo for {rel}")
             self.lander.revert(p, rel, entry)
@@ -380,17 +381,20 @@ class NotebookStore:
     def undo_group(self, group: str) -> list[Entry]:
         """Undo every write journaled under `group`, newest first."""
         with self._locked():
-            done = {e.undoes for e in self.journal.entries() if e.undoes}
-            entries = [e for e in self.journal.entries() if e.group == group and e.id not in done]
+            live = self.journal.undoable(current=lambda rel: disk_hash(self.resolve(rel)))
+            entries = [e for e in live if e.group == group]
             if not entries:
                 raise StoreError(f"nothing to undo for {group}")
             for entry in reversed(entries):
-                if entry.op in ("undo", "conflict"):
-                    continue
                 p = self.resolve(entry.path)
                 self.lander.revert(p, entry.path, entry)
                 self._refresh(p)
         return entries
+
+    def sweep(self) -> None:
+        """Settle files earlier writes moved aside (e.g. at exit): see `Lander.sweep`."""
+        with self._locked():
+            self.lander.sweep()
 
     def _refresh(self, p: Path) -> None:
         """Re-read after an undo, so cell ids carry over to the restored version."""
@@ -406,18 +410,6 @@ class NotebookStore:
             known = ", ".join(c.label for c in nb.cells[:20])
             raise StoreError(f"no cell {ref!r} in {nb.path.name} (cells: {known})")
         return cell.id
-
-
-def _sync_with_render(nb: Notebook, text: str) -> None:
-    """Take kinds, names and line numbers from the text marimo's codegen just wrote."""
-    layout = adapter.scan_rendered(text)
-    if len(layout) != len(nb.cells):  # an unexpected layout: ask marimo's parser instead
-        parsed = adapter.parse_text(text, nb.path).cells
-        layout = [(p.kind, p.name, p.lineno) for p in parsed]
-    nb.cells[:] = [
-        replace(c, kind=kind, name=name or c.name, lineno=lineno)
-        for c, (kind, name, lineno) in zip(nb.cells, layout, strict=True)
-    ]
 
 
 __all__ = ["EditResult", "NotebookError", "NotebookStore", "make_cell"]
