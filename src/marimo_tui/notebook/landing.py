@@ -3,18 +3,88 @@
 The store decides *what* to write; this module puts it on disk. A version lands only over the
 version it was based on (its hash); anything else on disk is someone else's save and stays, with
 ours kept under `.marimo-tui/conflicts/`.
+
+The order of a landing (callers hold the store's lock):
+
+1. sweep: re-check files earlier landings displaced (see `displaced.py`);
+2. read the file: not `expected` → conflict now, nothing written but the conflict entry;
+3. slow work: blobs of both versions, the new version staged and fsynced in `displaced/`;
+4. journal first: the entry (before → after) is appended and fsynced before the file changes,
+   so after a crash at any point every version on disk has an entry (an entry whose swap never
+   happened is an orphan, which undo passes over: see `journal.py`);
+5. check last: read the file again; not `expected` → the entry is voided (a `conflict` entry
+   with `undoes` naming it), ours goes to `conflicts/`;
+6. swap: `renameat2(RENAME_EXCHANGE)` puts ours at the path and the displaced file under the
+   staging name, so nothing is unlinked. If the displaced file is not `expected`, a save arrived
+   in the window: it is put back (exchanging again, as long as yet newer saves keep arriving),
+   journaled, and ours voided as in 5. A path missing at the swap (mid `git checkout`, vim's
+   backup rename) is a conflict too. The displaced file stays in `displaced/` until no editor
+   has it open (an in-place save into it is journaled as a conflict version by `sweep`).
+
+Fallback where RENAME_EXCHANGE is refused (not Linux, a filesystem without it, the state folder on
+another filesystem than the notebook): steps 1-5 as above, then `os.replace`. A save landing in
+the microseconds between the check and the replace is then lost, and an editor writing in place
+into the replaced file loses its bytes; both are closed only by the exchange.
 """
 
 from __future__ import annotations
 
+import os
 import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from marimo_tui.notebook.atomic import atomic_write
+from marimo_tui.notebook import displaced
+from marimo_tui.notebook.atomic import (
+    SWAP_UNSUPPORTED,
+    TMP_SUFFIX,
+    atomic_create,
+    atomic_write,
+    exchange,
+    file_mode,
+    fsync_dir,
+    swap_available,
+    write_new,
+)
 from marimo_tui.notebook.errors import ConflictError, StoreError
-from marimo_tui.notebook.journal import Entry, Journal
+from marimo_tui.notebook.journal import CONFLICT, UNDO, Entry, Journal
 from marimo_tui.notebook.model import text_hash
+
+# Called with the name of each phase a landing reaches ("start", "staged", "journaled",
+# "checked", "swapped", "put-back" when a save raced the swap, "done"). Tests set it to widen
+# race windows or to die at a phase; None costs one comparison.
+hook: Callable[[str], None] | None = None
+
+_PUT_BACKS = 16  # exchanges to put a racing save back while yet newer saves keep arriving
+_NO_EXCHANGE: set[int] = set()  # devices whose filesystem refused RENAME_EXCHANGE
+SETTLE_AGE = 1.0  # seconds a displaced file stays at least (an open racing the swap)
+
+
+def _at(phase: str) -> None:
+    if hook is not None:
+        hook(phase)
+
+
+def disk_hash(path: Path) -> str | None:
+    """Hash of the file now on disk; None when it does not exist."""
+    data = _read(path)
+    return text_hash(data) if data is not None else None
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Staged:
+    path: Path
+    ino: int
+    exchange: bool  # in `displaced/`, on the notebook's filesystem: swapped in by exchange
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +93,10 @@ class Lander:
 
     journal: Journal
     conflicts: Path  # where our version goes when the disk moved on without us
+
+    @property
+    def displaced(self) -> Path:
+        return self.journal.folder / "displaced"
 
     def land(
         self,
@@ -40,49 +114,265 @@ class Lander:
         Raises ConflictError (ours kept in `conflicts/`) when the file is not that version,
         StoreError when it no longer exists.
         """
-        try:
-            current = path.read_bytes()
-        except FileNotFoundError:
-            raise StoreError(f"{path} no longer exists: edit refused") from None
+        self.sweep()
+        _at("start")
+        current = _read(path)
+        if current is None:
+            raise StoreError(f"{path} no longer exists: edit refused")
         if text_hash(current) != expected:
-            saved = self.keep_conflict(path, rel, current, data, op)
-            raise ConflictError(path, saved)
-        # Both versions reach the journal before the file changes: a crash in between
-        # leaves the old version recoverable even when we never wrote it ourselves.
+            raise ConflictError(path, self.keep_conflict(path, rel, current, data, op))
+        # The version we replace may be someone's save that the journal has never seen.
         self.journal.keep(current)
-        self.journal.keep(data)
-        atomic_write(path, data)
-        return self.journal.record(rel, op, current, data, detail=detail, group=group)
+        after = self.journal.keep(data)  # first: a staged file is always a version we know
+        staged = self._stage(path, rel, data)
+        _at("staged")
+        entry = self.journal.append(rel, op, expected, after, detail=detail, group=group)
+        _at("journaled")
+        landed, theirs = self._swap_in(path, staged, data, expected)
+        if not landed:
+            saved = self.keep_conflict(path, rel, theirs, data, op, undoes=entry.id)
+            raise ConflictError(path, saved)
+        _at("done")
+        return entry
 
     def revert(self, path: Path, rel: str, entry: Entry) -> Entry:
         """Put back the version before `entry`, if the file is still `entry`'s version."""
-        try:
-            current: bytes | None = path.read_bytes()
-        except FileNotFoundError:
-            current = None
-        current_hash = text_hash(current) if current is not None else None
-        if current_hash != entry.after:
-            raise StoreError(
-                f"{rel} changed since the write to undo ({entry.op}); undo refused, nothing lost"
-            )
+        current = _read(path)
+        if (text_hash(current) if current is not None else None) != entry.after:
+            raise self._refused(rel, entry)
+        self.sweep()
+        _at("start")
         restored = self.journal.load(entry.before) if entry.before else None
-        if current is not None:
-            self.journal.keep(current)
-        # Both versions are blobs before the file changes, so a crash anywhere here loses
-        # nothing; the log line comes last so it never claims an undo that did not happen.
-        if restored is None:
-            path.unlink()
-        else:
-            atomic_write(path, restored)
-        return self.journal.record(rel, "undo", current, restored, detail=entry.op, undoes=entry.id)
-
-    def keep_conflict(self, path: Path, rel: str, theirs: bytes, ours: bytes, op: str) -> Path:
-        """Both versions are kept: theirs stays on disk, ours goes to `conflicts/`."""
-        self.journal.record(rel, "conflict", theirs, ours, detail=op)
-        self.conflicts.mkdir(parents=True, exist_ok=True)
-        saved = (
-            self.conflicts
-            / f"{path.stem}.{time.strftime('%Y%m%d-%H%M%S')}.{text_hash(ours)[:8]}.py"
+        staged = self._stage(path, rel, restored) if restored is not None else None
+        _at("staged")
+        undo = self.journal.append(
+            rel, UNDO, entry.after, entry.before, detail=entry.op, undoes=entry.id
         )
+        _at("journaled")
+        if staged is not None and restored is not None:
+            landed, theirs = self._swap_in(path, staged, restored, entry.after or "")
+        else:
+            landed, theirs = self._remove(path, rel, entry.after or "")
+        if not landed:
+            mine = self.journal.keep(theirs) if theirs is not None else None
+            self.journal.append(rel, CONFLICT, mine, entry.before, detail=UNDO, undoes=undo.id)
+            raise self._refused(rel, entry)
+        _at("done")
+        return undo
+
+    def create(
+        self, path: Path, rel: str, data: bytes, *, op: str = "create", group: str | None = None
+    ) -> Entry:
+        """Create `path` with `data`, journaled; refuses (StoreError) to overwrite anything."""
+        if os.path.lexists(path):
+            raise StoreError(f"{path} already exists: not overwritten")
+        self.sweep()
+        _at("start")
+        entry = self.journal.append(rel, op, None, self.journal.keep(data), group=group)
+        _at("journaled")
+        try:
+            atomic_create(path, data)  # a hard link: refuses to overwrite, no window
+        except FileExistsError:
+            self.journal.append(rel, CONFLICT, None, entry.after, detail=op, undoes=entry.id)
+            raise StoreError(f"{path} already exists: not overwritten") from None
+        _at("done")
+        return entry
+
+    def keep_conflict(
+        self,
+        path: Path,
+        rel: str,
+        theirs: bytes | None,
+        ours: bytes,
+        op: str,
+        *,
+        undoes: str | None = None,
+    ) -> Path:
+        """Both versions are kept: theirs stays on disk, ours goes to `conflicts/`.
+
+        With `undoes`, the conflict also withdraws that entry: its write never took effect.
+        """
+        self.journal.record(rel, CONFLICT, theirs, ours, detail=op, undoes=undoes)
+        return self._conflict_copy(path.stem, ours)
+
+    def sweep(self, min_age: float = SETTLE_AGE) -> list[Path]:
+        """Re-check the files landings displaced; returns the conflict copies it made.
+
+        Content the journal does not know (an editor wrote into the file after the swap, or a
+        crash came before the check) is journaled as a `conflict` version and copied to
+        `conflicts/`. A file goes once nobody has it open for writing and it has been still
+        for `min_age` seconds. Callers hold the store's lock (a staged file is not yet ours
+        to judge while another landing runs).
+        """
+        made = []
+        now = time.time()
+        for part in displaced.parts(self.displaced):  # staging cut short by a crash
+            part.unlink(missing_ok=True)
+        for file in displaced.files(self.displaced):
+            try:
+                snap = displaced.read(file, probe=True)
+            except FileNotFoundError:
+                continue
+            digest = text_hash(snap.data)
+            if not self.journal.has(digest):
+                rel = displaced.rel_of(file.name)
+                self.journal.record(
+                    rel, CONFLICT, None, snap.data, detail="written into a replaced file"
+                )
+                made.append(self._conflict_copy(Path(rel).stem, snap.data))
+            if displaced.removable(snap, now, min_age):
+                file.unlink(missing_ok=True)
+        return made
+
+    # -- the swap --------------------------------------------------------------------------
+    def _spare_name(self, path: Path, rel: str) -> tuple[Path, bool]:
+        """A fresh name to stage a version under, and whether it can be exchanged in.
+
+        In `displaced/` when that is on the notebook's filesystem and the exchange works there;
+        else beside the notebook (`os.replace` needs the same filesystem).
+        """
+        folder = self.displaced
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            device = os.stat(path.parent).st_dev
+            swap = swap_available() and device == os.stat(folder).st_dev
+        except FileNotFoundError:
+            device, swap = -1, False
+        if swap and device not in _NO_EXCHANGE:
+            return folder / displaced.stage_name(rel), True
+        return path.parent / f".{path.name}.{uuid.uuid4().hex[:8]}{TMP_SUFFIX}", False
+
+    def _stage(self, path: Path, rel: str, data: bytes) -> _Staged:
+        """Write `data` durably under a new name, where it can be swapped in from.
+
+        Written as `<name>.part` first: a crash mid-write leaves a file `sweep` knows to drop,
+        never a torn one that looks like a version someone saved.
+        """
+        target, swap = self._spare_name(path, rel)
+        part = target.with_name(target.name + displaced.PART)
+        write_new(part, data, file_mode(path))
+        os.rename(part, target)
+        return _Staged(target, os.stat(target).st_ino, swap)
+
+    def _swap_in(
+        self, path: Path, staged: _Staged, data: bytes, expected: str
+    ) -> tuple[bool, bytes | None]:
+        """Put the staged version at `path` if `path` holds `expected`, losing nothing.
+
+        Returns (landed, theirs): when not landed, `theirs` is the newest version someone else
+        saved (on disk, or journaled when the path vanished), and the staged file is gone.
+        """
+        current = _read(path)  # check last: the cheap read right before the swap
+        if current is None or text_hash(current) != expected:
+            staged.path.unlink(missing_ok=True)
+            return False, current
+        _at("checked")
+        if staged.exchange:
+            try:
+                exchange(staged.path, path)
+            except FileNotFoundError:  # the path is gone: someone is saving (git, vim)
+                staged.path.unlink(missing_ok=True)
+                return False, None
+            except OSError as exc:
+                if exc.errno not in SWAP_UNSUPPORTED:
+                    staged.path.unlink(missing_ok=True)
+                    raise
+                _NO_EXCHANGE.add(os.stat(path.parent).st_dev)
+            else:
+                _at("swapped")
+                return self._settle(path, staged, expected)
+        _replace(staged.path, path, data)
+        _at("swapped")
+        return True, None
+
+    def _settle(self, path: Path, staged: _Staged, expected: str) -> tuple[bool, bytes | None]:
+        """After an exchange: keep what it displaced, and put back a save that raced us."""
+        taken = displaced.read(staged.path)
+        if text_hash(taken.data) == expected:
+            fsync_dir(path.parent)
+            return True, None  # the displaced file stays for `sweep`
+        # A save arrived between the check and the swap. Put it back; if the exchange brings
+        # out yet another save (not the file we put in), that one is newer: put it back too.
+        # Nothing is journaled before it is back: a crash in between leaves it in `displaced/`,
+        # where `sweep` journals it as a conflict version.
+        _at("put-back")
+        put_in = staged.ino
+        for _ in range(_PUT_BACKS):
+            try:
+                exchange(staged.path, path)
+            except FileNotFoundError:  # gone meanwhile: the next save is theirs to finish
+                break
+            back = displaced.read(staged.path)
+            if back.ino == put_in:
+                break
+            put_in, taken = taken.ino, back  # the older save stays in `displaced/`
+        fsync_dir(path.parent)
+        if _ino(staged.path) == staged.ino:  # ours came back: it is in the journal already
+            staged.path.unlink(missing_ok=True)
+        return False, taken.data  # the caller journals it (on disk, or aside if the path went)
+
+    def _remove(self, path: Path, rel: str, expected: str) -> tuple[bool, bytes | None]:
+        """Delete `path` if it holds `expected`: moved aside first, so a racing save survives."""
+        aside, kept = self._spare_name(path, rel)
+        try:
+            os.rename(path, aside)
+        except FileNotFoundError:
+            return False, None
+        except OSError as exc:  # e.g. a bind mount: `displaced/` is not reachable by rename
+            if exc.errno not in SWAP_UNSUPPORTED:
+                raise
+            aside, kept = path.parent / f".{path.name}.{uuid.uuid4().hex[:8]}{TMP_SUFFIX}", False
+            os.rename(path, aside)
+        _at("swapped")
+        taken = displaced.read(aside)
+        if text_hash(taken.data) == expected:
+            fsync_dir(path.parent)
+            if not kept:
+                aside.unlink()  # beside the notebook, where no sweep looks
+            return True, None
+        # A save arrived before the rename took the file: put it back, unless an even newer one
+        # is at the path already (then both are kept: that one on disk, this one journaled).
+        _at("put-back")
+        try:
+            os.link(aside, path)  # refuses to overwrite; the same file, for in-place writers
+        except FileExistsError:
+            if not kept:  # beside the notebook, where no sweep looks: journal it, then drop it
+                self.journal.keep(taken.data)
+                aside.unlink()
+        else:
+            aside.unlink()
+        fsync_dir(path.parent)
+        return False, taken.data
+
+    def _conflict_copy(self, stem: str, ours: bytes) -> Path:
+        self.conflicts.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        saved = self.conflicts / f"{stem}.{stamp}.{text_hash(ours)[:8]}.py"
         atomic_write(saved, ours)
         return saved
+
+    @staticmethod
+    def _refused(rel: str, entry: Entry) -> StoreError:
+        return StoreError(
+            f"{rel} changed since the write to undo ({entry.op}); undo refused, nothing lost"
+        )
+
+
+def _ino(path: Path) -> int | None:
+    try:
+        return os.stat(path, follow_symlinks=False).st_ino
+    except FileNotFoundError:
+        return None
+
+
+def _replace(source: Path, target: Path, data: bytes) -> None:
+    """The fallback swap: os.replace, or a fresh write when `source` is on another mount."""
+    try:
+        os.replace(source, target)
+    except OSError as exc:
+        source.unlink(missing_ok=True)
+        if exc.errno not in SWAP_UNSUPPORTED:
+            raise
+        atomic_write(target, data)
+        return
+    fsync_dir(target.parent)

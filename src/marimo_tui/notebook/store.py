@@ -381,8 +381,9 @@ class NotebookStore:
     def undo_group(self, group: str) -> list[Entry]:
         """Undo every write journaled under `group`, newest first."""
         with self._locked():
-            live = self.journal.undoable(current=lambda rel: disk_hash(self.resolve(rel)))
-            entries = [e for e in live if e.group == group]
+            entries = self.journal.undoable(
+                current=lambda rel: disk_hash(self.resolve(rel)), group=group
+            )
             if not entries:
                 raise StoreError(f"nothing to undo for {group}")
             for entry in reversed(entries):
