@@ -15,8 +15,9 @@ from dataclasses import dataclass, replace
 
 from marimo_tui.notebook import marimo_adapter as adapter
 from marimo_tui.notebook import marimo_render
+from marimo_tui.notebook.cell_text import faithful, retitled
 from marimo_tui.notebook.model import UNNAMED, Cell, CellKind, Notebook
-from marimo_tui.notebook.splice import FileMap, Spliced, splice
+from marimo_tui.notebook.splice import FileMap, Span, Spliced, splice
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,14 +30,15 @@ def compose(old: Notebook, new: Notebook) -> Composed:
     """The file for `new`; updates `new` (source, file map, cells' kinds, names, lines)."""
     rendering = marimo_render.render_cells(new.header, new.app_options, new.cells)
     before = {c.id: c for c in old.cells}
-    changed = {
-        i: rendering.blocks[i]
-        for i, cell in enumerate(new.cells)
-        if cell.id not in before or _differs(before[cell.id], cell)
-    }
     fmap, why = _old_map(old, new)
     if fmap is None:
         return _full(new, rendering, why)
+    where = {c.id: fmap.spans[i] for i, c in enumerate(old.cells)}
+    changed: dict[int, str] = {}
+    for i, cell in enumerate(new.cells):
+        prior = before.get(cell.id)
+        if prior is None or _differs(prior, cell):
+            changed[i] = _cell_text(cell, prior, rendering.blocks[i], fmap, where)
     app_line = rendering.app_line if new.app_options != old.app_options else None
     if app_line is not None and fmap.app is None:
         return _full(new, rendering, "the app's options changed and its line was not found")
@@ -50,6 +52,23 @@ def compose(old: Notebook, new: Notebook) -> Composed:
     _follow_splice(new, old, fmap, spliced, changed)
     bom = codecs.BOM_UTF8 if new.fmt.bom else b""
     return Composed(bom + spliced.text.encode("utf-8"))
+
+
+def _cell_text(
+    cell: Cell, prior: Cell | None, block: str, fmap: FileMap, where: dict[str, Span]
+) -> str:
+    if not block:
+        return block
+    if prior is not None and prior.code == cell.code:
+        scanned = marimo_render.scan_rendered(block)
+        if len(scanned) == 1 and scanned[0][0] is CellKind.CELL:
+            start, end = where[cell.id]
+            name = prior.name != cell.name
+            options = dict(prior.options) != dict(cell.options)
+            kept = retitled(fmap.lines[start:end], block, name=name, options=options)
+            if kept is not None:
+                return kept
+    return faithful(cell, block)
 
 
 def _differs(old: Cell, new: Cell) -> bool:

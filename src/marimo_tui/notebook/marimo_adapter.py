@@ -141,8 +141,12 @@ def analyze(code: str) -> Analysis:
     try:
         impl = compile_cell(code, cell_id="analysis")  # type: ignore[arg-type]
     except SyntaxError as exc:
+        from marimo_tui.notebook.pyversion import requirement_message
+
+        # Code a newer Python compiles is not broken: it says so, and is kept as written.
         where = f" (line {exc.lineno})" if exc.lineno else ""
-        return Analysis(frozenset(), frozenset(), f"SyntaxError: {exc.msg}{where}")
+        error = requirement_message(code) or f"SyntaxError: {exc.msg}{where}"
+        return Analysis(frozenset(), frozenset(), error)
     except Exception as exc:  # a compiler crash must not take the notebook down with it
         return Analysis(frozenset(), frozenset(), f"{type(exc).__name__}: {exc}")
     return Analysis(frozenset(impl.defs), frozenset(impl.refs))

@@ -14,6 +14,7 @@ from typing import Any
 
 from marimo_tui.notebook.marimo_adapter import prepare_marimo
 from marimo_tui.notebook.model import Cell, CellKind
+from marimo_tui.notebook.pyversion import is_requirement
 
 _COMPILED: dict[str, Any] = {}  # code -> marimo's CellImpl (or the SyntaxError it raised)
 _COMPILED_LIMIT = 4096
@@ -116,18 +117,12 @@ def render_cells(header: str, app_options: dict[str, Any], cells: Sequence[Cell]
     newer = {
         i: verbatim_block(cell)
         for i, cell in enumerate(cells)
-        if cell.error and cell.kind is not CellKind.SETUP and needs_newer_python(cell.code)
+        if cell.kind is not CellKind.SETUP and is_requirement(cell.error)
     }
     if not newer:
         return Rendering(rendered.text, blocks, rendered.app_line)
     blocks = [newer.get(i, block) for i, block in enumerate(blocks)]
     return Rendering(rendered.compose(blocks), blocks, rendered.app_line)
-
-
-def needs_newer_python(code: str) -> bool:
-    from marimo_tui.notebook.pyversion import required_python
-
-    return required_python(code) is not None
 
 
 def verbatim_block(cell: Cell) -> str:

@@ -30,6 +30,7 @@ from marimo_tui.notebook.model import (
     display_path,
     text_hash,
 )
+from marimo_tui.notebook.pyversion import is_requirement
 from marimo_tui.notebook.reader import parse_notebook, read_bytes
 
 
@@ -234,10 +235,7 @@ class NotebookStore:
         work.base_hash = text_hash(data)
         self._models[work.path] = work
         warnings = [
-            f"cell {work.get(c).label} has a syntax error and is stored as unparsable: "
-            f"{work.get(c).error}"
-            for c in changed
-            if c in work.index.defs and work.get(c).error
+            _warning(work.get(c)) for c in changed if c in work.index.defs and work.get(c).error
         ]
         return EditResult(work, op, cell_id, frozenset(changed), entry, warnings)
 
@@ -324,6 +322,13 @@ class NotebookStore:
     ) -> EditResult:
         def change(nb: Notebook) -> tuple[str | None, set[str]]:
             old = nb.get(self._id(nb, cell))
+            if old.kind in (CellKind.FUNCTION, CellKind.CLASS):
+                # marimo writes a top-level function or class under its own name, always.
+                what = "function" if old.kind is CellKind.FUNCTION else "class"
+                raise StoreError(
+                    f"cell {old.label} is a top-level {what}, named by its definition: "
+                    f"rename the {what} in the cell's code instead"
+                )
             nb.replace_cell(replace(old, name=_check_name(name, nb, old.id)))
             return old.id, set()
 
@@ -411,6 +416,12 @@ class NotebookStore:
             known = ", ".join(c.label for c in nb.cells[:20])
             raise StoreError(f"no cell {ref!r} in {nb.path.name} (cells: {known})")
         return cell.id
+
+
+def _warning(cell: Cell) -> str:
+    if is_requirement(cell.error):
+        return f"cell {cell.label} {cell.error}; kept as written"
+    return f"cell {cell.label} has a syntax error and is stored as unparsable: {cell.error}"
 
 
 __all__ = ["EditResult", "NotebookError", "NotebookStore", "make_cell"]
