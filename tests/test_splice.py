@@ -39,7 +39,7 @@ def __():
 def intro(mo):
     mo.md(r"""
     # Title with ""quotes"" and a \\"""escaped""\\" run
-    A hard break follows:  
+    A hard break follows:<sp><sp>
     and a\\tliteral tab escape, and a continuation \\
     line.
     """)
@@ -49,7 +49,7 @@ def intro(mo):
 @app.cell
 def numbers(  mo ):
     x = 1
-    y = x + 1   # trailing spaces next   
+    y = x + 1   # trailing spaces next<sp><sp><sp>
     return x, y
 
 
@@ -62,7 +62,7 @@ def _(x, y):
 
 if __name__ == "__main__":
     app.run()
-'''
+'''.replace("<sp>", " ")  # (trailing spaces, kept out of this file's lines)
 
 
 @pytest.fixture(autouse=True)
@@ -154,7 +154,7 @@ def test_an_edited_markdown_cell_keeps_its_text(tmp_path: Path) -> None:
     assert [line.replace("Title", "Heading") for line in gone] == came
     # marimo would write `mo.md("# Plain")` as `mo.md("""\n# Plain\n""")`, another string.
     store.replace_cell(path, "intro", 'mo.md("# Plain")')
-    assert "def intro(mo):\n    mo.md(\"# Plain\")\n    return\n" in path.read_text()
+    assert 'def intro(mo):\n    mo.md("# Plain")\n    return\n' in path.read_text()
 
 
 def test_a_rename_rewrites_only_the_def_line(tmp_path: Path) -> None:
@@ -165,7 +165,10 @@ def test_a_rename_rewrites_only_the_def_line(tmp_path: Path) -> None:
 
 
 def test_the_first_cell_of_an_empty_notebook(tmp_path: Path) -> None:
-    text = 'import marimo\n\n__generated_with = "0.8.0"\napp = marimo.App()\n\n\nif __name__ == "__main__":\n    app.run()\n'
+    text = (
+        'import marimo\n\n__generated_with = "0.8.0"\napp = marimo.App()\n\n\n'
+        'if __name__ == "__main__":\n    app.run()\n'
+    )
     store, path = _store(tmp_path, text)
     result = store.add_cell(path, "x = 1")
     new = path.read_text()
