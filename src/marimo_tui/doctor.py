@@ -54,6 +54,7 @@ def check_config(config: Config | None, error: ConfigError | None) -> Check:
 
 def check_notebooks(config: Config, paths: list[Path] | None = None) -> list[Check]:
     from marimo_tui.notebook.errors import NotebookError
+    from marimo_tui.notebook.pyversion import cell_requirement
     from marimo_tui.notebook.reader import read_notebook
     from marimo_tui.project import discover_notebooks
 
@@ -61,7 +62,7 @@ def check_notebooks(config: Config, paths: list[Path] | None = None) -> list[Che
     if paths is None:
         paths = discover_notebooks(config)
     checks: list[Check] = []
-    broken_cells = 0
+    broken_cells = newer_cells = 0
     for path in paths:
         rel = path.relative_to(config.root) if path.is_relative_to(config.root) else path
         try:
@@ -71,7 +72,21 @@ def check_notebooks(config: Config, paths: list[Path] | None = None) -> list[Che
                 Check("notebook", False, f"{rel}: {exc.reason}", "open and fix the file", True)
             )
             continue
-        for cell in nb.errors:
+        for position, cell in enumerate(nb.cells, 1):
+            if not cell.error:
+                continue
+            needs = cell_requirement(cell.error, cell.code)
+            if needs is not None:
+                newer_cells += 1
+                checks.append(
+                    Check(
+                        "notebook",
+                        False,
+                        f"{rel}: cell {position} {needs}; kept as written",
+                        "run marimo-tui (and marimo) with that Python to run the cell",
+                    )
+                )
+                continue
             broken_cells += 1
             checks.append(
                 Check(
@@ -87,6 +102,9 @@ def check_notebooks(config: Config, paths: list[Path] | None = None) -> list[Che
         summary += f" in {config.notebooks_dir}"
     if broken_cells:
         summary += f"; {broken_cells} cells with syntax errors"
+    if newer_cells:
+        verb = "cells need" if newer_cells > 1 else "cell needs"
+        summary += f"; {newer_cells} {verb} a newer Python"
     head = Check("notebooks", not checks, summary, "" if not checks else "see the lines below")
     return [head, *checks]
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from marimo_tui.notebook.model import Cell, Notebook
+from marimo_tui.notebook.pyversion import is_requirement
 
 BUILTINS = frozenset(dir(builtins))
 
@@ -59,7 +60,7 @@ def kernel_runs(workbench: Workbench, path: Path, nb: Notebook) -> dict[str, Cel
 
 def status(cell: Cell, run: CellRun | None, live: bool) -> str:
     if cell.error:
-        return "syntax-error"
+        return "needs-newer-python" if is_requirement(cell.error) else "syntax-error"
     if run is not None:
         return run.status
     return "not-run" if live else "unknown (no marimo server)"
@@ -67,6 +68,9 @@ def status(cell: Cell, run: CellRun | None, live: bool) -> str:
 
 def error_of(cell: Cell, run: CellRun | None) -> str | None:
     """The error's message and the traceback frames that matter, or None when the cell is fine."""
+    if cell.error and is_requirement(cell.error):
+        # Not a mistake to fix: valid code for that Python, which this kernel cannot run.
+        return f"{cell.error}: valid code for that Python, kept as written; not a syntax error"
     if cell.error:
         return f"SyntaxError: {cell.error}"
     if run is None or run.output.kind != "error":

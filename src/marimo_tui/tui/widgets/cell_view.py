@@ -30,6 +30,7 @@ from textual.strip import Strip
 from textual.timer import Timer
 
 from marimo_tui.notebook.model import Cell, CellKind, Notebook
+from marimo_tui.notebook.pyversion import is_requirement
 
 if TYPE_CHECKING:
     from marimo_tui.runtime.kernel_state import CellRun, KernelState
@@ -41,6 +42,8 @@ STATUS_BADGES = {
     # status -> (symbol, label, component class)
     "pending": ("…", "analysing", "dim"),
     "syntax-error": ("✗", "syntax error", "error"),
+    # Valid code for a newer Python than ours: not broken, kept as written; it cannot run here.
+    "needs-python": ("⚠", "needs a newer Python", "warning"),
     "parsed": ("·", "not run", "dim"),
     "not-run": ("·", "not run", "dim"),
     "queued": ("◷", "queued", "running"),
@@ -358,7 +361,7 @@ class CellView(ScrollView, can_focus=True):
         if self.notebook is not None and cell.id in self.notebook.pending:
             return "pending"
         if cell.error:
-            return "syntax-error"
+            return "needs-python" if is_requirement(cell.error) else "syntax-error"
         run = self.run_for(cell)
         if run is not None:
             status = run.status
@@ -534,7 +537,9 @@ class CellView(ScrollView, can_focus=True):
             lines.append(Content.styled(f"▸ {n} line{'s' if n != 1 else ''} folded", "italic"))
         else:
             lines.extend(self._code_lines(cell.code, block.code_lines))
-        if cell.error:
+        if cell.error and is_requirement(cell.error):
+            lines.append(Content.styled(f"⚠ {cell.error}; kept as written", ".cell-view--warning"))
+        elif cell.error:
             lines.append(Content.styled(f"✗ {cell.error}", ".cell-view--error"))
         if broken:
             lines.append(Content.styled(f"✗ {broken}", ".cell-view--error"))
