@@ -28,14 +28,38 @@ KEPT_STATE = frozenset({"journal", "conflicts", "transcripts", "tasks.json"})
 _SNIFF_BYTES = 65536
 
 
+# marimo's parser (`marimo._ast.parse`: `parse_import`, `is_app_def`) takes the first top-level
+# `import marimo` (its alias: `import marimo as mo`), then `app = <alias>.App(...)`.
+_MARIMO_IMPORT = re.compile(
+    rb"^import[ \t]+marimo(?:[ \t]+as[ \t]+([A-Za-z_]\w*))?[ \t]*(?:[,;#\r\n]|$)", re.MULTILINE
+)
+
+
 def looks_like_notebook(path: Path) -> bool:
-    """A cheap test (no marimo import): does the file create a marimo App?"""
+    """A cheap test (no marimo import): does the file create a marimo App?
+
+    Lenient on purpose: any mention of `marimo.App(` counts, so that `doctor` can say what is
+    wrong with a file that means to be a notebook; an aliased import counts when the file
+    creates the app as marimo's parser expects."""
     try:
         with path.open("rb") as f:
             head = f.read(_SNIFF_BYTES)
     except OSError:
         return False
-    return b"marimo.App(" in head or b"marimo.App\n" in head
+    if b"marimo.App(" in head or b"marimo.App\n" in head:
+        return True
+    return creates_app(head.removeprefix(b"\xef\xbb\xbf"))
+
+
+def creates_app(text: bytes) -> bool:
+    """`import marimo [as alias]` at the top level, later `app = alias.App(` (the forms
+    marimo's parser accepts; spaces and a comma-separated import list allowed)."""
+    imported = _MARIMO_IMPORT.search(text)
+    if imported is None:
+        return False
+    alias = re.escape(imported.group(1) or b"marimo")
+    app = re.compile(rb"^app[ \t]*=[ \t]*" + alias + rb"[ \t]*\.[ \t]*App[ \t]*\(", re.MULTILINE)
+    return app.search(text, imported.end()) is not None
 
 
 def discover_notebooks(config: Config) -> list[Path]:
