@@ -9,11 +9,12 @@ races    The interleavings of tests/test_save_races.py, longer: per interleaving
          vim backup rename, `git checkout`), with the landing's windows widened at random
          phases. Prints lost / total (versions not on disk, not in the journal, not in
          `conflicts/`), how often a save was put back after the swap, and the outcomes.
-landing  `Lander.land` on a ~50 KB notebook (p50 / p95 over REPEAT landings, alternating two
-         versions): sweep, read + check, blobs, staged file (fsync), journal entry (fsync),
-         check, RENAME_EXCHANGE, read of the displaced file, folder fsync. Shown beside a bare
-         `atomic_write` of the same bytes (temp file, fsync, os.replace, folder fsync), the floor
-         any crash-safe write pays; the difference is what the landing adds.
+landing  `Lander.land` on a ~50 KB notebook (p50 / p95 over REPEAT landings, each a new
+         version): sweep, read + check, blobs, staged file (fsync), journal entry (fsync),
+         check, RENAME_EXCHANGE, read of the displaced file, folder fsync. Shown beside the
+         landing before issue 16 (check, blobs, temp file + os.replace, then the entry: the same
+         fsyncs in another order) and a bare `atomic_write` (temp file, fsync, os.replace, folder
+         fsync), the floor of any crash-safe write. Measured round robin: fsync times vary.
 Target (issue 16, item 5): lost = 0.
 """
 
@@ -25,7 +26,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,15 +45,6 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered) * 1000, p95 * 1000
 
 
-def timed(action: Callable[[int], object], repeat: int) -> list[float]:
-    samples = []
-    for i in range(repeat):
-        start = time.perf_counter()
-        action(i)
-        samples.append(time.perf_counter() - start)
-    return samples
-
-
 def landing_figures(folder: Path, repeat: int) -> None:
     cells = "".join(
         f"\n\n@app.cell\ndef _():\n    value_{i} = {i} * 2  # {'x' * 40}\n    return\n"
@@ -62,22 +53,43 @@ def landing_figures(folder: Path, repeat: int) -> None:
     base = BLANK.replace("\n\nif __name__", f"{cells}\n\nif __name__", 1)
     # Each landing a new version (as edits are): its blob is new too.
     versions = [base.replace("value_7 = 7", f"value_7 = {i}").encode() for i in range(repeat + 1)]
-    print(f"landing: a {len(versions[0]) / 1000:.0f} KB notebook, {repeat} landings")
+    print(f"landing: a {len(versions[0]) / 1000:.0f} KB notebook, {repeat} landings of each")
     store = NotebookStore(folder)
-    store.create("big.py", versions[0].decode())
     lander: Lander = store.lander
-    path = folder / "big.py"
+    for name in ("new.py", "old.py", "bare.py"):
+        store.create(name, versions[0].decode())
 
     def land(i: int) -> None:
         expected = text_hash(versions[i])
-        lander.land(path, "big.py", versions[i + 1], expected=expected, op="bench")
+        lander.land(folder / "new.py", "new.py", versions[i + 1], expected=expected, op="bench")
 
-    p50, p95 = percentiles(timed(land, repeat))
-    print(f"  Lander.land        p50 {p50:6.2f} ms   p95 {p95:6.2f} ms")
-    bare = folder / "bare.py"
-    p50b, p95b = percentiles(timed(lambda i: atomic_write(bare, versions[i]), repeat))
-    print(f"  atomic_write alone p50 {p50b:6.2f} ms   p95 {p95b:6.2f} ms")
-    print(f"  the landing adds   p50 {p50 - p50b:6.2f} ms   p95 {p95 - p95b:6.2f} ms")
+    def old_land(i: int) -> None:
+        """The landing before issue 16 (check, blobs, os.replace, then the log entry)."""
+        path, data = folder / "old.py", versions[i + 1]
+        current = path.read_bytes()
+        assert text_hash(current) == text_hash(versions[i])
+        store.journal.keep(current)
+        store.journal.keep(data)
+        atomic_write(path, data)
+        store.journal.record("old.py", "bench", current, data)
+
+    def bare(i: int) -> None:
+        atomic_write(folder / "bare.py", versions[i + 1])
+
+    # Round robin, so that the disk's moods (fsync times vary a lot) fall on all three alike.
+    samples: dict[str, list[float]] = {"Lander.land": [], "before issue 16": [], "bare": []}
+    for i in range(repeat):
+        for name, action in (("Lander.land", land), ("before issue 16", old_land), ("bare", bare)):
+            start = time.perf_counter()
+            action(i)
+            samples[name].append(time.perf_counter() - start)
+    for name, label in (
+        ("Lander.land", "Lander.land (this landing)"),
+        ("before issue 16", "the landing before issue 16"),
+        ("bare", "a bare atomic_write"),
+    ):
+        p50, p95 = percentiles(samples[name])
+        print(f"  {label:30} p50 {p50:6.2f} ms   p95 {p95:6.2f} ms")
 
 
 def main() -> None:

@@ -9,11 +9,15 @@
   and undo is not refused.
 - Targeted cases: a save inside the check→swap window is put back (and a yet newer one wins);
   an in-place write into the displaced file is journaled by the sweep; a path missing at the
-  swap is a conflict; undo of a creation does not delete a racing save.
+  swap is a conflict; undo of a creation does not delete a racing save; where the exchange is
+  refused, the fallback checks last and replaces.
+
+RACE_SEED / RACE_COUNT override the seed and the number of interleavings.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import mmap
 import os
@@ -225,3 +229,30 @@ def test_undo_of_a_creation_keeps_a_racing_save(tmp_path: Path) -> None:
     store.create("other.py", BLANK)
     store.undo("other.py")
     assert not (tmp_path / "other.py").exists()
+
+
+def test_without_rename_exchange_the_fallback_checks_last_and_replaces(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A filesystem that refuses RENAME_EXCHANGE (EINVAL): check last, then os.replace."""
+    store, path = _project(tmp_path)
+
+    def refuse(a: Path, b: Path) -> None:
+        raise OSError(errno.EINVAL, "not here")
+
+    monkeypatch.setattr(landing, "exchange", refuse)
+    monkeypatch.setattr(landing, "_NO_EXCHANGE", set())
+    store.replace_cell(NB, "t", "x = 2")  # refused once: the device is remembered
+    assert os.stat(tmp_path).st_dev in landing._NO_EXCHANGE
+    store.replace_cell(NB, "t", "x = 3")  # staged beside the notebook, replaced
+    assert read_notebook(path).cells[-1].code == "x = 3"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".marimo-tui", NB]
+    x3 = path.read_bytes()
+    theirs = b"# theirs\n" + x3
+    landing.hook = lambda phase: _save(path, theirs) if phase == "journaled" else None
+    with pytest.raises(ConflictError):  # found by the check made last, before the replace
+        store.replace_cell(NB, "t", "x = 4")
+    landing.hook = None
+    assert path.read_bytes() == theirs
+    # The withdrawn write is passed over: the newest write that took effect is x = 3.
+    assert store.journal.last_undoable(NB, text_hash(theirs)).after == text_hash(x3)  # type: ignore[union-attr]

@@ -17,6 +17,7 @@ import contextlib
 import fcntl
 import os
 import signal
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,22 +91,28 @@ def _writers(fd: int) -> bool | None:
     return False
 
 
-def files(folder: Path) -> list[Path]:
-    """The displaced files (and staged ones a crash left unswapped)."""
-    return _listed(folder, TMP_SUFFIX)
+def files(folder: Path, still_for: float = 0.0) -> list[Path]:
+    """The displaced files (and staged ones a crash left unswapped) unchanged for `still_for`
+    seconds: younger ones are neither judged nor read yet (a busy agent lands many a second)."""
+    since = time.time() - still_for
+    return [p for p, ctime in _listed(folder, TMP_SUFFIX) if ctime <= since]
 
 
 def parts(folder: Path) -> list[Path]:
     """Staged files whose writing a crash cut short."""
-    return _listed(folder, PART)
+    return [p for p, _ in _listed(folder, PART)]
 
 
-def _listed(folder: Path, suffix: str) -> list[Path]:
+def _listed(folder: Path, suffix: str) -> list[tuple[Path, float]]:
+    found = []
     try:
-        found = [e for e in os.scandir(folder) if e.name.endswith(suffix)]
+        for e in os.scandir(folder):
+            with contextlib.suppress(FileNotFoundError):
+                if e.name.endswith(suffix) and e.is_file(follow_symlinks=False):
+                    found.append((Path(e.path), e.stat(follow_symlinks=False).st_ctime))
     except FileNotFoundError:
-        return []
-    return sorted(Path(e.path) for e in found if e.is_file(follow_symlinks=False))
+        pass
+    return sorted(found)
 
 
 def removable(snap: Snapshot, now: float, min_age: float) -> bool:

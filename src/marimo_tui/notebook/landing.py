@@ -198,20 +198,20 @@ class Lander:
     def sweep(self, min_age: float = SETTLE_AGE) -> list[Path]:
         """Re-check the files landings displaced; returns the conflict copies it made.
 
-        Content the journal does not know (an editor wrote into the file after the swap, or a
-        crash came before the check) is journaled as a `conflict` version and copied to
-        `conflicts/`. A file goes once nobody has it open for writing and it has been still
-        for `min_age` seconds. Callers hold the store's lock (a staged file is not yet ours
+        Each file still for `min_age` seconds is read: content the journal does not know (an
+        editor wrote into the file after the swap, or a crash came before the check) is
+        journaled as a `conflict` version and copied to `conflicts/`; the file goes when nobody
+        has it open for writing. Callers hold the store's lock (a staged file is not yet ours
         to judge while another landing runs).
         """
         made = []
         now = time.time()
         for part in displaced.parts(self.displaced):  # staging cut short by a crash
             part.unlink(missing_ok=True)
-        for file in displaced.files(self.displaced):
+        for file in displaced.files(self.displaced, still_for=min_age):
             try:
                 snap = displaced.read(file, probe=True)
-            except FileNotFoundError:
+            except OSError:  # gone, or unreadable: not a reason to refuse the landing at hand
                 continue
             digest = text_hash(snap.data)
             if not self.journal.has(digest):
