@@ -12,6 +12,8 @@ from __future__ import annotations
 from tests.fidelity_cells import PCell, markdown_value, normal_options
 from tests.fidelity_layout import Layout, Touch, header_lines
 
+VERSION = "__generated_with changed"
+
 
 def categories(
     old: Layout, new: Layout, touch: Touch, old_cells: list[PCell], new_cells: list[PCell]
@@ -23,7 +25,7 @@ def categories(
         found.add("line endings (CRLF/LF)")
     version = [x for x in header_lines(old) if x.startswith("__generated_with")]
     if version != [x for x in header_lines(new) if x.startswith("__generated_with")]:
-        found.add("__generated_with changed")
+        found.add(VERSION)
     other_old = [x for x in header_lines(old) if not x.startswith("__generated_with")]
     if other_old != [x for x in header_lines(new) if not x.startswith("__generated_with")]:
         found.add("header (imports, App(...), comments)")
@@ -40,7 +42,7 @@ def categories(
         if old.block_text(i) != new.block_text(j):
             now = new_cells[j] if readable else None
             found.add(_cell_kind(old.block_text(i), new.block_text(j), old_cells[i], now))
-    if touch.in_place and _gaps(old) != _gaps(new):
+    if (touch.in_place and _gaps(old) != _gaps(new)) or not found:
         found.add("lines between cells (blank lines, comments)")
     return found
 

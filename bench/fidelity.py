@@ -47,7 +47,7 @@ from tests.fidelity_sources import (  # noqa: E402
     tutorial_files,
 )
 
-from _fidelity_kinds import categories  # noqa: E402
+from _fidelity_kinds import VERSION, categories  # noqa: E402
 from _tmux import median, percentile  # noqa: E402
 from marimo_tui.notebook.store import NotebookStore  # noqa: E402
 
@@ -62,6 +62,7 @@ class Tally:
     undo: set[str] = field(default_factory=set)
     failed: dict[str, str] = field(default_factory=dict)
     kinds: Counter[str] = field(default_factory=Counter)  # category -> files
+    beyond_version: set[str] = field(default_factory=set)  # more than `__generated_with`
     full_render: Counter[str] = field(default_factory=Counter)
 
 
@@ -91,6 +92,8 @@ def one_file(label: str, path: Path, ops: list[str], seed: str, work: Path, t: T
         verdict = judge(path.name, outcome, cells)
         kinds |= record(label, p, outcome, verdict, cells, t)
     t.kinds.update(kinds)
+    if kinds - {VERSION}:
+        t.beyond_version.add(label)
 
 
 def record(
@@ -102,9 +105,9 @@ def record(
         return set()
     if v.full_render:
         t.full_render[v.full_render[:80]] += 1
-    if v.confined:
-        t.outside[label] = max(t.outside.get(label, 0), v.outside)
-        t.first_problem.setdefault(label, f"{p.describe()}: {'; '.join(v.confined)}"[:200])
+    if v.confined and v.outside >= t.outside.get(label, 0):
+        t.outside[label] = v.outside
+        t.first_problem[label] = f"{p.describe()}: {'; '.join(v.confined)}"[:200]
     if v.parsed:
         t.parse.setdefault(label, f"{p.describe()}: {v.parsed[0]}"[:200])
     if v.undo:
@@ -154,6 +157,9 @@ def write_timing(cells: int, warmup: int, writes: int) -> tuple[float, float]:
 def report(t: Tally, worst: int) -> None:
     print(f"files: {t.files}" + "".join(f"; skipped {n}: {why}" for why, n in t.skipped.items()))
     print(f"changed lines outside the edited cell: {len(t.outside)} files (goal 0)")
+    ten = sum(lines >= 10 for lines in t.outside.values())
+    print(f"  in 10 lines or more: {ten} files; beyond the {VERSION!r} line: ", end="")
+    print(f"{len(t.beyond_version)} files")
     ranked = sorted(t.outside.items(), key=lambda kv: -kv[1])
     for label, lines in ranked[:worst]:
         print(f"  {lines:>5} lines  {label}: {t.first_problem[label]}")

@@ -66,7 +66,8 @@ def two_line_edit(code: str, rng: random.Random, *, keep_last: bool = False) -> 
     `# edited` (keeping whether the code compiles); a one-line cell gets it on its one line;
     failing that, a comment line goes first. Returns (search, replacement), search unique.
     `keep_last` leaves the last line alone: marimo's parser drops a comment that ends an
-    `@app.function` or `@app.class_definition` cell (it reads up to the last statement)."""
+    `@app.function`, `@app.class_definition` or setup cell (it reads up to the last
+    statement)."""
     lines = code.split("\n")
     ok = compiles(code)
     last = len(lines) - (2 if keep_last else 1)
@@ -113,7 +114,7 @@ def plan(
         old = cells[target].code
         if not old.strip():  # every cell is empty
             return None if op == "edit_cell" else Plan(op, target, target, code="_edited = 1")
-        keep_last = cells[target].kind in ("FunctionCell", "ClassCell")
+        keep_last = cells[target].kind in ("FunctionCell", "ClassCell", "SetupCell")
         search, replacement = two_line_edit(old, rng, keep_last=keep_last)
         code = old.replace(search, replacement, 1)
         return Plan(op, target, target, code=code, search=search, replacement=replacement)
