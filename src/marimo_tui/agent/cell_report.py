@@ -71,8 +71,8 @@ def error_of(cell: Cell, run: CellRun | None) -> str | None:
     if cell.error and is_requirement(cell.error):
         # Not a mistake to fix: valid code for that Python, which this kernel cannot run.
         return f"{cell.error}: valid code for that Python, kept as written; not a syntax error"
-    if cell.error:
-        return f"SyntaxError: {cell.error}"
+    if cell.error:  # (the analysis names the error's kind: "SyntaxError: …")
+        return cell.error
     if run is None or run.output.kind != "error":
         return None
     errors = run.output.errors

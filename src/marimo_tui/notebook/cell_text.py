@@ -2,8 +2,10 @@
 
 marimo's serializer writes the cell (`marimo_render`), with two exceptions that keep a write from
 changing what nobody asked to change:
-- a rename or new options leave the code as it is: only the decorator and `def` lines are
-  rewritten, and the body keeps its bytes (marimo would re-lay out a markdown cell's text);
+- lines an edit leaves as they were keep their bytes: a rename rewrites only the `def` line,
+  new options only the decorators, new code only the body (and the `def` line or `return`
+  when its references or definitions change). marimo would write them all again, and
+  re-lay out a markdown cell's text or drop a decorator argument it does not know;
 - marimo lays a markdown cell out again (`mo.md(r\"\"\"…\"\"\")`, dedented, `""` escaped as
   `"\\"`), which on some text changes the string itself: raw strings, hard breaks. Where the
   code marimo's parser would read back is not the code that was given (their syntax trees
@@ -32,12 +34,16 @@ def signature_end(lines: Sequence[str]) -> int | None:
 
 
 def _header(lines: Sequence[str]) -> tuple[int, int] | None:
-    """Indices of the line with `def` and of the line that ends the signature."""
+    """Indices of the line with `def` and of the line that ends the signature; None unless
+    the body starts on a line of its own (`def _(): x = 1` has no lines to keep apart)."""
     text = "".join(line if line.endswith("\n") else line + "\n" for line in lines)
     depth = 0
     def_line: int | None = None
+    colon = False
     try:
         for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if colon and def_line is not None and tok.type != tokenize.COMMENT:
+                return (def_line, tok.start[0] - 1) if tok.type == tokenize.NEWLINE else None
             if tok.type == tokenize.NAME and tok.string in ("def", "async") and depth == 0:
                 def_line = tok.start[0] - 1 if def_line is None else def_line
             elif tok.type == tokenize.OP and tok.string in "([{":
@@ -45,24 +51,53 @@ def _header(lines: Sequence[str]) -> tuple[int, int] | None:
             elif tok.type == tokenize.OP and tok.string in ")]}":
                 depth -= 1
             elif def_line is not None and depth == 0 and tok.string == ":":
-                return def_line, tok.start[0] - 1
+                colon = True
     except (tokenize.TokenError, SyntaxError):
         return None
     return None
 
 
-def retitled(old_lines: Sequence[str], block: str, *, name: bool, options: bool) -> str | None:
-    """The old cell's text with the block's decorators (new `options`) and `def` line (new
-    `name`): the code is unchanged, so its lines stay as they are."""
+def _return_at(lines: list[str]) -> int | None:
+    """Index of the line where a cell's closing `return` starts (None when it has none)."""
+    try:
+        tree = ast.parse("\n".join(lines))
+    except SyntaxError:
+        return None
+    fn = tree.body[0] if len(tree.body) == 1 else None
+    if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+        return None
+    last = fn.body[-1]
+    return last.lineno - 1 if isinstance(last, ast.Return) else None
+
+
+def merged(
+    old_lines: Sequence[str], prior: Cell, cell: Cell, block: str, *, options: bool
+) -> str | None:
+    """The old cell's lines where the edit left them as they were, the block's elsewhere.
+
+    Decorators stay unless the options changed (keeping what marimo's codegen would drop or
+    reformat); the `def` line stays unless the name or the references changed; the body is the
+    block's when the code changed, and the closing `return` stays while the definitions do.
+    None when either text is not a plain `def` cell with its body on lines of its own.
+    """
     new = block.split("\n")
     old = [line.rstrip("\n").removesuffix("\r") for line in old_lines]
     old_header, new_header = _header(old), _header(new)
     if old_header is None or new_header is None:
         return None
     (old_def, old_end), (new_def, new_end) = old_header, new_header
+    code = prior.code != cell.code
     decorators = new[:new_def] if options else old[:old_def]
-    signature = new[new_def : new_end + 1] if name else old[old_def : old_end + 1]
-    return "\n".join(decorators + signature + old[old_end + 1 :])
+    same_kind = old[old_def].lstrip().startswith("async") == new[new_def].startswith("async")
+    keep_def = prior.name == cell.name and (not code or (prior.refs == cell.refs and same_kind))
+    signature = old[old_def : old_end + 1] if keep_def else new[new_def : new_end + 1]
+    if not code:
+        return "\n".join(decorators + signature + old[old_end + 1 :])
+    rest = new[new_end + 1 :]
+    old_return, new_return = _return_at(old), _return_at(new)
+    if prior.defs == cell.defs and old_return is not None and new_return is not None:
+        rest = new[new_end + 1 : new_return] + old[old_return:]
+    return "\n".join(decorators + signature + rest)
 
 
 def faithful(cell: Cell, block: str) -> str:

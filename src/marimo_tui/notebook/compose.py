@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from marimo_tui.notebook import marimo_adapter as adapter
 from marimo_tui.notebook import marimo_render
-from marimo_tui.notebook.cell_text import faithful, retitled
+from marimo_tui.notebook.cell_text import faithful, merged
 from marimo_tui.notebook.model import UNNAMED, Cell, CellKind, Notebook
 from marimo_tui.notebook.splice import FileMap, Span, Spliced, splice
 
@@ -59,16 +59,18 @@ def _cell_text(
 ) -> str:
     if not block:
         return block
-    if prior is not None and prior.code == cell.code:
-        scanned = marimo_render.scan_rendered(block)
-        if len(scanned) == 1 and scanned[0][0] is CellKind.CELL:
-            start, end = where[cell.id]
-            name = prior.name != cell.name
-            options = dict(prior.options) != dict(cell.options)
-            kept = retitled(fmap.lines[start:end], block, name=name, options=options)
-            if kept is not None:
-                return kept
-    return faithful(cell, block)
+    block = faithful(cell, block)
+    scanned = marimo_render.scan_rendered(block)
+    if prior is not None and len(scanned) == 1 and scanned[0][0] is CellKind.CELL:
+        start, end = where[cell.id]
+        was = marimo_render.scan_rendered("".join(fmap.lines[start:end]))
+        if len(was) != 1 or was[0][0] is not CellKind.CELL:
+            return block  # (a top-level function demoted, an unparsable cell that parses now)
+        options = dict(prior.options) != dict(cell.options)
+        kept = merged(fmap.lines[start:end], prior, cell, block, options=options)
+        if kept is not None:
+            return kept
+    return block
 
 
 def _differs(old: Cell, new: Cell) -> bool:

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import keyword
-import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from marimo_tui.notebook import marimo_adapter as adapter
+from marimo_tui.notebook.cells import canonical_code, check_name, edit_warning, make_cell
 from marimo_tui.notebook.compose import compose
 from marimo_tui.notebook.errors import NotebookError, StoreError
 from marimo_tui.notebook.identity import IdAllocator
@@ -24,13 +23,11 @@ from marimo_tui.notebook.journal import Entry, Journal
 from marimo_tui.notebook.landing import Lander, disk_hash
 from marimo_tui.notebook.model import (
     UNNAMED,
-    Cell,
     CellKind,
     Notebook,
     display_path,
     text_hash,
 )
-from marimo_tui.notebook.pyversion import is_requirement
 from marimo_tui.notebook.reader import parse_notebook, read_bytes
 
 
@@ -47,80 +44,6 @@ class EditResult:
     def stale(self) -> set[str]:
         """Cells marimo will rerun: the changed ones and their descendants."""
         return self.notebook.index.stale(c for c in self.changed if c in self.notebook.index.defs)
-
-
-def canonical_code(code: str) -> str:
-    """Code as marimo's codegen and parser will give it back, so that model and file agree.
-
-    Line endings become LF; code that compiles loses trailing newlines and has no-break spaces
-    turned into spaces (marimo's compiler does that); code that doesn't is stripped, as marimo
-    stores it in an unparsable cell. A NUL byte or a lone surrogate cannot be stored at all.
-    """
-    return _canonical(code)[0]
-
-
-def _canonical(code: str) -> tuple[str, adapter.Analysis]:
-    if "\x00" in code:
-        raise StoreError("code contains a NUL byte, which a notebook file cannot hold")
-    try:
-        code.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise StoreError(f"code is not valid Unicode text: {exc.reason}") from None
-    code = code.replace("\r\n", "\n").replace("\r", "\n")
-    analysis = adapter.analyze(code)
-    if analysis.error:
-        stripped = code.strip()
-        # Stripping can cure an indentation error: analyse what will be stored.
-        return stripped, analysis if stripped == code else adapter.analyze(stripped)
-    return code.replace("\u00a0", " ").rstrip("\n"), analysis
-
-
-def make_cell(
-    cell_id: str,
-    code: str,
-    *,
-    name: str = UNNAMED,
-    kind: CellKind = CellKind.CELL,
-    options: Mapping[str, Any] | None = None,
-    lineno: int = 0,
-) -> Cell:
-    """A cell with marimo's analysis of its code; code that doesn't compile is unparsable."""
-    code, analysis = _canonical(code)
-    if analysis.error and kind is CellKind.CELL:
-        kind = CellKind.UNPARSABLE
-    elif not analysis.error and kind is CellKind.UNPARSABLE:
-        kind = CellKind.CELL
-    return Cell(
-        id=cell_id,
-        code=code,
-        name=name,
-        kind=kind,
-        options=dict(options or {}),
-        defs=analysis.defs,
-        refs=analysis.refs,
-        lineno=lineno,
-        error=analysis.error,
-    )
-
-
-def _check_name(name: str, notebook: Notebook, cell_id: str | None) -> str:
-    """The name as Python will read it back (NFKC), or StoreError."""
-    if name == UNNAMED:
-        return name
-    # Python folds identifiers to NFKC: `ﬁle` is read back as `file`.
-    name = unicodedata.normalize("NFKC", name)
-    if (
-        not name.isidentifier()
-        or keyword.iskeyword(name)
-        or name in ("__", "setup", "app", "marimo")
-    ):
-        raise StoreError(
-            f"invalid cell name {name!r}: use a Python identifier that is not a keyword "
-            "(nor setup, app, marimo or __)"
-        )
-    if any(c.name == name and c.id != cell_id for c in notebook.cells):
-        raise StoreError(f"a cell named {name!r} already exists in {notebook.path.name}")
-    return name
 
 
 class NotebookStore:
@@ -235,7 +158,7 @@ class NotebookStore:
         work.base_hash = text_hash(data)
         self._models[work.path] = work
         warnings = [
-            _warning(work.get(c)) for c in changed if c in work.index.defs and work.get(c).error
+            edit_warning(work.get(c)) for c in changed if c in work.index.defs and work.get(c).error
         ]
         return EditResult(work, op, cell_id, frozenset(changed), entry, warnings)
 
@@ -253,7 +176,7 @@ class NotebookStore:
         """Add a cell after `after` (or before `before`); at the end when neither is given."""
 
         def change(nb: Notebook) -> tuple[str | None, set[str]]:
-            checked = _check_name(name, nb, None)
+            checked = check_name(name, nb, None)
             if after is not None:
                 pos = nb.position(self._id(nb, after)) + 1
             elif before is not None:
@@ -329,7 +252,7 @@ class NotebookStore:
                     f"cell {old.label} is a top-level {what}, named by its definition: "
                     f"rename the {what} in the cell's code instead"
                 )
-            nb.replace_cell(replace(old, name=_check_name(name, nb, old.id)))
+            nb.replace_cell(replace(old, name=check_name(name, nb, old.id)))
             return old.id, set()
 
         return self._commit(path, "rename_cell", change, base=base, detail=f"{cell}->{name}")
@@ -418,10 +341,4 @@ class NotebookStore:
         return cell.id
 
 
-def _warning(cell: Cell) -> str:
-    if is_requirement(cell.error):
-        return f"cell {cell.label} {cell.error}; kept as written"
-    return f"cell {cell.label} has a syntax error and is stored as unparsable: {cell.error}"
-
-
-__all__ = ["EditResult", "NotebookError", "NotebookStore", "make_cell"]
+__all__ = ["EditResult", "NotebookError", "NotebookStore", "canonical_code", "make_cell"]
