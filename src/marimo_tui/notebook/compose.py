@@ -113,6 +113,8 @@ def _follow_splice(
         start, _ = next(spans)
         if i in changed:
             cells.append(_from_block(cell, changed[i], start))
+        elif start == old_start[cell.id]:
+            cells.append(cell)
         else:
             cells.append(replace(cell, lineno=cell.lineno + start - old_start[cell.id]))
     new.cells[:] = cells

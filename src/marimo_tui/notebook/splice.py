@@ -137,6 +137,9 @@ def _kept_gaps(gaps: list[list[str]], lo: int, hi: int) -> list[str]:
 
 def _in_order(old_ids: Sequence[str], kept: Sequence[str]) -> set[str]:
     """The most cells that keep their order (the rest moved)."""
+    present = set(kept)
+    if [c for c in old_ids if c in present] == list(kept):  # nothing moved (most edits)
+        return present
     matcher = difflib.SequenceMatcher(a=list(old_ids), b=list(kept), autojunk=False)
     return {
         c for block in matcher.get_matching_blocks() for c in kept[block.b : block.b + block.size]
