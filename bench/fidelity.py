@@ -70,7 +70,7 @@ def sources(extra: list[Path], default: bool) -> list[tuple[str, Path]]:
     found: list[tuple[str, Path]] = []
     if default:
         found += [(f"corpus/{p.name}", p) for p in sorted(CORPUS_DIR.glob("*.py"))]
-        found += [(f"tutorials/{p.name}", p) for p in tutorial_files()]
+        found += [(f"tutorial/{p.name}", p) for p in tutorial_files()]
     for folder in extra:
         found += [(f"{folder.name}/{p.relative_to(folder)}", p) for p in notebooks_under(folder)]
     return found
