@@ -17,6 +17,7 @@ RACE_SEED / RACE_COUNT override the seed and the number of interleavings.
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import logging
 import mmap
@@ -256,3 +257,44 @@ def test_without_rename_exchange_the_fallback_checks_last_and_replaces(
     assert path.read_bytes() == theirs
     # The withdrawn write is passed over: the newest write that took effect is x = 3.
     assert store.journal.last_undoable(NB, text_hash(theirs)).after == text_hash(x3)  # type: ignore[union-attr]
+
+
+async def test_marimo_s_file_watcher_sees_a_landing_and_a_put_back(tmp_path: Path) -> None:
+    """The swap happens within the notebook's folder: marimo's `--watch` reads it as a save
+    (it follows a rename onto the file, not one from another folder), so the kernel reruns."""
+    file_watcher = pytest.importorskip("marimo._utils.file_watcher")
+    store, path = _project(tmp_path)
+    seen: list[bytes] = []
+
+    async def changed(p: Path) -> None:
+        seen.append(p.read_bytes())
+
+    watcher = file_watcher.FileWatcher.create(path, changed)
+    watcher.start()
+    try:
+        await asyncio.sleep(0.2)
+        store.replace_cell(NB, "t", "x = 2")
+        await _settled(seen)  # (watchdog holds events half a second, to pair renames)
+        assert seen and b"x = 2" in seen[-1]
+        theirs = b"# theirs\n" + path.read_bytes()
+        landing.hook = lambda phase: _save(path, theirs) if phase == "checked" else None
+        with pytest.raises(ConflictError):
+            store.replace_cell(NB, "t", "x = 3")
+        landing.hook = None
+        seen.clear()
+        await _settled(seen)
+        assert seen[-1] == theirs  # the last thing marimo read is their save, put back
+    finally:
+        watcher.stop()
+
+
+async def _settled(seen: list[bytes], quiet: float = 1.0, limit: float = 5.0) -> None:
+    """Wait until the watcher reported something and then nothing for `quiet` seconds."""
+    deadline = time.monotonic() + limit
+    count, since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+        if len(seen) != count:
+            count, since = len(seen), time.monotonic()
+        elif seen and time.monotonic() - since >= quiet:
+            return

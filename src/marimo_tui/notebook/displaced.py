@@ -1,14 +1,15 @@
-"""Files a landing moved aside, kept until no editor can still be writing into them.
+"""Files a landing took out of a notebook's place, kept until no editor can still write them.
 
-A landing stages the new version in `.marimo-tui/journal/displaced/` and swaps it with the
-notebook (RENAME_EXCHANGE): the old file then sits under the staging name instead of being
-unlinked. That matters for an editor saving in place (open with O_TRUNC and write, vim's
-`backupcopy=yes`) that opened the old file just before the swap: its bytes go into the displaced
-file, and `Lander.sweep` finds them there. Staging here also means a crash at any point leaves
-nothing in the notebook's folder.
+A landing swaps its staged file with the notebook (RENAME_EXCHANGE, within the notebook's
+folder), so the old file is not unlinked: it moves to `.marimo-tui/journal/displaced/`. That
+matters for an editor saving in place (open with O_TRUNC and write, vim's `backupcopy=yes`)
+that opened the old file just before the swap: its bytes go into the displaced file, where
+`Lander.sweep` finds them. A displaced file is named after its notebook (`rel_of`), so whatever
+turns up in it is journaled under that notebook.
 
-A displaced file is named after the notebook it came from (`rel_of`), so whatever turns up in it
-can be journaled under that notebook.
+Staged files live beside the notebook (`.<name>.landing-<token>.marimo-tui.tmp`): swapping
+within one folder is what file watchers (marimo's among them) read as a save. One left there by
+a crash is a stray the next landing of that notebook judges like a displaced file.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from urllib.parse import quote, unquote
 
 from marimo_tui.notebook.atomic import TMP_SUFFIX
 
+STAGE_MARK = ".landing-"  # atomic_write's temp names never hold a '-': ours are told apart
 PART = ".part"  # a staged file being written: renamed to drop this once complete
 _NAME_MAX = 150  # of the quoted notebook path; the rest of the 255 bytes is the token
 # Where no lease can tell whether an editor still has a displaced file open, it is kept this
@@ -32,8 +34,14 @@ _NAME_MAX = 150  # of the quoted notebook path; the rest of the 255 bytes is the
 UNKNOWN_WRITERS_GRACE = 600.0
 
 
-def stage_name(rel: str) -> str:
-    """A fresh file name in the displaced folder for a version of notebook `rel`."""
+def stage_names(path: Path) -> tuple[Path, Path]:
+    """Fresh names beside notebook `path` to stage a version: while written, and complete."""
+    stem = f".{path.name}{STAGE_MARK}{uuid.uuid4().hex[:12]}"
+    return path.with_name(f"{stem}{PART}{TMP_SUFFIX}"), path.with_name(f"{stem}{TMP_SUFFIX}")
+
+
+def aside_name(rel: str) -> str:
+    """A fresh name in the displaced folder for a file that held notebook `rel`."""
     # '#' is escaped by quote(), so the last '#' separates the notebook from the token.
     return f"{quote(rel, safe='')[:_NAME_MAX]}#{uuid.uuid4().hex[:12]}{TMP_SUFFIX}"
 
@@ -92,25 +100,35 @@ def _writers(fd: int) -> bool | None:
 
 
 def files(folder: Path, still_for: float = 0.0) -> list[Path]:
-    """The displaced files (and staged ones a crash left unswapped) unchanged for `still_for`
-    seconds: younger ones are neither judged nor read yet (a busy agent lands many a second)."""
+    """The displaced files unchanged for `still_for` seconds: younger ones are neither judged
+    nor read yet (a busy agent lands many a second)."""
     since = time.time() - still_for
-    return [p for p, ctime in _listed(folder, TMP_SUFFIX) if ctime <= since]
+    return [p for p, ctime in _listed(folder, "", TMP_SUFFIX) if ctime <= since]
 
 
-def parts(folder: Path) -> list[Path]:
-    """Staged files whose writing a crash cut short."""
-    return [p for p, _ in _listed(folder, PART)]
+def strays(path: Path, still_for: float = 0.0) -> tuple[list[Path], list[Path]]:
+    """What crashed landings of notebook `path` left beside it: staged files cut short, and
+    whole ones (staged, or displaced and not yet moved away) unchanged for `still_for`."""
+    prefix = f".{path.name}{STAGE_MARK}"
+    found = _listed(path.parent, prefix, TMP_SUFFIX)
+    since = time.time() - still_for
+    parts = [p for p, _ in found if p.name.endswith(PART + TMP_SUFFIX)]
+    whole = [p for p, ctime in found if p not in parts and ctime <= since]
+    return parts, whole
 
 
-def _listed(folder: Path, suffix: str) -> list[tuple[Path, float]]:
+def _listed(folder: Path, prefix: str, suffix: str) -> list[tuple[Path, float]]:
     found = []
     try:
         for e in os.scandir(folder):
             with contextlib.suppress(FileNotFoundError):
-                if e.name.endswith(suffix) and e.is_file(follow_symlinks=False):
+                if (
+                    e.name.startswith(prefix)
+                    and e.name.endswith(suffix)
+                    and e.is_file(follow_symlinks=False)
+                ):
                     found.append((Path(e.path), e.stat(follow_symlinks=False).st_ctime))
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         pass
     return sorted(found)
 

@@ -8,30 +8,29 @@ The order of a landing (callers hold the store's lock):
 
 1. sweep: re-check files earlier landings displaced (see `displaced.py`);
 2. read the file: not `expected` → conflict now, nothing written but the conflict entry;
-3. slow work: blobs of both versions, the new version staged and fsynced in `displaced/`;
+3. slow work: blobs of both versions, the new version staged (fsynced) beside the file;
 4. journal first: the entry (before → after) is appended and fsynced before the file changes,
    so after a crash at any point every version on disk has an entry (an entry whose swap never
    happened is an orphan, which undo passes over: see `journal.py`);
 5. check last: read the file again; not `expected` → the entry is voided (a `conflict` entry
    with `undoes` naming it), ours goes to `conflicts/`;
-6. swap: `renameat2(RENAME_EXCHANGE)` puts ours at the path and the displaced file under the
-   staging name, so nothing is unlinked. If the displaced file is not `expected`, a save arrived
-   in the window: it is put back (exchanging again, as long as yet newer saves keep arriving),
-   journaled, and ours voided as in 5. A path missing at the swap (mid `git checkout`, vim's
-   backup rename) is a conflict too. The displaced file stays in `displaced/` until no editor
-   has it open (an in-place save into it is journaled as a conflict version by `sweep`).
+6. swap: `renameat2(RENAME_EXCHANGE)` puts ours at the path and the file it displaces under the
+   staged name, so nothing is unlinked. If that file is not `expected`, a save arrived in the
+   window: it is put back (exchanging again, as long as yet newer saves keep arriving) and ours
+   is voided as in 5. A path missing at the swap (mid `git checkout`, vim's backup rename) is a
+   conflict too. The displaced file moves to `displaced/` until no editor has it open (an
+   in-place save into it is journaled as a conflict version by `sweep`).
 
-Fallback where RENAME_EXCHANGE is refused (not Linux, a filesystem without it, the state folder on
-another filesystem than the notebook): steps 1-5 as above, then `os.replace`. A save landing in
-the microseconds between the check and the replace is then lost, and an editor writing in place
-into the replaced file loses its bytes; both are closed only by the exchange.
+Fallback where RENAME_EXCHANGE is refused (not Linux, a filesystem without it): steps 1-5 as
+above, then `os.replace`. A save landing in the microseconds between the check and the replace is
+then lost, and an editor writing in place into the replaced file loses its bytes; both are closed
+only by the exchange.
 """
 
 from __future__ import annotations
 
 import os
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +38,6 @@ from pathlib import Path
 from marimo_tui.notebook import displaced
 from marimo_tui.notebook.atomic import (
     SWAP_UNSUPPORTED,
-    TMP_SUFFIX,
     atomic_create,
     atomic_write,
     exchange,
@@ -82,9 +80,8 @@ def _read(path: Path) -> bytes | None:
 
 @dataclass(frozen=True, slots=True)
 class _Staged:
-    path: Path
+    path: Path  # beside the notebook
     ino: int
-    exchange: bool  # in `displaced/`, on the notebook's filesystem: swapped in by exchange
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +111,7 @@ class Lander:
         Raises ConflictError (ours kept in `conflicts/`) when the file is not that version,
         StoreError when it no longer exists.
         """
-        self.sweep()
+        self._sweep(SETTLE_AGE, path, rel)
         _at("start")
         current = _read(path)
         if current is None:
@@ -124,11 +121,11 @@ class Lander:
         # The version we replace may be someone's save that the journal has never seen.
         self.journal.keep(current)
         after = self.journal.keep(data)  # first: a staged file is always a version we know
-        staged = self._stage(path, rel, data)
+        staged = self._stage(path, data)
         _at("staged")
         entry = self.journal.append(rel, op, expected, after, detail=detail, group=group)
         _at("journaled")
-        landed, theirs = self._swap_in(path, staged, data, expected)
+        landed, theirs = self._swap_in(path, rel, staged, expected)
         if not landed:
             saved = self.keep_conflict(path, rel, theirs, data, op, undoes=entry.id)
             raise ConflictError(path, saved)
@@ -140,17 +137,17 @@ class Lander:
         current = _read(path)
         if (text_hash(current) if current is not None else None) != entry.after:
             raise self._refused(rel, entry)
-        self.sweep()
+        self._sweep(SETTLE_AGE, path, rel)
         _at("start")
         restored = self.journal.load(entry.before) if entry.before else None
-        staged = self._stage(path, rel, restored) if restored is not None else None
+        staged = self._stage(path, restored) if restored is not None else None
         _at("staged")
         undo = self.journal.append(
             rel, UNDO, entry.after, entry.before, detail=entry.op, undoes=entry.id
         )
         _at("journaled")
-        if staged is not None and restored is not None:
-            landed, theirs = self._swap_in(path, staged, restored, entry.after or "")
+        if staged is not None:
+            landed, theirs = self._swap_in(path, rel, staged, entry.after or "")
         else:
             landed, theirs = self._remove(path, rel, entry.after or "")
         if not landed:
@@ -201,73 +198,62 @@ class Lander:
         Each file still for `min_age` seconds is read: content the journal does not know (an
         editor wrote into the file after the swap, or a crash came before the check) is
         journaled as a `conflict` version and copied to `conflicts/`; the file goes when nobody
-        has it open for writing. Callers hold the store's lock (a staged file is not yet ours
-        to judge while another landing runs).
+        has it open for writing. Callers hold the store's lock (another landing's staged file
+        is not ours to judge while it runs).
         """
+        return self._sweep(min_age)
+
+    def _sweep(self, min_age: float, path: Path | None = None, rel: str = "") -> list[Path]:
+        """`sweep`, and with a notebook also what crashed landings left beside it."""
+        found = [(f, displaced.rel_of(f.name)) for f in displaced.files(self.displaced, min_age)]
+        if path is not None:
+            parts, whole = displaced.strays(path, min_age)
+            for part in parts:  # staged, cut short: never a version anyone saved
+                part.unlink(missing_ok=True)
+            found += [(f, rel) for f in whole]
         made = []
         now = time.time()
-        for part in displaced.parts(self.displaced):  # staging cut short by a crash
-            part.unlink(missing_ok=True)
-        for file in displaced.files(self.displaced, still_for=min_age):
+        for file, owner in found:
             try:
                 snap = displaced.read(file, probe=True)
             except OSError:  # gone, or unreadable: not a reason to refuse the landing at hand
                 continue
-            digest = text_hash(snap.data)
-            if not self.journal.has(digest):
-                rel = displaced.rel_of(file.name)
+            if not self.journal.has(text_hash(snap.data)):
                 self.journal.record(
-                    rel, CONFLICT, None, snap.data, detail="written into a replaced file"
+                    owner, CONFLICT, None, snap.data, detail="written into a replaced file"
                 )
-                made.append(self._conflict_copy(Path(rel).stem, snap.data))
+                made.append(self._conflict_copy(Path(owner).stem, snap.data))
             if displaced.removable(snap, now, min_age):
                 file.unlink(missing_ok=True)
         return made
 
     # -- the swap --------------------------------------------------------------------------
-    def _spare_name(self, path: Path, rel: str) -> tuple[Path, bool]:
-        """A fresh name to stage a version under, and whether it can be exchanged in.
+    def _stage(self, path: Path, data: bytes) -> _Staged:
+        """Write `data` durably beside `path`, where it is swapped in from.
 
-        In `displaced/` when that is on the notebook's filesystem and the exchange works there;
-        else beside the notebook (`os.replace` needs the same filesystem).
+        Written under a `.part` name first: a crash mid-write leaves a file `sweep` knows to
+        drop, never a torn one that looks like a version someone saved.
         """
-        folder = self.displaced
-        folder.mkdir(parents=True, exist_ok=True)
-        try:
-            device = os.stat(path.parent).st_dev
-            swap = swap_available() and device == os.stat(folder).st_dev
-        except FileNotFoundError:
-            device, swap = -1, False
-        if swap and device not in _NO_EXCHANGE:
-            return folder / displaced.stage_name(rel), True
-        return path.parent / f".{path.name}.{uuid.uuid4().hex[:8]}{TMP_SUFFIX}", False
-
-    def _stage(self, path: Path, rel: str, data: bytes) -> _Staged:
-        """Write `data` durably under a new name, where it can be swapped in from.
-
-        Written as `<name>.part` first: a crash mid-write leaves a file `sweep` knows to drop,
-        never a torn one that looks like a version someone saved.
-        """
-        target, swap = self._spare_name(path, rel)
-        part = target.with_name(target.name + displaced.PART)
+        part, target = displaced.stage_names(path)
         write_new(part, data, file_mode(path))
         os.rename(part, target)
-        return _Staged(target, os.stat(target).st_ino, swap)
+        return _Staged(target, os.stat(target).st_ino)
 
     def _swap_in(
-        self, path: Path, staged: _Staged, data: bytes, expected: str
+        self, path: Path, rel: str, staged: _Staged, expected: str
     ) -> tuple[bool, bytes | None]:
         """Put the staged version at `path` if `path` holds `expected`, losing nothing.
 
         Returns (landed, theirs): when not landed, `theirs` is the newest version someone else
-        saved (on disk, or journaled when the path vanished), and the staged file is gone.
+        saved (on disk, or aside when the path vanished), and the staged file is gone.
         """
         current = _read(path)  # check last: the cheap read right before the swap
         if current is None or text_hash(current) != expected:
             staged.path.unlink(missing_ok=True)
             return False, current
         _at("checked")
-        if staged.exchange:
+        device = os.stat(path.parent).st_dev
+        if swap_available() and device not in _NO_EXCHANGE:
             try:
                 exchange(staged.path, path)
             except FileNotFoundError:  # the path is gone: someone is saving (git, vim)
@@ -277,68 +263,84 @@ class Lander:
                 if exc.errno not in SWAP_UNSUPPORTED:
                     staged.path.unlink(missing_ok=True)
                     raise
-                _NO_EXCHANGE.add(os.stat(path.parent).st_dev)
+                _NO_EXCHANGE.add(device)
             else:
                 _at("swapped")
-                return self._settle(path, staged, expected)
-        _replace(staged.path, path, data)
+                return self._settle(path, rel, staged, expected)
+        try:
+            os.replace(staged.path, path)
+        except BaseException:
+            staged.path.unlink(missing_ok=True)
+            raise
         _at("swapped")
+        fsync_dir(path.parent)
         return True, None
 
-    def _settle(self, path: Path, staged: _Staged, expected: str) -> tuple[bool, bytes | None]:
+    def _settle(
+        self, path: Path, rel: str, staged: _Staged, expected: str
+    ) -> tuple[bool, bytes | None]:
         """After an exchange: keep what it displaced, and put back a save that raced us."""
         taken = displaced.read(staged.path)
-        if text_hash(taken.data) == expected:
-            fsync_dir(path.parent)
-            return True, None  # the displaced file stays for `sweep`
-        # A save arrived between the check and the swap. Put it back; if the exchange brings
-        # out yet another save (not the file we put in), that one is newer: put it back too.
-        # Nothing is journaled before it is back: a crash in between leaves it in `displaced/`,
-        # where `sweep` journals it as a conflict version.
-        _at("put-back")
-        put_in = staged.ino
-        for _ in range(_PUT_BACKS):
-            try:
-                exchange(staged.path, path)
-            except FileNotFoundError:  # gone meanwhile: the next save is theirs to finish
-                break
-            back = displaced.read(staged.path)
-            if back.ino == put_in:
-                break
-            put_in, taken = taken.ino, back  # the older save stays in `displaced/`
+        landed = text_hash(taken.data) == expected
+        if not landed:
+            # A save arrived between the check and the swap. Put it back; if the exchange
+            # brings out yet another save (not the file we put in), that one is newer: put it
+            # back too. Each exchange stays in the folder, so file watchers see a save. Nothing
+            # is journaled before it is back: a crash in between leaves it where `sweep` looks.
+            _at("put-back")
+            put_in = staged.ino
+            for _ in range(_PUT_BACKS):
+                try:
+                    exchange(staged.path, path)
+                except FileNotFoundError:  # gone meanwhile: the next save is theirs to finish
+                    break
+                back = displaced.read(staged.path)
+                if back.ino == put_in:
+                    break
+                put_in, taken = taken.ino, back  # the older save goes to `displaced/`
+        # Under the staged name now: the displaced file, a superseded save, or ours.
+        if _ino(staged.path) == staged.ino:
+            staged.path.unlink(missing_ok=True)  # ours: in the journal already
+        else:
+            self._set_aside(staged.path, rel)
         fsync_dir(path.parent)
-        if _ino(staged.path) == staged.ino:  # ours came back: it is in the journal already
-            staged.path.unlink(missing_ok=True)
-        return False, taken.data  # the caller journals it (on disk, or aside if the path went)
+        return landed, None if landed else taken.data
+
+    def _set_aside(self, file: Path, rel: str) -> Path:
+        """Move a displaced file to `displaced/` (kept beside the notebook where it can't go)."""
+        self.displaced.mkdir(parents=True, exist_ok=True)
+        target = self.displaced / displaced.aside_name(rel)
+        try:
+            os.rename(file, target)
+        except OSError:  # e.g. another filesystem: left beside, where the stray sweep looks
+            return file
+        return target
 
     def _remove(self, path: Path, rel: str, expected: str) -> tuple[bool, bytes | None]:
         """Delete `path` if it holds `expected`: moved aside first, so a racing save survives."""
-        aside, kept = self._spare_name(path, rel)
+        _, aside = displaced.stage_names(path)
         try:
-            os.rename(path, aside)
+            os.rename(path, aside)  # takes whichever file is there at this instant
         except FileNotFoundError:
             return False, None
-        except OSError as exc:  # e.g. a bind mount: `displaced/` is not reachable by rename
-            if exc.errno not in SWAP_UNSUPPORTED:
-                raise
-            aside, kept = path.parent / f".{path.name}.{uuid.uuid4().hex[:8]}{TMP_SUFFIX}", False
-            os.rename(path, aside)
         _at("swapped")
         taken = displaced.read(aside)
         if text_hash(taken.data) == expected:
+            self._set_aside(aside, rel)
             fsync_dir(path.parent)
-            if not kept:
-                aside.unlink()  # beside the notebook, where no sweep looks
             return True, None
         # A save arrived before the rename took the file: put it back, unless an even newer one
-        # is at the path already (then both are kept: that one on disk, this one journaled).
+        # is at the path already (then both are kept: that one on disk, this one set aside).
         _at("put-back")
         try:
             os.link(aside, path)  # refuses to overwrite; the same file, for in-place writers
         except FileExistsError:
-            if not kept:  # beside the notebook, where no sweep looks: journal it, then drop it
-                self.journal.keep(taken.data)
-                aside.unlink()
+            self._set_aside(aside, rel)
+        except OSError:  # no hard links on this filesystem: a rename, checked just before
+            if os.path.lexists(path):
+                self._set_aside(aside, rel)
+            else:
+                os.rename(aside, path)
         else:
             aside.unlink()
         fsync_dir(path.parent)
@@ -363,16 +365,3 @@ def _ino(path: Path) -> int | None:
         return os.stat(path, follow_symlinks=False).st_ino
     except FileNotFoundError:
         return None
-
-
-def _replace(source: Path, target: Path, data: bytes) -> None:
-    """The fallback swap: os.replace, or a fresh write when `source` is on another mount."""
-    try:
-        os.replace(source, target)
-    except OSError as exc:
-        source.unlink(missing_ok=True)
-        if exc.errno not in SWAP_UNSUPPORTED:
-            raise
-        atomic_write(target, data)
-        return
-    fsync_dir(target.parent)
