@@ -273,3 +273,56 @@ def test_a_top_level_function_cannot_be_renamed_by_name(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="rename the function in the cell's code"):
         store.rename_cell(path, "helper", "other")
     assert path.read_text() == text
+
+
+NEWER_KINDS = """import marimo
+
+app = marimo.App()
+
+with app.setup(hide_code=True):
+    type Pair = tuple[int, int]
+
+
+@app.class_definition
+class Point:
+    type Coord = float
+
+    def __init__(self, x: float) -> None:
+        self.x = x
+
+
+@app.cell(hide_code=True)
+def shown(mo):
+    label = f"{", ".join(["a", "b"])}"
+    return
+
+
+if __name__ == "__main__":
+    app.run()
+"""
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="the cells compile on this Python")
+def test_newer_python_cells_keep_their_kind_options_and_whole_code(tmp_path: Path) -> None:
+    # marimo's scanner keeps only the body of each (and drops `hide_code`): read here as a
+    # newer Python's marimo reads them, so that a write keeps a class a class.
+    store, path = _store(tmp_path, NEWER_KINDS)
+    setup, point, shown = store.read(path).cells
+    assert (setup.kind, setup.options) == (CellKind.SETUP, {"hide_code": True})
+    assert point.kind is CellKind.CLASS and point.code.startswith("class Point:\n")
+    assert (shown.name, shown.options) == ("shown", {"hide_code": True})
+    assert {c.error for c in (setup, point, shown)} == {"needs Python ≥ 3.12 (running 3.11)"}
+    store.replace_cell(path, point.id, point.code.replace("self.x = x", "self.x = 2 * x"))
+    store.replace_cell(path, setup.id, setup.code + "\ntype Triple = tuple[int, int, int]")
+    store.rename_cell(path, shown.id, "label_cell")
+    gone, came = _changed(NEWER_KINDS, path.read_text())
+    assert gone == ["        self.x = x", "def shown(mo):"]
+    assert came == [
+        "    type Triple = tuple[int, int, int]",
+        "        self.x = 2 * x",
+        "def label_cell(mo):",
+    ]
+    again = NotebookStore(tmp_path, tmp_path / ".fresh").read(path).cells
+    assert [(c.kind, c.options) for c in again] == [
+        (c.kind, c.options) for c in (setup, point, shown)
+    ]

@@ -16,14 +16,17 @@ from __future__ import annotations
 
 import ast
 import io
+import re
 import tokenize
 from collections.abc import Sequence
 from pathlib import Path
 
 from marimo_tui.notebook import marimo_adapter as adapter
+from marimo_tui.notebook import marimo_render
 from marimo_tui.notebook.errors import NotebookError
 from marimo_tui.notebook.model import Cell
 
+_DEF_NAME = re.compile(r"^(\s*(?:async\s+)?def\s+)\w+")
 _PROBE_HEAD = "import marimo\napp = marimo.App()\n\n\n"
 
 
@@ -76,7 +79,8 @@ def merged(
     """The old cell's lines where the edit left them as they were, the block's elsewhere.
 
     Decorators stay unless the options changed (keeping what marimo's codegen would drop or
-    reformat); the `def` line stays unless the name or the references changed; the body is the
+    reformat); the `def` line stays unless the references changed (a rename changes only the
+    name in it); the body is the
     block's when the code changed, and the closing `return` stays while the definitions do.
     None when either text is not a plain `def` cell with its body on lines of its own.
     """
@@ -87,10 +91,16 @@ def merged(
         return None
     (old_def, old_end), (new_def, new_end) = old_header, new_header
     code = prior.code != cell.code
-    decorators = new[:new_def] if options else old[:old_def]
+    decorators = old[:old_def]
+    if options:
+        decorators = marimo_render.cell_decorator(dict(cell.options)).split("\n")
     same_kind = old[old_def].lstrip().startswith("async") == new[new_def].startswith("async")
-    keep_def = prior.name == cell.name and (not code or (prior.refs == cell.refs and same_kind))
-    signature = old[old_def : old_end + 1] if keep_def else new[new_def : new_end + 1]
+    signature = new[new_def : new_end + 1]
+    if not code or (prior.refs == cell.refs and same_kind):
+        signature = old[old_def : old_end + 1]
+        if prior.name != cell.name:  # the same signature under the new name
+            renamed = _DEF_NAME.sub(rf"\g<1>{cell.name or '_'}", signature[0], count=1)
+            signature = [renamed, *signature[1:]]
     if not code:
         return "\n".join(decorators + signature + old[old_end + 1 :])
     rest = new[new_end + 1 :]
@@ -102,13 +112,22 @@ def merged(
 
 def faithful(cell: Cell, block: str) -> str:
     """marimo's block, unless marimo's parser would read other code back from it."""
-    if cell.error or ("mo.md(" not in block and not _risky(cell.code)):
+    if cell.error:
+        return block
+    toplevel = block.startswith(("@app.function", "@app.class_definition"))
+    if not toplevel and "mo.md(" not in block and not _risky(cell.code):
         return block
     try:
         parsed = adapter.parse_text(_PROBE_HEAD + block + "\n", Path("cell.py")).cells
-        same = len(parsed) == 1 and _tree(parsed[0].code) == _tree(cell.code)
+        back = parsed[0].code if len(parsed) == 1 else None
     except (NotebookError, SyntaxError, ValueError):
-        same = False
+        back = None
+    if toplevel:
+        # marimo writes a top-level function or class as the code itself; its parser then
+        # drops what follows the definition (a trailing comment): such a cell stays a cell.
+        same = back is not None and back.rstrip() == cell.code.rstrip()
+        return block if same else marimo_render.plain_block(cell)
+    same = back is not None and _tree(back) == _tree(cell.code)
     return block if same else _as_given(cell, block)
 
 

@@ -17,6 +17,7 @@ from marimo_tui.notebook import marimo_adapter as adapter
 from marimo_tui.notebook import marimo_render
 from marimo_tui.notebook.cell_text import faithful, merged
 from marimo_tui.notebook.model import UNNAMED, Cell, CellKind, Notebook
+from marimo_tui.notebook.pyversion import is_requirement
 from marimo_tui.notebook.splice import FileMap, Span, Spliced, splice
 
 
@@ -129,7 +130,9 @@ def _from_block(cell: Cell, block: str, start: int) -> Cell:
     kind, name, lineno = scanned[0]
     if kind is CellKind.UNPARSABLE:
         name = _unparsable_name(block)
-    if cell.error:  # marimo reads such a cell back as unparsable, whatever its layout
+    if is_requirement(cell.error):  # written as it is, and read back as it was
+        kind = cell.kind
+    elif cell.error:  # marimo reads such a cell back as unparsable, whatever its layout
         kind = CellKind.UNPARSABLE if cell.kind is not CellKind.SETUP else cell.kind
     return replace(cell, kind=kind, name=name or cell.name, lineno=start + lineno)
 

@@ -118,12 +118,35 @@ def parse_text(text: str, path: Path) -> ParsedFile:
         else:
             kind = CellKind.CELL
         cells.append(ParsedCell(kind, c.code, name or UNNAMED, options, c.lineno))
+    scanned = {
+        v.lineno for v in ir.violations if v.description == mparse.SCANNER_UNPARSABLE_CELL_VIOLATION
+    }
+    if scanned:
+        cells = _as_newer_python_reads(text, cells, scanned)
     return ParsedFile(
         header=ir.header.value if ir.header else "",
         app_options=dict(ir.app.options),
         cells=cells,
         violations=violations,
     )
+
+
+def _as_newer_python_reads(text: str, cells: list[ParsedCell], lines: set[int]) -> list[ParsedCell]:
+    """Cells marimo's scanner kept as unparsable, as a newer Python's marimo reads them."""
+    from marimo_tui.notebook.newer_cells import newer_python_cells
+
+    bodies = {
+        c.lineno: c.code for c in cells if c.lineno in lines and c.kind is CellKind.UNPARSABLE
+    }
+    found = newer_python_cells(text, bodies)
+    out = []
+    for cell in cells:
+        if cell.lineno in found:
+            kind, code, options = found[cell.lineno]
+            name = "setup" if kind is CellKind.SETUP else cell.name
+            cell = ParsedCell(kind, code, name, {**cell.options, **options}, cell.lineno)
+        out.append(cell)
+    return out
 
 
 def _check_syntax(text: str, path: Path) -> None:

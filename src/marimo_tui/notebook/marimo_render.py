@@ -114,11 +114,7 @@ def render_cells(header: str, app_options: dict[str, Any], cells: Sequence[Cell]
     while len(_RENDERS) > _RENDERS_LIMIT:
         del _RENDERS[next(iter(_RENDERS))]
     blocks = rendered.cell_blocks()
-    newer = {
-        i: verbatim_block(cell)
-        for i, cell in enumerate(cells)
-        if cell.kind is not CellKind.SETUP and is_requirement(cell.error)
-    }
+    newer = {i: verbatim_block(cell) for i, cell in enumerate(cells) if is_requirement(cell.error)}
     if not newer:
         return Rendering(rendered.text, blocks, rendered.app_line)
     blocks = [newer.get(i, block) for i, block in enumerate(blocks)]
@@ -126,20 +122,59 @@ def render_cells(header: str, app_options: dict[str, Any], cells: Sequence[Cell]
 
 
 def verbatim_block(cell: Cell) -> str:
-    """A plain cell around `code` as it is, laid out as marimo lays out a cell.
+    """The cell around its code as it is, laid out as marimo lays out its kind.
 
-    Its signature and return are empty: this Python cannot compile the code to find its
-    references and definitions, and marimo's parser takes neither from the file.
+    A plain cell's signature and return are empty: this Python cannot compile the code to find
+    its references and definitions, and marimo's parser takes neither from the file.
     """
     from marimo._ast.cell import CellConfig
     from marimo._ast.codegen import indent_text, to_decorator
     from marimo._ast.names import DEFAULT_CELL_NAME
 
-    name = DEFAULT_CELL_NAME if cell.name in ("", "__") else cell.name
     config = CellConfig.from_dict(dict(cell.options), warn=False)
+    if cell.kind is CellKind.FUNCTION:
+        return to_decorator(config, fn="function") + "\n" + cell.code
+    if cell.kind is CellKind.CLASS:
+        return to_decorator(config, fn="class_definition") + "\n" + cell.code
+    if cell.kind is CellKind.SETUP:
+        opener = "with app.setup(hide_code=True):" if config.hide_code else "with app.setup:"
+        return opener + "\n" + indent_text(cell.code)
+    name = DEFAULT_CELL_NAME if cell.name in ("", "__") else cell.name
     body = indent_text(cell.code) if cell.code.strip() else ""
     lines = [to_decorator(config), f"def {name}():"]
     return "\n".join([*lines, body, "    return"] if body else [*lines, "    return"])
+
+
+def plain_block(cell: Cell) -> str:
+    """The cell written as a plain `@app.cell` by marimo's serializer, never as a top-level
+    function or class (it names it `_`, as marimo names a demoted function)."""
+    from marimo._ast.cell import CellConfig
+    from marimo._ast.codegen import to_functiondef
+    from marimo._ast.compiler import compile_cell
+    from marimo._ast.names import DEFAULT_CELL_NAME
+
+    impl = compile_cell(cell.code, cell_id="plain")  # type: ignore[arg-type]
+    impl.configure(CellConfig.from_dict(dict(cell.options), warn=False))
+    toplevel = cell.kind in (CellKind.FUNCTION, CellKind.CLASS)
+    name = DEFAULT_CELL_NAME if toplevel or cell.name in ("", "__") else cell.name
+    return to_functiondef(impl, name)
+
+
+def cell_decorator(options: dict[str, Any]) -> str:
+    """`@app.cell(...)` as marimo writes it, keeping arguments marimo does not know (its
+    codegen drops them; they were in the file, so they stay)."""
+    from marimo._ast.cell import CellConfig
+    from marimo._ast.codegen import format_tuple_elements, to_decorator
+
+    from marimo_tui.notebook.marimo_adapter import cell_option_keys
+
+    known = cell_option_keys()
+    config = CellConfig.from_dict({k: v for k, v in options.items() if k in known}, warn=False)
+    unknown = [f"{k}={v!r}" for k, v in options.items() if k not in known]
+    if not unknown:
+        return to_decorator(config)
+    items = [f"{k}={v}" for k, v in config.asdict_without_defaults().items()] + unknown
+    return format_tuple_elements("@app.cell(...)", tuple(items))
 
 
 def _options_key(cell: Cell) -> str:
