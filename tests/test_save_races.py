@@ -31,7 +31,7 @@ from pathlib import Path
 import pytest
 
 from marimo_tui.notebook import landing
-from marimo_tui.notebook.atomic import swap_available
+from marimo_tui.notebook.atomic import TMP_SUFFIX, swap_available
 from marimo_tui.notebook.errors import ConflictError, StoreError
 from marimo_tui.notebook.model import text_hash
 from marimo_tui.notebook.reader import read_notebook
@@ -127,8 +127,9 @@ def test_sigkilled_store_writer_leaves_every_version_journaled(tmp_path: Path) -
         where = f"kill {kill} (seed {SEED}) in phase {phase}"
         assert text_hash(data) in afters, f"{where}: the version on disk has no log entry"
         read_notebook(tmp_path / NB)  # whole, and a notebook
-        with fresh._locked():
-            assert fresh.lander.sweep(min_age=0) == [], f"{where}: an unknown version"
+        with fresh._locked():  # what the kill left (staged, displaced) holds known versions
+            assert fresh.lander._sweep(0, tmp_path / NB, NB) == [], f"{where}: unknown version"
+        assert not [p for p in tmp_path.iterdir() if p.name.endswith(TMP_SUFFIX)], where
         undone = fresh.undo(NB)  # not refused
         assert (tmp_path / NB).read_bytes() == fresh.journal.load(undone.before or ""), where
         fresh.replace_cell(NB, "#1", f"after_kill = {kill}")  # and writes go on

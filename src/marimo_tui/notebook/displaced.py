@@ -103,28 +103,27 @@ def files(folder: Path, still_for: float = 0.0) -> list[Path]:
     """The displaced files unchanged for `still_for` seconds: younger ones are neither judged
     nor read yet (a busy agent lands many a second)."""
     since = time.time() - still_for
-    return [p for p, ctime in _listed(folder, "", TMP_SUFFIX) if ctime <= since]
+    return [p for p, ctime in _listed(folder, "") if ctime <= since]
 
 
 def strays(path: Path, still_for: float = 0.0) -> tuple[list[Path], list[Path]]:
-    """What crashed landings of notebook `path` left beside it: staged files cut short, and
-    whole ones (staged, or displaced and not yet moved away) unchanged for `still_for`."""
-    prefix = f".{path.name}{STAGE_MARK}"
-    found = _listed(path.parent, prefix, TMP_SUFFIX)
+    """What crashed landings of notebook `path` left beside it, unchanged for `still_for`:
+    staged files cut short, and whole ones (staged, or displaced and not yet moved away)."""
     since = time.time() - still_for
-    parts = [p for p, _ in found if p.name.endswith(PART + TMP_SUFFIX)]
-    whole = [p for p, ctime in found if p not in parts and ctime <= since]
-    return parts, whole
+    found = [p for p, ctime in _listed(path.parent, f".{path.name}{STAGE_MARK}") if ctime <= since]
+    parts = [p for p in found if p.name.endswith(PART + TMP_SUFFIX)]
+    return parts, [p for p in found if p not in parts]
 
 
-def _listed(folder: Path, prefix: str, suffix: str) -> list[tuple[Path, float]]:
+def _listed(folder: Path, prefix: str) -> list[tuple[Path, float]]:
+    """Our files in `folder` (named `prefix…` + TMP_SUFFIX), with their ctimes."""
     found = []
     try:
         for e in os.scandir(folder):
             with contextlib.suppress(FileNotFoundError):
                 if (
                     e.name.startswith(prefix)
-                    and e.name.endswith(suffix)
+                    and e.name.endswith(TMP_SUFFIX)
                     and e.is_file(follow_symlinks=False)
                 ):
                     found.append((Path(e.path), e.stat(follow_symlinks=False).st_ctime))
