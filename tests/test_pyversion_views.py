@@ -109,3 +109,35 @@ def test_doctor_says_the_cell_needs_a_newer_python(tmp_path: Path) -> None:
     head = checks[0]
     assert "1 cell needs a newer Python" in head.detail and not head.ok
     assert requirement_message("type Vec = list[float]") == NEEDS
+
+
+async def test_cell_view_hides_the_kernels_syntax_error_for_a_newer_python_cell(
+    tmp_path: Path,
+) -> None:
+    # On this Python the kernel cannot compile the cell either: its SyntaxError output and
+    # traceback are not shown; the broken cell's are.
+    from marimo_tui.runtime.kernel_state import KernelState
+
+    app = _ViewApp(Notebook(path=tmp_path / "nb.py", cells=cells()))
+    async with app.run_test(size=(120, 40)) as pilot:
+        view = app.query_one(CellView)
+        kernel = KernelState()
+        kernel.reset(["k1", "k2", "k3"], [c.code for c in cells()], ["_"] * 3, resumed=False)
+        for kid, message in (("k2", "invalid syntax"), ("k3", "'(' was never closed")):
+            kernel.apply_cell_op(
+                {
+                    "cell_id": kid,
+                    "status": "idle",
+                    "output": {
+                        "channel": "marimo-error",
+                        "mimetype": "application/vnd.marimo+error",
+                        "data": [{"type": "syntax", "msg": f"SyntaxError: {message}"}],
+                    },
+                    "console": [{"channel": "stderr", "data": f"SyntaxError: {message}\n"}],
+                }
+            )
+        view.set_kernel(kernel)
+        await pilot.pause()
+        text = view.screen_text()
+        assert "was never closed" in text.split("#3 c3")[1]
+        assert "invalid syntax" not in text

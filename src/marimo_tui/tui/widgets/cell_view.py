@@ -454,6 +454,10 @@ class CellView(ScrollView, can_focus=True):
         run = self.run_for(cell)
         if run is None or not run.has_output:
             return NO_ROWS
+        if is_requirement(cell.error) and run.output.kind == "error":
+            # The kernel (this Python) could not compile it: its SyntaxError and traceback say
+            # less than the cell's requirement line.
+            return NO_ROWS
         styles = self._output_styles()
         # Keyed by the output and console objects (a status change keeps them), so a cell
         # whose output did not change keeps the same rows and is not repainted.
