@@ -51,30 +51,39 @@ def landing_figures(folder: Path, repeat: int) -> None:
         for i in range(500)
     )
     base = BLANK.replace("\n\nif __name__", f"{cells}\n\nif __name__", 1)
-    # Each landing a new version (as edits are): its blob is new too.
-    versions = [base.replace("value_7 = 7", f"value_7 = {i}").encode() for i in range(repeat + 1)]
-    print(f"landing: a {len(versions[0]) / 1000:.0f} KB notebook, {repeat} landings of each")
+    # Each landing a new version (as edits are), each file its own: every blob is new too.
+    versions = {
+        name: [
+            base.replace("value_7 = 7", f"value_7 = {i}  # {name}").encode()
+            for i in range(repeat + 1)
+        ]
+        for name in ("new.py", "old.py", "bare.py")
+    }
+    print(
+        f"landing: a {len(versions['new.py'][0]) / 1000:.0f} KB notebook, {repeat} landings of each"
+    )
     store = NotebookStore(folder)
     lander: Lander = store.lander
-    for name in ("new.py", "old.py", "bare.py"):
-        store.create(name, versions[0].decode())
+    for name, history in versions.items():
+        store.create(name, history[0].decode())
 
     def land(i: int) -> None:
-        expected = text_hash(versions[i])
-        lander.land(folder / "new.py", "new.py", versions[i + 1], expected=expected, op="bench")
+        history = versions["new.py"]
+        expected = text_hash(history[i])
+        lander.land(folder / "new.py", "new.py", history[i + 1], expected=expected, op="bench")
 
     def old_land(i: int) -> None:
         """The landing before issue 16 (check, blobs, os.replace, then the log entry)."""
-        path, data = folder / "old.py", versions[i + 1]
+        path, data = folder / "old.py", versions["old.py"][i + 1]
         current = path.read_bytes()
-        assert text_hash(current) == text_hash(versions[i])
+        assert text_hash(current) == text_hash(versions["old.py"][i])
         store.journal.keep(current)
         store.journal.keep(data)
         atomic_write(path, data)
         store.journal.record("old.py", "bench", current, data)
 
     def bare(i: int) -> None:
-        atomic_write(folder / "bare.py", versions[i + 1])
+        atomic_write(folder / "bare.py", versions["bare.py"][i + 1])
 
     # Round robin, so that the disk's moods (fsync times vary a lot) fall on all three alike.
     samples: dict[str, list[float]] = {"Lander.land": [], "before issue 16": [], "bare": []}
