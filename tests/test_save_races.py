@@ -79,7 +79,8 @@ def _writer(root: Path, seed: int, shared: mmap.mmap) -> None:
 
     def hook(phase: str) -> None:
         shared[0] = PHASES.index(phase)
-        time.sleep(rng.uniform(0, 0.002))
+        # Longer in the windows that matter: after the entry, and right after the swap.
+        time.sleep(rng.uniform(0, 0.004 if phase in ("journaled", "swapped") else 0.002))
 
     landing.hook = hook
     store = NotebookStore(root)
