@@ -208,3 +208,20 @@ def test_a_top_level_function_edited_into_a_cell_is_named_as_marimo_names_it(
     assert model.name == disk.name == "_"
     assert model.kind is disk.kind is not CellKind.FUNCTION
     assert "*helper" not in (tmp_path / "nb.py").read_text()
+
+
+async def test_the_workbench_settles_displaced_files_when_it_stops(tmp_path: Path) -> None:
+    import time
+
+    from marimo_tui.config import load_config
+    from marimo_tui.workbench import Workbench
+    from tests.tui_support import make_project
+
+    path = make_project(tmp_path, [("a", "x = 1")])
+    wb = Workbench(load_config(start=tmp_path, environ={}))
+    wb.store.replace_cell(path, "a", "x = 2")
+    displaced = wb.store.lander.displaced
+    assert list(displaced.iterdir())  # the version our write swapped out, kept a moment
+    time.sleep(1.2)  # (a displaced file is settled once it has been still for a second)
+    await wb.stop()
+    assert not list(displaced.iterdir())

@@ -157,6 +157,13 @@ class Workbench:
         for task in [*self._background, *self._analysing.values()]:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        if "store" in self.__dict__:  # (only when something was written or read through it)
+            # Files our writes moved aside are settled: an editor that kept writing into one
+            # after our swap has its bytes journaled as a conflict, not lost.
+            try:
+                await asyncio.to_thread(self.store.sweep)
+            except Exception as exc:
+                self.notice(f"could not settle displaced files: {exc}", "warning")
 
     async def _watch(self) -> None:
         from marimo_tui.tasks import TaskStatus
