@@ -113,8 +113,8 @@ def _parse(v: Verdict, name: str, outcome: Outcome, new_data: bytes, old: list[P
 def _touched(got: PCell, want: PCell, written: PCell | None, op: str) -> list[str]:
     """The touched cell, up to marimo's normalisations of a cell its codegen rewrites: the
     round trip's (fidelity_cells.same_cell_text), `__` written as `_` (both anonymous to
-    marimo), and a cell whose code is one pure def/class becoming `@app.function` /
-    `@app.class_definition` named after it."""
+    marimo), a cell whose code is one pure def/class becoming `@app.function` /
+    `@app.class_definition` named after it, and the reverse: a demoted one named `_`."""
     problems = []
     if not same_cell_text(got.code, want.code):
         what = "is not what was asked" if op in CODE_OPS else f"was changed by {op}"
@@ -137,7 +137,12 @@ def _same_name(got: PCell, want: PCell) -> bool:
     if {got.name, want.name} <= set(ANONYMOUS):
         return True
     top = got.kind in ("FunctionCell", "ClassCell") and want.kind == "CellDef"
-    return top and want.name in ANONYMOUS and got.name == defined_name(want.code)
+    if top and want.name in ANONYMOUS and got.name == defined_name(want.code):
+        return True
+    # A top-level function or class an edit makes a plain cell is named `_`, as marimo
+    # names one it demotes (keeping the function's name would be a name marimo never writes).
+    demoted = want.kind in ("FunctionCell", "ClassCell") and got.kind == "CellDef"
+    return demoted and got.name in ANONYMOUS
 
 
 def _code_diff(want: str, got: str) -> str:
