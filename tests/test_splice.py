@@ -326,3 +326,17 @@ def test_newer_python_cells_keep_their_kind_options_and_whole_code(tmp_path: Pat
     assert [(c.kind, c.options) for c in again] == [
         (c.kind, c.options) for c in (setup, point, shown)
     ]
+
+
+def test_a_function_renamed_in_its_code_takes_its_new_name(tmp_path: Path) -> None:
+    text = HAND.replace(
+        "@app.cell(hide_code=True)", "@app.function\ndef helper(a):\n    return a\n\n\n@app.cell"
+    )
+    store, path = _store(tmp_path, text)
+    cell = store.read(path).find("helper")
+    assert cell is not None
+    result = store.replace_cell(path, cell.id, "def helper2(a):\n    return a")
+    assert result.notebook.get(cell.id).name == "helper2"
+    fresh = NotebookStore(tmp_path, tmp_path / ".fresh").read(path)
+    assert [c.name for c in fresh.cells] == [c.name for c in result.notebook.cells]
+    assert _changed(text, path.read_text()) == (["def helper(a):"], ["def helper2(a):"])
