@@ -141,6 +141,11 @@ def test_clean_keeps_journal_and_notebooks(cli: Runner, tmp_path: Path) -> None:
     (state / "cache" / "x.bin").write_bytes(b"x" * 5000)
     (state / "logs").mkdir()
     (tmp_path / "notebooks" / ".a.py.abc.marimo-tui.tmp").write_text("stray")
+    # A crashed landing's staged part is a stray; a whole one may hold a version: it stays.
+    part = tmp_path / "notebooks" / ".a.py.landing-x1.part.marimo-tui.tmp"
+    whole = tmp_path / "notebooks" / ".a.py.landing-x2.marimo-tui.tmp"
+    part.write_text("half a write")
+    whole.write_text("a version")
     assert (state / "journal").is_dir()
 
     refused = cli("clean")  # no terminal to ask on
@@ -149,6 +154,8 @@ def test_clean_keeps_journal_and_notebooks(cli: Runner, tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert not (state / "cache").exists() and not (state / "logs").exists()
     assert not (tmp_path / "notebooks" / ".a.py.abc.marimo-tui.tmp").exists()
+    assert not part.exists() and whole.read_text() == "a version"
+    whole.unlink()
     assert (state / "journal").is_dir() and (tmp_path / "notebooks" / "a.py").is_file()
     assert cli("clean", "--yes", "--journal").returncode == 0
     assert not (state / "journal").exists()

@@ -18,6 +18,7 @@ from marimo_tui.config import (
     render_config,
 )
 from marimo_tui.notebook.atomic import TMP_SUFFIX, atomic_create, atomic_write
+from marimo_tui.notebook.displaced import PART, STAGE_MARK
 
 if TYPE_CHECKING:
     from marimo_tui.notebook.templates import Template
@@ -226,8 +227,16 @@ def clean_targets(config: Config, *, journal: bool = False) -> list[Path]:
     excluded = set(config.notebooks.exclude)
     for folder, dirs, files in os.walk(config.root):
         dirs[:] = [d for d in dirs if d not in excluded]
-        targets.extend(Path(folder) / f for f in files if f.endswith(TMP_SUFFIX))
+        targets.extend(Path(folder) / f for f in files if _stray(f))
     return targets
+
+
+def _stray(name: str) -> bool:
+    """One of our temp files, safe to remove. Not a whole file a crashed landing left beside
+    a notebook: it may hold a version (the notebook's next write settles it, journaled)."""
+    if not name.endswith(TMP_SUFFIX):
+        return False
+    return STAGE_MARK not in name or name.endswith(PART + TMP_SUFFIX)
 
 
 def size_of(path: Path) -> int:
