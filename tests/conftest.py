@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -14,11 +15,30 @@ from tests.llm_servers import OllamaServer, OpenAIServer
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATES = REPO / "templates"
 
+# How long a wait for a condition may last before a test counts it as hung (tui_support's
+# wait_until, subprocess waits). Only a bound on a hang: the suite must pass on a busy machine
+# too (the full suite beside other work on two cores runs several times slower than alone), so
+# a healthy run never comes near it. Waits that cover a cold start (a marimo or Dagster server)
+# or a whole Dagster run use a multiple of it.
+HANG = 60.0
+
+# Settings for the workbench run by a test (the CLI, the demo in tmux): how long an agent's edit
+# waits for marimo's rerun, which on a busy machine can include the server's cold start.
+PATIENT = {"MARIMO_TUI_AGENT_RERUN_TIMEOUT": f"{2 * HANG:g}"}
+
+
+def interruptible() -> None:
+    """`preexec_fn` for a child that a test interrupts with SIGINT, as Ctrl-C in a terminal
+    does: SIGINT's default disposition, also when the test run itself was started with SIGINT
+    ignored (in the background by a non-interactive shell), which a child would inherit."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
 
 def cli_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MARIMO_TUI_")}
     # Nothing listens here: doctor's LLM check fails fast instead of finding a developer's Ollama.
-    env.update({"MARIMO_TUI_AGENT_HOST": "http://127.0.0.1:9", "NO_COLOR": "1"}, **extra)
+    env.update({"MARIMO_TUI_AGENT_HOST": "http://127.0.0.1:9", "NO_COLOR": "1"}, **PATIENT)
+    env.update(extra)
     return env
 
 
@@ -42,7 +62,7 @@ def cli(tmp_path: Path) -> Runner:
             text=True,
             input=input,
             env=env or cli_env(),
-            timeout=120,
+            timeout=5 * HANG,  # `run --wait` follows a whole Dagster run
         )
 
     return run

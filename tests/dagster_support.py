@@ -12,8 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from marimo_tui.dagster.webserver import Webserver, WebserverOptions
+from tests.conftest import HANG
 
 PROJECT = Path(__file__).parent / "dagster_project"
+
+# The tests' GraphQL timeout: a busy machine slows the webserver's answers (a launch spawns a
+# run worker), and a slow answer is not what these tests are about. A stopped webserver still
+# refuses at once. serve_paired writes it to the project's marimo-tui.yaml too.
+CLIENT_TIMEOUT = 30.0
 
 # A code location with plain assets: quick to run, for the client's own tests.
 PLAIN_DEFINITIONS = """
@@ -51,7 +57,8 @@ class Loop:
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
 
-    def run(self, coro: Any, timeout: float = 180.0) -> Any:
+    def run(self, coro: Any, timeout: float = 10 * HANG) -> Any:
+        """Run `coro` on the loop; `timeout` only bounds a hang (a scenario may follow runs)."""
         future: Future[Any] = asyncio.run_coroutine_threadsafe(coro, self.loop)
         return future.result(timeout)
 
@@ -116,6 +123,7 @@ def serve_paired(root: Path, dagster_settings: str = "") -> Iterator[tuple[Path,
     """tests/dagster_project served, with a marimo-tui.yaml pointing at it."""
     for server in serve(root, marimo_project(root)):
         (root / "marimo-tui.yaml").write_text(
-            f"notebooks:\n  folder: notebooks\ndagster:\n  url: {server.url}\n{dagster_settings}"
+            f"notebooks:\n  folder: notebooks\ndagster:\n  url: {server.url}\n"
+            f"  timeout: {CLIENT_TIMEOUT:g}\n{dagster_settings}"
         )
         yield root, server

@@ -40,7 +40,10 @@ from marimo_tui.processes import die_with_parent, free_port
 
 REPO = Path(__file__).resolve().parent.parent
 LLAMA_SERVER_ENV = "MARIMO_TUI_LLAMA_SERVER"
-STARTUP_TIMEOUT = 60.0
+STARTUP_TIMEOUT = 180.0  # only bounds a hang: loading the model is slow on a busy machine
+# The tests' timeout for one request (the read timeout of httpx, a provider's request_timeout):
+# a long prompt, then generation, on two threads that share two cores with the rest of the suite.
+REQUEST_TIMEOUT = 300.0
 TOOLS_TEMPLATE = Path(__file__).resolve().parent / "llama_chatml_tools.jinja"
 
 

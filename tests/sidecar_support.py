@@ -42,7 +42,8 @@ def group_members(pgid: int) -> list[int]:
     return found
 
 
-def wait_group_gone(pgid: int, timeout: float = 10.0) -> list[int]:
+def wait_group_gone(pgid: int, timeout: float = 30.0) -> list[int]:
+    """The group's live processes once none is left, or when `timeout` (a hang) runs out."""
     deadline = time.monotonic() + timeout
     while (members := group_members(pgid)) and time.monotonic() < deadline:
         time.sleep(0.05)

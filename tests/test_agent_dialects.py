@@ -20,7 +20,7 @@ from marimo_tui.agent.providers.openai import OpenAIProvider
 from marimo_tui.config import load_config
 from marimo_tui.workbench import Workbench
 from tests.llm_servers import Call, Fail, OllamaServer, OpenAIServer, Raw, Reply
-from tests.tui_support import make_project
+from tests.tui_support import make_project, wait_until
 
 CELLS = [("source", "value = 1"), ("shown", "doubled = value * 2\ndoubled")]
 CALL = '{"name": "read_cell", "arguments": {"cell": "source"}}'
@@ -272,7 +272,7 @@ async def test_undo_waits_for_the_turn_and_a_resumed_call_without_result_is_answ
     ollama.script(Reply(text=["slow "] * 50, chunk_delay=0.02))
     agent, _, _ = session(tmp_path, OllamaProvider("m", ollama.url))
     running = asyncio.ensure_future(agent.run_turn("talk"))
-    await asyncio.sleep(0.3)
+    await wait_until(lambda: agent.busy, what="the turn")  # then a second of streaming
     with pytest.raises(ToolFailure, match="the agent is working"):
         await agent.undo_last_turn()
     await running

@@ -22,7 +22,7 @@ from marimo_tui.config import load_config
 from marimo_tui.notebook.reader import read_notebook
 from marimo_tui.workbench import Workbench
 from tests.conftest import Runner, cli_env
-from tests.llama_support import LlamaServer
+from tests.llama_support import REQUEST_TIMEOUT, LlamaServer
 from tests.tui_support import make_project
 
 CELLS = [("source", "value = 1"), ("shown", "doubled = value * 2\ndoubled")]
@@ -62,7 +62,7 @@ def session(
     limits.setdefault("temperature", 0)  # the same answers every run
     agent = AgentSession(
         wb,
-        OpenAIProvider("gemma", server.base, timeout=120),
+        OpenAIProvider("gemma", server.base, timeout=REQUEST_TIMEOUT),
         get_profile(config, profile),
         limits=Limits(approval="auto", **limits),
         listener=events.append,

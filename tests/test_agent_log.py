@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 
 import pytest
 from textual.app import App, ComposeResult
@@ -32,13 +31,6 @@ class LogApp(App[None]):
     @property
     def log_widget(self) -> AgentLog:
         return self.query_one(AgentLog)
-
-
-async def until(predicate: Callable[[], object], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.01)
 
 
 async def test_streamed_deltas_are_batched_and_rendered_once() -> None:
@@ -77,11 +69,13 @@ async def test_scrolled_up_view_stays_put() -> None:
         assert log.scroll_y == log.max_scroll_y > 0
         log.focus()
         await pilot.press("pageup")  # the user scrolls up
-        await pilot.pause()
+        # Page keys scroll with an animation: read where it ends, not a frame on the way.
+        await pilot.wait_for_scheduled_animations()
         held = log.scroll_y
         assert held < log.max_scroll_y
         log.note("one more")
         await pilot.pause()
+        await pilot.wait_for_scheduled_animations()
         assert log.scroll_y == held
 
 

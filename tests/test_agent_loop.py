@@ -17,8 +17,9 @@ from marimo_tui.agent.providers.scripted import ScriptedProvider
 from marimo_tui.agent.transcripts import Redactor, Transcript, list_conversations, load_messages
 from marimo_tui.config import load_config
 from marimo_tui.workbench import Workbench
+from tests.conftest import HANG
 from tests.llm_servers import Call, OllamaServer, Reply
-from tests.tui_support import make_project
+from tests.tui_support import make_project, wait_until
 
 CELLS = [("source", "value = 1"), ("shown", "doubled = value * 2\ndoubled")]
 
@@ -35,7 +36,8 @@ def session_over(
         wb,
         provider,  # type: ignore[arg-type]
         get_profile(config),
-        limits=Limits(approval=approval, max_steps=max_steps),  # type: ignore[arg-type]
+        # A rerun's wait on a busy machine can include the marimo server's cold start.
+        limits=Limits(approval=approval, max_steps=max_steps, rerun_timeout=2 * HANG),  # type: ignore[arg-type]
         listener=events.append,
         transcript=transcript,
     )
@@ -128,14 +130,17 @@ async def test_model_missing_and_server_down_are_one_line_with_the_fix(
 async def test_step_limit_cancel_and_transcript(tmp_path: Path, ollama: OllamaServer) -> None:
     path = make_project(tmp_path, CELLS)
     ollama.script(*[Reply(calls=[Call("list_cells", {})]) for _ in range(3)])
-    session, _, _ = session_over(tmp_path, OllamaProvider("m", ollama.url), max_steps=2)
+    session, events, _ = session_over(tmp_path, OllamaProvider("m", ollama.url), max_steps=2)
     end = await session.run_turn("loop forever")
     assert end.reason == "step-limit" and end.steps == 2
     # Cancel while the model is answering: nothing written, the file whole.
     before = path.read_bytes()
     ollama.script(Reply(text=["slow "] * 50, chunk_delay=0.1))
+    seen = len(events)
     turn = asyncio.ensure_future(session.run_turn("sk-secret-123 is my key; now wait"))
-    await asyncio.sleep(0.5)
+    await wait_until(
+        lambda: any(isinstance(e, ev.TextDelta) for e in events[seen:]), what="the first words"
+    )
     assert session.cancel()
     end = await turn
     assert end.reason == "cancelled" and path.read_bytes() == before
@@ -272,7 +277,7 @@ async def test_esc_while_marimo_reruns_a_write_leaves_it_known_and_undoable(
     script.write_text(SLOW_EDIT)
     session, _, _ = session_over(tmp_path, ScriptedProvider(script))
     turn = asyncio.ensure_future(session.run_turn("make it slow"))
-    await asyncio.wait_for(rerunning.wait(), 30)
+    await asyncio.wait_for(rerunning.wait(), HANG)
     assert "value = 2" in path.read_text() and session.cancel()
     end = await turn
     assert end.reason == "cancelled" and end.writes == 1

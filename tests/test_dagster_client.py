@@ -13,7 +13,7 @@ from marimo_tui.dagster.client import DagsterClient
 from marimo_tui.dagster.errors import DagsterError
 from marimo_tui.dagster.model import Run, Workspace
 from marimo_tui.processes import free_port
-from tests.dagster_support import DagsterServer, plain_project, serve
+from tests.dagster_support import CLIENT_TIMEOUT, DagsterServer, plain_project, serve
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,7 @@ async def _wait_finished(client: DagsterClient, run_id: str, timeout: float = 90
 
 
 async def test_workspace_lists_locations_and_assets(server: DagsterServer) -> None:
-    async with DagsterClient(server.url) as client:
+    async with DagsterClient(server.url, timeout=CLIENT_TIMEOUT) as client:
         workspace = await client.workspace()
     assert [loc.error for loc in workspace.locations] == [None]
     assert {a.name for a in workspace.assets} == {"ok", "fails", "slow"}
@@ -41,7 +41,7 @@ async def test_workspace_lists_locations_and_assets(server: DagsterServer) -> No
 
 
 async def test_launch_success_and_failure_and_events(server: DagsterServer) -> None:
-    async with DagsterClient(server.url) as client:
+    async with DagsterClient(server.url, timeout=CLIENT_TIMEOUT) as client:
         workspace = await client.workspace()
         ok = workspace.asset(("ok",))
         assert ok is not None
@@ -75,7 +75,7 @@ async def test_launch_success_and_failure_and_events(server: DagsterServer) -> N
 
 
 async def test_terminate_a_long_run(server: DagsterServer) -> None:
-    async with DagsterClient(server.url) as client:
+    async with DagsterClient(server.url, timeout=CLIENT_TIMEOUT) as client:
         workspace = await client.workspace()
         slow = workspace.asset(("slow",))
         assert slow is not None
@@ -92,7 +92,7 @@ async def test_terminate_a_long_run(server: DagsterServer) -> None:
 
 
 async def test_error_shapes_are_one_line(server: DagsterServer) -> None:
-    async with DagsterClient(server.url) as client:
+    async with DagsterClient(server.url, timeout=CLIENT_TIMEOUT) as client:
         workspace = await client.workspace()
         ok = workspace.asset(("ok",))
         assert ok is not None
@@ -131,7 +131,7 @@ def test_a_location_that_fails_to_load_is_reported(tmp_path: Path) -> None:
     )
 
     async def read(url: str) -> Workspace:
-        async with DagsterClient(url) as client:
+        async with DagsterClient(url, timeout=CLIENT_TIMEOUT) as client:
             return await client.workspace()
 
     for server in serve(tmp_path, tmp_path / "definitions.py"):
@@ -197,7 +197,9 @@ async def test_http_and_graphql_errors_are_one_line_without_the_token(
 ) -> None:
     canned = _Canned(status, body)
     try:
-        async with DagsterClient(canned.url, token="s3cret-token", timeout=3) as client:
+        async with DagsterClient(
+            canned.url, token="s3cret-token", timeout=CLIENT_TIMEOUT
+        ) as client:
             with pytest.raises(DagsterError, match=expected) as caught:
                 await client.workspace()
     finally:

@@ -16,7 +16,7 @@ from marimo_tui.dagster.client import DagsterClient
 from marimo_tui.dagster.errors import DagsterError
 from marimo_tui.dagster.poller import RunPoller
 from tests.conftest import Runner
-from tests.dagster_support import DagsterServer, serve_paired
+from tests.dagster_support import CLIENT_TIMEOUT, DagsterServer, serve_paired
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,7 @@ def test_run_a_notebook_to_success_and_read_its_metadata(
     run_id = out.stdout.split("run ", 1)[1].split()[0]
 
     async def materialization() -> dict[str, object]:
-        async with DagsterClient(server.url) as client:
+        async with DagsterClient(server.url, timeout=CLIENT_TIMEOUT) as client:
             answer = await client.poll(selected=run_id)
         (event,) = [e for e in answer.events if e.kind == "MaterializationEvent"]
         return {m.label: m.value for m in event.metadata}
@@ -95,7 +95,7 @@ def test_a_long_run_is_terminated(project: tuple[Path, DagsterServer]) -> None:
     _, server = project
 
     async def scenario() -> str:
-        async with DagsterClient(server.url) as client:
+        async with DagsterClient(server.url, timeout=CLIENT_TIMEOUT) as client:
             workspace = await client.workspace()
             slow = workspace.asset(("marimo", "slow"))
             assert slow is not None
@@ -110,6 +110,7 @@ def test_a_long_run_is_terminated(project: tuple[Path, DagsterServer]) -> None:
                     break
                 await asyncio.sleep(0.3)
             await client.terminate(run.run_id)
+            deadline = time.monotonic() + 90
             while time.monotonic() < deadline:
                 await poller.poll_once()
                 if poller.state.runs[run.run_id].finished:
@@ -124,7 +125,7 @@ def test_the_poller_rides_out_a_webserver_restart(project: tuple[Path, DagsterSe
     _, server = project
     # A busy machine slows the webserver, not the outcome: a generous timeout, and after the
     # restart a wait on the condition rather than one poll that must succeed at once.
-    client = DagsterClient(server.url, timeout=30)
+    client = DagsterClient(server.url, timeout=CLIENT_TIMEOUT)
     poller = RunPoller(client, interval=0.2)
 
     def poll() -> tuple[bool | None, str]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Runner, assert_no_traceback, cli_env
+from tests.conftest import HANG, Runner, assert_no_traceback, cli_env, interruptible
 
 HEADER = 'import marimo\n\n__generated_with = "0.25.2"\napp = marimo.App()\n'
 FOOTER = '\n\nif __name__ == "__main__":\n    app.run()\n'
@@ -184,14 +184,17 @@ def test_ctrl_c_ends_the_run_and_writes_nothing(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
         env=cli_env(TMPDIR=str(scratch)),
+        preexec_fn=interruptible,
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + HANG
     # Wait until the worker runs (its log exists), as a user would before pressing Ctrl-C.
     while not list(scratch.glob("*/worker.log")) and time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
         time.sleep(0.05)
+    assert list(scratch.glob("*/worker.log")), "the export worker never started"
     time.sleep(1.0)
     proc.send_signal(signal.SIGINT)
-    _, stderr = proc.communicate(timeout=30)
+    _, stderr = proc.communicate(timeout=HANG)
     assert proc.returncode == 130, stderr
     assert stderr.strip() == "error: interrupted; nothing written"
     assert (tmp_path / "hangs.html").read_text() == "precious"

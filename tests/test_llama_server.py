@@ -11,7 +11,7 @@ import httpx
 import jsonschema
 import pytest
 
-from tests.llama_support import LlamaServer
+from tests.llama_support import REQUEST_TIMEOUT, LlamaServer
 
 READ_CELL = {
     "type": "function",
@@ -55,7 +55,7 @@ def sse(server: LlamaServer, body: dict[str, Any]) -> list[dict[str, Any]]:
     events: list[dict[str, Any]] = []
     body = {**body, "stream": True}
     url = server.base + "/chat/completions"
-    with httpx.stream("POST", url, json=body, timeout=60) as response:
+    with httpx.stream("POST", url, json=body, timeout=REQUEST_TIMEOUT) as response:
         assert response.status_code == 200, response.read()
         assert response.headers["content-type"].startswith("text/event-stream")
         for line in response.iter_lines():
@@ -68,26 +68,26 @@ def sse(server: LlamaServer, body: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def chat(server: LlamaServer, body: dict[str, Any]) -> dict[str, Any]:
-    response = httpx.post(server.base + "/chat/completions", json=body, timeout=60)
+    response = httpx.post(server.base + "/chat/completions", json=body, timeout=REQUEST_TIMEOUT)
     assert response.status_code == 200, response.text
     result: dict[str, Any] = response.json()
     return result
 
 
 def test_props_tell_the_window(llama_server: LlamaServer) -> None:
-    props = httpx.get(llama_server.url + "/props", timeout=10).json()
+    props = httpx.get(llama_server.url + "/props", timeout=REQUEST_TIMEOUT).json()
     # The window is under default_generation_settings, not at the top level.
     assert props["default_generation_settings"]["n_ctx"] == 4096
     assert "n_ctx" not in props
     assert props["total_slots"] == 1
     assert props["chat_template_caps"]["supports_tool_calls"] is True  # TOOLS_TEMPLATE
-    slots = httpx.get(llama_server.url + "/slots", timeout=10).json()
+    slots = httpx.get(llama_server.url + "/slots", timeout=REQUEST_TIMEOUT).json()
     assert slots[0]["n_ctx"] == 4096
 
 
 def test_gguf_template_has_no_tools_and_drops_them(llama_server_gguf_template: LlamaServer) -> None:
     server = llama_server_gguf_template
-    props = httpx.get(server.url + "/props", timeout=10).json()
+    props = httpx.get(server.url + "/props", timeout=REQUEST_TIMEOUT).json()
     assert props["chat_template_caps"]["supports_tools"] is False
     plain = chat(server, {"messages": FEW_SHOT[:2], "max_tokens": 1})
     forced = chat(
@@ -137,7 +137,7 @@ def test_prompt_over_the_window_is_rejected_with_http_400(llama_server_small: Ll
         response = httpx.post(
             llama_server_small.base + "/chat/completions",
             json={**body, "stream": stream},
-            timeout=60,
+            timeout=REQUEST_TIMEOUT,
         )
         # Streamed or not, a plain JSON error before any event.
         assert response.status_code == 400
@@ -167,11 +167,11 @@ def test_generation_that_reaches_the_window_stops_with_length(
 
 def test_tokenize_and_apply_template(llama_server: LlamaServer) -> None:
     tokens = httpx.post(
-        llama_server.url + "/tokenize", json={"content": "hello world"}, timeout=10
+        llama_server.url + "/tokenize", json={"content": "hello world"}, timeout=REQUEST_TIMEOUT
     ).json()
     assert tokens == {"tokens": [23391, 1902]}  # no BOS unless add_special is true
     applied = httpx.post(
-        llama_server.url + "/apply-template", json={"messages": HELLO}, timeout=10
+        llama_server.url + "/apply-template", json={"messages": HELLO}, timeout=REQUEST_TIMEOUT
     ).json()
     assert applied == {
         "prompt": "<|im_start|>system\nYou are helpful.<|im_end|>\n"
@@ -181,7 +181,7 @@ def test_tokenize_and_apply_template(llama_server: LlamaServer) -> None:
     counted = httpx.post(
         llama_server.url + "/tokenize",
         json={"content": applied["prompt"], "add_special": True},
-        timeout=10,
+        timeout=REQUEST_TIMEOUT,
     ).json()["tokens"]
     usage = chat(llama_server, {"messages": HELLO, "max_tokens": 1})["usage"]
     assert len(counted) == usage["prompt_tokens"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.command import CommandList, CommandPalette
 from textual.widgets import TextArea
 
 from marimo_tui.tui.screens.cell_editor import CellEditorScreen, ConflictScreen
@@ -31,6 +32,22 @@ def _user_config(tmp_path: Path) -> None:
 
 def codes(app) -> list[str]:  # type: ignore[no-untyped-def]
     return [b.cell.code for b in app.cell_view.blocks]
+
+
+def palette_offers(app, wanted: str) -> bool:  # type: ignore[no-untyped-def]
+    """The command palette is open, done searching, with `wanted` highlighted: enter picks it
+    (before its search shows a list, enter does nothing)."""
+    screen = app.screen
+    if not isinstance(screen, CommandPalette):
+        return False
+    group = CommandPalette._GATHER_COMMANDS_GROUP
+    if any(w.group == group and not w.is_finished for w in app.workers):
+        return False
+    options = screen.query_one(CommandList)
+    index = options.highlighted
+    if index is None:
+        return False
+    return wanted in str(options.get_option_at_index(index).prompt).lower()
 
 
 async def test_first_frame_comes_from_the_quick_read_then_marimo_fills_in(tmp_path: Path) -> None:
@@ -199,8 +216,10 @@ async def test_notebook_picker_opens_the_chosen_notebook(tmp_path: Path) -> None
     async with app.run_test(size=WIDE) as pilot:
         await wait_until(lambda: analysed(app) and len(app.workbench.notebooks) == 2)
         await pilot.press("o")
-        await pilot.pause()
-        await pilot.press(*"zeta", "enter")
+        await wait_until(lambda: isinstance(app.screen, CommandPalette), what="the picker")
+        await pilot.press(*"zeta")
+        await wait_until(lambda: palette_offers(app, "zeta"), what="zeta in the picker")
+        await pilot.press("enter")
         await wait_until(lambda: app.workbench.current == other)
         await wait_until(lambda: codes(app) == ["zeta = 1"])
 
@@ -247,7 +266,12 @@ async def test_conflict_dialog_keeps_both_versions(tmp_path: Path, choice: str) 
             await wait_until(lambda: "total = 42" in path.read_text(), what="keep mine")
             assert "sum(numbers) - 1" not in path.read_text()
         else:
-            await pilot.pause(0.3)
+            await wait_until(
+                lambda: any(
+                    "kept the version on disk" in str(n.message) for n in app._notifications
+                ),
+                what="keep theirs",
+            )
             assert path.read_text() == theirs
 
 
@@ -285,18 +309,29 @@ async def test_slash_commands_new_open_theme_help_and_unknown(tmp_path: Path) ->
     async with app.run_test(size=WIDE) as pilot:
         await wait_until(lambda: analysed(app))
 
+        def chat_busy() -> bool:
+            return any(w.group == "chat" and not w.is_finished for w in app.workers)
+
         async def send(text: str) -> str:
+            """Send a line; return the log once the command said something back."""
+            log = app.chat.agent_log
+            before = len(log.children)
             field = app.chat.input
             field.focus()
             field.value = text
             await pilot.press("enter")
-            await pilot.pause(0.2)
-            return app.chat.agent_log.text()
+            # Its own line, then at least one line in answer, from a command that has finished.
+            await wait_until(
+                lambda: len(log.children) >= before + 2 and not chat_busy(),
+                what=f"the answer to {text!r}",
+            )
+            return log.text()
 
         assert "/open" in await send("/help")
         assert "unknown command /frobnicate" in await send("/frobnicate")
         await send("please fix my notebook")  # to the agent: its server is down, one line
         await wait_until(lambda: "cannot reach Ollama" in app.chat.agent_log.text())
+        await wait_until(lambda: not app.agent.busy, what="the turn's end")
         out = await send("/new sales parameterized title=Sales")
         target = tmp_path / "notebooks" / "sales.py"
         assert "created notebooks/sales.py" in out and target.is_file()
@@ -307,7 +342,10 @@ async def test_slash_commands_new_open_theme_help_and_unknown(tmp_path: Path) ->
         assert "no theme" in await send("/theme nope")
         await send("/theme marimo-light")
         assert app.theme == "marimo-light"
-        assert "theme: marimo-light" in (tmp_path / "marimo-tui.yaml").read_text()
+        await wait_until(
+            lambda: "theme: marimo-light" in (tmp_path / "marimo-tui.yaml").read_text(),
+            what="the theme saved",
+        )
 
 
 async def test_theme_from_palette_is_saved_and_user_themes_load(tmp_path: Path) -> None:
@@ -323,11 +361,17 @@ async def test_theme_from_palette_is_saved_and_user_themes_load(tmp_path: Path) 
             app.available_themes
         )
         await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"theme", "enter")
-        await pilot.pause(0.2)
+        await wait_until(lambda: isinstance(app.screen, CommandPalette), what="the palette")
+        commands = app.screen
+        await pilot.press(*"theme")
+        await wait_until(lambda: palette_offers(app, "theme"), what="the theme command")
+        await pilot.press("enter")
+        await wait_until(
+            lambda: isinstance(app.screen, CommandPalette) and app.screen is not commands,
+            what="the list of themes",
+        )
         await pilot.press(*"mine")
-        await pilot.pause(0.2)
+        await wait_until(lambda: palette_offers(app, "mine"), what="the theme mine")
         await pilot.press("enter")
         await wait_until(lambda: app.theme == "mine")
         await wait_until(lambda: "theme: mine" in (tmp_path / "marimo-tui.yaml").read_text())

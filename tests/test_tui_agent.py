@@ -40,6 +40,11 @@ def make(tmp_path: Path, script: str = SCRIPT) -> tuple[WorkbenchApp, Path]:
     return WorkbenchApp(wb, initial, run=False, agent=overrides), path
 
 
+def asked_again(app: WorkbenchApp, first: object) -> bool:
+    """A new approval dialog is up (not the one answered)."""
+    return isinstance(app.screen, ApprovalScreen) and app.screen is not first
+
+
 async def send(app: WorkbenchApp, pilot, text: str) -> None:  # type: ignore[no-untyped-def]
     field = app.chat.input
     field.focus()
@@ -54,8 +59,9 @@ async def test_ask_shows_the_diff_and_writes_only_with_consent(tmp_path: Path) -
         await send(app, pilot, "change the value")
         await wait_until(lambda: isinstance(app.screen, ApprovalScreen), what="the dialog")
         assert "replay" in app.chat.agent_log.text()
+        first = app.screen
         await pilot.press("n")  # declined: nothing written, the model is told
-        await wait_until(lambda: isinstance(app.screen, ApprovalScreen), what="the 2nd edit")
+        await wait_until(lambda: asked_again(app, first), what="the 2nd edit")
         assert "value = 1" in path.read_text()
         await pilot.press("y")
         await wait_until(lambda: "Done." in app.chat.agent_log.text(), what="the answer")
@@ -75,8 +81,9 @@ async def test_esc_cancels_a_turn_waiting_for_approval(tmp_path: Path) -> None:
         before = path.read_bytes()
         await send(app, pilot, "change it")
         await wait_until(lambda: isinstance(app.screen, ApprovalScreen))
+        first = app.screen
         await pilot.press("escape")  # the dialog's own Esc: "no"
-        await wait_until(lambda: isinstance(app.screen, ApprovalScreen))
+        await wait_until(lambda: asked_again(app, first), what="the 2nd edit")
         app.agent.cancel()  # Esc on the workbench while the turn runs
         await wait_until(lambda: not app.agent.busy, what="the cancel")
         assert len(app.screen_stack) == 1 and path.read_bytes() == before

@@ -16,6 +16,7 @@ from marimo_tui.tui.app import WorkbenchApp
 from marimo_tui.tui.screens.approval import ApprovalScreen
 from marimo_tui.tui.widgets.status_bar import context_text, tokens_text
 from marimo_tui.tui.widgets.tasks_pane import TasksPane
+from tests.conftest import HANG
 from tests.tui_support import isolate_user_config, make_app, make_project, wait_until
 
 SMALL = (80, 24)
@@ -58,12 +59,15 @@ async def test_a_long_diff_scrolls_and_the_answers_stay_on_screen(
         diff = screen.diff
         assert app.focused is diff and whole.contains_region(diff.region)
         assert diff.max_scroll_y > 500 and diff.max_scroll_x > 1000  # unwrapped long lines
+        # Page keys scroll with an animation: read where each one ends.
         await pilot.press("pagedown", "pagedown")
+        await pilot.wait_for_scheduled_animations()
         assert diff.scroll_y >= 2 * (diff.region.height - 2)
         await pilot.press("end")
+        await pilot.wait_for_scheduled_animations()
         assert diff.scroll_y == diff.max_scroll_y
         await pilot.press(key)  # the diff has the focus: the dialog's keys still answer
-        assert await asyncio.wait_for(answered, 5) == answer
+        assert await asyncio.wait_for(answered, HANG) == answer
         await wait_until(lambda: not isinstance(app.screen, ApprovalScreen), what="it closing")
 
 
@@ -80,11 +84,13 @@ async def test_page_keys_scroll_the_diff_from_the_buttons_and_esc_declines(
         await pilot.press("tab")
         assert isinstance(app.focused, Button)
         await pilot.press("pagedown")
+        await pilot.wait_for_scheduled_animations()
         assert screen.diff.scroll_y > 0
         await pilot.press("pageup")
+        await pilot.wait_for_scheduled_animations()
         assert screen.diff.scroll_y == 0
         await pilot.press("escape")
-        assert await asyncio.wait_for(answered, 5) == "no"
+        assert await asyncio.wait_for(answered, HANG) == "no"
 
 
 async def test_a_short_diff_keeps_the_dialog_small(tmp_path: Path) -> None:
@@ -104,7 +110,7 @@ async def test_a_short_diff_keeps_the_dialog_small(tmp_path: Path) -> None:
         assert abs(dialog.y - (SMALL[1] - dialog.bottom)) <= 1  # centred
         assert abs(dialog.x - (SMALL[0] - dialog.right)) <= 1
         await pilot.press("y")
-        assert await asyncio.wait_for(answered, 5) == "yes"
+        assert await asyncio.wait_for(answered, HANG) == "yes"
 
 
 # -- turns in the tasks pane -------------------------------------------------------------------
@@ -337,4 +343,4 @@ async def test_on_a_narrow_terminal_every_answer_button_is_on_screen(tmp_path: P
         for button in screen.query(Button):
             assert dialog.contains_region(button.region), (button.label, button.region, dialog)
         await pilot.press("a")
-        assert await asyncio.wait_for(answered, 5) == "all"
+        assert await asyncio.wait_for(answered, HANG) == "all"

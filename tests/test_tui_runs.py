@@ -12,10 +12,18 @@ from marimo_tui.tui.app import WorkbenchApp
 from marimo_tui.tui.clipboard import osc52
 from marimo_tui.tui.screens.dialogs import ConfirmScreen
 from marimo_tui.tui.screens.sidecar import SidecarScreen
+from tests.conftest import HANG
 from tests.sidecar_support import make_notebook, wait_group_gone
-from tests.tui_support import analysed, isolate_user_config, make_app, painted_text, wait_until
+from tests.tui_support import (
+    analysed,
+    isolate_user_config,
+    make_app,
+    painted_text,
+    wait_until,
+)
 
 SIZE = (160, 60)
+START = 2 * HANG  # a wait that covers the marimo server's start (and a kernel's imports)
 
 
 @pytest.fixture(autouse=True)
@@ -25,6 +33,18 @@ def _user_config(tmp_path: Path) -> None:
 
 def screen(app: WorkbenchApp) -> str:
     return painted_text(app, app.cell_view)
+
+
+def settled(app: WorkbenchApp) -> bool:
+    """Analysed and highlighted, every cell run and idle: nothing more to paint."""
+    view = app.cell_view
+    runs = [view.run_for(cell) for cell in view.cells()]
+    return (
+        analysed(app)
+        and view.highlighting
+        and bool(runs)
+        and all(run is not None and run.status == "idle" for run in runs)
+    )
 
 
 def header_of(app: WorkbenchApp, name: str) -> str:
@@ -38,24 +58,29 @@ async def test_outputs_reruns_errors_in_the_cell_view(tmp_path: Path) -> None:
     path = make_notebook(tmp_path)
     app = make_app(tmp_path, path, run=True)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(lambda: "y is 2" in screen(app), 30, "the first run's console")
-        assert "✓ double" in header_of(app, "double") and " ms" in header_of(app, "double")
-        assert "100" in screen(app)
+        await wait_until(lambda: "y is 2" in screen(app), START, "the first run's console")
+        # The console, the cell's idle status and the other cell's output are separate kernel
+        # messages, each painted when it comes.
+        await wait_until(
+            lambda: "✓ double" in header_of(app, "double") and "100" in screen(app),
+            what="the first run's end",
+        )
+        assert " ms" in header_of(app, "double")
         assert "marimo: ready" in str(app.status.render())
 
         text = path.read_text()
         atomic_write(path, text.replace("x = 1", "x = 5").encode())
-        await wait_until(lambda: "y is 10" in screen(app), 10, "the rerun after a change on disk")
+        await wait_until(lambda: "y is 10" in screen(app), what="the rerun after a change on disk")
 
         atomic_write(path, text.replace("y = x * 2", "y = x / 0").encode())
-        await wait_until(lambda: "ZeroDivisionError" in screen(app), 10, "the error")
+        await wait_until(lambda: "ZeroDivisionError" in screen(app), what="the error")
         # The error output and the cell's idle status are two kernel messages: wait for both.
-        await wait_until(lambda: "✗ double" in header_of(app, "double"), 10, "the ✗ badge")
+        await wait_until(lambda: "✗ double" in header_of(app, "double"), what="the ✗ badge")
         assert "y = x / 0" in next(ln for ln in screen(app).splitlines() if "→" in ln)
 
         atomic_write(path, text.encode())
-        await wait_until(lambda: "ZeroDivisionError" not in screen(app), 10, "the fix")
-        await wait_until(lambda: "y is 2" in screen(app), 10)
+        await wait_until(lambda: "ZeroDivisionError" not in screen(app), what="the fix")
+        await wait_until(lambda: "y is 2" in screen(app))
         await pilot.pause()
 
 
@@ -65,9 +90,11 @@ async def test_a_rerun_repaints_only_the_rows_that_changed(tmp_path: Path) -> No
     path = make_notebook(tmp_path, cells)
     app = make_app(tmp_path, path, run=True)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(lambda: "out-0001" in screen(app), 30, "the first run")
-        await wait_until(lambda: analysed(app))
-        await pilot.pause(0.5)
+        await wait_until(lambda: "out-0001" in screen(app), START, "the first run")
+        # Nothing left to repaint from the first run before the spy goes in: the analysis,
+        # the highlighting (switched on after the first frame), every cell idle.
+        await wait_until(lambda: settled(app), what="the first run to settle")
+        await pilot.pause()
         view = app.cell_view
         repaints: list[tuple[Region, ...]] = []
         mark = view._set_dirty
@@ -79,9 +106,9 @@ async def test_a_rerun_repaints_only_the_rows_that_changed(tmp_path: Path) -> No
         view._set_dirty = spy  # type: ignore[method-assign]
         atomic_write(path, path.read_text().replace("value = 1", "value = 2").encode())
         # On screen as painted: a row the view forgot to refresh would still say out-0001.
-        await wait_until(lambda: "out-0002" in screen(app), 10, "the rerun on screen")
-        await wait_until(lambda: analysed(app))
-        await pilot.pause(0.3)
+        await wait_until(lambda: "out-0002" in screen(app), what="the rerun on screen")
+        await wait_until(lambda: settled(app), what="the rerun to settle")
+        await pilot.pause()
         view._set_dirty = mark  # type: ignore[method-assign]
         assert repaints and all(regions for regions in repaints), "a whole-view repaint"
         rows = {y for regions in repaints for region in regions for y in region.line_range}
@@ -93,7 +120,8 @@ async def test_run_keys_output_viewer_and_server_url(tmp_path: Path) -> None:
     path = make_notebook(tmp_path)
     app = make_app(tmp_path, path, run=True)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(lambda: "y is 2" in screen(app), 30)
+        await wait_until(lambda: "y is 2" in screen(app), START)
+        await wait_until(lambda: settled(app), what="the first run to settle")
         view = app.cell_view
         view.focus()
         await pilot.press("down")  # the `double` cell
@@ -122,10 +150,10 @@ async def test_run_keys_output_viewer_and_server_url(tmp_path: Path) -> None:
         await pilot.press("X")
         await wait_until(lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
-        await wait_until(lambda: "y is 2" not in screen(app), 10, "the restart to clear outputs")
-        await wait_until(lambda: "y is 2" in screen(app), 30, "the rerun after restart")
+        await wait_until(lambda: "y is 2" not in screen(app), what="the restart to clear outputs")
+        await wait_until(lambda: "y is 2" in screen(app), START, "the rerun after restart")
         pgid = runtime.sidecar.pid
-    assert pgid is not None and wait_group_gone(pgid, 5) == []
+    assert pgid is not None and wait_group_gone(pgid) == []
 
 
 async def test_with_the_server_off_run_keys_say_why(tmp_path: Path) -> None:
@@ -176,7 +204,7 @@ async def test_markdown_tables_images_html_and_long_console(tmp_path: Path) -> N
             block = view.blocks[view._index[cell.id]]
             return "\n".join(strip.text for strip in block.output)
 
-        await wait_until(lambda: "line 99" in shown("chatty"), 60, "every cell's output")
+        await wait_until(lambda: "line 99" in shown("chatty"), START, "every cell's output")
         assert "Sales report" in shown("title") and "**" not in shown("title")
         table = shown("table")
         assert "region" in table and "amount" in table and "south" in table
