@@ -244,6 +244,17 @@ asyncio.run(main())
 """
 
 
+def signal_state(pid: int) -> str:
+    """What /proc says of a process that did not end on a signal: its state and its signals
+    (pending, blocked, ignored, caught) and those of its threads."""
+    lines = []
+    for task in sorted(Path(f"/proc/{pid}/task").iterdir()):
+        status = (task / "status").read_text().splitlines()
+        keep = ("Name", "State", "SigPnd", "ShdPnd", "SigBlk", "SigIgn", "SigCgt")
+        lines.append(" ".join(ln.replace("\t", "") for ln in status if ln.startswith(keep)))
+    return "; ".join(lines)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
 def test_no_orphan_server_when_the_workbench_is_killed(tmp_path: Path, sig: signal.Signals) -> None:
     make_notebook(tmp_path)
@@ -256,7 +267,12 @@ def test_no_orphan_server_when_the_workbench_is_killed(tmp_path: Path, sig: sign
     pgid = int(line)
     try:
         process.send_signal(sig)
-        process.wait(HANG)
+        try:
+            process.wait(HANG)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(
+                f"the workbench outlived a {sig.name}: {signal_state(process.pid)}"
+            ) from None
         assert wait_group_gone(pgid) == [], f"marimo processes outlived a {sig.name}"
     finally:
         kill_group(pgid)
