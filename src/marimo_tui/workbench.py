@@ -31,6 +31,7 @@ from marimo_tui.events import (
 from marimo_tui.notebook.errors import NotebookError, StoreError
 from marimo_tui.notebook.model import Notebook, display_path, text_hash
 from marimo_tui.notebook.reader import preview_notebook, read_bytes
+from marimo_tui.redaction import Redactor, redactor_for
 
 if TYPE_CHECKING:
     from marimo_tui.notebook.store import EditResult, NotebookStore
@@ -62,6 +63,9 @@ class Workbench:
         self._stale: set[Path] = set()
         self._watcher: ProjectWatcher | None = None
         self.runtime: Runtime | None = None  # the marimo sidecar and the open notebook's session
+        # Made before anything starts, so every secret is known before anything can print it
+        # (the marimo server adds its token when it is made).
+        self.redactor: Redactor = redactor_for(config)
         self._background: set[asyncio.Task[None]] = set()
 
     @cached_property
@@ -89,6 +93,8 @@ class Workbench:
         self._listeners.append(listener)
 
     def publish(self, event: Event) -> None:
+        if isinstance(event, Notice) and self.redactor.found_in(event.text):
+            event = Notice(self.redactor(event.text), event.level)  # (errors quote their cause)
         for listener in list(self._listeners):
             listener(event)
 
@@ -138,7 +144,7 @@ class Workbench:
         if run and self.config.marimo.enabled:
             from marimo_tui.runtime.manager import Runtime
 
-            self.runtime = Runtime(self.config, self.publish, self.tasks)
+            self.runtime = Runtime(self.config, self.publish, self.tasks, self.redactor)
             self.runtime.start()
             if self.current is not None:
                 self.runtime.open(self.current)

@@ -2,19 +2,22 @@
 answers without calling a tool — or a step limit, the time limit, an error or Esc ends the turn.
 
 Everything a turn does is reported as `agent.events` to one listener (the chat pane, the JSON
-printer of `marimo-tui agent --json`) and saved to the conversation's transcript. The writes of
+printer of `marimo-tui agent --json`) and saved to the conversation's transcript. Both, and
+every message the model is sent, pass the workbench's redactor first: a secret a cell dug out
+(its environment, /proc) never reaches the model, the screen, `--json` or a file. The writes of
 one turn share a journal group, so `undo_last_turn` reverts all of them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from marimo_tui.agent import events as ev
 from marimo_tui.agent import structured
@@ -52,6 +55,7 @@ if TYPE_CHECKING:
     from marimo_tui.agent.transcripts import Transcript
     from marimo_tui.workbench import Workbench
 
+T = TypeVar("T")
 RESULT_CHARS = 24_000  # of one tool result sent back to the model
 Listener = Callable[[ev.AgentEvent], None]
 ToolMode = Literal["auto", "native", "json"]
@@ -98,6 +102,7 @@ class AgentSession:
         history: list[ChatMessage] | None = None,
     ) -> None:
         self.workbench = workbench
+        self.redact = workbench.redactor
         self.provider = provider
         self.profile = profile
         self.limits = limits or Limits()
@@ -363,6 +368,7 @@ class AgentSession:
             diff, path = outcome.diff, outcome.path
         # Compact separators: the model reads JSON as well without the spaces, in fewer tokens.
         result = json.dumps(data, ensure_ascii=False, default=str, separators=(",", ":"))
+        result = self.redact(result)  # before the cut: half a secret cut off would still show
         limit = self._result_room()
         if len(result) > limit:
             result = (
@@ -428,12 +434,28 @@ class AgentSession:
         return done
 
     def _add(self, message: ChatMessage) -> None:
+        message = self._redacted(message)
         self.messages.append(message)
         if self.transcript is not None:
             self.transcript.message(message)
 
     def _emit(self, event: ev.AgentEvent) -> None:
-        self.listener(event)
+        self.listener(self._redacted(event))
+
+    def _redacted(self, item: T) -> T:
+        """An event or message with every secret in its text replaced (itself when none)."""
+        changes: dict[str, Any] = {}
+        for f in dataclasses.fields(item):  # type: ignore[arg-type]
+            value = getattr(item, f.name)
+            if f.name == "tool_calls":
+                clean = tuple(self._redacted(call) for call in value)
+                same = all(a is b for a, b in zip(clean, value, strict=True))
+            else:
+                clean = self.redact.value(value)
+                same = clean is value
+            if not same:
+                changes[f.name] = clean
+        return dataclasses.replace(item, **changes) if changes else item  # type: ignore[type-var]
 
     def _unique_ids(self, calls: list[ToolCall]) -> list[ToolCall]:
         """Ids the model left out, or repeated in this conversation (Ollama numbers each

@@ -11,7 +11,7 @@ from marimo_tui.agent.loop import AgentSession, Limits, Listener
 from marimo_tui.agent.profiles import Profile, get_profile
 from marimo_tui.agent.providers.base import ChatMessage, Provider
 from marimo_tui.agent.tools import Approval, Approver
-from marimo_tui.agent.transcripts import Redactor, Transcript
+from marimo_tui.agent.transcripts import Transcript
 
 if TYPE_CHECKING:
     from marimo_tui.config import Config
@@ -33,12 +33,6 @@ class Overrides:
 
 def conversations_dir(config: Config) -> Path:
     return config.state_dir / "conversations"
-
-
-def redactor(config: Config, extra: list[str | None] | None = None) -> Redactor:
-    """Every secret this process knows of: never written to transcripts or logs."""
-    names = [config.agent.api_key_env, config.marimo.token_env, config.dagster.token_env]
-    return Redactor.from_env(names, extra or [])
 
 
 def make_provider(config: Config, profile: Profile, overrides: Overrides) -> Provider:
@@ -83,16 +77,15 @@ def open_session(
         tool_mode=agent.tool_mode,
         temperature=agent.temperature,
     )
-    extra: list[str | None] = []
-    if workbench.runtime is not None:
-        extra.append(workbench.runtime.sidecar.token)
     folder = conversations_dir(config)
     history: list[ChatMessage] = []
     conversation_id = None
     if resume is not None:
         history = load_messages(resume)
         conversation_id = resume.stem
-    transcript = Transcript(folder, redactor(config, extra), conversation_id)
+    # The workbench's redactor: it learns the marimo server's token when the server is made,
+    # which may be after this (the headless agent opens its session first).
+    transcript = Transcript(folder, workbench.redactor, conversation_id)
     return AgentSession(
         workbench,
         provider,

@@ -8,34 +8,16 @@ key, server tokens — are replaced by `***` before anything is written.
 from __future__ import annotations
 
 import json
-import os
 import time
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from marimo_tui.agent.providers.base import ChatMessage, ToolCall
+from marimo_tui.redaction import REDACTED, Redactor
 
-REDACTED = "***"
-
-
-class Redactor:
-    """Replaces every known secret in text (values shorter than 6 characters are not secrets
-    worth the false positives)."""
-
-    def __init__(self, secrets: Iterable[str | None]) -> None:
-        self.secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
-
-    @classmethod
-    def from_env(cls, names: Iterable[str], extra: Iterable[str | None] = ()) -> Redactor:
-        return cls([*(os.environ.get(n) for n in names if n), *extra])
-
-    def __call__(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, REDACTED)
-        return text
+__all__ = ["REDACTED", "Redactor", "Transcript", "list_conversations", "load_messages"]
 
 
 @dataclass(frozen=True)

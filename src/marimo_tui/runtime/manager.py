@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from marimo_tui.events import Event, KernelChanged, Notice, ServiceState
+from marimo_tui.redaction import Redactor, child_env
 from marimo_tui.runtime.session import NotebookSession, SessionError, SessionUpdate
 from marimo_tui.runtime.sidecar import Sidecar, SidecarOptions, SidecarState
 
@@ -29,15 +30,22 @@ def sidecar_options(config: Config) -> SidecarOptions:
         host=config.marimo.host,
         port=config.marimo.port,
         token=os.environ.get(config.marimo.token_env, "").strip(),
+        env=child_env(config),
     )
 
 
 class Runtime:
-    def __init__(self, config: Config, publish: Callable[[Event], None], tasks: TaskTree) -> None:
+    def __init__(
+        self,
+        config: Config,
+        publish: Callable[[Event], None],
+        tasks: TaskTree,
+        redactor: Redactor | None = None,
+    ) -> None:
         self.config = config
         self.publish = publish
         self.tasks = tasks
-        self.sidecar = Sidecar(sidecar_options(config), self._sidecar_changed)
+        self.sidecar = Sidecar(sidecar_options(config), self._sidecar_changed, redactor)
         self.session: NotebookSession | None = None
         self._job: str | None = None
         self._was_ready = False

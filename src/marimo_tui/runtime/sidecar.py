@@ -1,7 +1,10 @@
 """The sidecar: a `marimo edit --headless --watch` server for the project, owned by the workbench.
 
 It binds 127.0.0.1 on a free port with a random token (handed over on stdin, so it never shows
-in `ps`), logs to `.marimo-tui/logs/sidecar.log` with the token redacted, restarts with backoff
+in `ps` nor in any process's environment), runs with the workbench's environment less its
+secrets (`redaction.child_env`), optionally confined to writing inside the project (Landlock,
+see `sidecar_main`), logs to `.marimo-tui/logs/sidecar.log` with every secret redacted, restarts
+with backoff
 when it dies, and goes down with the workbench: on `stop()`, and through a parent-death signal
 and its own process group when the workbench is killed.
 """
@@ -16,12 +19,13 @@ import secrets
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from marimo_tui.processes import free_port, stop_group, wait_exit
+from marimo_tui.redaction import Redactor
 
 SidecarState = Literal["starting", "ready", "restarting", "failed", "stopped"]
 StateListener = Callable[["SidecarState", str], None]  # (state, detail)
@@ -44,6 +48,8 @@ class SidecarOptions:
     host: str = "127.0.0.1"
     port: int = 0  # 0: a free one
     token: str = ""  # empty: a random one
+    env: Mapping[str, str] | None = None  # the server's environment (None: ours, as it is)
+    confine: bool = False  # Landlock: the server and its kernels write only inside the project
 
 
 class SidecarError(Exception):
@@ -51,10 +57,18 @@ class SidecarError(Exception):
 
 
 class Sidecar:
-    def __init__(self, options: SidecarOptions, listener: StateListener | None = None) -> None:
+    def __init__(
+        self,
+        options: SidecarOptions,
+        listener: StateListener | None = None,
+        redactor: Redactor | None = None,
+    ) -> None:
         self.options = options
         self.listener = listener
         self.token = options.token or secrets.token_urlsafe(24)
+        # The workbench's redactor learns the token before anything can print it.
+        self.redactor = redactor if redactor is not None else Redactor()
+        self.redactor.add(self.token)
         self.port = options.port or free_port(options.host)
         self.state: SidecarState = "stopped"
         self.detail = ""
@@ -96,7 +110,7 @@ class Sidecar:
         await self._ready.wait()
 
     def redact(self, text: str) -> str:
-        return text.replace(self.token, "***")
+        return self.redactor(text)
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -194,7 +208,8 @@ class Sidecar:
     async def _spawn(self) -> None:
         self.options.log_dir.mkdir(parents=True, exist_ok=True)
         self._rotate_log()
-        env = {**os.environ, "MARIMO_SKIP_UPDATE_CHECK": "1", "PYTHONUNBUFFERED": "1"}
+        base = os.environ if self.options.env is None else self.options.env
+        env = {**base, "MARIMO_SKIP_UPDATE_CHECK": "1", "PYTHONUNBUFFERED": "1"}
         self.process = await asyncio.create_subprocess_exec(
             *self._command(),
             stdin=asyncio.subprocess.PIPE,
