@@ -143,6 +143,12 @@ class MarimoConfig:
         "survives restarts (unset or empty: a random token each start).",
         default="MARIMO_TUI_SIDECAR_TOKEN",
     )
+    confine: Literal["auto", "project", "off"] = _help(
+        "project: the marimo server and its kernels may write only inside the project, their "
+        "own temp folder and marimo's cache (Linux Landlock); off: wherever you may; auto: "
+        "project when agent.approval is auto, else off.",
+        default="auto",
+    )
 
 
 @dataclass
