@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from marimo_tui.agent.providers.base import ChatMessage, ToolCall
+from marimo_tui.agent.providers.text_repair import repair_message, repair_text
 from marimo_tui.redaction import REDACTED, Redactor
 
 __all__ = ["REDACTED", "Redactor", "Transcript", "list_conversations", "load_messages"]
@@ -43,16 +44,19 @@ def message_json(message: ChatMessage) -> dict[str, Any]:
 
 
 def message_from_json(data: dict[str, Any]) -> ChatMessage:
+    """A saved message, repaired (a file written before the repair may hold `\\ud800`)."""
     calls = tuple(
         ToolCall(str(c.get("id", "")), str(c.get("name", "")), c.get("arguments") or {})
         for c in data.get("tool_calls") or []
     )
-    return ChatMessage(
-        role=data["role"],
-        content=str(data.get("content", "")),
-        tool_calls=calls,
-        tool_call_id=data.get("tool_call_id"),
-        name=data.get("name"),
+    return repair_message(
+        ChatMessage(
+            role=data["role"],
+            content=str(data.get("content", "")),
+            tool_calls=calls,
+            tool_call_id=data.get("tool_call_id"),
+            name=data.get("name"),
+        )
     )
 
 
@@ -68,7 +72,7 @@ class Transcript:
 
     def write(self, record: dict[str, Any]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        line = self.redact(json.dumps(record, ensure_ascii=False, default=str))
+        line = repair_text(self.redact(json.dumps(record, ensure_ascii=False, default=str)))
         with self.path.open("a", encoding="utf-8") as out:
             out.write(line + "\n")
 

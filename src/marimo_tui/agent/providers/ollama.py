@@ -23,6 +23,7 @@ from marimo_tui.agent.providers.base import (
     one_line,
     unparsed_arguments,
 )
+from marimo_tui.agent.providers.text_repair import repair_delta, repair_messages
 
 if TYPE_CHECKING:
     from ollama import AsyncClient
@@ -56,17 +57,17 @@ class OllamaProvider:
             parts = await self._connect().chat(
                 model=self.model,
                 stream=True,
-                **self.request(messages, tools, options or RequestOptions()),
+                **self.request(repair_messages(messages), tools, options or RequestOptions()),
             )
             # The client's stream is an async generator: closing it ends the HTTP request.
             async with contextlib.aclosing(cast(AsyncGenerator[Any, None], parts)):
                 async for part in parts:
                     message = part.message
                     if message.content:
-                        yield TextDelta(message.content)
+                        yield repair_delta(TextDelta(message.content))
                     for call in message.tool_calls or ():
                         calls += 1
-                        yield ToolCallDelta(_call(call, calls))
+                        yield repair_delta(ToolCallDelta(_call(call, calls)))
                     if part.done:
                         yield _usage(part)
                         yield Done(part.done_reason or "stop")

@@ -26,6 +26,7 @@ from marimo_tui.agent.providers.base import (
     one_line,
     unparsed_arguments,
 )
+from marimo_tui.agent.providers.text_repair import repair_delta, repair_messages
 
 if TYPE_CHECKING:
     import httpx  # imported when a request is made: the package stays cheap to import
@@ -78,9 +79,10 @@ class OpenAIProvider:
     ) -> AsyncIterator[Delta]:
         options = options or RequestOptions()
         try:
-            async with contextlib.aclosing(self._stream(messages, tools, options)) as deltas:
+            wire = repair_messages(messages)
+            async with contextlib.aclosing(self._stream(wire, tools, options)) as deltas:
                 async for delta in deltas:
-                    yield delta
+                    yield repair_delta(delta)
         except Exception as exc:  # httpx's errors and our own, each made one scrubbed line
             raise self._scrub(self._error(exc)) from None
 

@@ -42,6 +42,7 @@ from marimo_tui.agent.providers.base import (
     Usage,
     Window,
 )
+from marimo_tui.agent.providers.text_repair import repair_delta
 
 _WORDS = re.compile(r"\s*\S+\s*|\s+")
 _TURN_KEYS = frozenset({"text", "tool_calls", "needs", "unless"})
@@ -100,11 +101,10 @@ class ScriptedProvider:
         for word in _WORDS.findall(turn.text):
             if pause:
                 await asyncio.sleep(pause)
-            yield TextDelta(word)
+            yield repair_delta(TextDelta(word))
         for call in turn.tool_calls:
-            yield ToolCallDelta(
-                ToolCall(call.id, call.name, _resolve(call.arguments, _results(messages)))
-            )
+            arguments = _resolve(call.arguments, _results(messages))
+            yield repair_delta(ToolCallDelta(ToolCall(call.id, call.name, arguments)))
         yield Usage(0, 0)
         yield Done("tool_calls" if turn.tool_calls else "stop")
 

@@ -1,0 +1,110 @@
+"""Faults end in one line and leave the workbench usable (issue 17, item 4): text no encoder
+takes, special files in the project, unreadable config, a full disk, a marimo server that keeps
+dying, kernels of notebooks left behind."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from marimo_tui.agent import events as ev
+from marimo_tui.agent.providers.base import ChatMessage, ToolCall
+from marimo_tui.agent.providers.ollama import OllamaProvider
+from marimo_tui.agent.providers.openai import OpenAIProvider
+from marimo_tui.agent.providers.text_repair import repair_json_text, repair_text
+from marimo_tui.agent.transcripts import load_messages
+from tests.conftest import Runner, assert_no_traceback, cli_env
+from tests.llama_support import LlamaServer
+from tests.llm_servers import Call, OllamaServer, OpenAIServer, Reply
+from tests.test_agent_loop import CELLS, session_over
+from tests.tui_support import make_project
+
+LONE = "\ud800"
+FFFD = "\ufffd"
+
+
+# -- text no UTF-8 encoder takes -------------------------------------------------------------
+def test_repair_joins_pairs_and_replaces_lone_surrogates() -> None:
+    assert repair_text(f"a{LONE}b\udfffc") == f"a{FFFD}b{FFFD}c"
+    assert repair_text("\ud83d\ude00") == "😀"  # a pair a JSON decoder left split
+    assert repair_text("plain ✓") == "plain ✓"
+    # JSON text: a lone escape is rewritten; a pair and an escaped backslash are left alone.
+    raw = r'{"a": "\ud800x", "b": "\ud83d\ude00", "c": "\\ud800", "d": "\uDC00"}'
+    parsed = json.loads(repair_json_text(raw))
+    assert parsed == {"a": f"{FFFD}x", "b": "😀", "c": "\\ud800", "d": FFFD}
+
+
+async def test_a_lone_surrogate_from_the_model_ends_in_one_turn_and_later_turns_work(
+    tmp_path: Path, ollama: OllamaServer
+) -> None:
+    path = make_project(tmp_path, CELLS)
+    ollama.script(
+        Reply(calls=[Call("edit_cell", {"cell": "source", "code": f"value = '{LONE}'"})]),
+        Reply(text=["edited ", LONE]),
+        Reply(text=["second turn fine"]),
+    )
+    session, events, _ = session_over(tmp_path, OllamaProvider("m", ollama.url))
+    first = await session.run_turn("put a surrogate in")
+    assert first.reason == "finished", [e for e in events if isinstance(e, ev.TurnEnded)]
+    assert f"value = '{FFFD}'" in path.read_text(encoding="utf-8")
+    second = await session.run_turn("and now?")
+    assert second.reason == "finished"
+    text = "".join(e.text for e in events if isinstance(e, ev.TextDelta))
+    assert text == f"edited {FFFD}second turn fine"
+    # What went back to the server for the second turn is valid UTF-8, repaired.
+    sent = json.dumps(ollama.chats[2]["messages"], ensure_ascii=False)
+    assert FFFD in sent and LONE not in sent
+    # The transcript holds the whole conversation, repaired.
+    (saved,) = (tmp_path / ".marimo-tui" / "conversations").glob("*.jsonl")
+    assert FFFD in saved.read_text(encoding="utf-8")
+
+
+def test_headless_turn_with_an_escaped_surrogate_in_arguments_is_one_turn(
+    tmp_path: Path, cli: Runner, openai: OpenAIServer
+) -> None:
+    path = make_project(tmp_path, CELLS)
+    # The arguments as JSON text with the escape in them, as a model's sampler can emit.
+    openai.script(
+        Reply(calls=[Call("edit_cell", r'{"cell": "source", "code": "value = \"\ud800\""}')]),
+        Reply(text=["done"]),
+    )
+    env = cli_env(MARIMO_TUI_AGENT_PROVIDER="openai", MARIMO_TUI_AGENT_HOST=openai.url)
+    done = cli("agent", "go", "--notebook", path, "--approval", "auto", "--model", "m", env=env)
+    assert_no_traceback(done)
+    assert done.returncode == 0, done.stderr
+    assert f'value = "{FFFD}"' in path.read_text(encoding="utf-8")
+
+
+def test_a_saved_conversation_with_surrogates_loads_repaired(tmp_path: Path) -> None:
+    saved = tmp_path / "c.jsonl"
+    lines = [
+        {"type": "message", "role": "user", "content": f"hi {LONE}"},
+        {
+            "type": "message",
+            "role": "assistant",
+            "content": "",
+            "tool_calls": [{"id": "c1", "name": "read_cell", "arguments": {"cell": LONE}}],
+        },
+    ]
+    # ensure_ascii: the file is valid UTF-8, its escapes decode to lone surrogates.
+    saved.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    user, assistant = load_messages(saved)
+    assert user.content == f"hi {FFFD}"
+    assert assistant.tool_calls[0].arguments == {"cell": FFFD}
+
+
+async def test_a_conversation_with_surrogates_goes_to_llama_server(
+    llama_server: LlamaServer,
+) -> None:
+    history = [
+        ChatMessage("user", f"Say hi {LONE}"),
+        ChatMessage("assistant", "", (ToolCall("c1", "read_cell", {"cell": f"a{LONE}"}),)),
+        ChatMessage("tool", f'{{"code": "{LONE}"}}', tool_call_id="c1", name="read_cell"),
+        ChatMessage("user", "Now say hi."),
+    ]
+    provider = OpenAIProvider("gemma", llama_server.base, None)
+    try:
+        deltas = [d async for d in provider.stream(history, [])]
+    finally:
+        await provider.aclose()
+    assert deltas, "no answer"
