@@ -259,7 +259,10 @@ def signal_state(pid: int) -> str:
 def test_no_orphan_server_when_the_workbench_is_killed(tmp_path: Path, sig: signal.Signals) -> None:
     make_notebook(tmp_path)
     process = subprocess.Popen(
-        [sys.executable, "-c", HEADLESS, str(tmp_path)], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", HEADLESS, str(tmp_path)],
+        stdin=subprocess.DEVNULL,  # a terminal's stdin could stop it (SIGTTIN), deaf to SIGTERM
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert process.stdout is not None
     line = process.stdout.readline()
