@@ -31,6 +31,7 @@ from textual.timer import Timer
 
 from marimo_tui.notebook.model import Cell, CellKind, Notebook
 from marimo_tui.notebook.pyversion import is_requirement
+from marimo_tui.safe_text import one_line, visible
 
 if TYPE_CHECKING:
     from marimo_tui.runtime.kernel_state import CellRun, KernelState
@@ -524,7 +525,7 @@ class CellView(ScrollView, can_focus=True):
         lines.append(
             Content.assemble(
                 (f"{symbol} ", f".cell-view--{style_class}"),
-                (cell.name if cell.named else "_", ".cell-view--header"),
+                (one_line(cell.name) if cell.named else "_", ".cell-view--header"),
                 (f"{kind}  #{index + 1} {cell.id}  ", ".cell-view--dim"),
                 (label, f".cell-view--{style_class}"),
             )
@@ -535,18 +536,20 @@ class CellView(ScrollView, can_focus=True):
             defines = ", ".join(sorted(cell.defs)) or "nothing"
             reads = ", ".join(sorted(cell.refs - BUILTINS)) or "nothing"
             info = f"defines {defines} · reads {reads}"
-        lines.append(Content.styled(info, ".cell-view--dim"))
+        lines.append(Content.styled(one_line(info), ".cell-view--dim"))
         if block.folded:
             n = block.code_lines
             lines.append(Content.styled(f"▸ {n} line{'s' if n != 1 else ''} folded", "italic"))
         else:
             lines.extend(self._code_lines(cell.code, block.code_lines))
         if cell.error and is_requirement(cell.error):
-            lines.append(Content.styled(f"⚠ {cell.error}; kept as written", ".cell-view--warning"))
+            lines.append(
+                Content.styled(f"⚠ {one_line(cell.error)}; kept as written", ".cell-view--warning")
+            )
         elif cell.error:
-            lines.append(Content.styled(f"✗ {cell.error}", ".cell-view--error"))
+            lines.append(Content.styled(f"✗ {one_line(cell.error)}", ".cell-view--error"))
         if broken:
-            lines.append(Content.styled(f"✗ {broken}", ".cell-view--error"))
+            lines.append(Content.styled(f"✗ {one_line(broken)}", ".cell-view--error"))
         self._lines[key] = lines
         return lines
 
@@ -566,6 +569,9 @@ class CellView(ScrollView, can_focus=True):
         key = (code, self.highlighting)
         cached = self._code.get(key)
         if cached is None:
+            # A string literal may hold a raw ESC or BEL: shown, never sent (newlines stay,
+            # so the count holds).
+            code = visible(code)
             if self.highlighting and code:
                 from textual.highlight import highlight
 

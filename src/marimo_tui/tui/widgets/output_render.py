@@ -9,7 +9,6 @@ terminal (sixel/kitty probes on stdin/stdout) and would steal keys from a runnin
 from __future__ import annotations
 
 import io
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -26,6 +25,7 @@ from rich.theme import Theme
 from textual.strip import Strip
 
 from marimo_tui.runtime.outputs import CellError, Output, Table
+from marimo_tui.safe_text import console_text, last_redraw, one_line, visible
 
 if TYPE_CHECKING:
     from PIL.Image import Image as PILImage
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 MAX_TEXT_LINES = 2000  # source lines rendered in a cell; the output viewer shows everything
 MAX_TABLE_ROWS = 20
 MIN_COLUMN_WIDTH = 6
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -150,14 +149,14 @@ def _cap_text(text: str, max_lines: int | None) -> str:
 def text_strips(
     text: str, width: int, style: Style, *, max_lines: int | None = MAX_TEXT_LINES
 ) -> list[Strip]:
-    """Text wrapped to width; ANSI colours kept, other control characters dropped."""
+    """Text wrapped to width; ANSI colours kept (through rich's decoder, which sees nothing
+    but SGR), every other control character and sequence shown as `safe_text` shows it."""
     text = _cap_text(text, max_lines)
     if "\x1b" in text:
-        cleaned = "\n".join(_clean(line) for line in text.split("\n"))
-        return _rich_lines(Text.from_ansi(cleaned, style=style), width)
+        return _rich_lines(Text.from_ansi(console_text(text), style=style), width)
     strips: list[Strip] = []
     for raw in text.split("\n"):
-        line = _clean(raw)
+        line = visible(last_redraw(raw))
         if "\t" in line:
             line = line.expandtabs(4)
         if len(line) <= width and line.isascii():
@@ -165,13 +164,6 @@ def text_strips(
         else:
             strips += _rich_lines(Text(line, style=style), width)
     return strips
-
-
-def _clean(line: str) -> str:
-    if "\r" in line:  # progress bars redraw with \r: the last state is what a terminal shows
-        parts = [p for p in line.split("\r") if p]
-        line = parts[-1] if parts else ""
-    return _CONTROL.sub("", line)
 
 
 def _rich_lines(
@@ -186,7 +178,8 @@ def _rich_lines(
 # -- markdown ---------------------------------------------------------------------------------
 def markdown_strips(source: str, width: int, styles: OutputStyles) -> list[Strip]:
     console = _console(styles)
-    markdown = Markdown(source, hyperlinks=False, code_theme="ansi_dark")
+    # rich's Markdown passes text (and code blocks) through as they are written.
+    markdown = Markdown(visible(source), hyperlinks=False, code_theme="ansi_dark")
     strips = _rich_lines(markdown, width, console)
     while strips and not strips[-1].text.strip():
         strips.pop()
@@ -213,13 +206,13 @@ def table_strips(
         style=styles.text,
     )
     for name in columns:
-        grid.add_column(name, overflow="ellipsis", no_wrap=True, min_width=1)
+        grid.add_column(Text(one_line(name)), overflow="ellipsis", no_wrap=True, min_width=1)
     if hidden:
         grid.add_column(f"+{hidden}", overflow="ellipsis", no_wrap=True, style=styles.dim)
     shown = table.rows if max_rows is None else table.rows[:max_rows]
     for row in shown:
-        cells = [cell.replace("\n", " ") for cell in row[: len(columns)]]
-        grid.add_row(*cells, *(["…"] if hidden else []))
+        cells = [Text(one_line(cell.replace("\n", " "))) for cell in row[: len(columns)]]
+        grid.add_row(*cells, *([Text("…")] if hidden else []))
     strips = _rich_lines(grid, width, _console(styles))
     total = table.total_rows if table.total_rows is not None else len(table.rows)
     if total > len(shown):
@@ -265,7 +258,7 @@ def image_strips(data: bytes, width: int, max_rows: int) -> list[Strip]:
             opened.draft("RGB", (width, max_rows * 2))  # JPEG decodes at a lower scale
             picture = _flatten(opened)
     except (UnidentifiedImageError, OSError, ValueError) as error:
-        return [Strip([Segment(f"[image could not be decoded: {error}]"[:width])])]
+        return [Strip([Segment(one_line(f"[image could not be decoded: {error}]")[:width])])]
     source_width, source_height = picture.size
     scale = min(width / max(1, source_width), (max_rows * 2) / max(1, source_height))
     columns = max(1, min(width, round(source_width * scale)))
