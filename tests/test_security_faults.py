@@ -4,8 +4,14 @@ dying, kernels of notebooks left behind."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import socket
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from marimo_tui.agent import events as ev
 from marimo_tui.agent.providers.base import ChatMessage, ToolCall
@@ -13,11 +19,17 @@ from marimo_tui.agent.providers.ollama import OllamaProvider
 from marimo_tui.agent.providers.openai import OpenAIProvider
 from marimo_tui.agent.providers.text_repair import repair_json_text, repair_text
 from marimo_tui.agent.transcripts import load_messages
-from tests.conftest import Runner, assert_no_traceback, cli_env
+from marimo_tui.config import load_config
+from marimo_tui.events import Event, NotebooksListed, Notice
+from marimo_tui.notebook.errors import NotebookError
+from marimo_tui.notebook.reader import read_notebook
+from marimo_tui.project import discover_notebooks
+from marimo_tui.workbench import Workbench
+from tests.conftest import HANG, Runner, assert_no_traceback, cli_env
 from tests.llama_support import LlamaServer
 from tests.llm_servers import Call, OllamaServer, OpenAIServer, Reply
 from tests.test_agent_loop import CELLS, session_over
-from tests.tui_support import make_project
+from tests.tui_support import make_project, wait_until
 
 LONE = "\ud800"
 FFFD = "\ufffd"
@@ -108,3 +120,89 @@ async def test_a_conversation_with_surrogates_goes_to_llama_server(
     finally:
         await provider.aclose()
     assert deltas, "no answer"
+
+
+# -- special files in the project --------------------------------------------------------------
+@pytest.fixture
+def special_project(tmp_path: Path) -> Iterator[Path]:
+    """A project whose notebooks folder holds a FIFO, a socket and a folder named like
+    notebooks, beside one real notebook."""
+    make_project(tmp_path, CELLS)
+    folder = tmp_path / "notebooks"
+    os.mkfifo(folder / "x.py")
+    os.mkdir(folder / "dir.py")
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(folder / "sock.py"))
+    try:
+        yield tmp_path
+    finally:
+        sock.close()
+
+
+def test_discovery_and_reading_skip_special_files_without_opening_them(
+    special_project: Path,
+) -> None:
+    config = load_config(start=special_project, environ={})
+    skipped: list[tuple[Path, str]] = []
+    found = discover_notebooks(config, skipped)
+    folder = special_project / "notebooks"
+    assert found == [folder / "main.py"]
+    assert sorted((p.name, k) for p, k in skipped) == [
+        ("sock.py", "a socket"),
+        ("x.py", "a FIFO (named pipe)"),
+    ]
+    for name, kind in (("x.py", "FIFO"), ("sock.py", "socket"), ("dir.py", "folder")):
+        with pytest.raises(NotebookError, match=kind):
+            read_notebook(folder / name)
+
+
+def test_doctor_and_discover_skip_a_fifo_with_one_line(special_project: Path, cli: Runner) -> None:
+    doctor = cli("doctor", cwd=special_project)
+    assert_no_traceback(doctor)
+    assert "notebooks/x.py: is a FIFO (named pipe), not a notebook; skipped" in doctor.stdout
+    assert "1 of 1 notebooks parse" in doctor.stdout
+    named = cli("doctor", "notebooks/x.py", cwd=special_project)
+    assert_no_traceback(named)
+    assert named.returncode != 0 and "is a FIFO (named pipe), not a notebook" in named.stdout
+
+
+async def test_the_watcher_skips_a_fifo_made_while_it_runs(tmp_path: Path) -> None:
+    make_project(tmp_path, CELLS)
+    wb = Workbench(load_config(start=tmp_path, environ={}))
+    wb.current = tmp_path / "notebooks" / "main.py"
+    events: list[Event] = []
+    wb.subscribe(events.append)
+    os.mkfifo(tmp_path / "notebooks" / "early.py")
+    await wb.start(watch=True, run=False)
+    try:
+        await wait_until(
+            lambda: any(isinstance(e, Notice) and "early.py is a FIFO" in e.text for e in events),
+            what="the notice of the FIFO found at start",
+        )
+        # The watcher is up once it reports a notebook written after the start.
+        other = tmp_path / "notebooks" / "other.py"
+        main = (tmp_path / "notebooks" / "main.py").read_text()
+        for n in range(int(HANG)):
+            other.write_text(main + f"# {n}\n")
+            if any(
+                isinstance(e, NotebooksListed) and other in e.paths for e in events
+            ):  # pragma: no branch
+                break
+            await asyncio.sleep(1.0)
+        else:
+            raise AssertionError("the watcher never reported other.py")
+        os.mkfifo(tmp_path / "notebooks" / "late.py")
+        await wait_until(
+            lambda: any(isinstance(e, Notice) and "late.py is a FIFO" in e.text for e in events),
+            what="the notice of the FIFO made later",
+        )
+        (tmp_path / "notebooks" / "main.py").write_text(main.replace("value = 1", "value = 3"))
+        await wait_until(
+            lambda: (
+                "value = 3"
+                in (wb.shown[wb.current].cells[0].code if wb.current in wb.shown else "")
+            ),
+            what="the open notebook followed after the FIFO",
+        )
+    finally:
+        await asyncio.wait_for(wb.stop(), HANG)

@@ -59,12 +59,21 @@ def check_notebooks(config: Config, paths: list[Path] | None = None) -> list[Che
     from marimo_tui.project import discover_notebooks
 
     explicit = paths
+    skipped: list[tuple[Path, str]] = []
     if paths is None:
-        paths = discover_notebooks(config)
-    checks: list[Check] = []
+        paths = discover_notebooks(config, skipped)
+    checks: list[Check] = [
+        Check(
+            "notebook",
+            False,
+            f"{_shown(config, path)}: is {kind}, not a notebook; skipped",
+            "rename or remove it",
+        )
+        for path, kind in skipped
+    ]
     broken_cells = newer_cells = 0
     for path in paths:
-        rel = path.relative_to(config.root) if path.is_relative_to(config.root) else path
+        rel = _shown(config, path)
         try:
             nb = read_notebook(path)
         except NotebookError as exc:
@@ -107,6 +116,10 @@ def check_notebooks(config: Config, paths: list[Path] | None = None) -> list[Che
         summary += f"; {newer_cells} {verb} a newer Python"
     head = Check("notebooks", not checks, summary, "" if not checks else "see the lines below")
     return [head, *checks]
+
+
+def _shown(config: Config, path: Path) -> Path:
+    return path.relative_to(config.root) if path.is_relative_to(config.root) else path
 
 
 def check_dagster(config: Config) -> Check:

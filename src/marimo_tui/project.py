@@ -19,6 +19,7 @@ from marimo_tui.config import (
 )
 from marimo_tui.notebook.atomic import TMP_SUFFIX, atomic_create, atomic_write
 from marimo_tui.notebook.displaced import PART, STAGE_MARK
+from marimo_tui.notebook.file_kind import read_regular, special_kind
 
 if TYPE_CHECKING:
     from marimo_tui.notebook.templates import Template
@@ -43,8 +44,7 @@ def looks_like_notebook(path: Path) -> bool:
     wrong with a file that means to be a notebook; an aliased import counts when the file
     creates the app as marimo's parser expects."""
     try:
-        with path.open("rb") as f:
-            head = f.read(_SNIFF_BYTES)
+        head = read_regular(path, _SNIFF_BYTES)  # never blocks on a FIFO named x.py
     except OSError:
         return False
     if b"marimo.App(" in head or b"marimo.App\n" in head:
@@ -63,8 +63,11 @@ def creates_app(text: bytes) -> bool:
     return app.search(text, imported.end()) is not None
 
 
-def discover_notebooks(config: Config) -> list[Path]:
-    """Every marimo notebook under the notebooks folder, sorted, excluded folders skipped."""
+def discover_notebooks(config: Config, skipped: list[tuple[Path, str]] | None = None) -> list[Path]:
+    """Every marimo notebook under the notebooks folder, sorted, excluded folders skipped.
+
+    `.py` names that are not regular files (a FIFO, a device, a socket) are left unopened and
+    added to `skipped` with what they are, for a notice."""
     root = config.notebooks_dir
     excluded = set(config.notebooks.exclude)
     found: list[Path] = []
@@ -73,7 +76,11 @@ def discover_notebooks(config: Config) -> list[Path]:
         for name in sorted(files):
             if name.endswith(".py") and not name.startswith("."):
                 path = Path(folder) / name
-                if looks_like_notebook(path):
+                kind = special_kind(path)
+                if kind is not None:
+                    if skipped is not None:
+                        skipped.append((path, kind))
+                elif looks_like_notebook(path):
                     found.append(path)
     return found
 

@@ -8,12 +8,13 @@ it, so coalescing several batches loses nothing: the file's latest content is wh
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from marimo_tui.notebook.atomic import TMP_SUFFIX
+from marimo_tui.notebook.file_kind import special_kind
 
 # What watchfiles said happened is not kept: by the time a change is handled the file may have
 # changed again, so the kind is what the disk says then.
@@ -41,9 +42,16 @@ def coalesce(batches: Sequence[Sequence[Path]]) -> list[FileChange]:
 class ProjectWatcher:
     """Watches `root` for changes to `.py` files; run `run()` as a task, `stop()` to end it."""
 
-    def __init__(self, root: Path, ignore: Sequence[Path] = ()) -> None:
+    def __init__(
+        self,
+        root: Path,
+        ignore: Sequence[Path] = (),
+        on_special: Callable[[Path, str], None] | None = None,
+    ) -> None:
         self.root = root
         self.ignore = tuple(ignore)
+        self.on_special = on_special  # told once of each `.py` name that is not a file
+        self.special: dict[Path, str] = {}
         self.queue: asyncio.Queue[list[Path]] = asyncio.Queue()
         self._stop = asyncio.Event()
 
@@ -64,7 +72,15 @@ class ProjectWatcher:
             debounce=DEBOUNCE_MS,
             stop_event=self._stop,
         ):
-            batch = sorted(Path(p) for _, p in changes if not p.endswith(TMP_SUFFIX))
+            batch = []
+            for path in sorted(Path(p) for _, p in changes if not p.endswith(TMP_SUFFIX)):
+                kind = special_kind(path)  # a FIFO or a folder named x.py: never read
+                if kind is None:
+                    batch.append(path)
+                elif path not in self.special:
+                    self.special[path] = kind
+                    if self.on_special is not None:
+                        self.on_special(path, kind)
             if batch:
                 self.queue.put_nowait(batch)
 

@@ -55,6 +55,7 @@ class Workbench:
         self.config = config
         self.root = config.root
         self.notebooks: list[Path] = []
+        self._skipped: list[tuple[Path, str]] = []  # `.py` names that are FIFOs, devices…
         self.current: Path | None = None
         self.shown: dict[Path, Notebook] = {}  # the version each view shows, quick or analysed
         self._listeners: list[Listener] = []
@@ -114,7 +115,7 @@ class Workbench:
         """The notebook to open when given a folder: the first one found, cheaply."""
         from marimo_tui.project import discover_notebooks
 
-        found = discover_notebooks(self.config)
+        found = discover_notebooks(self.config, self._skipped)
         self.notebooks = found
         return found[0] if found else None
 
@@ -137,7 +138,9 @@ class Workbench:
         if self.tasks.load_error:
             self.notice(self.tasks.load_error, "warning")
         if not self.notebooks:
-            self.notebooks = await asyncio.to_thread(discover_notebooks, self.config)
+            self.notebooks = await asyncio.to_thread(discover_notebooks, self.config, self._skipped)
+        for path, kind in self._skipped:
+            self._special_file(path, kind)
         self.publish(NotebooksListed(tuple(self.notebooks)))
         if self.current is not None:
             self._schedule_analysis(self.current, "open")
@@ -149,7 +152,9 @@ class Workbench:
             if self.current is not None:
                 self.runtime.open(self.current)
         if watch:
-            self._watcher = ProjectWatcher(self.root, ignore=[self.config.state_dir])
+            self._watcher = ProjectWatcher(
+                self.root, ignore=[self.config.state_dir], on_special=self._special_file
+            )
             self._spawn(self._watch())
             self._spawn(self._follow())
 
@@ -221,6 +226,10 @@ class Workbench:
             self._current_removed(self.current, new)
         elif self.current is not None and self.current in present:
             self.reload(self.current)
+
+    def _special_file(self, path: Path, kind: str) -> None:
+        if path.suffix == ".py" and self._in_scope(path):
+            self.notice(f"{self.relative(path)} is {kind}, not a notebook: skipped", "warning")
 
     def _in_scope(self, path: Path) -> bool:
         folder = self.config.notebooks_dir

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from marimo_tui.notebook import marimo_adapter as adapter
 from marimo_tui.notebook.errors import NotebookError
+from marimo_tui.notebook.file_kind import SpecialFileError, read_regular
 from marimo_tui.notebook.identity import IdAllocator, match_ids
 from marimo_tui.notebook.model import Cell, FileFormat, Notebook, text_hash
 
@@ -43,9 +44,11 @@ def read_bytes(path: Path) -> bytes:
             raise NotebookError(
                 path, f"file is {size // 2**20} MiB; notebooks over 64 MiB are refused"
             )
-        return path.read_bytes()
+        return read_regular(path)  # a FIFO named x.py must not hang the reader
     except FileNotFoundError:
         raise NotebookError(path, "no such file") from None
+    except SpecialFileError as exc:
+        raise NotebookError(path, f"is {exc.kind}, not a notebook") from None
     except IsADirectoryError:
         raise NotebookError(path, "is a folder, not a notebook") from None
     except PermissionError:
