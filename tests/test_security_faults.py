@@ -5,12 +5,14 @@ dying, kernels of notebooks left behind."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from marimo_tui.agent import events as ev
@@ -24,10 +26,13 @@ from marimo_tui.events import Event, NotebooksListed, Notice
 from marimo_tui.notebook.errors import NotebookError
 from marimo_tui.notebook.reader import read_notebook
 from marimo_tui.project import discover_notebooks
+from marimo_tui.runtime import sidecar as sidecar_module
+from marimo_tui.runtime.sidecar import Sidecar, SidecarOptions
 from marimo_tui.workbench import Workbench
 from tests.conftest import HANG, Runner, assert_no_traceback, cli_env
 from tests.llama_support import LlamaServer
 from tests.llm_servers import Call, OllamaServer, OpenAIServer, Reply
+from tests.sidecar_support import kill_group, make_notebook, wait_group_gone
 from tests.test_agent_loop import CELLS, session_over
 from tests.tui_support import make_project, wait_until
 
@@ -206,3 +211,70 @@ async def test_the_watcher_skips_a_fifo_made_while_it_runs(tmp_path: Path) -> No
         )
     finally:
         await asyncio.wait_for(wb.stop(), HANG)
+
+
+# -- a marimo server that keeps dying ------------------------------------------------------------
+async def _healthy(sidecar: Sidecar) -> bool:
+    if sidecar.state != "ready":
+        return False
+    async with httpx.AsyncClient(timeout=5.0) as client:
+        with contextlib.suppress(httpx.HTTPError):
+            return (await client.get(f"{sidecar.base_url}/health")).status_code == 200
+    return False
+
+
+async def _new_process(sidecar: Sidecar, old: int | None) -> int:
+    """The pid of the server process after `old`, once it runs."""
+    await wait_until(
+        lambda: sidecar.pid not in (None, old) and sidecar.process.returncode is None,  # type: ignore[union-attr]
+        2 * HANG,
+        "a new marimo server process",
+    )
+    assert sidecar.pid is not None
+    return sidecar.pid
+
+
+async def test_the_sidecar_survives_20_quick_kills_and_x_restarts_it_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Short pauses so twenty deaths fit in a test; the figure with the shipped pauses is
+    # bench/sidecar_recovery.py's. Before, the supervisor gave up for good after 8.
+    monkeypatch.setattr(sidecar_module, "START_BACKOFF", (0.1, 0.2, 0.5))
+    monkeypatch.setattr(sidecar_module, "CRASH_BACKOFF", (0.05, 0.2, 0.5))
+    make_notebook(tmp_path)
+    states: list[str] = []
+    sidecar = Sidecar(
+        SidecarOptions(tmp_path, tmp_path / ".marimo-tui" / "logs"),
+        lambda state, _: states.append(state),
+    )
+    sidecar.start()
+    pid: int | None = None
+    try:
+        for _ in range(20):  # each server killed as soon as it runs, most before it is up
+            pid = await _new_process(sidecar, pid)
+            kill_group(pid)
+        await asyncio.wait_for(sidecar.wait_ready(), 2 * HANG)
+        assert await _healthy(sidecar)
+        assert "failed" not in states and states.count("restarting") >= 20
+
+        # A long wait between tries: X (`restart()`) cuts it short.
+        monkeypatch.setattr(sidecar_module, "START_BACKOFF", (3600.0,))
+        monkeypatch.setattr(sidecar_module, "CRASH_BACKOFF", (3600.0,))
+        pid = await _new_process(sidecar, None)
+        kill_group(pid)
+        await wait_until(lambda: sidecar.state == "restarting", HANG, "the restart wait")
+        assert sidecar.pause == sidecar_module.MAX_BACKOFF  # the cap
+        sidecar.restart()
+        await asyncio.wait_for(sidecar.wait_ready(), 2 * HANG)
+        assert await _healthy(sidecar)
+        # And on a healthy server X starts a new one.
+        before = sidecar.pid
+        sidecar.restart()
+        await _new_process(sidecar, before)
+        await asyncio.wait_for(sidecar.wait_ready(), 2 * HANG)
+        assert await _healthy(sidecar)
+    finally:
+        last = sidecar.pid
+        await sidecar.stop()
+        if last is not None:
+            assert wait_group_gone(last) == []

@@ -265,10 +265,13 @@ def new(state: State, path: Path, template_name: str, params: tuple[str, ...]) -
     except (StoreError, NotebookError) as exc:
         fail(str(exc))
     click.echo(f"created {path} from template {template.name} ({len(nb.cells)} cells)")
+    folder = path.resolve().parent
+    # The data stays in the project (or, for a notebook made elsewhere, beside it).
+    root = config.root if folder.is_relative_to(config.root) else folder
     try:
-        for copied in copy_sample_data(template, path.resolve().parent):
+        for copied in copy_sample_data(template, folder, root):
             click.echo(f"created {path.parent / copied.parent.name / copied.name} (sample data)")
-    except OSError as exc:
+    except (OSError, StoreError) as exc:
         fail(f"cannot copy the sample data of {template.name}: {exc}")
     if template.dagster:
         from marimo_tui.dagster.scaffold import pairing_lines

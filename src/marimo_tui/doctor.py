@@ -176,6 +176,30 @@ def check_terminal() -> Check:
     return Check("terminal", not small, detail, hint)
 
 
+def check_confinement(config: Config) -> Check:
+    """Whether notebook code (the agent's included) is confined to the project, as said."""
+    from marimo_tui.runtime.landlock import abi_version, unavailable_reason
+    from marimo_tui.runtime.manager import wants_confinement
+
+    abi = abi_version()
+    if not wants_confinement(config):
+        can = f"Landlock ABI {abi} here: marimo.confine: project" if abi else unavailable_reason()
+        return Check("confinement", None, f"off: notebook code writes wherever you can ({can})")
+    if abi:
+        return Check(
+            "confinement",
+            True,
+            f"kernels write only inside the project, their temp folder and marimo's cache "
+            f"(Landlock ABI {abi})",
+        )
+    return Check(
+        "confinement",
+        False,
+        f"marimo.confine is on, but kernels run NOT confined: {unavailable_reason()}",
+        "use Linux 5.13+ with Landlock enabled, or set marimo.confine: off to accept it",
+    )
+
+
 def run_checks(
     config: Config | None, error: ConfigError | None, notebooks: list[Path] | None = None
 ) -> list[Check]:
@@ -184,5 +208,6 @@ def run_checks(
         checks += check_notebooks(config, notebooks)
         checks += check_llm(config)
         checks.append(check_dagster(config))
+        checks.append(check_confinement(config))
     checks.append(check_terminal())
     return checks

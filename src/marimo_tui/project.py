@@ -208,7 +208,8 @@ def create_demo(folder: Path) -> list[Step]:
             steps.append(Step(target, "created"))
         except FileExistsError:
             steps.append(Step(target, "kept"))
-        steps.extend(Step(p, "created") for p in copy_sample_data(templates[template], notebooks))
+        copied = copy_sample_data(templates[template], notebooks, folder)
+        steps.extend(Step(p, "created") for p in copied)
     definitions = folder / "definitions.py"
     try:
         atomic_create(definitions, DEMO_DEFINITIONS.encode("utf-8"))

@@ -353,7 +353,8 @@ class Workbench:
         self, path: Path, template: Template, params: dict[str, str], *, group: str | None = None
     ) -> Path:
         """Create `path` from a template, with the template's sample data next to it."""
-        from marimo_tui.notebook.templates import copy_sample_data, instantiate
+        from marimo_tui.notebook.templates import DATA_FOLDER, copy_sample_data, instantiate
+        from marimo_tui.notebook.write_paths import inside_root
 
         if path.suffix != ".py":
             path = path.with_suffix(".py")
@@ -361,6 +362,8 @@ class Workbench:
             path if path.is_absolute() else self.config.notebooks_dir / path
         )
         text = instantiate(template, params)
+        if template.data:  # refused before anything is written: the data goes inside too
+            inside_root(target.parent / DATA_FOLDER, self.root)
         target.parent.mkdir(parents=True, exist_ok=True)
 
         def create(store: NotebookStore) -> Notebook:
@@ -369,7 +372,7 @@ class Workbench:
 
         await self.run_in_store(create)
         try:
-            await asyncio.to_thread(copy_sample_data, template, target.parent)
+            await asyncio.to_thread(copy_sample_data, template, target.parent, self.root)
         except OSError as exc:
             raise StoreError(f"cannot copy the sample data of {template.name}: {exc}") from None
         if target not in self.notebooks:

@@ -113,7 +113,8 @@ async def edit_cell(ctx: ToolContext, args: dict[str, Any]) -> ToolOutcome:
         new = cell.code.replace(args["search"], args["replace"])
     else:
         raise ToolFailure("give `code` (the whole new cell) or both `search` and `replace`")
-    diff = unified_diff(f"{rel} ({cell.label})", cell.code, new)
+    # The whole new cell: it runs as soon as it is written, so all of it is shown first.
+    diff = unified_diff(f"{rel} ({cell.label})", cell.code, new, whole=True)
     _, data = await guarded_write(
         ctx, path, "edit_cell", diff, lambda s, base: s.replace_cell(path, cell.id, new, base=base)
     )

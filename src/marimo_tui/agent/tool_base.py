@@ -148,13 +148,16 @@ async def target_cell(ctx: ToolContext, args: dict[str, Any]) -> tuple[Path, Not
     return path, nb, find_cell(nb, args["cell"]), ctx.workbench.relative(path)
 
 
-def unified_diff(rel: str, before: str, after: str) -> str:
+def unified_diff(rel: str, before: str, after: str, *, whole: bool = False) -> str:
+    """`whole`: every line of both versions shown (as context when unchanged), so whoever
+    approves a cell's new code sees all of it, not only the changed lines."""
+    old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
     lines = difflib.unified_diff(
-        before.splitlines(keepends=True),
-        after.splitlines(keepends=True),
+        old,
+        new,
         f"a/{rel}",
         f"b/{rel}",
-        n=2,
+        n=max(len(old), len(new)) if whole else 2,
     )
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from marimo_tui.notebook.atomic import atomic_write
 from marimo_tui.notebook.model import text_hash
+from marimo_tui.notebook.write_paths import check_inside
 
 UNDO = "undo"
 CONFLICT = "conflict"
@@ -46,8 +47,9 @@ class Entry:
 
 
 class Journal:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, root: Path | None = None) -> None:
         self.folder = folder
+        self.root = root  # when given, every file written must resolve inside it
         self.blobs = folder / "blobs"
         self.log = folder / "log.jsonl"
 
@@ -59,6 +61,7 @@ class Journal:
         digest = text_hash(data)
         path = self.blob_path(digest)
         if not path.exists():
+            check_inside(path, self.root)
             path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(path, data)
         return digest
@@ -113,6 +116,7 @@ class Journal:
             group=group,
             undoes=undoes,
         )
+        check_inside(self.log, self.root)
         self.folder.mkdir(parents=True, exist_ok=True)
         line = (json.dumps(asdict(entry), ensure_ascii=False) + "\n").encode("utf-8")
         # One write() of one line with O_APPEND: concurrent writers never interleave a line.

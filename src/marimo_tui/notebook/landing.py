@@ -49,6 +49,7 @@ from marimo_tui.notebook.atomic import (
 from marimo_tui.notebook.errors import ConflictError, StoreError
 from marimo_tui.notebook.journal import CONFLICT, UNDO, Entry, Journal
 from marimo_tui.notebook.model import text_hash
+from marimo_tui.notebook.write_paths import OutsideRoot, check_inside
 
 # Called with the name of each phase a landing reaches ("start", "staged", "journaled",
 # "checked", "swapped", "put-back" when a save raced the swap, "done"). Tests set it to widen
@@ -308,12 +309,13 @@ class Lander:
 
     def _set_aside(self, file: Path, rel: str) -> Path:
         """Move a displaced file to `displaced/` (kept beside the notebook where it can't go)."""
-        self.displaced.mkdir(parents=True, exist_ok=True)
         target = self.displaced / displaced.aside_name(rel)
         try:
+            check_inside(target, self.journal.root)
+            self.displaced.mkdir(parents=True, exist_ok=True)
             os.rename(file, target)
-        except OSError:  # e.g. another filesystem: left beside, where the stray sweep looks
-            return file
+        except (OSError, OutsideRoot):  # e.g. another filesystem: left beside, where the
+            return file  # stray sweep looks
         return target
 
     def _remove(self, path: Path, rel: str, expected: str) -> tuple[bool, bytes | None]:
@@ -347,9 +349,10 @@ class Lander:
         return False, taken.data
 
     def _conflict_copy(self, stem: str, ours: bytes) -> Path:
-        self.conflicts.mkdir(parents=True, exist_ok=True)
         stamp = time.strftime("%Y%m%d-%H%M%S")
         saved = self.conflicts / f"{stem}.{stamp}.{text_hash(ours)[:8]}.py"
+        check_inside(saved, self.journal.root)  # (ours is in the journal already)
+        self.conflicts.mkdir(parents=True, exist_ok=True)
         atomic_write(saved, ours)
         return saved
 

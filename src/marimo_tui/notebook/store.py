@@ -29,6 +29,7 @@ from marimo_tui.notebook.model import (
     text_hash,
 )
 from marimo_tui.notebook.reader import parse_notebook, read_bytes
+from marimo_tui.notebook.write_paths import inside_root
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +51,8 @@ class NotebookStore:
     def __init__(self, root: Path, state_dir: Path | None = None, *, confine: bool = True) -> None:
         self.root = root.resolve()
         self.state_dir = state_dir or self.root / ".marimo-tui"
-        self.journal = Journal(self.state_dir / "journal")
+        # Our own files (versions, conflicts, files moved aside) stay inside the project too.
+        self.journal = Journal(self.state_dir / "journal", root=self.root)
         self.lander = Lander(self.journal, self.state_dir / "conflicts")
         self.confine = confine
         self.group: str | None = None
@@ -60,11 +62,10 @@ class NotebookStore:
     # -- paths ---------------------------------------------------------------------------
     def resolve(self, path: Path | str) -> Path:
         """Absolute path; with `confine`, refuses anything outside the project root."""
+        if self.confine:
+            return inside_root(path, self.root)
         p = Path(path)
-        p = (p if p.is_absolute() else self.root / p).resolve()
-        if self.confine and not p.is_relative_to(self.root):
-            raise StoreError(f"{path} is outside the project root {self.root}: refused")
-        return p
+        return (p if p.is_absolute() else self.root / p).resolve()
 
     def relative(self, path: Path) -> str:
         return display_path(path, self.root)

@@ -25,6 +25,7 @@ from typing import Any
 
 from marimo_tui.notebook.atomic import atomic_create
 from marimo_tui.notebook.errors import StoreError
+from marimo_tui.notebook.write_paths import inside_root
 
 METADATA_TYPE = "marimo-tui"
 DATA_FOLDER = "data"
@@ -235,18 +236,25 @@ def _literal(value: Any) -> str:
     return repr(value)
 
 
-def copy_sample_data(template: Template, notebook_dir: Path) -> list[Path]:
+def copy_sample_data(
+    template: Template, notebook_dir: Path, root: Path | None = None
+) -> list[Path]:
     """Copy the template's sample data into `notebook_dir/data/`; returns the files created.
 
-    A file already there is the user's (maybe their real data): it is kept as it is.
+    A file already there is the user's (maybe their real data): it is kept as it is. Each file
+    must land inside `root` (default: `notebook_dir`) once links are followed: a `data/` that
+    links elsewhere is refused (OutsideRoot), not written through.
     """
     created: list[Path] = []
     if not template.data:
         return created
+    root = root or notebook_dir
     folder = notebook_dir / DATA_FOLDER
+    inside_root(folder, root)
     folder.mkdir(parents=True, exist_ok=True)
     for sample in template.data:
         target = folder / sample.name
+        inside_root(target, root)  # (a file there may itself be a link)
         try:
             atomic_create(target, sample.read_bytes())
         except FileExistsError:

@@ -170,6 +170,8 @@ def export_notebook(
             raise ExportError(str(result["usage_error"]), EXIT_USAGE)
         target = planned or Path(result["default_output"])
         data = (scratch / "output").read_bytes()
+    if output is None:
+        _check_default(target, notebook)
     _write(target, data)
     return ExportReport(
         output=target,
@@ -179,6 +181,20 @@ def export_notebook(
         did_error=bool(result["did_error"]),
         cell_results=[CellResult(**c) for c in result.get("cell_results", [])],
     )
+
+
+def _check_default(target: Path, notebook: Path) -> None:
+    """A file we named (not the user's `-o`) goes beside the notebook: never through a
+    linked folder to somewhere else."""
+    from marimo_tui.notebook.write_paths import OutsideRoot, inside_root
+
+    try:
+        inside_root(target, notebook.resolve().parent)
+    except OutsideRoot:
+        raise ExportError(
+            f"{target} leads outside the notebook's folder (a link): nothing written; "
+            "give the output file with -o"
+        ) from None
 
 
 def _write(target: Path, data: bytes) -> None:

@@ -11,15 +11,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from marimo_tui.events import Event, KernelChanged, Notice, ServiceState
+from marimo_tui.notebook.model import display_path
 from marimo_tui.redaction import Redactor, child_env
 from marimo_tui.runtime.session import NotebookSession, SessionError, SessionUpdate
-from marimo_tui.runtime.sidecar import Sidecar, SidecarOptions, SidecarState
+from marimo_tui.runtime.sidecar import MAX_BACKOFF, Sidecar, SidecarOptions, SidecarState
 
 if TYPE_CHECKING:
     from marimo_tui.config import Config
     from marimo_tui.tasks import TaskTree
 
 SERVICE = "marimo"
+KEEPS_FAILING = 3  # failed tries in a row after which the server counts as down (one notice)
+
+
+def wants_confinement(config: Config) -> bool:
+    """`marimo.confine`: `project`, or `auto` with `agent.approval: auto` (the agent's code then
+    runs with nobody looking first)."""
+    confine = config.marimo.confine
+    return confine == "project" or (confine == "auto" and config.agent.approval == "auto")
 
 
 def sidecar_options(config: Config) -> SidecarOptions:
@@ -31,6 +40,7 @@ def sidecar_options(config: Config) -> SidecarOptions:
         port=config.marimo.port,
         token=os.environ.get(config.marimo.token_env, "").strip(),
         env=child_env(config),
+        confine=wants_confinement(config),
     )
 
 
@@ -57,6 +67,10 @@ class Runtime:
         self._job = self.tasks.add(
             "marimo server", owner="system", status=TaskStatus.RUNNING, detail="starting"
         ).id
+        confinement = self.sidecar.confinement
+        if confinement and not self.sidecar.confined:
+            # Asked for, not possible: said once, plainly, rather than pretended.
+            self.publish(Notice(f"marimo kernels are {confinement}", "warning"))
         self.sidecar.start()
 
     async def stop(self) -> None:
@@ -113,23 +127,47 @@ class Runtime:
     def _sidecar_changed(self, state: SidecarState, detail: str) -> None:
         from marimo_tui.tasks import TaskStatus
 
-        shown = self.sidecar.base_url if state == "ready" else detail
+        line = self._state_line(state)
         if state != "ready":  # when ready, the session's state says more
-            self.publish(ServiceState(SERVICE, state, ok=state not in ("failed", "restarting")))
+            self.publish(ServiceState(SERVICE, line, ok=state not in ("failed", "restarting")))
         if self._job is not None:
             status = {
                 "failed": TaskStatus.FAILED,
                 "stopped": TaskStatus.DONE,
             }.get(state, TaskStatus.RUNNING)
+            shown = self.sidecar.base_url if state == "ready" else detail
             with contextlib.suppress(KeyError):
-                self.tasks.set_status(self._job, status, f"{state}: {shown}" if shown else state)
-        if state == "restarting":
+                self.tasks.set_status(self._job, status, f"{line}: {shown}" if shown else line)
+        tries = self.sidecar.tries
+        if state == "restarting" and tries == 1:
             self.publish(Notice(f"marimo server: {detail}; restarting", "warning"))
+        elif state == "restarting" and tries == KEEPS_FAILING:
+            self.publish(
+                Notice(
+                    f"marimo server keeps failing ({detail}); it retries by itself, up to "
+                    f"{MAX_BACKOFF:g} s apart — X in the cells pane retries now; "
+                    f"log: {display_path(self.sidecar.log_path, self.config.root)}",
+                    "error",
+                )
+            )
         elif state == "failed":
             self.publish(Notice(f"marimo server failed: {detail}", "error"))
         elif state == "ready" and self._was_ready:
             self.publish(Notice("marimo server is back; the notebook is rerunning"))
         self._was_ready = self._was_ready or state == "ready"
+
+    def _state_line(self, state: SidecarState) -> str:
+        """The server's state in a few words: `failed 3 times, retrying in 5 s`."""
+        if state != "restarting":
+            return state
+        tries, pause = self.sidecar.tries, self.sidecar.pause
+        if tries < KEEPS_FAILING:
+            return f"restarting in {pause:g} s"
+        return f"failed {tries} times, retrying in {pause:g} s"
+
+    def restart_server(self) -> None:
+        """Restart the marimo server now, whatever its state (the session reconnects)."""
+        self.sidecar.restart()
 
     def _updated(self, session: NotebookSession, update: SessionUpdate) -> None:
         if session is not self.session:  # a closing session's last words

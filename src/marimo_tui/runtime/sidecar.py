@@ -16,27 +16,33 @@ import contextlib
 import json
 import os
 import secrets
+import shutil
 import signal
 import sys
+import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
+from marimo_tui.notebook.write_paths import OutsideRoot, inside_root
 from marimo_tui.processes import free_port, stop_group, wait_exit
 from marimo_tui.redaction import Redactor
 
+T = TypeVar("T")
 SidecarState = Literal["starting", "ready", "restarting", "failed", "stopped"]
 StateListener = Callable[["SidecarState", str], None]  # (state, detail)
 
 HEALTH_TIMEOUT = 60.0  # seconds for a cold start (first import of marimo, pyc compilation)
 # Pauses before restarting a server that died after it was up: short, so it is back within
-# 3 s (a start takes ~1 s); a server that cannot start at all waits longer between tries.
+# 3 s (a start takes ~1 s, which bounds such a loop). A server that cannot start at all waits
+# longer between tries, up to MAX_BACKOFF. The supervisor never gives up (a server killed many
+# times, or a port taken for a while, comes back by itself), and `restart()` skips the wait.
 CRASH_BACKOFF = (0.05, 0.2, 0.5)
-START_BACKOFF = (1.0, 2.0, 5.0, 10.0)
+START_BACKOFF = (1.0, 2.0, 5.0, 10.0, 20.0, 30.0)
+MAX_BACKOFF = 30.0
 STABLE_AFTER = 10.0  # seconds up before the crash backoff starts again from its first step
-GIVE_UP_AFTER = 8  # failed starts in a row
 LOG_LIMIT = 5 * 1024 * 1024
 
 
@@ -54,6 +60,10 @@ class SidecarOptions:
 
 class SidecarError(Exception):
     pass
+
+
+class _Kicked(Exception):
+    """`restart()` was called while the supervisor waited."""
 
 
 class Sidecar:
@@ -76,9 +86,14 @@ class Sidecar:
         self.restarts = 0
         self._ready = asyncio.Event()
         self._supervisor: asyncio.Task[None] | None = None
+        self._kick = asyncio.Event()  # `restart()`: cut the current wait short
+        self.tries = 0  # while restarting: deaths and failed starts in a row (1: the first)
+        self.pause = 0.0  # seconds to the next try while restarting
         self._stopping = False
         self._log_path = options.log_dir / "sidecar.log"
         self._log_task: asyncio.Task[None] | None = None
+        self._tmp: Path | None = None  # a confined server's own temp folder
+        self.confinement = confinement_state(options.confine)
 
     # -- what clients need -------------------------------------------------------------------
     @property
@@ -119,6 +134,13 @@ class Sidecar:
             self._stopping = False
             self._supervisor = asyncio.ensure_future(self._supervise())
 
+    def restart(self) -> None:
+        """Start again now: a running server is stopped and started, a wait between tries is cut
+        short and the backoff begins again from its first step (the user asked: `X`)."""
+        self._kick.set()
+        if self._supervisor is None or self._supervisor.done():
+            self.start()
+
     async def stop(self) -> None:
         self._stopping = True
         if self._supervisor is not None:
@@ -138,42 +160,72 @@ class Sidecar:
             self.listener(state, detail)
 
     async def _supervise(self) -> None:
-        failures = 0
-        crashes = 0
-        first = True
+        failures = 0  # starts in a row that never got healthy
+        crashes = 0  # quick deaths in a row of a server that was up
+        self._set("starting", "")
         while not self._stopping:
-            if first:
-                self._set("starting", "")
+            self._kick.clear()
             started = time.monotonic()
             try:
                 await self._spawn()
-                await self._wait_healthy()
+                await self._until_kicked(self._wait_healthy())
             except (SidecarError, OSError) as exc:
                 failures += 1
                 await self._terminate()
                 if not self.options.port:  # maybe the port was taken meanwhile
                     self.port = free_port(self.options.host)
-                if failures >= GIVE_UP_AFTER:
-                    self._set(
-                        "failed", f"{exc} (gave up after {failures} tries; log: {self._log_path})"
-                    )
-                    return
-                self.detail = str(exc)
+                detail = str(exc)
                 pause = START_BACKOFF[min(failures - 1, len(START_BACKOFF) - 1)]
+            except _Kicked:
+                await self._terminate()
+                failures = crashes = 0
+                self.restarts += 1
+                self._set("starting", "restarting at the user's request")
+                continue
             else:
                 failures = 0
                 self._set("ready", self.browser_url)
-                code = await self._wait_exit()
+                try:
+                    code: int | None = await self._until_kicked(self._wait_exit())
+                except _Kicked:
+                    code = None
                 if self._stopping:
                     return
                 await self._terminate()  # kernels the server left behind
-                crashes = 0 if time.monotonic() - started > STABLE_AFTER else crashes + 1
                 self.restarts += 1
-                self.detail = f"the marimo server exited ({describe_exit(code)})"
+                if self._kick.is_set():
+                    crashes = 0
+                    self._set("starting", "restarting at the user's request")
+                    continue
+                crashes = 0 if time.monotonic() - started > STABLE_AFTER else crashes + 1
+                detail = f"the marimo server exited ({describe_exit(code)})"
                 pause = CRASH_BACKOFF[min(crashes, len(CRASH_BACKOFF) - 1)]
-            first = False
-            self._set("restarting", self.detail)
-            await asyncio.sleep(pause)
+            self.pause = min(pause, MAX_BACKOFF)
+            self.tries = failures + crashes + 1
+            self._set("restarting", detail)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._kick.wait(), self.pause)  # `restart()` cuts it short
+            if self._kick.is_set():
+                failures = crashes = 0
+
+    async def _until_kicked(self, work: Coroutine[Any, Any, T]) -> T:
+        """`work`'s result, or `_Kicked` as soon as `restart()` is called (`work` cancelled)."""
+        job = asyncio.ensure_future(work)
+        kick = asyncio.ensure_future(self._kick.wait())
+        try:
+            await asyncio.wait({job, kick}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            kick.cancel()
+        if not job.done():
+            job.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await job
+            raise _Kicked
+        return job.result()
+
+    @property
+    def confined(self) -> bool:
+        return self.confinement.startswith("confined")
 
     def _command(self) -> list[str]:
         overrides = {
@@ -190,6 +242,7 @@ class Sidecar:
             "marimo_tui.runtime.sidecar_main",
             str(os.getpid()),
             json.dumps(overrides),
+            json.dumps([str(self.options.root), str(self._tmp)] if self._tmp else None),
             "--",
             "edit",
             "--headless",
@@ -205,11 +258,25 @@ class Sidecar:
             str(self.options.root),
         ]
 
+    def _log_allowed(self) -> bool:
+        """The log is ours to write only inside the project (not through a linked folder)."""
+        try:
+            inside_root(self._log_path, self.options.root)
+        except OutsideRoot:
+            return False
+        return True
+
     async def _spawn(self) -> None:
-        self.options.log_dir.mkdir(parents=True, exist_ok=True)
-        self._rotate_log()
+        if self._log_allowed():
+            self.options.log_dir.mkdir(parents=True, exist_ok=True)
+            self._rotate_log()
         base = os.environ if self.options.env is None else self.options.env
         env = {**base, "MARIMO_SKIP_UPDATE_CHECK": "1", "PYTHONUNBUFFERED": "1"}
+        self._remove_tmp()
+        if self.confined:
+            # Its own temp folder: the one place outside the project a confined kernel writes.
+            self._tmp = Path(tempfile.mkdtemp(prefix="marimo-tui-kernel-"))
+            env.update(TMPDIR=str(self._tmp), TEMP=str(self._tmp), TMP=str(self._tmp))
         self.process = await asyncio.create_subprocess_exec(
             *self._command(),
             stdin=asyncio.subprocess.PIPE,
@@ -234,7 +301,8 @@ class Sidecar:
         """Copy the server's output to the log, token redacted, until it closes."""
         assert process.stdout is not None
         stamp = time.strftime("%Y-%m-%d %H:%M:%S")
-        with open(self._log_path, "a", encoding="utf-8", errors="replace") as log:
+        path = self._log_path if self._log_allowed() else Path(os.devnull)
+        with open(path, "a", encoding="utf-8", errors="replace") as log:
             log.write(f"--- {stamp} marimo server pid {process.pid} port {self.port}\n")
             log.flush()
             while line := await process.stdout.readline():
@@ -273,6 +341,26 @@ class Sidecar:
     async def _terminate(self) -> None:
         if self.process is not None:
             await stop_group(self.process)
+        if self._stopping:
+            self._remove_tmp()
+
+    def _remove_tmp(self) -> None:
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+
+
+def confinement_state(wanted: bool) -> str:
+    """One line: `confined …` when the server will be Landlocked, else why not ('' when not
+    asked to)."""
+    if not wanted:
+        return ""
+    from marimo_tui.runtime.landlock import abi_version, unavailable_reason
+
+    abi = abi_version()
+    if abi > 0:
+        return f"confined to the project (Landlock ABI {abi})"
+    return f"not confined: {unavailable_reason()}"
 
 
 def describe_exit(code: int | None) -> str:

@@ -495,7 +495,7 @@ class WorkbenchApp(App[None]):
                 self.cell_view.set_kernel(event.kernel, event.cell_id)
         elif isinstance(event, ServiceState):
             self.status.set_service(event.service, event.state, event.ok)
-            if event.service == "marimo" and event.state in ("ready", "failed"):
+            if event.service == "marimo" and event.state.startswith(("ready", "failed")):
                 self._autoplay_when_ready("marimo")
         elif isinstance(event, Notice):
             severity = "information" if event.level == "info" else event.level

@@ -60,6 +60,10 @@ class RunFlows:
     async def _restart(self, runtime: Runtime, notebook: Notebook) -> None:
         from marimo_tui.tui.screens.dialogs import ConfirmScreen
 
+        if runtime.sidecar.state != "ready":  # no kernel to lose: bring the server back now
+            runtime.restart_server()
+            self.app.notify("marimo server restarting now", timeout=3)
+            return
         question = (
             f"Restart the kernel of {notebook.path.name}? Its variables are lost; "
             "every cell runs again."
