@@ -27,7 +27,10 @@ from marimo_tui.notebook.errors import NotebookError
 from marimo_tui.notebook.reader import read_notebook
 from marimo_tui.project import discover_notebooks
 from marimo_tui.runtime import sidecar as sidecar_module
+from marimo_tui.runtime.kernel_procs import kernel_processes
+from marimo_tui.runtime.manager import Runtime
 from marimo_tui.runtime.sidecar import Sidecar, SidecarOptions
+from marimo_tui.tasks import TaskTree
 from marimo_tui.workbench import Workbench
 from tests.conftest import HANG, Runner, assert_no_traceback, cli_env
 from tests.llama_support import LlamaServer
@@ -278,3 +281,73 @@ async def test_the_sidecar_survives_20_quick_kills_and_x_restarts_it_at_once(
         await sidecar.stop()
         if last is not None:
             assert wait_group_gone(last) == []
+
+
+# -- kernels of notebooks left behind ------------------------------------------------------------
+def _project_of(root: Path, n: int, grace: int) -> list[Path]:
+    first = make_notebook(root)
+    (root / "marimo-tui.yaml").write_text(
+        f"notebooks:\n  folder: notebooks\nmarimo:\n  idle_kernel_timeout: {grace}\n"
+    )
+    paths = [first]
+    for i in range(1, n):
+        path = root / "notebooks" / f"n{i}.py"
+        path.write_text(first.read_text().replace("x = 1", f"x = {i + 1}"))
+        paths.append(path)
+    return paths
+
+
+async def _leave_each(root: Path, paths: list[Path]) -> tuple[Runtime, TaskTree]:
+    """A runtime that opened each notebook in turn and waited for its kernel."""
+    tasks = TaskTree()
+    runtime = Runtime(load_config(start=root, environ={}), lambda _: None, tasks)
+    runtime.start()
+    for path in paths:
+        runtime.open(path)
+        assert runtime.session is not None
+        await runtime.session.wait_ready(2 * HANG)
+    return runtime, tasks
+
+
+def _kernels_line(tasks: TaskTree) -> str:
+    return next(t.detail for t in tasks if t.title == "marimo kernels")
+
+
+async def test_kernels_of_notebooks_left_are_shut_down_after_the_grace(tmp_path: Path) -> None:
+    paths = _project_of(tmp_path, 5, grace=2)
+    runtime, tasks = await _leave_each(tmp_path, paths)
+    try:
+        # Left four notebooks: after the grace only the open one's kernel lives.
+        await wait_until(
+            lambda: len(kernel_processes(runtime.sidecar.pid)) == 1,
+            2 * HANG,
+            "the kernels of the notebooks left to stop",
+        )
+        await wait_until(
+            lambda: _kernels_line(tasks).startswith("1 live · "), HANG, "the tasks pane's line"
+        )
+        assert _kernels_line(tasks).endswith(" MB")
+    finally:
+        pid = runtime.sidecar.pid
+        await runtime.stop()
+    assert pid is not None and kernel_processes(pid) == []
+
+
+async def test_kernels_live_on_with_no_grace_and_a_return_resumes_its_kernel(
+    tmp_path: Path,
+) -> None:
+    paths = _project_of(tmp_path, 3, grace=0)  # 0: kernels live until the workbench quits
+    runtime, tasks = await _leave_each(tmp_path, paths)
+    try:
+        kernels = kernel_processes(runtime.sidecar.pid)
+        assert len(kernels) == 3
+        await wait_until(
+            lambda: _kernels_line(tasks).startswith("3 live · "), HANG, "the tasks pane's line"
+        )
+        # Back to the first: its kernel is resumed, not a fourth started.
+        runtime.open(paths[0])
+        assert runtime.session is not None
+        await runtime.session.wait_ready(2 * HANG)
+        assert {k.pid for k in kernel_processes(runtime.sidecar.pid)} == {k.pid for k in kernels}
+    finally:
+        await runtime.stop()

@@ -143,6 +143,12 @@ class MarimoConfig:
         "survives restarts (unset or empty: a random token each start).",
         default="MARIMO_TUI_SIDECAR_TOKEN",
     )
+    idle_kernel_timeout: int = _help(
+        "Seconds the kernel of a notebook you left (by opening another) lives on before it is "
+        "shut down; coming back within them finds its variables. 0: kernels live until the "
+        "workbench quits.",
+        default=300,
+    )
     confine: Literal["auto", "project", "off"] = _help(
         "project: the marimo server and its kernels may write only inside the project, their "
         "own temp folder and marimo's cache (Linux Landlock); off: wherever you may; auto: "

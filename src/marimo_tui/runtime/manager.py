@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from marimo_tui.tasks import TaskTree
 
 SERVICE = "marimo"
+KERNEL_POLL = 2.0  # seconds between readings of the kernels' memory
 KEEPS_FAILING = 3  # failed tries in a row after which the server counts as down (one notice)
 
 
@@ -41,6 +42,7 @@ def sidecar_options(config: Config) -> SidecarOptions:
         token=os.environ.get(config.marimo.token_env, "").strip(),
         env=child_env(config),
         confine=wants_confinement(config),
+        session_ttl=max(0, config.marimo.idle_kernel_timeout),
     )
 
 
@@ -59,6 +61,8 @@ class Runtime:
         self.session: NotebookSession | None = None
         self._job: str | None = None
         self._was_ready = False
+        self._kernels_job: str | None = None
+        self._kernels_task: asyncio.Task[None] | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -72,15 +76,30 @@ class Runtime:
             # Asked for, not possible: said once, plainly, rather than pretended.
             self.publish(Notice(f"marimo kernels are {confinement}", "warning"))
         self.sidecar.start()
+        self._kernels_job = self.tasks.add(
+            "marimo kernels", owner="system", status=TaskStatus.RUNNING, detail="none live"
+        ).id
+        self._kernels_task = asyncio.ensure_future(self._watch_kernels())
 
     async def stop(self) -> None:
+        from marimo_tui.tasks import TaskStatus
+
+        if self._kernels_task is not None:
+            self._kernels_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._kernels_task
         if self.session is not None:
             await self.session.close()
             self.session = None
         await self.sidecar.stop()
+        if self._kernels_job is not None:
+            with contextlib.suppress(KeyError):
+                self.tasks.set_status(self._kernels_job, TaskStatus.DONE, "none live")
 
     def open(self, path: Path) -> None:
-        """Follow `path` in a live session (the previous notebook's session closes)."""
+        """Follow `path` in a live session. The previous notebook's session closes; marimo shuts
+        its kernel down after `marimo.idle_kernel_timeout` (its `--session-ttl`), and coming
+        back before that resumes it (marimo hands a new connection the file's orphan session)."""
         if self.session is not None and self.session.path == path:
             return
         old = self.session
@@ -168,6 +187,21 @@ class Runtime:
     def restart_server(self) -> None:
         """Restart the marimo server now, whatever its state (the session reconnects)."""
         self.sidecar.restart()
+
+    async def _watch_kernels(self) -> None:
+        """The kernels' count and memory in the tasks pane, read from /proc now and then."""
+        from marimo_tui.runtime.kernel_procs import describe, kernel_processes
+        from marimo_tui.tasks import TaskStatus
+
+        shown = ""
+        while True:
+            kernels = await asyncio.to_thread(kernel_processes, self.sidecar.pid)
+            line = describe(kernels)
+            if line != shown and self._kernels_job is not None:
+                shown = line
+                with contextlib.suppress(KeyError):
+                    self.tasks.set_status(self._kernels_job, TaskStatus.RUNNING, line)
+            await asyncio.sleep(KERNEL_POLL)
 
     def _updated(self, session: NotebookSession, update: SessionUpdate) -> None:
         if session is not self.session:  # a closing session's last words

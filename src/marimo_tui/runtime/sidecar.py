@@ -56,6 +56,9 @@ class SidecarOptions:
     token: str = ""  # empty: a random one
     env: Mapping[str, str] | None = None  # the server's environment (None: ours, as it is)
     confine: bool = False  # Landlock: the server and its kernels write only inside the project
+    # Seconds a session's kernel outlives its last connection (marimo's --session-ttl); 0: for
+    # as long as the server lives.
+    session_ttl: int = 0
 
 
 class SidecarError(Exception):
@@ -255,6 +258,7 @@ class Sidecar:
             str(self.port),
             "--token-password-file",
             "-",
+            *(["--session-ttl", str(self.options.session_ttl)] if self.options.session_ttl else []),
             str(self.options.root),
         ]
 
