@@ -328,6 +328,8 @@ def _convert(tp: Any, value: Any, node: yaml.Node | None, key: str, source: str)
                 continue
         raise fail(f"expected {_describe(tp)}, got {shown}")
     if origin is Literal:
+        if isinstance(value, bool) and isinstance(node, yaml.ScalarNode):
+            value = node.value  # `off`, as written, where YAML 1.1 reads False
         if value not in typing.get_args(tp):
             raise fail(f"expected {_describe(tp)}, got {shown}")
         return value
@@ -408,7 +410,10 @@ def _apply_env(config: Config, env: Mapping[str, str]) -> None:
             raise ConfigError(
                 var, "cannot be set from the environment; use the config file", None, key
             )
-        value: Any = raw if tp is str or tp == (str | None) else _yaml_scalar(raw)
+        words = typing.get_origin(tp) is Literal and all(
+            isinstance(a, str) for a in typing.get_args(tp)
+        )
+        value: Any = raw if tp is str or tp == (str | None) or words else _yaml_scalar(raw)
         setattr(target, name, _convert(tp, value, None, key, var))
 
 

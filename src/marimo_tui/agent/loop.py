@@ -190,6 +190,8 @@ class AgentSession:
         self._emit(ev.TurnStarted(turn.id, prompt, self.profile.name, info.label, info.replay))
         if self.transcript is not None:
             self.transcript.meta(profile=self.profile.name, provider=info.label)
+            if self.transcript.problem:
+                self._emit(ev.AgentWarning(f"conversation not saved: {self.transcript.problem}"))
         self._add(ChatMessage("user", prompt))
         started = time.monotonic()
         self._running = asyncio.ensure_future(self._steps(turn, ctx))

@@ -85,7 +85,7 @@ def open_session(
         conversation_id = resume.stem
     # The workbench's redactor: it learns the marimo server's token when the server is made,
     # which may be after this (the headless agent opens its session first).
-    transcript = Transcript(folder, workbench.redactor, conversation_id)
+    transcript = Transcript(folder, workbench.redactor, conversation_id, root=config.root)
     return AgentSession(
         workbench,
         provider,

@@ -16,6 +16,7 @@ from typing import Any
 
 from marimo_tui.agent.providers.base import ChatMessage, ToolCall
 from marimo_tui.agent.providers.text_repair import repair_message, repair_text
+from marimo_tui.notebook.write_paths import OutsideRoot, check_inside
 from marimo_tui.redaction import REDACTED, Redactor
 
 __all__ = ["REDACTED", "Redactor", "Transcript", "list_conversations", "load_messages"]
@@ -64,13 +65,27 @@ class Transcript:
     """One conversation's file: appended line by line, flushed per line (a crash keeps all but
     the line being written)."""
 
-    def __init__(self, folder: Path, redact: Redactor, conversation_id: str | None = None) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        redact: Redactor,
+        conversation_id: str | None = None,
+        *,
+        root: Path | None = None,
+    ) -> None:
         self.folder = folder
         self.redact = redact
+        self.root = root  # when given, the file must resolve inside it (no linked folder)
+        self.problem = ""  # why nothing is saved (a folder that leads outside the project)
         self.id = conversation_id or time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
         self.path = folder / f"{self.id}.jsonl"
 
     def write(self, record: dict[str, Any]) -> None:
+        try:
+            check_inside(self.path, self.root)
+        except OutsideRoot as exc:
+            self.problem = str(exc)
+            return
         self.folder.mkdir(parents=True, exist_ok=True)
         line = repair_text(self.redact(json.dumps(record, ensure_ascii=False, default=str)))
         with self.path.open("a", encoding="utf-8") as out:

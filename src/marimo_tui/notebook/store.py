@@ -116,8 +116,11 @@ class NotebookStore:
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
         # Serialises our own writers across processes (the app, the CLI, a headless agent).
+        lock_path = self.state_dir / "store.lock"
+        if self.confine:
+            inside_root(lock_path, self.root)  # a state folder linked elsewhere: refused
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        with (self.state_dir / "store.lock").open("a") as lock:
+        with lock_path.open("a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
                 yield
