@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from rich.text import Text
 
@@ -105,3 +107,58 @@ def test_rich_decoder_sees_only_sgr() -> None:
     rendered = Text.from_ansi(visible_ansi(raw))
     assert all(span.style and not getattr(span.style, "link", None) for span in rendered.spans)
     assert "␛]8;;http://x.test␛\\link" in rendered.plain
+
+
+def test_json_safe_escapes_what_json_leaves_raw() -> None:
+    import json
+
+    from marimo_tui.safe_text import json_safe
+
+    value = {"text": "a\x1b]0;t\x07 \x9b2J \x7f é"}
+    dumped = json_safe(json.dumps(value, ensure_ascii=False))
+    assert is_visible(dumped, keep="") and "é" in dumped
+    assert json.loads(dumped) == value
+
+
+def test_headless_agent_prints_no_sequence() -> None:
+    """`marimo-tui agent`: the answer, tool lines and `--json` events carry none."""
+    import io
+    import json
+
+    from marimo_tui.agent import events as ev
+    from marimo_tui.agent.headless import PlainPrinter, _json_listener
+
+    evil = "".join(raw for raw, _ in SEQUENCES.values())
+    events: list[ev.AgentEvent] = [
+        ev.TurnStarted("t", evil, evil, evil, replay=True),
+        *(ev.TextDelta(ch) for ch in f"answer {evil}\n"),  # split at every character
+        ev.ToolCalled("c", evil, {"code": evil}),
+        ev.ToolFinished("c", evil, False, evil, evil),
+        ev.AgentWarning(evil),
+        ev.TaskUpdated("t1", evil, evil),
+        ev.TurnEnded("t", "error", error=evil),
+    ]
+    out, err, lines = io.StringIO(), io.StringIO(), io.StringIO()
+    printer, listener = PlainPrinter(out, err), _json_listener(lines)
+    for event in events:
+        printer(event)
+        listener(event)
+    assert is_visible(out.getvalue()) and is_visible(err.getvalue())
+    assert "answer ␛]0;pwned␇" in out.getvalue()
+    assert is_visible(lines.getvalue())
+    assert json.loads(lines.getvalue().splitlines()[-1])["error"] == evil
+
+
+def test_cli_output_shows_sequences(tmp_path: Path) -> None:
+    """What the CLI prints (here `doctor` on a notebook with a hostile name) keeps our colours
+    and shows every other sequence."""
+    from click.testing import CliRunner
+
+    from marimo_tui.cli import main
+
+    name = "x\x1b]0;PWNED\x07\x9b2J.py"
+    (tmp_path / name).write_text("not a notebook\n")
+    runner = CliRunner()
+    result = runner.invoke(main, ["doctor", str(tmp_path / name)], color=True)
+    assert "␛]0;PWNED␇␛[2J" in result.output, result.output
+    assert only_colours(result.output) and "\x1b[" in result.output

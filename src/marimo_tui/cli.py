@@ -13,6 +13,7 @@ import click
 from marimo_tui import __version__
 from marimo_tui.config import ENV_CONFIG, Config, ConfigError, load_config
 from marimo_tui.launch import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from marimo_tui.safe_text import visible_ansi
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,8 +33,14 @@ class State:
         return self._config
 
 
+def echo(message: str = "", err: bool = False) -> None:
+    """`click.echo` for text that may come from outside (file names, notebooks, servers'
+    errors): our colours (SGR) stay, every other control character is shown, not sent."""
+    click.echo(visible_ansi(message), err=err)
+
+
 def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
-    click.echo(click.style("error: ", fg="red", bold=True) + message, err=True)
+    echo(click.style("error: ", fg="red", bold=True) + message, err=True)
     sys.exit(code)
 
 
@@ -147,9 +154,7 @@ def doctor(ctx: click.Context, notebooks: tuple[Path, ...], as_json: bool) -> No
     checks = run_checks(config, error, [p.resolve() for p in notebooks] or None)
     blocking = [c for c in checks if c.ok is False and c.blocking]
     if as_json:
-        click.echo(
-            json.dumps({"ok": not blocking, "checks": [c.to_json() for c in checks]}, indent=2)
-        )
+        echo(json.dumps({"ok": not blocking, "checks": [c.to_json() for c in checks]}, indent=2))
     else:
         width = max(len(c.name) for c in checks)
         for c in checks:
@@ -158,11 +163,11 @@ def doctor(ctx: click.Context, notebooks: tuple[Path, ...], as_json: bool) -> No
                 False: click.style("✗", fg="red"),
                 None: click.style("·", dim=True),
             }[c.ok]
-            click.echo(f"{mark} {c.name:<{width}}  {c.detail}")
+            echo(f"{mark} {c.name:<{width}}  {c.detail}")
             if c.ok is False and c.hint:
-                click.echo(f"  {'':<{width}}  fix: {c.hint}")
+                echo(f"  {'':<{width}}  fix: {c.hint}")
         problems = [c for c in checks if c.ok is False]
-        click.echo(
+        echo(
             f"\n{len(problems)} problem{'s' if len(problems) != 1 else ''}, "
             f"{len(blocking)} blocking"
             if problems
@@ -186,7 +191,7 @@ def init(directory: Path) -> None:
         fail(f"cannot set up {directory}: {exc.strerror or exc}")
     for step in steps:
         colour = {"created": "green", "updated": "yellow", "kept": None}[step.action]
-        click.echo(f"{click.style(step.action, fg=colour):>9}  {step.path}")
+        echo(f"{click.style(step.action, fg=colour):>9}  {step.path}")
 
 
 @main.command()
@@ -200,18 +205,18 @@ def templates(state: State, as_json: bool) -> None:
     problems: list[str] = []
     found = discover_templates(template_folders(state.config()), problems)
     for problem in problems:
-        click.echo(f"skipped template {problem}", err=True)
+        echo(f"skipped template {problem}", err=True)
     if as_json:
-        click.echo(json.dumps([t.to_json() for t in found.values()], indent=2))
+        echo(json.dumps([t.to_json() for t in found.values()], indent=2))
         return
     width = max((len(n) for n in found), default=0)
     for t in found.values():
-        click.echo(f"{click.style(t.name.ljust(width), bold=True)}  {t.description}")
+        echo(f"{click.style(t.name.ljust(width), bold=True)}  {t.description}")
         for p in t.params:
-            click.echo(f"{'':<{width}}    --param {p.name}={p.default!s}  ({p.type_name}) {p.help}")
+            echo(f"{'':<{width}}    --param {p.name}={p.default!s}  ({p.type_name}) {p.help}")
         if t.data:
             names = ", ".join(p.name for p in t.data)
-            click.echo(f"{'':<{width}}    sample data: {names} (copied to data/ next to it)")
+            echo(f"{'':<{width}}    sample data: {names} (copied to data/ next to it)")
 
 
 @main.command()
@@ -264,19 +269,19 @@ def new(state: State, path: Path, template_name: str, params: tuple[str, ...]) -
         nb = store.create(path.resolve(), text, op=f"new:{template.name}")
     except (StoreError, NotebookError) as exc:
         fail(str(exc))
-    click.echo(f"created {path} from template {template.name} ({len(nb.cells)} cells)")
+    echo(f"created {path} from template {template.name} ({len(nb.cells)} cells)")
     folder = path.resolve().parent
     # The data stays in the project (or, for a notebook made elsewhere, beside it).
     root = config.root if folder.is_relative_to(config.root) else folder
     try:
         for copied in copy_sample_data(template, folder, root):
-            click.echo(f"created {path.parent / copied.parent.name / copied.name} (sample data)")
+            echo(f"created {path.parent / copied.parent.name / copied.name} (sample data)")
     except (OSError, StoreError) as exc:
         fail(f"cannot copy the sample data of {template.name}: {exc}")
     if template.dagster:
         from marimo_tui.dagster.scaffold import pairing_lines
 
-        click.echo(pairing_lines(path.resolve(), config.root))
+        echo(pairing_lines(path.resolve(), config.root))
 
 
 @main.command()
@@ -290,18 +295,18 @@ def clean(state: State, yes: bool, journal: bool) -> None:
     config = state.config()
     targets = clean_targets(config, journal=journal)
     if not targets:
-        click.echo("nothing to clean")
+        echo("nothing to clean")
         return
     total = sum(size_of(t) for t in targets)
     for t in targets:
-        click.echo(f"  {t.relative_to(config.root) if t.is_relative_to(config.root) else t}")
+        echo(f"  {t.relative_to(config.root) if t.is_relative_to(config.root) else t}")
     if not yes:
         if not sys.stdin.isatty():
             fail("refusing to delete without confirmation: pass --yes", EXIT_USAGE)
         click.confirm(f"Remove these {len(targets)} items ({total / 1024:.0f} KiB)?", abort=True)
     for t in targets:
         remove(t)
-    click.echo(f"removed {len(targets)} items ({total / 1024:.0f} KiB)")
+    echo(f"removed {len(targets)} items ({total / 1024:.0f} KiB)")
 
 
 @main.command()
@@ -347,11 +352,11 @@ def export(
     except KeyboardInterrupt:
         fail("interrupted; nothing written", 130)
     if report.ok:
-        click.echo(f"wrote {report.output}: {report.cells} cells ran without errors")
+        echo(f"wrote {report.output}: {report.cells} cells ran without errors")
         return
-    click.echo(f"wrote {report.output}")
+    echo(f"wrote {report.output}")
     for failure in report.failures:
-        click.echo(failure.describe(str(notebook)), err=True)
+        echo(failure.describe(str(notebook)), err=True)
     failed = len(report.failures)
     more = f" ({report.blocked} more did not run because of them)" if report.blocked else ""
     fail(
@@ -452,7 +457,7 @@ def discover(state: State, as_json: bool) -> None:
     asset is paired with. Exits 1 when a code location failed to load."""
     from marimo_tui.dagster.commands import discover as run_discover
 
-    _dagster(run_discover(state.config(), click.echo, as_json=as_json))
+    _dagster(run_discover(state.config(), echo, as_json=as_json))
 
 
 @main.command("run")
@@ -491,7 +496,7 @@ def run_command(
     _dagster(
         run_asset(
             state.config(),
-            click.echo,
+            echo,
             notebook=notebook,
             asset_key=asset_key,
             params=values,
@@ -508,7 +513,7 @@ def dev(state: State) -> None:
     follow their health until Ctrl-C, which stops both (for a tmux split)."""
     from marimo_tui.devservers import run_dev
 
-    _dagster(run_dev(state.config(), click.echo))
+    _dagster(run_dev(state.config(), echo))
 
 
 if __name__ == "__main__":

@@ -102,3 +102,12 @@ def is_visible(text: str, keep: str = MULTILINE) -> bool:
 def only_colours(text: str, keep: str = MULTILINE) -> bool:
     """True when the only escape sequences in `text` are SGR (what `visible_ansi` returns)."""
     return is_visible(_SGR.sub("", text), keep)
+
+
+_JSON_UNESCAPED = re.compile(r"[\x7f-\x9f]")
+
+
+def json_safe(text: str) -> str:
+    """JSON text from `json.dumps(..., ensure_ascii=False)` with DEL and C1 escaped too
+    (`\\u009b`; json escapes C0 itself): the same data, nothing a terminal acts on."""
+    return _JSON_UNESCAPED.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -12,6 +12,7 @@ import contextlib
 import json
 import signal
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -20,6 +21,7 @@ from marimo_tui.agent.loop import Listener
 from marimo_tui.agent.providers.base import ProviderError
 from marimo_tui.agent.start import Overrides, open_session
 from marimo_tui.agent.tools import Answer
+from marimo_tui.safe_text import json_safe, one_line, visible
 
 if TYPE_CHECKING:
     from marimo_tui.config import Config
@@ -29,32 +31,36 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 class PlainPrinter:
+    """Events as text on a terminal: what the model, the notebook or a server wrote is shown
+    with its control characters made visible (`safe_text`), never sent as they are."""
+
     def __init__(self, out: TextIO, err: TextIO) -> None:
         self.out, self.err = out, err
         self._mid_line = False
 
     def __call__(self, event: ev.AgentEvent) -> None:
         if isinstance(event, ev.TextDelta):
-            self.out.write(event.text)
+            self.out.write(visible(event.text))
             self.out.flush()
             self._mid_line = not event.text.endswith("\n")
             return
         self._end_line()
+        line = ""
         if isinstance(event, ev.TurnStarted) and event.replay:
-            self.err.write(f"▶ {event.provider} — scripted, not an AI\n")
+            line = f"▶ {event.provider} — scripted, not an AI"
         elif isinstance(event, ev.ToolCalled):
-            self.err.write(f"⚙ {event.name} {_short(event.arguments)}\n")
+            line = f"⚙ {event.name} {_short(event.arguments)}"
         elif isinstance(event, ev.ToolFinished):
-            self.err.write(f"  {'✓' if event.ok else '✗'} {event.summary}\n")
+            line = f"  {'✓' if event.ok else '✗'} {event.summary}"
         elif isinstance(event, ev.AgentWarning):
-            self.err.write(f"! {event.text}\n")
+            line = f"! {event.text}"
         elif isinstance(event, ev.TaskUpdated):
-            self.err.write(f"  task {event.task_id} {event.title}: {event.status}\n")
+            line = f"  task {event.task_id} {event.title}: {event.status}"
         elif isinstance(event, ev.TurnEnded):
             tail = f": {event.error}" if event.error else ""
-            self.err.write(
-                f"— {event.reason}{tail} · {event.steps} tool calls · {event.writes} writes\n"
-            )
+            line = f"— {event.reason}{tail} · {event.steps} tool calls · {event.writes} writes"
+        if line:
+            self.err.write(one_line(line) + "\n")
         self.err.flush()
 
     def _end_line(self) -> None:
@@ -74,14 +80,15 @@ def _short(arguments: object, limit: int = 120) -> str:
 
 def _json_listener(out: TextIO) -> Listener:
     def emit(event: ev.AgentEvent) -> None:
-        out.write(json.dumps(event.as_json(), ensure_ascii=False, default=str) + "\n")
+        out.write(json_safe(json.dumps(event.as_json(), ensure_ascii=False, default=str)) + "\n")
         out.flush()
 
     return emit
 
 
 async def _ask_on_terminal(asked: ev.ApprovalAsked) -> Answer:
-    sys.stderr.write(f"\n{asked.diff}\nwrite this change to {asked.path}? [y]es / [n]o / [a]ll: ")
+    diff, path = visible(asked.diff), one_line(asked.path)
+    sys.stderr.write(f"\n{diff}\nwrite this change to {path}? [y]es / [n]o / [a]ll: ")
     sys.stderr.flush()
     line = await asyncio.to_thread(sys.stdin.readline)
     answer = line.strip().lower()[:1]
@@ -103,18 +110,22 @@ async def run_agent(
     out = out or sys.stdout
     err = err or sys.stderr
     listener = _json_listener(out) if as_json else PlainPrinter(out, err)
+    if overrides.approval is not None:
+        # The approval in force decides more than consent: `auto` confines the marimo kernel
+        # by default (`marimo.confine: auto`), and the server starts from this config.
+        config = replace(config, agent=replace(config.agent, approval=overrides.approval))
     workbench = Workbench(config)
     if notebook is not None:
         path = notebook if notebook.is_absolute() else (Path.cwd() / notebook)
         if not path.is_file():
-            err.write(f"error: no notebook {notebook}\n")
+            err.write(f"error: no notebook {one_line(str(notebook))}\n")
             return EXIT_USAGE
         workbench.current = workbench.store.resolve(path)
     approver = _ask_on_terminal if sys.stdin.isatty() and not as_json else None
     try:
         session = open_session(workbench, overrides, listener=listener, approver=approver)
     except (KeyError, ProviderError) as exc:
-        err.write(f"error: {exc.args[0] if isinstance(exc, KeyError) else exc}\n")
+        err.write(f"error: {one_line(str(exc.args[0] if isinstance(exc, KeyError) else exc))}\n")
         return EXIT_USAGE
     await workbench.start(watch=False, run=True)
     loop = asyncio.get_running_loop()

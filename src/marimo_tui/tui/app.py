@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import sys
 from collections.abc import Coroutine, Iterable
 from functools import cached_property, partial
 from pathlib import Path
@@ -14,7 +15,9 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Container
+from textual.content import Content
 from textual.events import Resize
+from textual.markup import escape as escape_markup
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.widget import Widget
@@ -34,12 +37,15 @@ from marimo_tui.events import (
     TaskChanged,
 )
 from marimo_tui.notebook.model import Notebook
+from marimo_tui.safe_text import one_line, visible
 from marimo_tui.tui.widgets.cell_view import CellView
 from marimo_tui.tui.widgets.chat import ChatPane
 from marimo_tui.tui.widgets.status_bar import StatusBar
 from marimo_tui.workbench import Workbench
 
 if TYPE_CHECKING:
+    from textual.driver import Driver
+    from textual.notifications import SeverityLevel
     from textual.timer import Timer
 
     from marimo_tui.agent.start import Overrides
@@ -57,6 +63,15 @@ NARROW_HINT = "1-4 or ctrl+→: panes"  # one pane at a time, and the footer has
 PANES = ("cells", "chat", "tasks", "runs")
 ANALYSING_DELAY = 0.3  # s a reload may stay unanalysed before the view says so
 EXIT_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+def _driver_class() -> type[Driver] | None:
+    """Ours on Linux (it survives a hung-up terminal); elsewhere Textual's choice."""
+    if not sys.platform.startswith("linux"):
+        return None
+    from marimo_tui.tui.terminal_driver import WorkbenchDriver
+
+    return WorkbenchDriver
 
 
 def layout_mode(width: int) -> str:
@@ -117,7 +132,7 @@ class WorkbenchApp(App[None]):
         agent: Overrides | None = None,
         serve_dagster: bool = False,
     ) -> None:
-        super().__init__()
+        super().__init__(driver_class=_driver_class())
         self.agent_overrides = agent
         self.dagster: DagsterFlows | None = None
         # `--dagster`: the app runs the project's webserver itself, for as long as it runs.
@@ -185,7 +200,7 @@ class WorkbenchApp(App[None]):
         with Container(id="panes", classes=layout_mode(self.size.width)):
             cells = CellView(self.initial, id="cells", classes="pane -active")
             if self.initial is not None:
-                cells.border_title = f"cells · {self.initial.path.name}"
+                cells.border_title = _cells_title(self.initial)
                 cells.border_subtitle = "analysing…" if self.initial.pending else ""
             else:
                 cells.border_title = "cells"
@@ -295,7 +310,7 @@ class WorkbenchApp(App[None]):
         except WebserverError as exc:
             self._webserver = None
             self.status.set_service("dagster", "failed", False)
-            self.query_one("#runs").mount(Static(f"✗ dagster: {exc}", markup=False))
+            self.query_one("#runs").mount(Static(one_line(f"✗ dagster: {exc}"), markup=False))
             self.notify(f"dagster: {exc}", severity="error", timeout=10)
         else:
             config.dagster.url = self._webserver.url
@@ -515,8 +530,8 @@ class WorkbenchApp(App[None]):
         # Setting a border title repaints the whole view, even to the same text. A reload is
         # analysed within milliseconds, so "analysing…" waits to be needed: flashing it would
         # cost two full redraws per change on disk, ahead of the rerun's rows.
-        title = f"cells · {notebook.path.name}"
-        if view.border_title != title:
+        title = _cells_title(notebook)
+        if view.border_title != title.markup:
             view.border_title = title
         if self._analysing_timer is not None:
             self._analysing_timer.stop()
@@ -544,9 +559,16 @@ class WorkbenchApp(App[None]):
                 "no notebooks in this project yet: /new PATH creates one", severity="warning"
             )
             return
-        rel = self.workbench.relative
+
+        # The palette parses names and help as markup: a file name is text, shown, not sent.
+        def entry(path: Path) -> str:
+            return escape_markup(one_line(self.workbench.relative(path)))
+
         self.search_commands(
-            [(rel(p), partial(self.open_notebook, p), str(p)) for p in notebooks],
+            [
+                (entry(p), partial(self.open_notebook, p), escape_markup(one_line(str(p))))
+                for p in notebooks
+            ],
             placeholder="Open notebook…",
         )
 
@@ -626,6 +648,25 @@ class WorkbenchApp(App[None]):
             return
         self.workbench.config.theme = theme.name
         self.notify(f"theme {theme.name} (saved to {path.name})", timeout=3)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notice is plain text: many carry a server's error or a file name, so none is
+        parsed as markup (`markup` is ignored) and control characters are shown, not sent."""
+        super().notify(
+            visible(message),
+            title=one_line(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def action_show_server(self) -> None:
         self.runs.show_server()
@@ -726,3 +767,8 @@ class WorkbenchApp(App[None]):
         field = self.chat.input
         field.value = text
         field.cursor_position = len(text)
+
+
+def _cells_title(notebook: Notebook) -> Content:
+    """A border title is markup when given a str: a file name is text."""
+    return Content(one_line(f"cells · {notebook.path.name}"))

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from marimo_tui.notebook.errors import ConflictError, NotebookError, StoreError
 from marimo_tui.notebook.model import Cell, Notebook
 from marimo_tui.notebook.store import EditResult, NotebookStore
+from marimo_tui.safe_text import is_visible
 from marimo_tui.tui.screens.cell_editor import CellEditorScreen, ConflictScreen
 from marimo_tui.tui.screens.dialogs import ConfirmScreen, PromptScreen
 
@@ -52,6 +53,16 @@ class EditFlows:
     async def _ask_code(self, title: str, code: str) -> str | None:
         editor = self.app.workbench.config.editor.strip()
         if editor in ("", "inline"):
+            if not is_visible(code):
+                # Textual's editor would send them to the terminal as they are, and showing
+                # them as ␛… would save the stand-ins in their place.
+                self.app.notify(
+                    "this cell holds control characters (shown as ␛, ␇…): edit it in an "
+                    "outside editor (editor: $EDITOR in marimo-tui.yaml)",
+                    severity="warning",
+                    timeout=8,
+                )
+                return None
             return await self.app.push_screen_wait(CellEditorScreen(title, code))
         return self._external_editor(editor, code)
 

@@ -15,6 +15,7 @@ from textual.containers import Horizontal, ScrollableContainer, Vertical
 from textual.widgets import Button, Label, Static
 
 from marimo_tui.agent.events import ApprovalAsked
+from marimo_tui.safe_text import one_line
 from marimo_tui.tui.screens.dialogs import DialogScreen
 from marimo_tui.tui.widgets.agent_log import diff_text
 
@@ -55,9 +56,10 @@ class ApprovalScreen(DialogScreen[str]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             with Vertical(classes="head"):
-                yield Label(f"Let the agent run {self.asked.name}?", classes="title", markup=False)
+                question = f"Let the agent run {one_line(self.asked.name)}?"
+                yield Label(question, classes="title", markup=False)
                 if self.asked.path:
-                    yield Label(self.asked.path, classes="path", markup=False)
+                    yield Label(one_line(self.asked.path), classes="path", markup=False)
             with ScrollableContainer(id="diff"):
                 yield Static(self._diff())
             with Horizontal(classes="buttons"):

@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Label, TextArea
 
+from marimo_tui.safe_text import one_line, visible
 from marimo_tui.tui.screens.dialogs import DialogScreen
 
 EDITOR_CSS = """
@@ -36,7 +37,11 @@ class CellEditorScreen(DialogScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog editor"):
-            yield Label(f"{self.title_text}   ctrl+s save · esc cancel", classes="title")
+            yield Label(
+                f"{one_line(self.title_text)}   ctrl+s save · esc cancel",
+                classes="title",
+                markup=False,
+            )
             yield TextArea.code_editor(self.code, language="python", id="code")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
@@ -91,18 +96,22 @@ class ConflictScreen(DialogScreen[Choice]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog editor"):
             yield Label(
-                f"{self.where} changed on disk while you edited it. Your version is saved as "
-                f"{self.saved_as}; nothing is lost.",
+                f"{one_line(self.where)} changed on disk while you edited it. Your version is "
+                f"saved as {one_line(self.saved_as)}; nothing is lost.",
                 classes="title",
+                markup=False,
             )
             with Horizontal(classes="versions"):
                 with Vertical():
                     yield Label("yours")
-                    yield TextArea(self.mine, language="python", read_only=True, id="mine")
+                    # Read-only: shown with its control characters visible.
+                    yield TextArea(visible(self.mine), language="python", read_only=True, id="mine")
                 with Vertical():
                     yield Label("on disk now")
                     yield TextArea(
-                        self.theirs if self.theirs is not None else "(the cell was deleted)",
+                        visible(self.theirs)
+                        if self.theirs is not None
+                        else "(the cell was deleted)",
                         language="python",
                         read_only=True,
                         id="theirs",

@@ -10,6 +10,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
+from marimo_tui.safe_text import one_line, visible
+
 ResultType = TypeVar("ResultType")
 
 
@@ -41,7 +43,8 @@ class ConfirmScreen(DialogScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.question, classes="title")
+            # Questions name tasks, cells and files: text, never markup.
+            yield Label(visible(self.question), classes="title", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button("No (n)", id="no")
                 yield Button(f"{self.yes} (y)", id="yes", variant="error")
@@ -66,7 +69,7 @@ class PromptScreen(DialogScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="title")
+            yield Label(one_line(self.title_text), classes="title", markup=False)
             yield Input(self.value, placeholder=self.placeholder, id="prompt")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Label
 
+from marimo_tui.safe_text import one_line
 from marimo_tui.tui.screens.dialogs import DialogScreen
 
 
@@ -25,8 +27,8 @@ class KeysScreen(DialogScreen[None]):
                 "(action id in brackets) · esc closes",
                 classes="title",
             )
-            table: DataTable[str] = DataTable(cursor_type="row", zebra_stripes=True)
+            table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True)
             table.add_columns("where", "keys", "action")
-            for row in self.rows:
-                table.add_row(*row)
+            for row in self.rows:  # Text: a str cell would be parsed as markup
+                table.add_row(*(Text(one_line(cell)) for cell in row))
             yield table

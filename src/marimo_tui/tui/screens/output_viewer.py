@@ -22,6 +22,7 @@ from textual.widget import Widget
 from textual.widgets import Label
 
 from marimo_tui.runtime.outputs import Output
+from marimo_tui.safe_text import one_line
 from marimo_tui.tui import images
 from marimo_tui.tui.widgets.output_render import (
     OutputStyles,
@@ -96,7 +97,8 @@ class OutputScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="output-frame"):
-            yield Label(f"{self.title_text} · {self.output.kind}", id="output-title")
+            title = one_line(f"{self.title_text} · {self.output.kind}")
+            yield Label(title, id="output-title", markup=False)
             with VerticalScroll(id="output-body"):
                 if self.output.kind != "empty":
                     yield self._output_widget()

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Markdown, RichLog, Static, TabbedContent, TabPane
 
 from marimo_tui.dagster.model import Run, RunEvent, RunStats, key_text
+from marimo_tui.safe_text import console_text, one_line, visible
 from marimo_tui.tui.widgets.runs_pane import duration_text, status_text, steps_text
 
 LEVEL_STYLE = {"ERROR": "red", "CRITICAL": "bold red", "WARNING": "yellow", "DEBUG": "dim"}
@@ -23,11 +24,11 @@ def event_line(event: RunEvent) -> Text:
     stamp = time.strftime("%H:%M:%S", time.localtime(event.timestamp)) if event.timestamp else ""
     line = Text(f"{stamp} ", style="dim")
     if event.step:
-        line.append(f"{event.step} ", style="cyan")
-    kind = (event.event_type or event.kind).replace("_", " ").lower()
+        line.append(f"{one_line(event.step)} ", style="cyan")
+    kind = one_line(event.event_type or event.kind).replace("_", " ").lower()
     line.append(f"{kind}: ", style=LEVEL_STYLE.get(event.level, "bold"))
     message = event.error or event.message
-    line.append(" ".join(message.split())[:500], style="red" if event.error else "")
+    line.append(one_line(" ".join(message.split())[:500]), style="red" if event.error else "")
     return line
 
 
@@ -45,7 +46,7 @@ def materialization_markdown(event: RunEvent) -> str:
     for label, entry in values.items():
         if label not in ("html", "html_url", "duration_s", "summary", "cells"):
             parts.append(f"- **{label}**: `{entry.text()[:200]}`")
-    return "\n\n".join(parts)
+    return visible("\n\n".join(parts))
 
 
 class RunScreen(ModalScreen[None]):
@@ -68,7 +69,7 @@ class RunScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(f"run {self.run_id}", id="run-header", markup=False)
+            yield Static(one_line(f"run {self.run_id}"), id="run-header", markup=False)
             with TabbedContent(initial="events"):
                 with TabPane("events", id="events"):
                     yield RichLog(id="event-log", wrap=True, max_lines=5000)
@@ -80,13 +81,14 @@ class RunScreen(ModalScreen[None]):
                     yield Markdown("nothing materialized yet", id="materialized-md")
 
     def show_run(self, run: Run | None, stats: RunStats | None, error: str = "") -> None:
-        header = Text(f"run {self.run_id[:8]} ", style="bold")
+        header = Text(f"run {one_line(self.run_id[:8])} ", style="bold")
         if run is not None:
             header.append_text(status_text(run.status))
-            header.append(f" · {run.target} · {duration_text(run.duration(time.time()))} ")
+            target = one_line(run.target)
+            header.append(f" · {target} · {duration_text(run.duration(time.time()))} ")
             header.append_text(steps_text(stats))
         if error:
-            header.append(f"\n{error}", style="red")
+            header.append(f"\n{one_line(error)}", style="red")
         else:
             header.append("\nEsc closes · x terminates · r relaunches", style="dim")
         self.query_one("#run-header", Static).update(header)
@@ -103,10 +105,13 @@ class RunScreen(ModalScreen[None]):
             )
 
     def add_logs(self, stdout: str, stderr: str) -> None:
+        # A step's output keeps its colours; every other sequence in it is shown, not sent.
         if stdout:
-            self.query_one("#stdout-log", RichLog).write(Text(stdout.rstrip("\n")))
+            log = self.query_one("#stdout-log", RichLog)
+            log.write(Text.from_ansi(console_text(stdout.rstrip("\n"))))
         if stderr:
-            self.query_one("#stderr-log", RichLog).write(Text(stderr.rstrip("\n")))
+            log = self.query_one("#stderr-log", RichLog)
+            log.write(Text.from_ansi(console_text(stderr.rstrip("\n"))))
 
     def action_request(self, action: str) -> None:
         from marimo_tui.tui.widgets.runs_pane import RunsPane

@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Label, Static
 
+from marimo_tui.safe_text import one_line
 from marimo_tui.tui.screens.dialogs import DialogScreen
 
 
@@ -39,9 +40,9 @@ class SidecarScreen(DialogScreen[bool]):
                 "The link carries the server's token: share it with care.",
                 markup=False,
             )
-            yield Static(self.url, classes="url", markup=False)
+            yield Static(one_line(self.url), classes="url", markup=False)
             for line in self.info:
-                yield Static(line, classes="info", markup=False)
+                yield Static(one_line(line), classes="info", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button("Close (esc)", id="close")
                 yield Button("Copy URL (c)", id="copy", variant="primary")

@@ -25,6 +25,7 @@ from marimo_tui.agent.events import (
     TurnEnded,
     TurnStarted,
 )
+from marimo_tui.safe_text import one_line, visible
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -59,7 +60,7 @@ def diff_text(diff: str, limit: int | None = None) -> Text:
     text = Text()
     for line in shown:
         style = next((style for head, style in DIFF_STYLES if line.startswith(head)), "")
-        text.append(line + "\n", style)
+        text.append(visible(line) + "\n", style)
     if len(lines) > len(shown):
         text.append(f"… {len(lines) - len(shown)} more lines\n", "dim italic")
     text.rstrip()
@@ -132,7 +133,7 @@ class ToolEntry(Collapsible):
         self.state = "running"
         self.plain_title = ""
         # Every part exists from the start: a call can finish before this entry has mounted.
-        self._args = Static(arguments_text(arguments), classes="arguments", markup=False)
+        self._args = Static(visible(arguments_text(arguments)), classes="arguments", markup=False)
         self._result = Static("", classes="result", markup=False)
         self._diff = Static("", classes="diff")
         self._result.display = self._diff.display = False
@@ -140,7 +141,8 @@ class ToolEntry(Collapsible):
         self._set_title("⚙", "running…", "$text-accent")
 
     def _set_title(self, icon: str, status: str, style: str) -> None:
-        head = f"{self.tool} {self.target}" if self.target else self.tool
+        head = one_line(f"{self.tool} {self.target}" if self.target else self.tool)
+        status = one_line(status)
         self.plain_title = f"{icon} {head} · {status}"
         # Collapsible titles are markup: a model's summary may hold brackets.
         self.title = f"[{style}]{icon}[/] {escape(head)} · {escape(status)}"
@@ -160,7 +162,7 @@ class ToolEntry(Collapsible):
         self.target = event.path or self.target
         icon, style = ("✓", "$text-success") if event.ok else ("✗", "$text-error")
         self._set_title(icon, event.summary or self.state, style)
-        self._result.update(result_text(event.result))
+        self._result.update(visible(result_text(event.result)))
         self._result.display = bool(event.result)
         if event.diff:
             self._show_diff(event.diff)
@@ -215,7 +217,7 @@ class AgentLog(VerticalScroll):
         self.anchor()
 
     def user(self, text: str) -> None:
-        self._add(Static(text, classes="user", markup=False))
+        self._add(Static(visible(text), classes="user", markup=False))
 
     def answer(self, text: str) -> None:
         """A whole answer (a resumed conversation's): text after it starts a new block."""
@@ -223,7 +225,7 @@ class AgentLog(VerticalScroll):
         self._answer = None
 
     def note(self, text: str, style: NoteStyle = "info") -> None:
-        self._add(Static(text, classes=f"note -{style}", markup=False))
+        self._add(Static(visible(text), classes=f"note -{style}", markup=False))
 
     def show(self, event: AgentEvent) -> None:
         if isinstance(event, TextDelta):
@@ -246,7 +248,7 @@ class AgentLog(VerticalScroll):
             else:
                 header = f"● {event.agent} · {event.provider}"
             replay = " -replay" if event.replay else ""
-            self._add(Static(header, classes=f"turn-header{replay}", markup=False))
+            self._add(Static(one_line(header), classes=f"turn-header{replay}", markup=False))
         elif isinstance(event, AgentWarning):
             self.note(event.text, "warning")
         elif isinstance(event, TurnEnded):
@@ -257,7 +259,7 @@ class AgentLog(VerticalScroll):
                 elapsed = time.monotonic() - self._turn_started
             error = " -error" if event.reason == "error" else ""
             footer = footer_text(event, elapsed)
-            self._add(Static(footer, classes=f"turn-footer{error}", markup=False))
+            self._add(Static(visible(footer), classes=f"turn-footer{error}", markup=False))
             self._turn_started = None
         # TaskUpdated: the task tree shows tasks; ContextUsed: the status bar shows the window.
 
@@ -275,6 +277,9 @@ class AgentLog(VerticalScroll):
     def _stream(self, text: str) -> None:
         if not text:
             return
+        # Per delta: each control character is shown on its own, so a sequence split across
+        # deltas is shown the same as a whole one.
+        text = visible(text)
         if self._answer is None:
             from textual.widgets import Markdown
 

@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Static
 
 from marimo_tui.dagster.model import Run, RunStats
 from marimo_tui.dagster.poller import PollState
+from marimo_tui.safe_text import one_line
 
 STATUS_STYLE = {
     "SUCCESS": "bold green",
@@ -48,7 +49,7 @@ def duration_text(seconds: float | None) -> str:
 
 
 def status_text(status: str) -> Text:
-    return Text(status.lower(), style=STATUS_STYLE.get(status, ""))
+    return Text(one_line(status.lower()), style=STATUS_STYLE.get(status, ""))
 
 
 def steps_text(stats: RunStats | None) -> Text:
@@ -120,7 +121,7 @@ class RunsPane(Vertical):
         scope = "all runs" if self.show_all else "runs of paired notebooks"
         count = len(self._rows)
         self.query_one("#runs-state", Static).update(
-            f"{self.connection} · {scope} ({count}) · a: toggle"
+            one_line(f"{self.connection} · {scope} ({count}) · a: toggle")
         )
 
     def refresh_runs(self, state: PollState) -> None:
@@ -152,7 +153,8 @@ class RunsPane(Vertical):
         started = time.strftime("%H:%M:%S", time.localtime(run.started or run.created))
         return [
             status_text(run.status),
-            run.target,
+            # A str cell of a DataTable is parsed as markup: an asset key is text.
+            Text(one_line(run.target)),
             started,
             duration_text(run.duration(now)),
             steps_text(stats),

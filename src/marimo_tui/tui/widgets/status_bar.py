@@ -6,6 +6,8 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
+from marimo_tui.safe_text import one_line
+
 SEPARATOR = " │ "
 WARN_PERCENT = 85  # above this the window is close to compaction (or to the server's refusal)
 NEVER = 99  # the rank of segments that are never left out for want of width
@@ -84,6 +86,7 @@ class StatusBar(Static):
         """The segments that fit `width`: healthy services and the project's name give way
         first, so the notebook, the model, the window and anything wrong stay in sight."""
         parts: list[tuple[str, str, int]] = []  # text, style, rank: lower ranks go first
+        # Names and states come from file names and servers' errors: shown, never sent.
         if self.hint:
             parts.append((self.hint, "", HINT_RANK))
         if self.project:
@@ -96,6 +99,7 @@ class StatusBar(Static):
                 parts.append((*self.context, NEVER))  # the model's window next to the model
         if self.context is not None and "model" not in self.services:
             parts.append((*self.context, NEVER))
+        parts = [(one_line(text), style, rank) for text, style, rank in parts]
         if width is not None:
             while _length(parts) > width and (droppable := [p for p in parts if p[2] < NEVER]):
                 parts.remove(min(droppable, key=lambda p: p[2]))

@@ -17,6 +17,7 @@ from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
+from marimo_tui.safe_text import one_line
 from marimo_tui.tasks import Task, TaskStatus
 
 ICONS = {
@@ -42,12 +43,12 @@ def task_label(task: Task, now: float | None = None) -> Text:
     icon, colour = ICONS[task.status]
     label = Text()
     label.append(f"{icon} ", style=colour)
-    label.append(task.title, style="strike dim" if task.status == TaskStatus.DONE else "")
+    label.append(one_line(task.title), style="strike dim" if task.status == TaskStatus.DONE else "")
     timing = elapsed_text(task.elapsed(now))
     if timing:
         label.append(f"  {timing}", style="dim")
     if task.detail and task.status == TaskStatus.FAILED:
-        label.append(f"  {task.detail}", style="red")
+        label.append(f"  {one_line(task.detail)}", style="red")
     return label
 
 
@@ -61,14 +62,14 @@ def turn_label(task: Task, done: int, total: int, now: float | None = None) -> T
     icon, colour = ICONS[task.status]
     label = Text()
     label.append(f"{icon} ", style=colour)
-    label.append(task.title)
+    label.append(one_line(task.title))
     stats = [f"{done}/{total} done"]
     timing = elapsed_text(task.elapsed(now))
     if timing:
         stats.append(timing)
     label.append("  " + " · ".join(stats), style="dim")
     if task.detail and task.status == TaskStatus.FAILED:
-        label.append(f"  {task.detail}", style="red")
+        label.append(f"  {one_line(task.detail)}", style="red")
     return label
 
 
