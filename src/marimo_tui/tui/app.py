@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-import sys
 from collections.abc import Coroutine, Iterable
 from functools import cached_property, partial
 from pathlib import Path
@@ -44,7 +43,6 @@ from marimo_tui.tui.widgets.status_bar import StatusBar
 from marimo_tui.workbench import Workbench
 
 if TYPE_CHECKING:
-    from textual.driver import Driver
     from textual.notifications import SeverityLevel
     from textual.timer import Timer
 
@@ -63,15 +61,6 @@ NARROW_HINT = "1-4 or ctrl+→: panes"  # one pane at a time, and the footer has
 PANES = ("cells", "chat", "tasks", "runs")
 ANALYSING_DELAY = 0.3  # s a reload may stay unanalysed before the view says so
 EXIT_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
-
-
-def _driver_class() -> type[Driver] | None:
-    """Ours on Linux (it survives a hung-up terminal); elsewhere Textual's choice."""
-    if not sys.platform.startswith("linux"):
-        return None
-    from marimo_tui.tui.terminal_driver import WorkbenchDriver
-
-    return WorkbenchDriver
 
 
 def layout_mode(width: int) -> str:
@@ -132,7 +121,7 @@ class WorkbenchApp(App[None]):
         agent: Overrides | None = None,
         serve_dagster: bool = False,
     ) -> None:
-        super().__init__(driver_class=_driver_class())
+        super().__init__()
         self.agent_overrides = agent
         self.dagster: DagsterFlows | None = None
         # `--dagster`: the app runs the project's webserver itself, for as long as it runs.
