@@ -8,7 +8,12 @@ import asyncio
 import contextlib
 import json
 import os
+import secrets
+import shutil
+import signal
 import socket
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,7 +37,7 @@ from marimo_tui.runtime.manager import Runtime
 from marimo_tui.runtime.sidecar import Sidecar, SidecarOptions
 from marimo_tui.tasks import TaskTree
 from marimo_tui.workbench import Workbench
-from tests.conftest import HANG, Runner, assert_no_traceback, cli_env
+from tests.conftest import HANG, REPO, Runner, assert_no_traceback, cli_env
 from tests.llama_support import LlamaServer
 from tests.llm_servers import Call, OllamaServer, OpenAIServer, Reply
 from tests.sidecar_support import kill_group, make_notebook, wait_group_gone
@@ -351,3 +356,57 @@ async def test_kernels_live_on_with_no_grace_and_a_return_resumes_its_kernel(
         assert {k.pid for k in kernel_processes(runtime.sidecar.pid)} == {k.pid for k in kernels}
     finally:
         await runtime.stop()
+
+
+# -- the terminal going away at any moment of start-up -------------------------------------------
+def _marked(mark: str) -> list[int]:
+    """Live processes whose environment holds `mark` (the app, its server, their kernels)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            marked = mark.encode() in (entry / "environ").read_bytes()
+            if marked and (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_closing_the_terminal_at_any_moment_of_start_up_ends_every_process(
+    tmp_path: Path,
+) -> None:
+    """tmux kill-session hangs the pane's pty up (SIGHUP and SIGCONT) at 0.2, 0.5, 1 and 3 s
+    after launch: the workbench is gone within 2 s, its marimo server and kernels soon after.
+    (Before: a SIGCONT restarted Textual's output thread, which died on the dead pty, and the
+    exit waited on its full queue for good.)"""
+    sys.path.insert(0, str(REPO / "bench"))
+    from _tmux import Tmux, isolated_env
+
+    notebook = make_project(tmp_path / "p", CELLS)
+    env = isolated_env(tmp_path / "home")
+    with Tmux(width=140, height=36) as tmux:
+        for delay in (0.2, 0.5, 1.0, 3.0):
+            mark = f"MTUI_PROBE_{secrets.token_hex(4)}"
+            pane = tmux.spawn(
+                [sys.executable, "-m", "marimo_tui", "open", str(notebook)],
+                {**env, mark: "1"},
+                tmp_path,
+            )
+            time.sleep(delay)  # the moment of the hangup is what is tested, not a wait
+            app = pane.pid
+            tmux.control().command("kill-session", "-t", pane.session)
+            hung_up = time.monotonic()
+            while app in _marked(mark) and time.monotonic() - hung_up < HANG:
+                time.sleep(0.02)
+            took = time.monotonic() - hung_up
+            deadline = time.monotonic() + HANG
+            while (left := _marked(mark)) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            tmux.forget(pane)
+            for pid in left:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+            print(f"hangup at {delay:g} s: the workbench ended {took:.2f} s later")
+            assert left == [], f"left after a hangup at {delay:g} s: {left}"
+            assert took < 2.0, f"the workbench took {took:.2f} s to end (hangup at {delay:g} s)"

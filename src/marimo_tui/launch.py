@@ -146,7 +146,15 @@ def launch(
     from marimo_tui.tui.images import prepare_images
 
     prepare_images(config.images)  # before the app owns the terminal
-    WorkbenchApp(workbench, initial, agent=agent, serve_dagster=serve_dagster).run()
+    app = WorkbenchApp(workbench, initial, agent=agent, serve_dagster=serve_dagster)
+    import asyncio
+
+    from marimo_tui.tui.exit_signals import ExitSignals
+
+    # A Runner, not `asyncio.run` (Textual's default), which waits for the worker threads
+    # before it returns: after a signal the process ends by it as soon as the app has left.
+    with asyncio.Runner() as runner, ExitSignals(runner.get_loop(), app.exit):
+        app.run(loop=runner.get_loop())
 
 
 def main(argv: list[str] | None = None) -> int:
