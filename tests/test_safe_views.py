@@ -142,6 +142,8 @@ async def test_notices_are_plain_text(tmp_path: Path) -> None:
         assert [n.message for n in notices] == [f"{SHOWN} {MARKUP}", f"widget {SHOWN} {MARKUP}"]
         assert notices[0].title == f"{SHOWN} {MARKUP}"
         assert not any(n.markup for n in notices)
+        app.title, app.sub_title = EVIL, EVIL
+        assert app.title.startswith(SHOWN) and is_visible(app.title + app.sub_title, keep="")
 
 
 async def test_status_bar() -> None:

@@ -30,30 +30,40 @@ MULTILINE = "\n\t"  # what a multi-line view keeps by default
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _ESC = "␛"  # U+241B SYMBOL FOR ESCAPE
-_PICTURES: dict[int, str] = {code: chr(0x2400 + code) for code in range(0x20)}
-_PICTURES[0x7F] = "␡"
-_PICTURES.update({code: _ESC + chr(code - 0x40) for code in range(0x80, 0xA0)})
-_TABLES: dict[str, dict[int, str]] = {}
+_STAND_INS: dict[str, str] = {chr(code): chr(0x2400 + code) for code in range(0x20)}
+_STAND_INS["\x7f"] = "␡"
+_STAND_INS.update({chr(code): _ESC + chr(code - 0x40) for code in range(0x80, 0xA0)})
 # Select Graphic Rendition: colours and styles, nothing that moves, queries or writes.
-_SGR = re.compile(r"\x1b\[[0-9;:]*m")
+_SGR = r"\x1b\[[0-9;:]*m"
+_PATTERNS: dict[tuple[str, bool], re.Pattern[str]] = {}
 
 
-def _table(keep: str) -> dict[int, str]:
-    table = _TABLES.get(keep)
-    if table is None:
-        table = {code: shown for code, shown in _PICTURES.items() if chr(code) not in keep}
-        _TABLES[keep] = table
-    return table
+def _pattern(keep: str, colours: bool = False) -> re.Pattern[str]:
+    """The control characters not in `keep` (one regex pass finds them; the rest of the text
+    is copied by the regex engine, not by Python); with `colours`, SGR sequences too."""
+    pattern = _PATTERNS.get((keep, colours))
+    if pattern is None:
+        chars = "".join(re.escape(ch) for ch in _STAND_INS if ch not in keep)
+        pattern = re.compile(f"({_SGR})|[{chars}]" if colours else f"[{chars}]")
+        _PATTERNS[keep, colours] = pattern
+    return pattern
+
+
+def _stand_in(match: re.Match[str]) -> str:
+    return _STAND_INS[match.group()]
+
+
+def _colour_or_stand_in(match: re.Match[str]) -> str:
+    return match.group(1) or _STAND_INS[match.group()]
 
 
 def visible(text: str, keep: str = MULTILINE) -> str:
     """`text` with every control character shown as a printable stand-in, except those in
     `keep` (by default newline and tab). Nothing in the result can act on a terminal."""
-    if not _CONTROL.search(text):
-        return text
     if "\n" in keep and "\r\n" in text:
         text = text.replace("\r\n", "\n")
-    return text.translate(_table(keep))
+    pattern = _pattern(keep)
+    return pattern.sub(_stand_in, text) if pattern.search(text) else text
 
 
 def one_line(text: str) -> str:
@@ -67,14 +77,9 @@ def visible_ansi(text: str, keep: str = MULTILINE) -> str:
     decoder to turn into styles; every other sequence is shown, not kept."""
     if "\x1b" not in text:
         return visible(text, keep)
-    parts: list[str] = []
-    end = 0
-    for match in _SGR.finditer(text):
-        parts.append(visible(text[end : match.start()], keep))
-        parts.append(match.group())
-        end = match.end()
-    parts.append(visible(text[end:], keep))
-    return "".join(parts)
+    if "\n" in keep and "\r\n" in text:
+        text = text.replace("\r\n", "\n")
+    return _pattern(keep, colours=True).sub(_colour_or_stand_in, text)
 
 
 def last_redraw(line: str) -> str:
@@ -101,7 +106,7 @@ def is_visible(text: str, keep: str = MULTILINE) -> bool:
 
 def only_colours(text: str, keep: str = MULTILINE) -> bool:
     """True when the only escape sequences in `text` are SGR (what `visible_ansi` returns)."""
-    return is_visible(_SGR.sub("", text), keep)
+    return is_visible(re.sub(_SGR, "", text), keep)
 
 
 _JSON_UNESCAPED = re.compile(r"[\x7f-\x9f]")
