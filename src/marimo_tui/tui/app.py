@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import signal
+import sys
 from collections.abc import Coroutine, Iterable
 from functools import cached_property, partial
 from pathlib import Path
@@ -43,6 +42,7 @@ from marimo_tui.tui.widgets.status_bar import StatusBar
 from marimo_tui.workbench import Workbench
 
 if TYPE_CHECKING:
+    from textual.driver import Driver
     from textual.notifications import SeverityLevel
     from textual.timer import Timer
 
@@ -60,7 +60,15 @@ WIDE, NARROW = 160, 100  # columns: four panes from WIDE, one pane below NARROW
 NARROW_HINT = "1-4 or ctrl+→: panes"  # one pane at a time, and the footer has no room
 PANES = ("cells", "chat", "tasks", "runs")
 ANALYSING_DELAY = 0.3  # s a reload may stay unanalysed before the view says so
-EXIT_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+def _driver_class() -> type[Driver] | None:
+    """Ours on Linux (it survives a hung-up terminal); elsewhere Textual's choice."""
+    if not sys.platform.startswith("linux"):
+        return None
+    from marimo_tui.tui.terminal_driver import WorkbenchDriver
+
+    return WorkbenchDriver
 
 
 def layout_mode(width: int) -> str:
@@ -121,7 +129,7 @@ class WorkbenchApp(App[None]):
         agent: Overrides | None = None,
         serve_dagster: bool = False,
     ) -> None:
-        super().__init__()
+        super().__init__(driver_class=_driver_class())
         self.agent_overrides = agent
         self.dagster: DagsterFlows | None = None
         # `--dagster`: the app runs the project's webserver itself, for as long as it runs.
@@ -261,12 +269,8 @@ class WorkbenchApp(App[None]):
         return self.query_one(StatusBar)
 
     def on_mount(self) -> None:
-        # SIGTERM, SIGINT from outside, or SIGHUP when an SSH session drops: leave as from
-        # ctrl+q — terminal restored, the marimo server stopped.
-        loop = asyncio.get_running_loop()
-        for sig in EXIT_SIGNALS:
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(sig, self.exit)
+        # SIGTERM, SIGINT from outside, or SIGHUP when an SSH session drops: `launch` has the
+        # app leave as from ctrl+q (tui/exit_signals.py).
         self.cell_view.focus()
         self.workbench.subscribe(self.on_workbench_event)
         self.theme_changed_signal.subscribe(self, self._theme_changed)
@@ -354,10 +358,6 @@ class WorkbenchApp(App[None]):
         self.cell_view.enable_highlighting()
 
     async def on_unmount(self) -> None:
-        loop = asyncio.get_running_loop()
-        for sig in EXIT_SIGNALS:
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.remove_signal_handler(sig)
         if self.dagster is not None:
             await self.dagster.stop()
         if self._webserver is not None:
