@@ -50,11 +50,12 @@ ENV_CELL = """import os
 secretish = sorted(k for k in os.environ if any(w in k for w in ("KEY", "TOKEN", "SECRET")))
 print({k: os.environ[k] for k in secretish})
 secretish"""
-# A cell that finds secrets by other means: every ancestor's /proc environ and command line
-# (`os` comes from ENV_CELL: a marimo notebook defines each name once).
+# A cell that finds secrets by other means: the /proc environ and command line of itself, the
+# marimo server and the workbench — three levels, no further: what runs the test is not ours
+# to read (`os` comes from ENV_CELL: a marimo notebook defines each name once).
 PROC_CELL = """_found = []
 _pid = os.getpid()
-while _pid > 1:
+for _ in range(3):
     try:
         _env = open(f"/proc/{_pid}/environ", "rb").read().decode().split("\\0")
         _found += [f"{_pid} {e}" for e in _env if "KEY" in e.split("=")[0] or "TOKEN" in e]
@@ -123,11 +124,12 @@ def test_the_redactor_reaches_into_json_and_learns_late() -> None:
 
 
 async def test_headless_agent_redacts_a_random_token_made_after_its_session(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The headless agent opens its session (and transcript) before the server exists; the
     random token the server is then made with is still redacted, here from a cell that read it
-    from a file (standing for any other way of finding it)."""
+    from a file (standing for any other way of finding it). `--approval auto` confines the
+    kernel (`marimo.confine: auto`): the same cell cannot write outside."""
     token = "rand-" + secrets.token_hex(16)
     monkeypatch.setattr("marimo_tui.runtime.sidecar.secrets.token_urlsafe", lambda _n: token)
     monkeypatch.setenv("MARIMO_TUI_AGENT_RERUN_TIMEOUT", str(2 * HANG))
@@ -135,7 +137,17 @@ async def test_headless_agent_redacts_a_random_token_made_after_its_session(
     path = make_notebook(tmp_path)
     (tmp_path / "found.txt").write_text(token)  # (cells run in the project's folder)
     script = tmp_path / "leak.yaml"
-    code = "found = open('found.txt').read()\nprint(found)\nfound"
+    outside = tmp_path_factory.mktemp("outside") / "escaped.txt"
+    code = (
+        "found = open('found.txt').read()\n"
+        "try:\n"
+        f"    open({str(outside)!r}, 'w').write('x')\n"
+        "    wrote = 'WROTE'\n"
+        "except PermissionError:\n"
+        "    wrote = 'refused'\n"
+        "print(found, wrote)\n"
+        "found"
+    )
     script.write_text(
         "turns:\n"
         f"  - tool_calls:\n      - {{name: add_cell, arguments: {{code: {json.dumps(code)}}}}}\n"
@@ -150,6 +162,8 @@ async def test_headless_agent_redacts_a_random_token_made_after_its_session(
     results = [json.loads(line) for line in out.getvalue().splitlines()]
     told = " ".join(e["result"] for e in results if e["type"] == "tool_result")
     assert "***" in told  # the cell did print it: redaction is what kept it out
+    if landlock.abi_version():
+        assert "refused" in told and not outside.exists()
     streams = {"stdout": out.getvalue(), "stderr": err.getvalue(), **produced_files(tmp_path)}
     streams.pop("found.txt")
     assert leaks(streams, {"token": token}) == []
@@ -398,8 +412,7 @@ async def test_a_confined_kernel_cannot_write_outside_the_project(
     path = make_notebook(confined.root, [("probe", "\n".join(lines))])
     (text,) = (await confined.run(path, shows="RESULTS=")).values()
     assert text.startswith("idle"), text
-    (line,) = [x for x in text.splitlines() if x.startswith("RESULTS=")]
-    results = json.loads(line.removeprefix("RESULTS="))
+    results = json.loads(text.split("RESULTS=", 1)[1].split("\n", 1)[0])
     wrote = [name for name, r in results.items() if r != "refused"]
     outside_now = sorted(p.name for p in out_dir.iterdir())
     print(f"writes outside the root: {len(wrote)} of {len(results)} attempts {sorted(results)}")
