@@ -12,6 +12,7 @@ import secrets
 import shutil
 import signal
 import socket
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -410,3 +411,103 @@ def test_closing_the_terminal_at_any_moment_of_start_up_ends_every_process(
             print(f"hangup at {delay:g} s: the workbench ended {took:.2f} s later")
             assert left == [], f"left after a hangup at {delay:g} s: {left}"
             assert took < 2.0, f"the workbench took {took:.2f} s to end (hangup at {delay:g} s)"
+
+
+# -- the headless CLI on a bad config, host, link, full disk, read-only folder ------------------
+EDIT = """turns:
+  - tool_calls:
+      - {name: add_cell, arguments: {code: 'y = 2'}}
+  - text: done
+"""
+
+
+LIST = """turns:
+  - tool_calls:
+      - {name: list_cells, arguments: {}}
+  - text: done
+"""
+
+
+def _one_line_error(proc: subprocess.CompletedProcess[str], code: int, text: str) -> None:
+    assert_no_traceback(proc)
+    assert proc.returncode == code, proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and text in errors[0], proc.stderr
+
+
+def test_a_config_that_is_not_utf8_is_one_line_and_exit_2(tmp_path: Path, cli: Runner) -> None:
+    make_project(tmp_path, CELLS)
+    (tmp_path / "marimo-tui.yaml").write_bytes(b'notebooks:\n  folder: "caf\xe9"\n')
+    for args in (("agent", "hi"), ("new", "notebooks/x.py")):
+        _one_line_error(cli(*args), 2, "marimo-tui.yaml:2: not UTF-8 text (byte 0xe9)")
+
+
+def test_links_and_an_unresolvable_marimo_host(tmp_path: Path, cli: Runner) -> None:
+    root = tmp_path / "p"
+    path = make_project(root, CELLS)
+    outside = tmp_path / "outside.py"
+    outside.write_text(path.read_text())
+    (root / "notebooks" / "out.py").symlink_to(outside)
+    (root / "notebooks" / "in.py").symlink_to("main.py")
+    script = tmp_path / "s.yaml"
+    script.write_text(EDIT)
+    agent = ("agent", "hi", "--script", script, "--provider", "scripted", "--approval", "auto")
+    out = cli(*agent, "--notebook", "notebooks/out.py", cwd=root)
+    _one_line_error(out, 1, "outside the project root")
+    assert outside.read_text() == path.read_text()  # nothing written through the link
+    inside = cli(*agent, "--notebook", "notebooks/in.py", cwd=root)  # a link inside: followed
+    assert_no_traceback(inside)
+    assert inside.returncode == 0, inside.stderr and "y = 2" in path.read_text()
+    env = cli_env(MARIMO_TUI_MARIMO_HOST="no.such.host.invalid")
+    script.write_text(LIST)  # no write: nothing waits for a rerun that cannot come
+    nohost = cli(*agent, "--notebook", "notebooks/main.py", cwd=root, env=env)
+    assert_no_traceback(nohost)
+    assert nohost.returncode == 0, nohost.stderr
+
+
+@pytest.fixture
+def small_mount(tmp_path: Path) -> Iterator[Path]:
+    """A 256 KiB tmpfs (needs root's mount; skipped elsewhere), unmounted afterwards."""
+    folder = tmp_path / "mnt"
+    folder.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(folder)], capture_output=True
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def test_a_full_disk_is_one_line(small_mount: Path, cli: Runner, tmp_path: Path) -> None:
+    make_project(small_mount, CELLS)
+    with contextlib.suppress(OSError), (small_mount / "fill").open("wb") as fill:
+        while True:
+            fill.write(b"\0" * 4096)
+            fill.flush()
+    script = tmp_path / "s.yaml"
+    script.write_text(EDIT)
+    _one_line_error(cli("new", "notebooks/x.py", cwd=small_mount), 1, "No space left on device")
+    agent = cli(
+        "agent", "hi", "--script", script, "--provider", "scripted", "--approval", "auto",
+        "--notebook", "notebooks/main.py", cwd=small_mount,
+    )  # fmt: skip
+    _one_line_error(agent, 1, "No space left on device")
+
+
+def test_a_read_only_folder_is_one_line(small_mount: Path, cli: Runner, tmp_path: Path) -> None:
+    make_project(small_mount, CELLS)
+    remount = ["mount", "-o", "remount,ro", str(small_mount)]
+    subprocess.run(remount, check=True, capture_output=True)
+    script = tmp_path / "s.yaml"
+    script.write_text(EDIT)
+    _one_line_error(cli("new", "notebooks/x.py", cwd=small_mount), 1, "Read-only file system")
+    agent = cli(
+        "agent", "hi", "--script", script, "--provider", "scripted", "--approval", "auto",
+        "--notebook", "notebooks/main.py", cwd=small_mount,
+    )  # fmt: skip
+    _one_line_error(agent, 1, "Read-only file system")
+    export = cli("export", "notebooks/main.py", cwd=small_mount)
+    _one_line_error(export, 1, "Read-only file system")

@@ -233,6 +233,21 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
+def read_config_text(path: Path) -> str:
+    """The file's text; `ConfigError` (with the line) when it is not UTF-8 or not readable."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(str(path), f"cannot read: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            str(path), f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save it as UTF-8", line
+        ) from None
+
+
 def load_config(
     explicit: Path | None = None,
     *,
@@ -247,7 +262,7 @@ def load_config(
     path = explicit if explicit is not None else find_config(start)
     if path is not None and not path.is_file():
         raise ConfigError(str(path), "config file not found")
-    config = parse_config_text(path.read_text(encoding="utf-8"), str(path)) if path else Config()
+    config = parse_config_text(read_config_text(path), str(path)) if path else Config()
     config.path = path.resolve() if path else None
     config.root = path.resolve().parent if path else start.resolve()
     _apply_env(config, env)

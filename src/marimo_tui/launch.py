@@ -161,21 +161,34 @@ def main(argv: list[str] | None = None) -> int:
     """The `marimo-tui` entry point."""
     args = sys.argv[1:] if argv is None else argv
     parsed = parse_workbench_args(args)
-    if parsed is None:
-        from marimo_tui.cli import main as cli
+    from marimo_tui.notebook.errors import NotebookError, StoreError
 
-        cli(args)
-        return EXIT_OK
-    config, command, path = parsed
     try:
-        if command == "demo":
-            open_demo(config, path)
+        if parsed is None:
+            from marimo_tui.cli import main as cli
+
+            cli(args)
+        elif parsed[1] == "demo":
+            open_demo(parsed[0], parsed[2])
         else:
-            launch(config, path)
+            launch(parsed[0], parsed[2])
     except LaunchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.code
+    except (OSError, StoreError, NotebookError) as exc:
+        # What a command did not expect of the disk (full, read-only, a link out of the
+        # project): one line, not a traceback.
+        print(f"error: {describe_error(exc)}", file=sys.stderr)
+        return EXIT_FAILURE
     return EXIT_OK
+
+
+def describe_error(exc: Exception) -> str:
+    """`No space left on device: notebooks/x.py` for an OSError; the text of the others."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = exc.filename if exc.filename is not None else ""
+        return f"{exc.strerror}: {where}" if where else exc.strerror
+    return str(exc) or type(exc).__name__
 
 
 def entry() -> None:

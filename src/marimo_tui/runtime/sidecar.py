@@ -82,7 +82,7 @@ class Sidecar:
         # The workbench's redactor learns the token before anything can print it.
         self.redactor = redactor if redactor is not None else Redactor()
         self.redactor.add(self.token)
-        self.port = options.port or free_port(options.host)
+        self.port = options.port or self._free_port()
         self.state: SidecarState = "stopped"
         self.detail = ""
         self.process: asyncio.subprocess.Process | None = None
@@ -170,13 +170,14 @@ class Sidecar:
             self._kick.clear()
             started = time.monotonic()
             try:
+                self._check_host()
                 await self._spawn()
                 await self._until_kicked(self._wait_healthy())
             except (SidecarError, OSError) as exc:
                 failures += 1
                 await self._terminate()
                 if not self.options.port:  # maybe the port was taken meanwhile
-                    self.port = free_port(self.options.host)
+                    self.port = self._free_port()
                 detail = str(exc)
                 pause = START_BACKOFF[min(failures - 1, len(START_BACKOFF) - 1)]
             except _Kicked:
@@ -229,6 +230,26 @@ class Sidecar:
     @property
     def confined(self) -> bool:
         return self.confinement.startswith("confined")
+
+    def _free_port(self) -> int:
+        """A free port on the host; 0 when the host cannot be bound (an unresolvable
+        `marimo.host`): the start then fails with one line, and is tried again later."""
+        try:
+            return free_port(self.options.host)
+        except OSError:
+            return 0
+
+    def _check_host(self) -> None:
+        if not self.port:
+            self.port = self._free_port()
+        if not self.port:
+            try:
+                free_port(self.options.host)
+            except OSError as exc:
+                raise SidecarError(
+                    f"cannot listen on marimo.host {self.options.host!r}: "
+                    f"{exc.strerror or exc}; set marimo.host (default 127.0.0.1)"
+                ) from None
 
     def _command(self) -> list[str]:
         overrides = {
@@ -306,12 +327,16 @@ class Sidecar:
         assert process.stdout is not None
         stamp = time.strftime("%Y-%m-%d %H:%M:%S")
         path = self._log_path if self._log_allowed() else Path(os.devnull)
-        with open(path, "a", encoding="utf-8", errors="replace") as log:
-            log.write(f"--- {stamp} marimo server pid {process.pid} port {self.port}\n")
-            log.flush()
-            while line := await process.stdout.readline():
-                log.write(self.redact(line.decode("utf-8", "replace")))
+        try:
+            with open(path, "a", encoding="utf-8", errors="replace") as log:
+                log.write(f"--- {stamp} marimo server pid {process.pid} port {self.port}\n")
                 log.flush()
+                while line := await process.stdout.readline():
+                    log.write(self.redact(line.decode("utf-8", "replace")))
+                    log.flush()
+        except OSError:  # a full disk or a read-only folder: the server must not stall on
+            while await process.stdout.readline():  # a pipe nobody reads, so drain it
+                pass
 
     def last_log_line(self) -> str:
         with contextlib.suppress(OSError):
@@ -345,6 +370,11 @@ class Sidecar:
     async def _terminate(self) -> None:
         if self.process is not None:
             await stop_group(self.process)
+            # Its pipes now, not when the object is collected after the loop has closed
+            # (which prints "Event loop is closed" with a traceback at exit).
+            transport = getattr(self.process, "_transport", None)
+            if transport is not None:
+                transport.close()
         if self._stopping:
             self._remove_tmp()
 
