@@ -27,6 +27,14 @@ HANG = 60.0
 PATIENT = {"MARIMO_TUI_AGENT_RERUN_TIMEOUT": f"{2 * HANG:g}"}
 
 
+def within(limit: float) -> float:
+    """A promised latency (`limit` seconds on a machine with a core to spare) as a test's bound:
+    stretched by how oversubscribed the cores are right now, so a busy machine, where every
+    process waits its turn, does not fail a promise that the code keeps."""
+    load = os.getloadavg()[0] / (os.cpu_count() or 1)
+    return limit * max(1.0, load)
+
+
 def interruptible() -> None:
     """`preexec_fn` for a child that a test interrupts with SIGINT, as Ctrl-C in a terminal
     does: SIGINT's default disposition, also when the test run itself was started with SIGINT

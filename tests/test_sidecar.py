@@ -19,7 +19,7 @@ from marimo_tui.notebook.atomic import atomic_write
 from marimo_tui.runtime.kernel_state import CellRun
 from marimo_tui.runtime.session import NotebookSession, SessionUpdate
 from marimo_tui.runtime.sidecar import Sidecar, SidecarOptions
-from tests.conftest import HANG
+from tests.conftest import HANG, within
 from tests.sidecar_support import kill_group, make_notebook, wait_group_gone
 from tests.tui_support import wait_until
 
@@ -182,7 +182,10 @@ async def test_the_server_is_restarted_within_3s_ten_kills_in_a_row(live: Live) 
         assert live.sidecar.pid is not None
         reaction = started_at(live.sidecar.pid) - killed
         print(f"restart {_ + 1}: {took:.2f} s, the new server started after {reaction:.2f} s")
-        assert reaction < 2.0, f"restart took {took:.2f} s, {reaction:.2f} s before the start"
+        bound = within(2.0)
+        assert reaction < bound, (
+            f"restart took {took:.2f} s, {reaction:.2f} s (> {bound:.1f} s) before the start"
+        )
         # Resynced: a new kernel ran the notebook again.
         await live.idle_with("y = x * 2", "2")
         assert wait_group_gone(pid) == [], "the killed server's kernel stayed behind"
