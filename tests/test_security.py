@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import os
 import secrets
 import subprocess
 import sys
@@ -458,3 +459,74 @@ async def test_asked_to_confine_where_it_cannot_says_so_in_one_line(
     notices = [e.text for e in events if isinstance(e, Notice)]
     assert notices[0].startswith("marimo kernels are not confined: ")
     assert len(notices[0].splitlines()) == 1
+
+
+# -- secrets: the same in the full-screen app --------------------------------------------------
+async def test_no_secret_on_the_screen_or_in_the_files_of_an_app_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app with the real marimo server and a scripted agent (approval auto) adding a cell
+    that prints its environment and one that prints a file holding the secrets (a notebook
+    reading its `.env`): the chat, the cell view, the status bar and every file the run leaves
+    show them as ***. (The /proc trick is the headless test's: in-process here, the workbench's
+    /proc environ is pytest's, which never held them.)"""
+    from marimo_tui.tui.app import WorkbenchApp
+    from marimo_tui.workbench import Workbench
+    from tests.tui_support import isolate_user_config, make_project
+
+    isolate_user_config(tmp_path)
+    values = secret_values()
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    path = make_project(tmp_path, [("seed", "x = 1")], agent="{approval: auto}")
+    dotenv = tmp_path / "notebooks" / "dotenv.txt"
+    dotenv.write_text("".join(f"{n}={v}\n" for n, v in values.items()))
+    file_cell = f"print(open({str(dotenv)!r}).read())"
+    calls = [{"name": "add_cell", "arguments": {"code": c}} for c in (ENV_CELL, file_cell)]
+    calls.append({"name": "read_outputs", "arguments": {}})
+    script = {"turns": [*({"tool_calls": [c]} for c in calls), {"text": "done"}]}
+    (tmp_path / "script.yaml").write_text(json.dumps(script))  # JSON is YAML
+    dotenv_text = dotenv.read_text()
+    workbench = Workbench(load_config(start=tmp_path, environ=dict(os.environ)))
+    overrides = Overrides(provider="scripted", script=tmp_path / "script.yaml")
+    app = WorkbenchApp(workbench, workbench.quick_open(path), run=True, agent=overrides)
+    async with app.run_test(size=(200, 60)) as pilot:
+        token = await wait_for_token(app)
+        field = app.chat.input
+        field.focus()
+        field.value = "look around"
+        await pilot.press("enter")
+        await wait_until(lambda: "done" in app.chat.agent_log.text(), START, "the turn")
+        await wait_until(
+            lambda: all(f"{n}=***" in app.cell_view.screen_text() for n in values),
+            START,
+            "the file cell's output in the cell view",
+        )
+        streams = {
+            "chat": app.chat.agent_log.text(),
+            "cells": app.cell_view.screen_text(),
+            "status": app.status.text,
+        }
+    assert all(f"{n}=***" in streams["chat"] for n in values), "the tool result, redacted"
+    files = produced_files(tmp_path)
+    assert files.pop("notebooks/dotenv.txt") == dotenv_text  # the one place they belong
+    streams.update(files)
+    found = leaks(streams, {**values, "sidecar token": token})
+    print(
+        f"app run: secrets found: {len(found)} of {len(values) + 1} values x {len(streams)} streams"
+    )
+    assert found == []
+
+
+async def wait_for_token(app: object) -> str:
+    """The random token of the app's marimo server, once it is made."""
+    from marimo_tui.tui.app import WorkbenchApp
+
+    assert isinstance(app, WorkbenchApp)
+
+    def token() -> str:
+        runtime = app.workbench.runtime
+        return runtime.sidecar.token if runtime is not None and runtime.sidecar.token else ""
+
+    await wait_until(token, START, "the marimo server's token")
+    return token()

@@ -160,7 +160,7 @@ class NotebookSession:
                     self._ws = ws
                     attempt = 0
                     async for raw in ws:
-                        await self._handle(json.loads(raw))
+                        await self._handle(self._redacted(json.loads(raw), raw))
                     detail = describe_close(ws.close_code, ws.close_reason)
                     if ws.close_code == ALREADY_CONNECTED:
                         self._set("taken-over", "another client holds this notebook")
@@ -177,6 +177,13 @@ class NotebookSession:
             attempt += 1
 
     # -- messages ----------------------------------------------------------------------------
+    def _redacted(self, message: Any, raw: str | bytes) -> Any:
+        """A kernel message with every secret a cell printed replaced, before anything (the cell
+        view, `v`, the agent's tool results) sees it; walked only when the raw text holds one."""
+        redactor = self.sidecar.redactor
+        text = raw if isinstance(raw, str) else raw.decode("utf-8", "replace")
+        return redactor.value(message) if redactor.found_in(text) else message
+
     async def _handle(self, message: Mapping[str, Any]) -> None:
         op = message.get("op")
         data = message.get("data") or {}
