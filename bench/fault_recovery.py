@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.sidecar_support import kill_group, make_notebook
+from tests.sidecar_support import kill_group, make_notebook, notebooks_to_leave
 
 from marimo_tui.config import load_config
 from marimo_tui.runtime.kernel_procs import describe, kernel_processes
@@ -80,15 +80,7 @@ async def kills(root: Path, count: int, mode: str) -> None:
 
 
 async def leave(root: Path, n: int, grace: int) -> None:
-    first = make_notebook(root)
-    (root / "marimo-tui.yaml").write_text(
-        f"notebooks:\n  folder: notebooks\nmarimo:\n  idle_kernel_timeout: {grace}\n"
-    )
-    paths = [first]
-    for i in range(1, n):
-        path = root / "notebooks" / f"n{i}.py"
-        path.write_text(first.read_text().replace("x = 1", f"x = {i + 1}"))
-        paths.append(path)
+    paths = notebooks_to_leave(root, n, grace)
     runtime = Runtime(load_config(start=root, environ={}), lambda _: None, TaskTree())
     runtime.start()
     try:

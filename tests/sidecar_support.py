@@ -56,3 +56,17 @@ def kill_group(pgid: int) -> None:
     for pid in group_members(pgid):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
+
+
+def notebooks_to_leave(root: Path, n: int, grace: int) -> list[Path]:
+    """A project of `n` notebooks whose kernels shut down `grace` seconds after they are left."""
+    first = make_notebook(root)
+    (root / "marimo-tui.yaml").write_text(
+        f"notebooks:\n  folder: notebooks\nmarimo:\n  idle_kernel_timeout: {grace}\n"
+    )
+    paths = [first]
+    for i in range(1, n):
+        path = root / "notebooks" / f"n{i}.py"
+        path.write_text(first.read_text().replace("x = 1", f"x = {i + 1}"))
+        paths.append(path)
+    return paths

@@ -41,7 +41,7 @@ from marimo_tui.workbench import Workbench
 from tests.conftest import HANG, REPO, Runner, assert_no_traceback, cli_env, within
 from tests.llama_support import LlamaServer
 from tests.llm_servers import Call, OllamaServer, OpenAIServer, Reply
-from tests.sidecar_support import kill_group, make_notebook, wait_group_gone
+from tests.sidecar_support import kill_group, make_notebook, notebooks_to_leave, wait_group_gone
 from tests.test_agent_loop import CELLS, session_over
 from tests.tui_support import make_project, wait_until
 
@@ -290,19 +290,6 @@ async def test_the_sidecar_survives_20_quick_kills_and_x_restarts_it_at_once(
 
 
 # -- kernels of notebooks left behind ------------------------------------------------------------
-def _project_of(root: Path, n: int, grace: int) -> list[Path]:
-    first = make_notebook(root)
-    (root / "marimo-tui.yaml").write_text(
-        f"notebooks:\n  folder: notebooks\nmarimo:\n  idle_kernel_timeout: {grace}\n"
-    )
-    paths = [first]
-    for i in range(1, n):
-        path = root / "notebooks" / f"n{i}.py"
-        path.write_text(first.read_text().replace("x = 1", f"x = {i + 1}"))
-        paths.append(path)
-    return paths
-
-
 async def _leave_each(root: Path, paths: list[Path]) -> tuple[Runtime, TaskTree]:
     """A runtime that opened each notebook in turn and waited for its kernel."""
     tasks = TaskTree()
@@ -320,7 +307,7 @@ def _kernels_line(tasks: TaskTree) -> str:
 
 
 async def test_kernels_of_notebooks_left_are_shut_down_after_the_grace(tmp_path: Path) -> None:
-    paths = _project_of(tmp_path, 5, grace=2)
+    paths = notebooks_to_leave(tmp_path, 5, grace=2)
     runtime, tasks = await _leave_each(tmp_path, paths)
     try:
         # Left four notebooks: after the grace only the open one's kernel lives.
@@ -342,7 +329,7 @@ async def test_kernels_of_notebooks_left_are_shut_down_after_the_grace(tmp_path:
 async def test_kernels_live_on_with_no_grace_and_a_return_resumes_its_kernel(
     tmp_path: Path,
 ) -> None:
-    paths = _project_of(tmp_path, 3, grace=0)  # 0: kernels live until the workbench quits
+    paths = notebooks_to_leave(tmp_path, 3, grace=0)  # 0: kernels live until the workbench quits
     runtime, tasks = await _leave_each(tmp_path, paths)
     try:
         kernels = kernel_processes(runtime.sidecar.pid)
