@@ -459,3 +459,16 @@ async def test_an_unexpected_error_in_a_flow_is_one_notice_not_a_crash(tmp_path:
         app.cell_view.focus()
         await pilot.press("down")  # still responsive
         assert app.cell_view.selected_index == 1
+
+
+def test_a_service_line_shows_its_state_and_a_task_its_failure() -> None:
+    from marimo_tui.tasks import Task, TaskStatus
+    from marimo_tui.tui.widgets.tasks_pane import task_label
+
+    running = TaskStatus.RUNNING
+    kernels = Task("k", "marimo kernels", running, owner="system", detail="2 live · 104 MB")
+    assert "2 live · 104 MB" in task_label(kernels).plain
+    step = Task("s", "add a chart", running, owner="agent", detail="notes for the model")
+    assert "notes" not in task_label(step).plain
+    failed = Task("s", "add a chart", TaskStatus.FAILED, owner="agent", detail="no such cell")
+    assert "no such cell" in task_label(failed).plain

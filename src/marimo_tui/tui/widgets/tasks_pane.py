@@ -47,6 +47,9 @@ def task_label(task: Task, now: float | None = None) -> Text:
     timing = elapsed_text(task.elapsed(now))
     if timing:
         label.append(f"  {timing}", style="dim")
+    if task.detail and task.owner == "system" and task.status != TaskStatus.FAILED:
+        # A service's state: the server's "restarting in 2 s", the kernels' "2 live · 104 MB".
+        label.append(f"  {one_line(task.detail)}", style="dim")
     if task.detail and task.status == TaskStatus.FAILED:
         label.append(f"  {one_line(task.detail)}", style="red")
     return label
