@@ -30,7 +30,7 @@ ROWS = "pd.DataFrame({'x': [1, 2, 3, 4], 'y': [3, 1, 4, 2]})"
 
 CASES: dict[str, str] = {
     "altair_chart": f"alt.Chart({ROWS}, title='Sales by x').mark_bar().encode(x='x', y='y')",
-    "altair_ui_chart": f"mo.ui.altair_chart(alt.Chart({ROWS}).mark_point().encode(x='x', y='y'))",
+    "altair_ui_point": f"mo.ui.altair_chart(alt.Chart({ROWS}).mark_point().encode(x='x', y='y'))",
     "plotly_figure": "px.line(x=[1, 2, 3], y=[2, 1, 3], title='Plotly line')",
     "latex_inline": r'mo.md(r"Euler: \(e^{i\pi} + 1 = 0\) and $\alpha \leq \beta$, a set \{1,\,2\}.")',
     "latex_display": (
