@@ -131,8 +131,11 @@ def tree_lines(value: object, max_depth: int = TREE_DEPTH, depth: int = 0) -> li
         elif depth + 1 >= max_depth:
             lines.append(prefix + _summary(item))
         else:
-            lines.append(prefix.rstrip())
-            lines += ["  " + line for line in tree_lines(item, max_depth, depth + 1)]
+            inner = tree_lines(item, max_depth, depth + 1)
+            if prefix == "- " and isinstance(item, Mapping):  # `- key: value` as YAML has it
+                lines += ["- " + inner[0], *("  " + line for line in inner[1:])]
+            else:
+                lines += [prefix.rstrip(), *("  " + line for line in inner)]
     return lines
 
 
