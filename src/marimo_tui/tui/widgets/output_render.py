@@ -88,13 +88,15 @@ def render_output_lines(
     tabs: Mapping[int, int] | None = None,
     on_ready: Callable[[], None] | None = None,
     wide_tables: bool = False,
+    expand_all: bool = False,
 ) -> list[Strip]:
     """Like `render_output`, with the caps chosen by the caller (None: everything).
 
     `cell_names` maps marimo's cell ids to the names the view shows (errors name cells);
     `tabs` the pane shown per tabs block (numbered in reading order, 0 when not given);
     `wide_tables`: tables keep every column at its natural width, wider than `width`
-    (for a view that scrolls sideways), instead of showing the columns that fit."""
+    (for a view that scrolls sideways), instead of showing the columns that fit;
+    `expand_all`: accordions open."""
     width = max(1, width)
     context = BlockContext(
         styles,
@@ -104,6 +106,7 @@ def render_output_lines(
         tabs=tabs or {},
         on_ready=on_ready,
         wide_tables=wide_tables,
+        expand_all=expand_all,
     )
     try:
         strips = _render(output, width, context, code, cell_names or {})
