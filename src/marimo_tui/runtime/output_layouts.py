@@ -139,8 +139,18 @@ def parse_blocks(nodes: list[Node | str]) -> tuple[Block, ...]:
 
 
 def is_special(root: Node) -> bool:
-    """Whether the HTML holds anything more than text, markdown and plain tables."""
-    return any(not isinstance(b, MarkdownBlock | TextBlock) for b in parse_blocks(root.children))
+    """Whether the HTML holds a layout, UI element, chart or media: a walk over the tags,
+    cheaper than converting plain HTML twice."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        tag = node.tag
+        if (tag.startswith("marimo-") and tag != "marimo-tex") or tag in _MEDIA_TAGS:
+            return True
+        if tag == "svg" or (tag == "div" and _flex_direction(node.attrs.get("style", ""))):
+            return True
+        stack += node.elements()
+    return False
 
 
 def _special(node: Node) -> list[Block] | None:
@@ -171,7 +181,7 @@ def _special(node: Node) -> list[Block] | None:
         return [Media(kind, src)]  # type: ignore[arg-type]
     if tag == "span" and "markdown" in node.classes:
         return None
-    if any(_special(c) is not None for c in node.elements() if c.tag != "marimo-tex"):
+    if any(is_special(c) for c in node.elements()):
         return list(parse_blocks(node.children))  # a wrapper around something special
     return None
 
