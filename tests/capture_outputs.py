@@ -64,6 +64,8 @@ CASES: dict[str, str] = {
     "mo_pdf": 'mo.pdf(src="https://example.com/doc.pdf")',
     "svg_html": 'mo.Html(\'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><title>Dot</title><circle cx="5" cy="5" r="4"/></svg>\')',
     "matplotlib_in_hstack": "import matplotlib.pyplot as plt\n_fig, _ax = plt.subplots(figsize=(2, 1))\n_ax.plot([1, 2])\n_ax.set_title('Small')\nmo.hstack([_fig, mo.md('right')])",
+    "ui_matplotlib_scatter": "import matplotlib.pyplot as _plt\n_fig, _ax = _plt.subplots(figsize=(2, 1))\n_ax.scatter([1, 2], [2, 1])\n_ax.set_title('Dots')\nmo.ui.matplotlib(_ax)",
+    "image_in_vstack": "import io as _io\nfrom PIL import Image as _Image\n_buf = _io.BytesIO()\n_Image.new('RGB', (4, 2), (255, 0, 0)).save(_buf, 'PNG')\nmo.vstack([mo.md('an image'), mo.image(_buf.getvalue(), alt='red box')])",
     "error_names_cell": "missing_name_xyz + 1",
 }
 

@@ -81,6 +81,18 @@ def test_matplotlib_inside_a_layout_is_a_chart_of_png_bytes() -> None:
     assert isinstance(right, MarkdownBlock) and right.source == "right"
 
 
+def test_mo_ui_matplotlib_and_an_image_in_a_layout() -> None:
+    figure = only("ui_matplotlib_scatter")
+    assert isinstance(figure, Chart) and figure.kind == "matplotlib"
+    assert isinstance(figure.data, bytes) and figure.data.startswith(b"\x89PNG\r\n\x1a\n")
+    stack = only("image_in_vstack")
+    assert isinstance(stack, Stack) and stack.direction == "column"
+    text, image = stack.children
+    assert isinstance(text, MarkdownBlock) and text.source == "an image"
+    # a virtual file on the server: named with its alt text, not fetched
+    assert isinstance(image, TextBlock) and image.text.startswith("▧ image: red box (./@file/")
+
+
 def test_stacks_tabs_accordion() -> None:
     hstack = only("hstack_md")
     assert isinstance(hstack, Stack) and hstack.direction == "row"

@@ -30,7 +30,12 @@ from marimo_tui.runtime.html_convert import (
     to_text,
 )
 from marimo_tui.runtime.output_blocks import Chart, Widget
-from marimo_tui.runtime.output_chart_specs import chart_from_mimebundle, plotly_chart, vega_chart
+from marimo_tui.runtime.output_chart_specs import (
+    chart_from_mimebundle,
+    decode_data_url,
+    plotly_chart,
+    vega_chart,
+)
 from marimo_tui.runtime.output_json import untag
 from marimo_tui.runtime.output_tables import Table, marimo_table
 
@@ -229,6 +234,13 @@ def _element(node: Node, object_id: str) -> list[Block]:
         return [vega_chart(node.attrs.get("data-spec", ""))]
     if name == "plotly":
         return [plotly_chart(node.attrs.get("data-figure", ""))]
+    if name == "matplotlib":  # mo.ui.matplotlib: the figure as a PNG data URL
+        url = json_attr(node, "chart-base64")
+        png = decode_data_url(url) if isinstance(url, str) else None
+        label = json_attr(node, "label")
+        title = _one_line(to_text(label)) if isinstance(label, str) else ""
+        if png:
+            return [Chart("matplotlib", png, title)]
     if name == "mime-renderer":
         return _mime(json_attr(node, "mime"), json_attr(node, "data"))
     if name == "tex":
@@ -263,15 +275,14 @@ def _mime(mime: object, data: object) -> list[Block]:
 
 
 def _image(node: Node) -> Block:
-    from marimo_tui.runtime.output_chart_specs import decode_data_url
-
     src = node.attrs.get("src", "")
     alt = node.attrs.get("alt", "")
     if src.startswith("data:"):
         decoded = decode_data_url(src)
         if decoded:
             return Chart("image", decoded, alt)
-    return TextBlock(f"[image{': ' + alt if alt else ''}: {src or 'no source'}]", dim=True)
+    # `mo.image` of bytes is a virtual file on the server (`./@file/…`): named, not drawn
+    return TextBlock(f"▧ image{': ' + alt if alt else ''} ({src or 'no source'})", dim=True)
 
 
 def _labels(value: object) -> tuple[str, ...]:
