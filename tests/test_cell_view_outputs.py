@@ -8,25 +8,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-from textual.app import App, ComposeResult
+from textual.app import App
 
 from marimo_tui.notebook.model import Cell, Notebook
 from marimo_tui.runtime.kernel_state import KernelState
 from marimo_tui.runtime.outputs import convert_output
 from marimo_tui.tui.screens.output_viewer import OutputScreen
 from marimo_tui.tui.widgets.cell_view import CellView
-from tests.tui_support import wait_until
+from tests.tui_support import CellViewApp, wait_until
 
 CORPUS = Path(__file__).parent / "outputs_corpus"
-
-
-class _ViewApp(App[None]):
-    def __init__(self, notebook: Notebook) -> None:
-        super().__init__()
-        self.notebook = notebook
-
-    def compose(self) -> ComposeResult:
-        yield CellView(self.notebook)
 
 
 def payload(case: str) -> dict[str, Any]:
@@ -57,7 +48,7 @@ LAYOUTS = ["hstack_md", "tabs", "stat", "callout", "ui_slider_count", "altair_ch
 
 def test_layouts_in_the_cell_view(snap_compare: Any, tmp_path: Path) -> None:
     notebook = notebook_of(tmp_path, LAYOUTS)
-    app = _ViewApp(notebook)
+    app = CellViewApp(notebook)
 
     async def with_kernel(pilot: Any) -> None:
         view = app.query_one(CellView)
@@ -70,7 +61,7 @@ def test_layouts_in_the_cell_view(snap_compare: Any, tmp_path: Path) -> None:
 
 async def test_right_bracket_shows_the_next_tab(tmp_path: Path) -> None:
     notebook = notebook_of(tmp_path, ["tabs"])
-    app = _ViewApp(notebook)
+    app = CellViewApp(notebook)
     async with app.run_test(size=(80, 20)) as pilot:
         view = app.query_one(CellView)
         view.set_kernel(kernel_for(notebook, ["tabs"]))
@@ -95,7 +86,7 @@ async def test_errors_name_cells_like_the_headers(tmp_path: Path) -> None:
         {"type": "cycle", "edges_with_vars": [["k0", ["cb"], "k1"], ["k1", ["ca"], "k0"]]}
     ]
     kernel.apply_cell_op({"cell_id": "k2", "status": "idle", "output": cycle})
-    app = _ViewApp(notebook)
+    app = CellViewApp(notebook)
     async with app.run_test(size=(120, 30)) as pilot:
         view = app.query_one(CellView)
         view.set_kernel(kernel)
@@ -109,7 +100,7 @@ async def test_errors_name_cells_like_the_headers(tmp_path: Path) -> None:
 async def test_page_keys_move_by_a_screen(tmp_path: Path) -> None:
     cases = ["int_value"] * 40
     notebook = notebook_of(tmp_path, cases)
-    app = _ViewApp(notebook)
+    app = CellViewApp(notebook)
     async with app.run_test(size=(80, 24)) as pilot:
         view = app.query_one(CellView)
         view.set_kernel(kernel_for(notebook, cases))
