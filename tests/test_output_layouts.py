@@ -24,7 +24,7 @@ from marimo_tui.runtime.output_layouts import (
 )
 from marimo_tui.runtime.output_math import latex_text
 from marimo_tui.runtime.output_text import tree_lines
-from marimo_tui.runtime.outputs import Output, convert_output
+from marimo_tui.runtime.outputs import Output, console_text, convert_output, with_traceback
 from marimo_tui.tui.widgets.output_layout_render import tabs_count
 from marimo_tui.tui.widgets.output_render import OutputStyles, render_output, render_output_lines
 
@@ -306,6 +306,14 @@ def test_errors_name_cells_as_the_view_does() -> None:
     text = "\n".join(s.text for s in render_output(output, 100, STYLES, cell_names=names))
     assert "'first' (#2) → #5 (cb), #5 → 'first' (#2) (ca)" in text
     assert "DnEU" not in text and "Vxnm" not in text
+    case = fixture("nested_function_error")  # cell vblA; its traceback names its file
+    error = convert_output(case["output"]["mimetype"], case["output"]["data"])
+    (chunk,) = [c for c in case["console"] if c["mimetype"].endswith("traceback")]
+    error = with_traceback(error, console_text(chunk["mimetype"], chunk["data"]))
+    lines = [s.text for s in render_output(error, 100, STYLES, cell_names={"vblA": "'f' (#2)"})]
+    assert "  File cell 'f' (#2), line 5, in <module>" in lines
+    assert "  File cell 'f' (#2), line 2, in inner" in lines
+    assert not any("__marimo__cell_" in line for line in lines)
     unnamed = "\n".join(s.text for s in render_output(convert("ancestor_raised"), 100, STYLES))
     assert "cell 'nWHF'" in unnamed  # without a mapping the id stays
 

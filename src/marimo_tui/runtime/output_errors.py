@@ -36,6 +36,19 @@ def name_cells(message: str, cells: tuple[str, ...], names: Mapping[str, str]) -
     return message
 
 
+_CELL_FILE = re.compile(r'"[^"\n]*__marimo__cell_([^"/\\_]+)_\.py"')
+
+
+def name_cell_files(traceback: str, names: Mapping[str, str]) -> str:
+    """`File "/tmp/marimo_1/__marimo__cell_Hbol_.py"` → `File cell 'load' (#3)`."""
+
+    def named(match: re.Match[str]) -> str:
+        name = names.get(match.group(1))
+        return f"cell {name}" if name else match.group(0)
+
+    return _CELL_FILE.sub(named, traceback) if names else traceback
+
+
 def cell_errors(data: object) -> tuple[CellError, ...]:
     items: Sequence[object] = data if isinstance(data, list | tuple) else [data]
     errors = tuple(_cell_error(item) for item in items if item is not None)

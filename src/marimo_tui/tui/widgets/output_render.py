@@ -18,7 +18,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
-from marimo_tui.runtime.output_errors import name_cells
+from marimo_tui.runtime.output_errors import name_cell_files, name_cells
 from marimo_tui.runtime.outputs import CellError, Output
 from marimo_tui.safe_text import one_line
 from marimo_tui.tui.widgets.output_layout_render import BlockContext, blocks_strips
@@ -174,7 +174,8 @@ def error_strips(
             failing = f"  → {error.line} │ {source[error.line - 1].strip()}"
             strips += text_strips(failing, width, styles.error_line)
         if error.traceback:
-            lines = error.traceback.rstrip("\n").split("\n")
+            traceback = name_cell_files(error.traceback, cell_names or {})
+            lines = traceback.rstrip("\n").split("\n")
             # Frames are indented; the exception's own (possibly multi-line) text is not.
             split = max((i + 1 for i, line in enumerate(lines) if line.startswith(" ")), default=0)
             split = min(split, len(lines) - 1)
