@@ -13,7 +13,7 @@ from textual.app import App
 from marimo_tui.notebook.model import Cell, Notebook
 from marimo_tui.runtime.kernel_state import KernelState
 from marimo_tui.runtime.outputs import convert_output
-from marimo_tui.tui.screens.output_viewer import OutputScreen
+from marimo_tui.tui.screens.output_viewer import OutputScreen, StripLines
 from marimo_tui.tui.widgets.cell_view import CellView
 from tests.tui_support import CellViewApp, wait_until
 
@@ -150,3 +150,18 @@ async def test_the_viewer_scrolls_a_wide_table_sideways(tmp_path: Path) -> None:
         assert content.size.width > 80
         await pilot.press("right", "right", "right")
         await wait_until(lambda: body.scroll_x > 0, what="a scroll to the right")
+
+
+async def test_the_viewer_switches_tabs_too(tmp_path: Path) -> None:
+    app = _ViewerApp("tabs")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(lambda: isinstance(app.screen, OutputScreen), what="the viewer")
+        content = app.screen.query_one("#output-content", StripLines)
+
+        def text() -> str:
+            return "\n".join(s.text for s in content.strips(content.size.width))
+
+        await wait_until(lambda: "first pane" in text(), what="the first pane")
+        await pilot.press("right_square_bracket")
+        await wait_until(lambda: "second pane" in text(), what="the second pane")
+        assert "first pane" not in text()

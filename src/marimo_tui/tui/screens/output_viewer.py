@@ -51,6 +51,10 @@ class StripLines(Widget):
             self._width = width
         return self._strips
 
+    def forget(self) -> None:
+        """Draw the lines again on the next paint (what they show changed)."""
+        self._width = -1
+
     def get_content_width(self, container: Size, viewport: Size) -> int:
         lines = self.strips(container.width)
         return max([container.width, *(s.cell_length for s in lines)])
@@ -92,6 +96,7 @@ class OutputScreen(ModalScreen[None]):
         Binding("home,g", "jump('home')", "Top", show=False, id="output_top"),
         Binding("end,G", "jump('end')", "Bottom", show=False, id="output_bottom"),
         Binding("c", "copy", "Copy text", id="copy_output"),
+        Binding("right_square_bracket", "next_tab", "Next tab", show=False, id="output_tab"),
     ]
 
     def __init__(
@@ -171,6 +176,18 @@ class OutputScreen(ModalScreen[None]):
             body.scroll_home(animate=False)
         else:
             body.scroll_end(animate=False)
+
+    def action_next_tab(self) -> None:
+        """`]`: the next pane of the output's first tabs (as in the cell view)."""
+        from marimo_tui.runtime.output_layouts import Tabs
+
+        first = next((b for b in self.output.blocks if isinstance(b, Tabs)), None)
+        if first is None or not first.panes:
+            return
+        self.tabs[0] = (self.tabs.get(0, 0) + 1) % len(first.panes)
+        lines = self.query_one("#output-content", StripLines)
+        lines.forget()
+        lines.refresh(layout=True)
 
     def action_copy(self) -> None:
         parts = [self.output.text] if self.output.kind != "image" else []
