@@ -23,7 +23,7 @@ from marimo_tui.runtime.output_layouts import (
     Tree,
 )
 from marimo_tui.runtime.output_math import latex_text
-from marimo_tui.runtime.output_text import tree_lines
+from marimo_tui.runtime.output_text import tree_lines, widget_text
 from marimo_tui.runtime.outputs import Output, console_text, convert_output, with_traceback
 from marimo_tui.tui.widgets.output_layout_render import tabs_count
 from marimo_tui.tui.widgets.output_render import OutputStyles, render_output, render_output_lines
@@ -281,6 +281,19 @@ def test_stat_card_callout_bar_and_tree() -> None:
 )
 def test_widgets_drawn_statically(case: str, line: str) -> None:
     assert shown(convert(case)) == [line]
+
+
+def test_widget_values_out_of_range_or_odd_still_draw() -> None:
+    def line(kind: str, value: object, **attrs: object) -> str:
+        return widget_text(Widget("w-0", kind, "n", value, attrs))
+
+    assert line("slider", 50, start=0, stop=10) == "n ━━━━━━━━━● 50"
+    assert line("slider", -5, start=0, stop=10) == "n ●───────── -5"
+    assert line("slider", 1, start=1, stop=1) == "n ●───────── 1"
+    assert line("slider", "x", start=0, stop=10) == "n ━━━━━━━━━━ x"
+    assert line("range-slider", [8, 2], start=0, stop=10).endswith(" 8–2")
+    assert line("dropdown", [], options={"a": 1, "b": 2}) == "n ▾ —  (a, b)"
+    assert line("mystery", None) == "n ‹mystery›"
 
 
 def test_charts_and_media_are_named_never_a_mimetype() -> None:

@@ -115,8 +115,13 @@ Block = (
     | Tree
     | Media
 )
-_MEDIA_TAGS = {"audio": "audio", "video": "video", "iframe": "embed", "embed": "embed"}
-_MEDIA_TAGS["object"] = "embed"
+_MEDIA_TAGS = {
+    "audio": "audio",
+    "video": "video",
+    "iframe": "embed",  # mo.pdf is an iframe
+    "embed": "embed",
+    "object": "embed",
+}
 
 
 def parse_blocks(nodes: list[Node | str]) -> tuple[Block, ...]:

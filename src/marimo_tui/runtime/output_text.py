@@ -3,7 +3,6 @@ readable text of a whole tree (for the agent's tool results and for copying)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 
 from marimo_tui.runtime.html_convert import table_text
@@ -89,10 +88,10 @@ def _track(attrs: Mapping[str, object], low: object, high: object) -> str:
     span = float(stop) - float(start) or 1.0  # type: ignore[arg-type]
 
     def cell(v: object) -> int:
-        return round((float(v) - float(start)) / span * (SLIDER_CELLS - 1))  # type: ignore[arg-type]
+        at = round((float(v) - float(start)) / span * (SLIDER_CELLS - 1))  # type: ignore[arg-type]
+        return min(max(at, 0), SLIDER_CELLS - 1)  # a value set out of range
 
     a, b = cell(low), cell(high)
-    chars = ["━" if i < a or a <= i <= b else "─" for i in range(SLIDER_CELLS)]
     if low is high or low == high:
         chars = ["━" if i < b else "─" for i in range(SLIDER_CELLS)]
     else:
@@ -183,4 +182,4 @@ def block_text(block: Block) -> str:
         titles = block.labels if isinstance(block, Tabs) else block.titles
         parts = [f"{t}\n{blocks_text(p)}" for t, p in zip(titles, block.panes, strict=False)]
         return "\n\n".join(parts)
-    return json.dumps(str(block))
+    return ""
