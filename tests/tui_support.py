@@ -8,13 +8,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from textual.app import App, ComposeResult
 from textual.widget import Widget
 
 from marimo_tui.config import load_config
 from marimo_tui.notebook import marimo_render
 from marimo_tui.notebook.atomic import atomic_write
-from marimo_tui.notebook.model import UNNAMED, Cell, CellKind
+from marimo_tui.notebook.model import UNNAMED, Cell, CellKind, Notebook
 from marimo_tui.tui.app import WorkbenchApp
+from marimo_tui.tui.widgets.cell_view import CellView
 from marimo_tui.workbench import Workbench
 from tests.conftest import HANG
 
@@ -88,3 +90,14 @@ def painted_text(app: WorkbenchApp, widget: Widget) -> str:
     region = widget.region
     rows = app.screen._compositor.render_strips()[region.y : region.bottom]
     return "\n".join(row.crop(region.x, region.right).text for row in rows)
+
+
+class CellViewApp(App[None]):
+    """A cell view alone, on a notebook given as a model (no files, no workbench)."""
+
+    def __init__(self, notebook: Notebook) -> None:
+        super().__init__()
+        self.notebook = notebook
+
+    def compose(self) -> ComposeResult:
+        yield CellView(self.notebook)

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
+from marimo_tui.runtime.output_math import latex_text, tex_source
 from marimo_tui.runtime.output_tables import Table, marimo_table, table_from_grid
 
 # fmt: off
@@ -30,6 +31,7 @@ MAX_TAGS = 20_000  # a few pages of any real output; bounds the time spent on th
 _BR = "\x00"  # survives whitespace collapsing, becomes a line break afterwards
 _SPACES = re.compile(r"[ \t\r\n\f\v]+")
 _BREAKS = re.compile(r" ?\x00 ?")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 
 
 @dataclass
@@ -205,6 +207,8 @@ class _Renderer:
     def _is_block(self, node: Node) -> bool:
         key = id(node)
         if key not in self._block_cache:
+            if node.tag == "marimo-tex":
+                return tex_source(text_content(node))[1]
             self._block_cache[key] = (
                 node.tag in BLOCK
                 or node.tag.startswith("marimo-")
@@ -230,6 +234,8 @@ class _Renderer:
             return [table_text(html_table(node), markdown=self.md)]
         if tag == "hr":
             return ["---" if self.md else "─" * 24]
+        if tag == "marimo-tex":
+            return [self.math(node)]
         if tag.startswith("marimo-"):
             return self.marimo_block(node)
         language = next((c[9:] for c in node.classes if c.startswith("language-")), "")
@@ -292,6 +298,8 @@ class _Renderer:
             return _BR
         if tag == "img":
             return self.image(node)
+        if tag == "marimo-tex":
+            return self.math(node).replace("\n", _BR)
         inner = "".join(self.inline(c) for c in node.children)
         if not self.md:
             return inner
@@ -307,6 +315,14 @@ class _Renderer:
         if tag == "a" and href and not href.startswith("#") and inner.strip():
             return f"[{inner.strip()}]({href})"
         return inner
+
+    def math(self, node: Node) -> str:
+        """LaTeX as Unicode; markdown's own characters escaped so they stay as written."""
+        text = latex_text(tex_source(text_content(node))[0])
+        if not self.md:
+            return text
+        escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+        return escaped.replace("\n", "  \n")
 
     def image(self, node: Node) -> str:
         alt = node.attrs.get("alt", "")

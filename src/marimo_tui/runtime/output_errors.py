@@ -2,14 +2,15 @@
 
 marimo's messages are written for its frontend, which appends a link to the cell it blames
 ("… expected to be defined in ", "An ancestor raised an exception (X): "); here the cell id is
-appended instead so the sentence ends.
+appended instead so the sentence ends. Each error lists the ids it names (`cells`): the view,
+which knows which of its cells each id is, shows its names instead (`name_cells`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from marimo_tui.runtime.html_convert import to_text
 
@@ -24,6 +25,28 @@ class CellError:
     message: str  # one line, human readable
     traceback: str = ""  # plain-text traceback when known
     line: int | None = None  # 1-based failing line inside the cell's code, when known
+    cells: tuple[str, ...] = ()  # marimo's ids of the cells the message names, as `'id'`
+
+
+def name_cells(message: str, cells: tuple[str, ...], names: Mapping[str, str]) -> str:
+    """The message with each `'id'` of `cells` replaced by the view's name for that cell."""
+    for cell in cells:
+        if cell in names:
+            message = message.replace(f"'{cell}'", names[cell])
+    return message
+
+
+_CELL_FILE = re.compile(r'"[^"\n]*__marimo__cell_([^"/\\_]+)_\.py"')
+
+
+def name_cell_files(traceback: str, names: Mapping[str, str]) -> str:
+    """`File "/tmp/marimo_1/__marimo__cell_Hbol_.py"` → `File cell 'load' (#3)`."""
+
+    def named(match: re.Match[str]) -> str:
+        name = names.get(match.group(1))
+        return f"cell {name}" if name else match.group(0)
+
+    return _CELL_FILE.sub(named, traceback) if names else traceback
 
 
 def cell_errors(data: object) -> tuple[CellError, ...]:
@@ -33,6 +56,22 @@ def cell_errors(data: object) -> tuple[CellError, ...]:
 
 
 def _cell_error(item: object) -> CellError:
+    error = _cell_error_text(item)
+    if not isinstance(item, Mapping):
+        return error
+    named: list[str] = []
+    for key in ("raising_cell", "blamed_cell"):
+        if isinstance(item.get(key), str):
+            named.append(item[key])
+    named += [str(c) for c in item.get("cells") or ()]
+    for edge in item.get("edges_with_vars") or ():
+        if isinstance(edge, list | tuple) and len(edge) == 3:
+            named += [str(edge[0]), str(edge[2])]
+    cells = tuple(c for c in dict.fromkeys(named) if f"'{c}'" in error.message)
+    return replace(error, cells=cells) if cells else error
+
+
+def _cell_error_text(item: object) -> CellError:
     if not isinstance(item, Mapping):
         return CellError("unknown", _one_line(str(item)))
     kind = str(item.get("type") or "unknown")

@@ -9,6 +9,8 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from marimo_tui.runtime.output_json import untag
+
 # marimo adds a stable row id to tables it can select rows of; it is not the user's data.
 ROW_ID_COLUMN = "_marimo_row_id"
 VIRTUAL_FILE_PREFIXES = ("./@file/", "/@file/", "@file/")
@@ -26,6 +28,7 @@ EMPTY_TABLE = Table((), ())
 
 
 def cell_text(value: object) -> str:
+    value = untag(value)  # marimo tags floats and big ints in tables as in JSON outputs
     if value is None:
         return "None"
     if isinstance(value, float) and math.isnan(value):

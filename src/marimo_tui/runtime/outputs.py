@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -31,22 +29,34 @@ from marimo_tui.runtime.html_convert import (
     to_markdown,
     to_text,
 )
+from marimo_tui.runtime.output_chart_specs import (
+    chart_from_mimebundle,
+    decode_data_url,
+    is_vega_mime,
+    plotly_chart,
+    vega_chart,
+)
 from marimo_tui.runtime.output_errors import CellError, cell_errors, failing_line
+from marimo_tui.runtime.output_json import untag
+from marimo_tui.runtime.output_layouts import Block, is_special, parse_blocks
 from marimo_tui.runtime.output_tables import Table, marimo_table, parse_table_data
+from marimo_tui.runtime.output_text import blocks_text, chart_caption
 
 __all__ = [
     "EMPTY",
+    "Block",
     "CellError",
     "Output",
     "OutputKind",
     "Table",
     "console_text",
     "convert_output",
+    "decode_data_url",
     "parse_table_data",
     "with_traceback",
 ]
 
-OutputKind = Literal["empty", "text", "markdown", "table", "image", "html", "error"]
+OutputKind = Literal["empty", "text", "markdown", "table", "image", "html", "error", "blocks"]
 
 ERROR_MIME = "application/vnd.marimo+error"
 TRACEBACK_MIME = "application/vnd.marimo+traceback"
@@ -75,6 +85,8 @@ class Output:
     image: bytes | None = None  # decoded image bytes (PNG/JPEG/…)
     errors: tuple[CellError, ...] = ()
     mimetype: str = ""
+    # blocks: layouts, charts, UI elements… (`output_layouts`); `text` then reads them as text
+    blocks: tuple[Block, ...] = ()
 
 
 EMPTY = Output("empty")
@@ -110,6 +122,12 @@ def _convert(mimetype: str, data: object) -> Output:
         return Output("text", text=console_text(mimetype, data), mimetype=mimetype)
     if mimetype in ("text/csv", "text/tab-separated-values"):
         return Output("table", table=parse_table_data(_as_text(data), mimetype), mimetype=mimetype)
+    if is_vega_mime(mimetype):
+        chart = vega_chart(data)
+        return Output("blocks", text=chart_caption(chart), blocks=(chart,), mimetype=mimetype)
+    if mimetype == "application/vnd.plotly.v1+json":
+        chart = plotly_chart(data)
+        return Output("blocks", text=chart_caption(chart), blocks=(chart,), mimetype=mimetype)
     if mimetype == "application/json":
         text = json_text(data)
         return Output("text", text=text, mimetype=mimetype) if text else EMPTY
@@ -122,36 +140,21 @@ def _convert(mimetype: str, data: object) -> Output:
     return Output("text", text=text, mimetype=mimetype) if text else EMPTY
 
 
-_TYPED = re.compile(r"\Atext/plain\+(\w+):(.*)\Z", re.S)
-
-
-def _typed_value(value: object) -> object:
-    """marimo's JSON outputs tag what JSON cannot hold (`"text/plain+float:3.5"`, `+bigint`,
-    `+set`…): the value as Python would show it, without the tag."""
-    if isinstance(value, dict):
-        return {k: _typed_value(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_typed_value(v) for v in value]
-    if isinstance(value, str) and (match := _TYPED.match(value)):
-        kind, shown = match.groups()
-        if kind in ("float", "int", "bigint"):
-            with contextlib.suppress(ValueError):
-                return float(shown) if kind == "float" else int(shown)
-        return shown
-    return value
-
-
 def json_text(data: object) -> str:
     """A list or dict output as compact JSON text, marimo's type tags taken out."""
     value = _maybe_json(data)
     if isinstance(value, str | bytes):
         return _as_text(value)
-    return json.dumps(_typed_value(value), ensure_ascii=False)
+    return json.dumps(untag(value), ensure_ascii=False)
 
 
 def _bundle(bundle: object, mimetype: str) -> Output:
     if not isinstance(bundle, Mapping):
         return Output("text", text=_as_text(bundle), mimetype=mimetype)
+    if any(is_vega_mime(str(k)) for k in bundle):
+        chart = chart_from_mimebundle(bundle)
+        if chart is not None:
+            return Output("blocks", text=chart_caption(chart), blocks=(chart,), mimetype=mimetype)
     for kind in _BUNDLE_PREFERENCE:
         if kind in bundle:
             return replace(_convert(kind, bundle[kind]), mimetype=mimetype)
@@ -181,20 +184,6 @@ def _image(mimetype: str, data: object) -> Output:
     return Output("image", text=text, mimetype=mimetype)
 
 
-def decode_data_url(url: str) -> bytes | None:
-    header, sep, payload = url.partition(",")
-    if not sep:
-        return None
-    if header.endswith(";base64"):
-        try:
-            return base64.b64decode(payload)
-        except (binascii.Error, ValueError):
-            return None
-    from urllib.parse import unquote_to_bytes
-
-    return unquote_to_bytes(payload)
-
-
 def _html(html: str, mimetype: str) -> Output:
     root = parse_html(html)
     only = _single_element(root)
@@ -211,6 +200,9 @@ def _html(html: str, mimetype: str) -> Output:
             return _image(_image_mime(src), src)
         if only.tag == "span" and "markdown" in only.classes:
             return Output("markdown", text=to_markdown(root), mimetype=mimetype)
+    if is_special(root):
+        blocks = parse_blocks(root.children)
+        return Output("blocks", text=blocks_text(blocks), blocks=blocks, mimetype=mimetype)
     text = to_text(root)
     return Output("html", text=text, mimetype=mimetype) if text.strip() else EMPTY
 

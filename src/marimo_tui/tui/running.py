@@ -80,7 +80,16 @@ class RunFlows:
             self.app.notify("this cell has no output yet", severity="warning")
             return
         title = f"{notebook.path.name} · {cell.label}"
-        self.app.push_screen(OutputScreen(title, run.shown_output, run.console_text, cell.code))
+        view = self.app.cell_view
+        screen = OutputScreen(
+            title,
+            run.shown_output,
+            run.console_text,
+            cell.code,
+            cell_names=view.cell_names,
+            tabs=view.tab_choice(cell),
+        )
+        self.app.push_screen(screen)
 
     def show_server(self) -> None:
         from marimo_tui.tui.screens.sidecar import SidecarScreen

@@ -2,19 +2,20 @@
 
 Images use textual-image's widget (sixel or kitty graphics) when `images.prepare_images`
 chose one before the app started (see `tui/images.py`); otherwise half blocks, as in the
-cell view.
+cell view. Tables keep every column at its natural width and the body scrolls sideways
+(left/right, shift+wheel); accordions are open; the cell's tab choices are kept.
 """
 
 from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from rich.style import Style
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import ScrollableContainer, Vertical
 from textual.geometry import Size
 from textual.screen import ModalScreen
 from textual.strip import Strip
@@ -32,9 +33,11 @@ from marimo_tui.tui.widgets.output_render import (
 
 
 class StripLines(Widget):
-    """Lines rendered for the widget's width on demand; only visible lines are drawn."""
+    """Lines rendered for the container's width on demand; only visible lines are drawn.
+    A line may be wider than the container (a wide table): the widget is then as wide as
+    its widest line, for the container to scroll sideways."""
 
-    DEFAULT_CSS = "StripLines { height: auto; }"
+    DEFAULT_CSS = "StripLines { height: auto; width: auto; min-width: 100%; }"
 
     def __init__(self, render: Callable[[int], list[Strip]], *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -48,11 +51,19 @@ class StripLines(Widget):
             self._width = width
         return self._strips
 
+    def forget(self) -> None:
+        """Draw the lines again on the next paint (what they show changed)."""
+        self._width = -1
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        lines = self.strips(container.width)
+        return max([container.width, *(s.cell_length for s in lines)])
+
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return len(self.strips(width))
+        return len(self.strips(self._width if self._width > 0 else width))
 
     def render_line(self, y: int) -> Strip:
-        strips = self.strips(self.size.width)
+        strips = self.strips(self._width if self._width > 0 else self.size.width)
         return strips[y] if 0 <= y < len(strips) else Strip.blank(self.size.width)
 
 
@@ -63,7 +74,7 @@ class OutputScreen(ModalScreen[None]):
         width: 96%; height: 94%; border: round $accent; background: $panel;
     }
     OutputScreen #output-title { text-style: bold; padding: 0 1; width: 1fr; }
-    OutputScreen #output-body { height: 1fr; padding: 0 1; }
+    OutputScreen #output-body { height: 1fr; padding: 0 1; overflow-x: auto; overflow-y: auto; }
     OutputScreen #output-hint { color: $text-muted; padding: 0 1; }
     OutputScreen .section { color: $text-muted; text-style: bold; margin-top: 1; }
     OutputScreen #output-image { width: auto; height: auto; }
@@ -85,10 +96,22 @@ class OutputScreen(ModalScreen[None]):
         Binding("home,g", "jump('home')", "Top", show=False, id="output_top"),
         Binding("end,G", "jump('end')", "Bottom", show=False, id="output_bottom"),
         Binding("c", "copy", "Copy text", id="copy_output"),
+        Binding("right_square_bracket", "next_tab", "Next tab", show=False, id="output_tab"),
     ]
 
-    def __init__(self, title: str, output: Output, console: str, code: str = "") -> None:
+    def __init__(
+        self,
+        title: str,
+        output: Output,
+        console: str,
+        code: str = "",
+        *,
+        cell_names: Mapping[str, str] | None = None,
+        tabs: Mapping[int, int] | None = None,
+    ) -> None:
         super().__init__()
+        self.cell_names = dict(cell_names or {})
+        self.tabs = dict(tabs or {})
         self.title_text = title
         self.output = output
         self.console = console
@@ -99,7 +122,7 @@ class OutputScreen(ModalScreen[None]):
         with Vertical(id="output-frame"):
             title = one_line(f"{self.title_text} · {self.output.kind}")
             yield Label(title, id="output-title", markup=False)
-            with VerticalScroll(id="output-body"):
+            with ScrollableContainer(id="output-body"):
                 if self.output.kind != "empty":
                     yield self._output_widget()
                 if self.console:
@@ -108,7 +131,7 @@ class OutputScreen(ModalScreen[None]):
             yield Label("esc close · c copy text · g/G top/bottom", id="output-hint")
 
     def on_mount(self) -> None:
-        self.query_one("#output-body", VerticalScroll).focus()
+        self.query_one("#output-body", ScrollableContainer).focus()
 
     def _output_widget(self) -> Widget:
         image = self.output.image
@@ -133,6 +156,10 @@ class OutputScreen(ModalScreen[None]):
             max_image_rows=image_rows,
             max_lines=None,
             max_table_rows=None,
+            cell_names=self.cell_names,
+            tabs=self.tabs,
+            wide_tables=True,
+            expand_all=True,
         )
 
     def _console_lines(self, width: int) -> list[Strip]:
@@ -144,11 +171,23 @@ class OutputScreen(ModalScreen[None]):
         return self._styles
 
     def action_jump(self, where: str) -> None:
-        body = self.query_one("#output-body", VerticalScroll)
+        body = self.query_one("#output-body", ScrollableContainer)
         if where == "home":
             body.scroll_home(animate=False)
         else:
             body.scroll_end(animate=False)
+
+    def action_next_tab(self) -> None:
+        """`]`: the next pane of the output's first tabs (as in the cell view)."""
+        from marimo_tui.runtime.output_layouts import Tabs
+
+        first = next((b for b in self.output.blocks if isinstance(b, Tabs)), None)
+        if first is None or not first.panes:
+            return
+        self.tabs[0] = (self.tabs.get(0, 0) + 1) % len(first.panes)
+        lines = self.query_one("#output-content", StripLines)
+        lines.forget()
+        lines.refresh(layout=True)
 
     def action_copy(self) -> None:
         parts = [self.output.text] if self.output.kind != "image" else []

@@ -11,7 +11,7 @@ from __future__ import annotations
 import builtins
 import time
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -140,6 +140,7 @@ class CellView(ScrollView, can_focus=True):
         Binding("i", "request('interrupt')", "Interrupt", show=False, id="interrupt"),
         Binding("X", "request('restart')", "Restart kernel", show=False, id="restart_kernel"),
         Binding("v", "request('view_output')", "Output", id="view_output"),
+        Binding("right_square_bracket", "next_tab", "Next tab", show=False, id="output_next_tab"),
     ]
     COMPONENT_CLASSES = {
         "cell-view--header",
@@ -206,6 +207,9 @@ class CellView(ScrollView, can_focus=True):
         )
         self.kernel: KernelState | None = None
         self._kernel_ids: dict[str, str] = {}  # our cell id -> the kernel's
+        # marimo's errors name cells by the kernel's ids: shown as the header names them
+        self._cell_names: dict[str, str] = {}
+        self._tabs: dict[str, dict[int, int]] = {}  # cell id -> tabs block number -> pane
         self._stale: set[str] = set()  # edited since they ran, and what reads from them
         self._running_since: dict[str, float] = {}  # kernel id -> when we saw it start
         self._relayout_pending = False
@@ -429,8 +433,18 @@ class CellView(ScrollView, can_focus=True):
         cells = notebook.cells
         matched = kernel.match([cell.code for cell in cells])
         self._kernel_ids = {c.id: k for c, k in zip(cells, matched, strict=True) if k is not None}
+        self._cell_names = {
+            k: f"'{one_line(c.name)}' (#{i + 1})" if c.named else f"#{i + 1}"
+            for i, (c, k) in enumerate(zip(cells, matched, strict=True))
+            if k is not None
+        }
         edited = {ours for ours, theirs in self._kernel_ids.items() if kernel.edited(theirs)}
         self._stale = notebook.index.stale(edited) if edited else set()
+
+    @property
+    def cell_names(self) -> Mapping[str, str]:
+        """The kernel's cell ids → the names the view shows (`'load' (#3)`, `#4`)."""
+        return self._cell_names
 
     def kernel_id(self, cell: Cell) -> str | None:
         return self._kernel_ids.get(cell.id)
@@ -462,7 +476,10 @@ class CellView(ScrollView, can_focus=True):
         styles = self._output_styles()
         # Keyed by the output and console objects (a status change keeps them), so a cell
         # whose output did not change keeps the same rows and is not repainted.
-        key = (id(run.output), id(run.console), run.traceback, cell.code, width, id(styles))
+        names = tuple(self._cell_names.items()) if run.output.kind == "error" else ()
+        tabs = tuple(self._tabs.get(cell.id, {}).items())
+        key: tuple[object, ...] = (id(run.output), id(run.console), run.traceback, cell.code)
+        key += (width, id(styles), names, tabs)
         cached = self._outputs.get(key)
         if cached is not None and cached[0] is run.output and cached[1] is run.console:
             return cached[2]
@@ -471,7 +488,15 @@ class CellView(ScrollView, can_focus=True):
         rows: list[Strip] = []
         output = run.shown_output
         if output.kind != "empty":
-            rows = render_output(output, width, styles, code=cell.code)
+            rows = render_output(
+                output,
+                width,
+                styles,
+                code=cell.code,
+                cell_names=self._cell_names,
+                tabs=self._tabs.get(cell.id),
+                on_ready=self._chart_ready,
+            )
             if len(rows) > OUTPUT_ROWS:
                 more = len(rows) - OUTPUT_ROWS + 1
                 rows = [*rows[: OUTPUT_ROWS - 1], self._note(f"… {more} more rows · v shows all")]
@@ -487,6 +512,34 @@ class CellView(ScrollView, can_focus=True):
         rows += console
         self._outputs[key] = (run.output, run.console, rows)
         return rows
+
+    def _chart_ready(self) -> None:
+        """A chart's picture was drawn (off the UI thread): lay out again to show it."""
+        self._outputs.clear()
+        if self.notebook is not None and self._kernel_ids:
+            self._relayout_anchored()
+
+    def tab_choice(self, cell: Cell) -> Mapping[int, int]:
+        """The pane shown per tabs block of `cell`'s output (numbered in reading order)."""
+        return dict(self._tabs.get(cell.id, {}))
+
+    def select_tab(self, cell: Cell, tabs_number: int, pane: int) -> None:
+        self._tabs.setdefault(cell.id, {})[tabs_number] = pane
+        self._relayout_keeping(cell.id)
+
+    def action_next_tab(self) -> None:
+        """`]`: the next pane of the first tabs in the selected cell's output."""
+        from marimo_tui.runtime.output_layouts import Tabs
+
+        cell = self.selected
+        run = self.run_for(cell) if cell is not None else None
+        if cell is None or run is None:
+            return
+        first = next((b for b in run.shown_output.blocks if isinstance(b, Tabs)), None)
+        if first is None or not first.panes:
+            return
+        current = self._tabs.get(cell.id, {}).get(0, 0)
+        self.select_tab(cell, 0, (current + 1) % len(first.panes))
 
     def _note(self, text: str) -> Strip:
         return Strip([Segment(text, self._output_styles().dim)])
@@ -688,11 +741,22 @@ class CellView(ScrollView, can_focus=True):
         self.select(len(self.blocks) - 1)
 
     def action_page(self, direction: int) -> None:
+        """Scroll by a screen; the selection moves to the first cell that starts in view
+        (or, when one cell fills the screen, the cell showing at its top)."""
         if not self.blocks:
             return
-        target = self.scroll_offset.y + direction * max(1, self.scrollable_content_region.height)
-        index = bisect_right(self._tops, max(0, target)) - 1
-        self.select(index if index != self.selected_index else index + direction)
+        height = max(1, self.scrollable_content_region.height)
+        before = round(self.scroll_offset.y)
+        target = max(0, min(before + direction * height, round(self.max_scroll_y)))
+        if target == before:  # at the top or the bottom already: go to the end cell
+            self.select(0 if direction < 0 else len(self.blocks) - 1)
+            return
+        self.scroll_to(y=target, animate=False, immediate=True, force=True)
+        index = max(0, bisect_right(self._tops, target) - 1)
+        starts_in_view = index + 1 < len(self.blocks) and self._tops[index + 1] < target + height
+        if self._tops[index] < target and starts_in_view:
+            index += 1
+        self.selected_id = self.blocks[index].cell.id
 
     def action_toggle_fold(self) -> None:
         cell = self.selected

@@ -1,0 +1,185 @@
+"""Blocks as plain text: the one-line forms the view draws (widgets, captions, stats) and the
+readable text of a whole tree (for the agent's tool results and for copying)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from marimo_tui.runtime.html_convert import table_text
+from marimo_tui.runtime.output_blocks import Chart, Widget
+from marimo_tui.runtime.output_json import scalar_text
+from marimo_tui.runtime.output_layouts import (
+    Accordion,
+    Block,
+    Callout,
+    MarkdownBlock,
+    Media,
+    Stack,
+    Stat,
+    TableBlock,
+    Tabs,
+    TextBlock,
+    Tree,
+)
+
+TREE_DEPTH = 3  # levels of a tree shown open; deeper ones as `{2 keys}` / `[5 items]`
+SLIDER_CELLS = 10
+_CHART_NAMES = {"vega-lite": "altair", "plotly": "plotly", "matplotlib": "matplotlib"}
+_DIRECTION = {"increase": "▲", "decrease": "▼"}
+
+
+def chart_caption(chart: Chart) -> str:
+    """`▧ altair chart: Sales by x`: what stands for a chart no picture is made of."""
+    name = _CHART_NAMES.get(chart.kind, chart.kind)
+    noun = "image" if chart.kind in ("image", "svg") else "chart"
+    return f"▧ {name} {noun}{': ' + chart.title if chart.title else ''}"
+
+
+def media_caption(media: Media) -> str:
+    return f"▶ {media.kind}: {media.src or 'no source'}"
+
+
+def stat_lines(stat: Stat) -> list[str]:
+    arrow = _DIRECTION.get(stat.direction, "")
+    lines = [stat.label] if stat.label else []
+    lines.append(stat.value or "—")
+    if stat.caption:
+        lines.append(f"{arrow} {stat.caption}".strip())
+    return lines
+
+
+def widget_text(widget: Widget) -> str:
+    """A UI element drawn in one line: `Count ━━━━●──── 5`, `◉ a ○ b`, `[x] label`."""
+    kind, value, attrs = widget.kind, widget.value, widget.attrs
+    label = f"{widget.label} " if widget.label else ""
+    options = _options(attrs.get("options"))
+    if kind == "slider":
+        return f"{label}{_track(attrs, value, value)} {_plain(value)}"
+    if kind == "range-slider" and isinstance(value, list) and len(value) == 2:
+        low, high = value
+        return f"{label}{_track(attrs, low, high)} {_plain(low)}–{_plain(high)}"
+    if kind in ("checkbox", "switch"):
+        return f"[{'x' if value else ' '}] {widget.label}".rstrip()
+    if kind == "button":
+        return f"[ {widget.label or 'button'} ]"
+    if kind == "radio":
+        return label + " ".join(f"{'◉' if o == value else '○'} {o}" for o in options)
+    if kind == "multiselect":
+        picked = [_plain(v) for v in value] if isinstance(value, list) else []
+        return label + " ".join(f"[{'x' if o in picked else ' '}] {o}" for o in options)
+    if kind == "dropdown":
+        first = value[0] if isinstance(value, list) and value else value
+        shown = _plain(first) if first not in (None, []) else "—"
+        return f"{label}▾ {shown}  ({', '.join(options)})" if options else f"{label}▾ {shown}"
+    if kind == "number":
+        bounds = f" ({_plain(attrs.get('start'))}–{_plain(attrs.get('stop'))})"
+        return f"{label}[ {_plain(value)} ]" + (bounds if attrs.get("start") is not None else "")
+    if kind in ("text", "text-area", "date", "datetime", "date-range", "code-editor"):
+        return f"{label}[ {_plain(value)} ]"
+    if value in (None, "", [], {}):
+        return f"{label}‹{kind}›"
+    return f"{label}‹{kind}› {_plain(value)}"
+
+
+def _track(attrs: Mapping[str, object], low: object, high: object) -> str:
+    start, stop = attrs.get("start"), attrs.get("stop")
+    if not all(isinstance(v, int | float) for v in (start, stop, low, high)):
+        return "━" * SLIDER_CELLS
+    span = float(stop) - float(start) or 1.0  # type: ignore[arg-type]
+
+    def cell(v: object) -> int:
+        at = round((float(v) - float(start)) / span * (SLIDER_CELLS - 1))  # type: ignore[arg-type]
+        return min(max(at, 0), SLIDER_CELLS - 1)  # a value set out of range
+
+    a, b = cell(low), cell(high)
+    if low is high or low == high:
+        chars = ["━" if i < b else "─" for i in range(SLIDER_CELLS)]
+    else:
+        chars = ["─" if i < a else "━" if i <= b else "─" for i in range(SLIDER_CELLS)]
+        chars[a] = "●"
+    chars[b] = "●"
+    return "".join(chars)
+
+
+def _options(value: object) -> list[str]:
+    if isinstance(value, Mapping):
+        return [str(k) for k in value]
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return []
+
+
+def _plain(value: object) -> str:
+    return scalar_text(value)
+
+
+def tree_lines(value: object, max_depth: int = TREE_DEPTH, depth: int = 0) -> list[str]:
+    """A JSON-like value as indented lines; containers deeper than `max_depth` collapsed."""
+    if isinstance(value, Mapping):
+        items: Sequence[tuple[str, object]] = [(f"{k}: ", v) for k, v in value.items()]
+    elif isinstance(value, list):
+        items = [("- ", v) for v in value]
+    else:
+        return [scalar_text(value)]
+    if not items:
+        return ["{}" if isinstance(value, Mapping) else "[]"]
+    lines: list[str] = []
+    for prefix, item in items:
+        if not isinstance(item, Mapping | list) or not item:
+            lines.append(prefix + (tree_lines(item)[0] if item or item == 0 else _empty(item)))
+        elif depth + 1 >= max_depth:
+            lines.append(prefix + _summary(item))
+        else:
+            inner = tree_lines(item, max_depth, depth + 1)
+            if prefix == "- " and isinstance(item, Mapping):  # `- key: value` as YAML has it
+                lines += ["- " + inner[0], *("  " + line for line in inner[1:])]
+            else:
+                lines += [prefix.rstrip(), *("  " + line for line in inner)]
+    return lines
+
+
+def _empty(value: object) -> str:
+    if isinstance(value, Mapping):
+        return "{}"
+    if isinstance(value, list):
+        return "[]"
+    return scalar_text(value)
+
+
+def _summary(value: Mapping[str, object] | list[object]) -> str:
+    n = len(value)
+    if isinstance(value, Mapping):
+        return f"{{… {n} key{'s' if n != 1 else ''}}}"
+    return f"[… {n} item{'s' if n != 1 else ''}]"
+
+
+def blocks_text(blocks: Sequence[Block]) -> str:
+    return "\n\n".join(t for t in (block_text(b) for b in blocks) if t.strip())
+
+
+def block_text(block: Block) -> str:
+    if isinstance(block, TextBlock):
+        return block.text
+    if isinstance(block, MarkdownBlock):
+        return block.plain or block.source
+    if isinstance(block, TableBlock):
+        return "\n".join(t for t in (table_text(block.table, markdown=False), block.banner) if t)
+    if isinstance(block, Chart):
+        return chart_caption(block)
+    if isinstance(block, Widget):
+        return widget_text(block)
+    if isinstance(block, Media):
+        return media_caption(block)
+    if isinstance(block, Stat):
+        return "\n".join(stat_lines(block))
+    if isinstance(block, Tree):
+        return "\n".join(tree_lines(block.value))
+    if isinstance(block, Stack):
+        return blocks_text(block.children)
+    if isinstance(block, Callout):
+        return blocks_text(block.children)
+    if isinstance(block, Tabs | Accordion):
+        titles = block.labels if isinstance(block, Tabs) else block.titles
+        parts = [f"{t}\n{blocks_text(p)}" for t, p in zip(titles, block.panes, strict=False)]
+        return "\n\n".join(parts)
+    return ""

@@ -1,0 +1,167 @@
+"""The cell view with real captured outputs: layouts drawn (snapshot), `]` switching tabs,
+errors naming cells as the headers do, PageDown/PageUp moving by a screen; the `v` viewer
+scrolling a wide table sideways."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from textual.app import App
+
+from marimo_tui.notebook.model import Cell, Notebook
+from marimo_tui.runtime.kernel_state import KernelState
+from marimo_tui.runtime.outputs import convert_output
+from marimo_tui.tui.screens.output_viewer import OutputScreen, StripLines
+from marimo_tui.tui.widgets.cell_view import CellView
+from tests.tui_support import CellViewApp, wait_until
+
+CORPUS = Path(__file__).parent / "outputs_corpus"
+
+
+def payload(case: str) -> dict[str, Any]:
+    output: dict[str, Any] = json.loads((CORPUS / f"{case}.json").read_text())["output"]
+    return output
+
+
+def notebook_of(tmp_path: Path, cases: list[str], names: list[str] | None = None) -> Notebook:
+    cells = [
+        Cell(id=f"c{i}", code=f"# {case}\n{case}_value", name=(names or [])[i] if names else "_")
+        for i, case in enumerate(cases)
+    ]
+    return Notebook(path=tmp_path / "nb.py", cells=cells)
+
+
+def kernel_for(notebook: Notebook, cases: list[str]) -> KernelState:
+    """A kernel whose cells ran with the captured outputs (ids k0, k1, … as marimo's)."""
+    kernel = KernelState()
+    ids = [f"k{i}" for i in range(len(cases))]
+    kernel.reset(ids, [c.code for c in notebook.cells], ["_"] * len(ids), resumed=False)
+    for kid, case in zip(ids, cases, strict=True):
+        kernel.apply_cell_op({"cell_id": kid, "status": "idle", "output": payload(case)})
+    return kernel
+
+
+LAYOUTS = ["hstack_md", "tabs", "stat", "callout", "ui_slider_count", "altair_chart"]
+
+
+def test_layouts_in_the_cell_view(snap_compare: Any, tmp_path: Path) -> None:
+    notebook = notebook_of(tmp_path, LAYOUTS)
+    app = CellViewApp(notebook)
+
+    async def with_kernel(pilot: Any) -> None:
+        view = app.query_one(CellView)
+        view.set_kernel(kernel_for(notebook, LAYOUTS))
+        await wait_until(lambda: "Sales by x" in view.screen_text(), what="the outputs")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(100, 60), run_before=with_kernel)
+
+
+async def test_right_bracket_shows_the_next_tab(tmp_path: Path) -> None:
+    notebook = notebook_of(tmp_path, ["tabs"])
+    app = CellViewApp(notebook)
+    async with app.run_test(size=(80, 20)) as pilot:
+        view = app.query_one(CellView)
+        view.set_kernel(kernel_for(notebook, ["tabs"]))
+        await wait_until(lambda: "first pane" in view.screen_text(), what="the first pane")
+        view.focus()
+        view.select(0)
+        await pilot.press("right_square_bracket")
+        await wait_until(lambda: "second pane" in view.screen_text(), what="the second pane")
+        assert "first pane" not in view.screen_text()
+        assert view.tab_choice(notebook.cells[0]) == {0: 1}
+        await pilot.press("right_square_bracket")  # wraps around
+        await wait_until(lambda: "first pane" in view.screen_text(), what="the first again")
+
+
+async def test_errors_name_cells_like_the_headers(tmp_path: Path) -> None:
+    cases = ["int_value", "str_value", "cycle"]
+    notebook = notebook_of(tmp_path, cases, names=["load", "_", "_"])
+    kernel = kernel_for(notebook, cases)
+    # the captured payload names marimo's ids of that run: point them at this kernel's cells
+    cycle = payload("cycle")
+    cycle["data"] = [
+        {"type": "cycle", "edges_with_vars": [["k0", ["cb"], "k1"], ["k1", ["ca"], "k0"]]}
+    ]
+    kernel.apply_cell_op({"cell_id": "k2", "status": "idle", "output": cycle})
+    app = CellViewApp(notebook)
+    async with app.run_test(size=(120, 30)) as pilot:
+        view = app.query_one(CellView)
+        view.set_kernel(kernel)
+        await wait_until(lambda: "cycle" in view.screen_text(), what="the error")
+        await pilot.pause()
+        text = view.screen_text()
+        assert "'load' (#1) → #2 (cb), #2 → 'load' (#1) (ca)" in text
+        assert "'k0'" not in text and "'k1'" not in text
+
+
+async def test_page_keys_move_by_a_screen(tmp_path: Path) -> None:
+    cases = ["int_value"] * 40
+    notebook = notebook_of(tmp_path, cases)
+    app = CellViewApp(notebook)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(CellView)
+        view.set_kernel(kernel_for(notebook, cases))
+        await wait_until(lambda: "42" in view.screen_text(), what="the outputs")
+        view.focus()
+        view.select(0)
+        await pilot.pause()
+        height = view.scrollable_content_region.height
+        block = view.blocks[0].height
+        assert block * 3 < height  # several cells per screen: one press must pass them all
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert view.scroll_offset.y == height
+        selected = view.selected_index
+        assert selected is not None and view.blocks[selected].top >= height - block
+        assert selected >= height // block - 1
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert view.scroll_offset.y == 2 * height
+        await pilot.press("pageup", "pageup")
+        await pilot.pause()
+        assert view.scroll_offset.y == 0 and view.selected_index == 0
+        await pilot.press("pageup")  # at the top already: stays on the first cell
+        await pilot.pause()
+        assert view.scroll_offset.y == 0 and view.selected_index == 0
+
+
+class _ViewerApp(App[None]):
+    def __init__(self, case: str) -> None:
+        super().__init__()
+        self.case = case
+
+    def on_mount(self) -> None:
+        out = payload(self.case)
+        output = convert_output(out["mimetype"], out["data"])
+        self.push_screen(OutputScreen("wide", output, ""))
+
+
+async def test_the_viewer_scrolls_a_wide_table_sideways(tmp_path: Path) -> None:
+    app = _ViewerApp("wide_frame_pandas")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(lambda: isinstance(app.screen, OutputScreen), what="the viewer")
+        await pilot.pause()
+        body = app.screen.query_one("#output-body")
+        assert body.max_scroll_x > 0  # all 14 columns, wider than the screen
+        content = app.screen.query_one("#output-content")
+        assert content.size.width > 80
+        await pilot.press("right", "right", "right")
+        await wait_until(lambda: body.scroll_x > 0, what="a scroll to the right")
+
+
+async def test_the_viewer_switches_tabs_too(tmp_path: Path) -> None:
+    app = _ViewerApp("tabs")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(lambda: isinstance(app.screen, OutputScreen), what="the viewer")
+        content = app.screen.query_one("#output-content", StripLines)
+
+        def text() -> str:
+            return "\n".join(s.text for s in content.strips(content.size.width))
+
+        await wait_until(lambda: "first pane" in text(), what="the first pane")
+        await pilot.press("right_square_bracket")
+        await wait_until(lambda: "second pane" in text(), what="the second pane")
+        assert "first pane" not in text()
