@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
 from marimo_tui.runtime.kernel_state import CellRun, KernelState
+from marimo_tui.runtime.output_blocks import Widget
+from marimo_tui.runtime.widgets import with_value
 
 if TYPE_CHECKING:
     import httpx
@@ -63,6 +65,9 @@ class NotebookSession:
         self._instantiated = asyncio.Event()
         self._pulse = asyncio.Event()  # set by every kernel message: `settle` waits on it
         self._completed_runs = 0
+        # Values set from here since the element's cell last ran: marimo reruns the cells that
+        # read an element, not the one that made it, so its HTML keeps the first value.
+        self.ui_values: dict[str, object] = {}
 
     @property
     def file_key(self) -> str:
@@ -185,6 +190,9 @@ class NotebookSession:
             self._completed_runs += 1
         if op == "cell-op":
             run = self.kernel.apply_cell_op(data)
+            if isinstance(data.get("output"), Mapping):  # the cell made its elements anew
+                for widget in run.widgets:
+                    self.ui_values.pop(widget.object_id, None)
             self.listener(SessionUpdate("cell", run=run))
         elif op == "kernel-ready":
             self.kernel.reset(
@@ -239,6 +247,34 @@ class NotebookSession:
 
     async def run_all(self) -> None:
         await self.run_cells(list(self.kernel.ids))
+
+    def widgets_of(self, cell_id: str) -> tuple[Widget, ...]:
+        """The cell's UI elements with the values they hold now."""
+        return tuple(
+            with_value(w, self.ui_values[w.object_id]) if w.object_id in self.ui_values else w
+            for w in self.kernel.run_of(cell_id).widgets
+        )
+
+    async def set_ui_value(self, object_id: str, value: object) -> None:
+        """What the browser does when an element changes: the kernel takes the value and
+        reruns the cells that read the element. `value` is the wire value (runtime/widgets)."""
+        self._require_ready()
+        await self._post(
+            "/api/kernel/set_ui_element_value", {"objectIds": [object_id], "values": [value]}
+        )
+        self.ui_values[object_id] = value
+
+    def waiting_for_input(self) -> list[str]:
+        """Cells (kernel ids, in order) waiting in `input()` for a line."""
+        return [c for c in self.kernel.ids if self.kernel.run_of(c).stdin is not None]
+
+    async def answer_stdin(self, cell_id: str, text: str) -> None:
+        """Send one line to the cell waiting in `input()`."""
+        self._require_ready()
+        if self.kernel.run_of(cell_id).stdin is None:
+            raise SessionError("that cell is not waiting for input")
+        await self._post("/api/kernel/stdin", {"text": text})
+        self.listener(SessionUpdate("cell", run=self.kernel.answered(cell_id, text)))
 
     async def interrupt(self) -> None:
         self._require_ready()
