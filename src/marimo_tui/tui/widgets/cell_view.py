@@ -140,6 +140,8 @@ class CellView(ScrollView, can_focus=True):
         Binding("i", "request('interrupt')", "Interrupt", show=False, id="interrupt"),
         Binding("X", "request('restart')", "Restart kernel", show=False, id="restart_kernel"),
         Binding("v", "request('view_output')", "Output", id="view_output"),
+        # The cell's UI elements (sliders, dropdowns, …), or the line its `input()` waits for.
+        Binding("space", "request('widgets')", "Widgets", show=False, id="use_widgets"),
     ]
     COMPONENT_CLASSES = {
         "cell-view--header",

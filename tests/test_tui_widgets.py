@@ -1,0 +1,96 @@
+"""UI elements and `input()` used from the keyboard in the workbench, over the real sidecar:
+the cells that read an element rerun and the cell view shows their new output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from marimo_tui.tui.app import WorkbenchApp
+from marimo_tui.tui.screens.ui_elements import ElementsScreen, Slider, StdinScreen
+from tests.sidecar_support import make_notebook
+from tests.test_tui_runs import SIZE, START, screen, settled
+from tests.tui_support import isolate_user_config, make_app, wait_until
+
+CELLS = [
+    ("_", "import marimo as mo"),
+    ("count", "s = mo.ui.slider(1, 10, value=3, label='[b]Count[/b]')\ns"),
+    ("square", "print('square', s.value ** 2)"),
+    ("colour", "d = mo.ui.dropdown(['red', 'green', 'blue'], value='red')\nd"),
+    ("paint", "print('paint', d.value)"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _user_config(tmp_path: Path) -> None:
+    isolate_user_config(tmp_path)
+
+
+async def select(app: WorkbenchApp, pilot: Pilot[None], name: str) -> None:
+    """Move to the cell as a person does: Home, then down."""
+    view = app.cell_view
+    view.focus()
+    index = next(i for i, c in enumerate(view.cells()) if c.name == name)
+    await pilot.press("home", *["down"] * index)
+    await wait_until(lambda: view.selected is not None and view.selected.name == name)
+
+
+async def test_a_slider_and_a_dropdown_changed_from_the_keyboard(tmp_path: Path) -> None:
+    path = make_notebook(tmp_path, CELLS)
+    app = make_app(tmp_path, path, run=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(lambda: "square 9" in screen(app), START, "the first run")
+        await wait_until(lambda: settled(app), what="the first run to settle")
+
+        await select(app, pilot, "count")
+        await pilot.press("space")
+        await wait_until(lambda: isinstance(app.screen, ElementsScreen))
+        # The label is the notebook's text, shown as typed, not read as markup.
+        assert "[b]Count[/b]: slider 1–10 = 3" in str(app.screen.query_one(".name").render())
+        assert isinstance(app.focused, Slider)
+        await pilot.press("right", "right")
+        await wait_until(lambda: "= 5" in str(app.screen.query_one(".name").render()))
+        await pilot.press("escape")
+        await wait_until(lambda: "square 25" in screen(app), START, "the rerun with 5")
+        assert "square 9" not in screen(app)
+
+        await select(app, pilot, "colour")
+        await pilot.press("space")
+        await wait_until(lambda: isinstance(app.screen, ElementsScreen))
+        await pilot.press("enter", "down", "down", "enter")  # open the list, two down, choose
+        await wait_until(lambda: "= blue" in str(app.screen.query_one(".name").render()))
+        await pilot.press("escape")
+        await wait_until(lambda: "paint blue" in screen(app), START, "the rerun with blue")
+
+        # The kernel holds the new values: a slider step from here starts at 5.
+        await select(app, pilot, "count")
+        await pilot.press("space")
+        await wait_until(lambda: isinstance(app.screen, ElementsScreen))
+        await pilot.press("left")
+        await pilot.press("escape")
+        await wait_until(lambda: "square 16" in screen(app), START, "the rerun with 4")
+
+
+async def test_input_is_answered_from_the_workbench(tmp_path: Path) -> None:
+    cells = [
+        ("ask", "name = input('Your name? ')"),
+        ("greet", "print('hello', name.upper())"),
+    ]
+    app = make_app(tmp_path, make_notebook(tmp_path, cells), run=True)
+    async with app.run_test(size=SIZE) as pilot:
+
+        def waiting() -> bool:
+            runtime = app.workbench.runtime
+            session = runtime.session if runtime is not None else None
+            return session is not None and bool(session.waiting_for_input())
+
+        await wait_until(waiting, START, "the input() prompt")
+        await select(app, pilot, "ask")
+        await pilot.press("space")
+        await wait_until(lambda: isinstance(app.screen, StdinScreen))
+        assert "Your name?" in str(app.screen.query("Label")[1].render())
+        await pilot.press(*"ada", "enter")
+        await wait_until(lambda: "hello ADA" in screen(app), START, "the cell after input()")
+        assert not waiting()
