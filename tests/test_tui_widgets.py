@@ -55,6 +55,8 @@ async def test_a_slider_and_a_dropdown_changed_from_the_keyboard(tmp_path: Path)
         await pilot.press("escape")
         await wait_until(lambda: "square 25" in screen(app), START, "the rerun with 5")
         assert "square 9" not in screen(app)
+        # The slider's own cell did not rerun, yet shows the value it holds, as the browser does.
+        assert "slider 1–10 = 5" in screen(app)
 
         await select(app, pilot, "colour")
         await pilot.press("space")
@@ -63,6 +65,7 @@ async def test_a_slider_and_a_dropdown_changed_from_the_keyboard(tmp_path: Path)
         await wait_until(lambda: "= blue" in str(app.screen.query_one(".name").render()))
         await pilot.press("escape")
         await wait_until(lambda: "paint blue" in screen(app), START, "the rerun with blue")
+        assert 'dropdown = "blue"' in screen(app)
 
         # The kernel holds the new values: a slider step from here starts at 5.
         await select(app, pilot, "count")

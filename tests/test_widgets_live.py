@@ -3,10 +3,13 @@ through the session, reaches the cell that reads it — as marimo's `_convert_va
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import websockets
 
 from marimo_tui.runtime import widgets as w
 from marimo_tui.runtime.output_blocks import Widget
@@ -163,3 +166,29 @@ async def test_input_is_answered_and_the_cell_goes_on(tmp_path: Path) -> None:
         await live.sidecar.stop()
         if pgid is not None:
             assert wait_group_gone(pgid) == []
+
+
+async def test_a_browser_watching_the_session_sees_the_change(live: Live) -> None:
+    """`w`'s URL opens the notebook in kiosk mode beside our session: marimo sends it the
+    reruns a value set here causes, and a kiosk that connects later gets the value itself."""
+    await live.settled()
+    session, sidecar = live.session, live.sidecar
+    url = f"{sidecar.ws_url}/ws?session_id=kiosk-1&file={live.path}&kiosk=true"
+    async with websockets.connect(url, additional_headers=sidecar.headers, max_size=None) as ws:
+        seen: list[str] = []
+
+        async def read_until(text: str) -> None:
+            while not any(text in s for s in seen):
+                seen.append(str(await ws.recv()))
+
+        await read_until('"kernel-ready"')
+        await session.set_ui_value(widget(live, "slider").object_id, 7)
+        await asyncio.wait_for(read_until("slider=7"), START)
+
+    async with websockets.connect(
+        url.replace("kiosk-1", "kiosk-2"), additional_headers=sidecar.headers, max_size=None
+    ) as ws:
+        ready = json.loads(await ws.recv())
+        while ready.get("op") != "kernel-ready":
+            ready = json.loads(await ws.recv())
+        assert ready["data"]["ui_values"][widget(live, "slider").object_id] == 7

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from marimo_tui.runtime.output_blocks import Widget
 from marimo_tui.runtime.outputs import EMPTY, Output, console_text, convert_output, with_traceback
-from marimo_tui.runtime.widgets import widgets_in_html
+from marimo_tui.runtime.widgets import patch_value, widgets_in_html, with_value
 
 # How a cell shows: marimo's own statuses plus what we derive from them.
 RunStatus = Literal["not-run", "queued", "running", "idle", "stale", "disabled", "error"]
@@ -52,7 +52,8 @@ class CellRun:
     traceback: str = ""
     ran_code: str | None = None  # the code of the last run: differs from the file's when edited
     version: int = 0
-    widgets: tuple[Widget, ...] = ()  # the UI elements in `output`, as marimo created them
+    widgets: tuple[Widget, ...] = ()  # the UI elements in `output`, with their values now
+    source: tuple[str, str] | None = None  # (mimetype, HTML) of an output with UI elements
     stdin: StdinPrompt | None = None  # set while the cell waits for a line of input
 
     @property
@@ -154,6 +155,24 @@ class KernelState:
         return found
 
     # -- runs ----------------------------------------------------------------------------------
+    def set_widget_value(self, object_id: str, value: object) -> CellRun | None:
+        """A value the kernel took for a UI element: the cell that shows it shows it now."""
+        for cell_id, run in self.runs.items():
+            if not any(w.object_id == object_id for w in run.widgets):
+                continue
+            widgets = tuple(
+                with_value(w, value) if w.object_id == object_id else w for w in run.widgets
+            )
+            changes: dict[str, Any] = {"widgets": widgets, "version": run.version + 1}
+            patched = patch_value(run.source[1], object_id, value) if run.source else None
+            if run.source is not None and patched is not None:
+                changes["source"] = (run.source[0], patched)
+                changes["output"] = convert_output(run.source[0], patched)
+            new = replace(run, **changes)
+            self.runs[cell_id] = new
+            return new
+        return None
+
     def answered(self, cell_id: str, text: str) -> CellRun:
         """The line sent to a waiting cell: shown after its prompt, as a terminal echoes it."""
         run = self.run_of(cell_id)
@@ -206,7 +225,12 @@ class KernelState:
         if isinstance(output, Mapping):
             payload = output.get("data")
             changes["output"] = convert_output(str(output.get("mimetype", "")), payload)
-            changes["widgets"] = widgets_in_html(payload) if isinstance(payload, str) else ()
+            widgets = widgets_in_html(payload) if isinstance(payload, str) else ()
+            changes["widgets"] = widgets
+            mimetype = str(output.get("mimetype", ""))
+            changes["source"] = (
+                (mimetype, payload) if widgets and isinstance(payload, str) else None
+            )
         console = data.get("console")
         items: list[Any] = []
         if isinstance(console, list):  # a whole new console (empty: cleared for a new run)

@@ -19,7 +19,6 @@ from urllib.parse import quote
 
 from marimo_tui.runtime.kernel_state import CellRun, KernelState
 from marimo_tui.runtime.output_blocks import Widget
-from marimo_tui.runtime.widgets import with_value
 
 if TYPE_CHECKING:
     import httpx
@@ -65,9 +64,6 @@ class NotebookSession:
         self._instantiated = asyncio.Event()
         self._pulse = asyncio.Event()  # set by every kernel message: `settle` waits on it
         self._completed_runs = 0
-        # Values set from here since the element's cell last ran: marimo reruns the cells that
-        # read an element, not the one that made it, so its HTML keeps the first value.
-        self.ui_values: dict[str, object] = {}
 
     @property
     def file_key(self) -> str:
@@ -190,9 +186,6 @@ class NotebookSession:
             self._completed_runs += 1
         if op == "cell-op":
             run = self.kernel.apply_cell_op(data)
-            if isinstance(data.get("output"), Mapping):  # the cell made its elements anew
-                for widget in run.widgets:
-                    self.ui_values.pop(widget.object_id, None)
             self.listener(SessionUpdate("cell", run=run))
         elif op == "kernel-ready":
             self.kernel.reset(
@@ -250,10 +243,7 @@ class NotebookSession:
 
     def widgets_of(self, cell_id: str) -> tuple[Widget, ...]:
         """The cell's UI elements with the values they hold now."""
-        return tuple(
-            with_value(w, self.ui_values[w.object_id]) if w.object_id in self.ui_values else w
-            for w in self.kernel.run_of(cell_id).widgets
-        )
+        return self.kernel.run_of(cell_id).widgets
 
     async def set_ui_value(self, object_id: str, value: object) -> None:
         """What the browser does when an element changes: the kernel takes the value and
@@ -262,7 +252,11 @@ class NotebookSession:
         await self._post(
             "/api/kernel/set_ui_element_value", {"objectIds": [object_id], "values": [value]}
         )
-        self.ui_values[object_id] = value
+        # marimo reruns the cells that read the element, not the one that shows it: that one
+        # is brought up to date here, as the browser's element keeps the value it was set to.
+        run = self.kernel.set_widget_value(object_id, value)
+        if run is not None:
+            self.listener(SessionUpdate("cell", run=run))
 
     def waiting_for_input(self) -> list[str]:
         """Cells (kernel ids, in order) waiting in `input()` for a line."""

@@ -54,7 +54,10 @@ def parse_widget(node: Node) -> Widget | None:
     if kind == "form":
         # The wrapped element is slotted inside the form: it is what the keyboard edits.
         wrapped = next(iter(find_widgets(component)), None)
-        value = wrapped.value if wrapped is not None else None
+        if value is None:  # not submitted yet (a value set here is written into the form)
+            value = wrapped.value if wrapped is not None else None
+        elif wrapped is not None:
+            wrapped = replace(wrapped, value=value)
         return Widget(node.attrs["object-id"], kind, label, value, attrs, wrapped)
     if kind == "table" and value is None:
         value = []
@@ -84,6 +87,33 @@ def widgets_in_html(html: str) -> tuple[Widget, ...]:
     if "marimo-ui-element" not in html:
         return ()
     return tuple(find_widgets(parse_html(html)))
+
+
+def patch_value(html: str, object_id: str, value: object) -> str | None:
+    """`html` with the element's `data-initial-value` set to `value`, so that everything that
+    reads the cell's output shows the value the kernel now holds (marimo does not resend the
+    output of the cell that made the element). None when the element is not found as is
+    (e.g. nested, escaped, in another element's attribute)."""
+    anchor = html.find(f"object-id='{object_id}'")
+    if anchor < 0:
+        return None
+    tag = html.find("<", anchor)
+    tag_end = html.find(">", tag)
+    prefix = "data-initial-value='"
+    start = html.find(prefix, tag)
+    if tag < 0 or start < 0 or start > tag_end:
+        return None
+    start += len(prefix)
+    end = html.find("'", start)
+    return html[:start] + attr_text(value) + html[end:]
+
+
+def attr_text(value: object) -> str:
+    """A value as marimo writes it into a `data-*` attribute (`web_component._build_attr`)."""
+    import html
+
+    encoded = json.dumps(value).replace(">", "\\u003e").replace("<", "\\u003c")
+    return html.escape(encoded).replace("\\", "&#92;").replace("$", "&#36;")
 
 
 # -- the value model ---------------------------------------------------------------------------
