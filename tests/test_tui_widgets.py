@@ -97,3 +97,65 @@ async def test_input_is_answered_from_the_workbench(tmp_path: Path) -> None:
         await pilot.press(*"ada", "enter")
         await wait_until(lambda: "hello ADA" in screen(app), START, "the cell after input()")
         assert not waiting()
+
+
+def printed(app: WorkbenchApp, name: str) -> str:
+    """A cell's console as the kernel sent it (the view is under the dialog meanwhile)."""
+    view = app.cell_view
+    cell = next(c for c in view.cells() if c.name == name)
+    run = view.run_for(cell)
+    return run.console_text if run is not None else ""
+
+
+MORE = [
+    ("_", "import marimo as mo"),
+    ("check", "c = mo.ui.checkbox(label='Loud')\nc"),
+    ("word", "t = mo.ui.text(value='hi')\nt"),
+    ("shout", "print('said', t.value.upper() if c.value else t.value)"),
+    ("rows", "tab = mo.ui.table([{'k': 'x'}, {'k': 'y'}, {'k': 'z'}], selection='single')\ntab"),
+    ("picked", "print('picked', [row['k'] for row in tab.value])"),
+    ("titled", "f = mo.ui.text(value='draft').form()\nf"),
+    ("saved", "print('saved', f.value)"),
+]
+
+
+async def test_toggle_type_pick_a_row_and_submit_a_form(tmp_path: Path) -> None:
+    app = make_app(tmp_path, make_notebook(tmp_path, MORE), run=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(lambda: "said hi" in screen(app), START, "the first run")
+        await wait_until(lambda: settled(app), what="the first run to settle")
+
+        await select(app, pilot, "check")
+        await pilot.press("space")
+        await wait_until(lambda: isinstance(app.screen, ElementsScreen))
+        await pilot.press("space")  # the checkbox has the focus
+        await pilot.press("escape")
+        await wait_until(lambda: "said HI" in screen(app), START, "the rerun with the box on")
+
+        await select(app, pilot, "word")
+        await pilot.press("space")
+        await wait_until(lambda: isinstance(app.screen, ElementsScreen))
+        await pilot.press("ctrl+u", *"hey", "enter")
+        await pilot.press("escape")
+        await wait_until(lambda: "said HEY" in screen(app), START, "the rerun with the text")
+
+        await select(app, pilot, "rows")
+        await pilot.press("space")
+        await wait_until(lambda: isinstance(app.screen, ElementsScreen))
+        await pilot.press("down", "space")  # the second row
+        await wait_until(lambda: "picked ['y']" in printed(app, "picked"), START, "the row")
+        await pilot.press("down", "space")  # single selection: the third replaces it
+        await wait_until(lambda: "picked ['z']" in printed(app, "picked"), START, "the next row")
+        await pilot.press("escape")
+        await wait_until(lambda: "picked ['z']" in screen(app))
+
+        await select(app, pilot, "titled")
+        await pilot.press("space")
+        await wait_until(lambda: isinstance(app.screen, ElementsScreen))
+        await pilot.press("ctrl+u", *"final", "tab", "enter")  # type, then Submit
+        await wait_until(lambda: "saved final" in printed(app, "saved"), START, "the submit")
+        await pilot.press("shift+tab", "ctrl+u", *"again", "enter")  # Enter submits too
+        await wait_until(lambda: "saved again" in printed(app, "saved"), START, "Enter")
+        await pilot.press("escape")
+        await wait_until(lambda: "saved again" in screen(app))
+        assert "saved None" not in screen(app)

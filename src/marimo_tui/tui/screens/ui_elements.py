@@ -146,7 +146,9 @@ class ElementRow(Vertical):
 
     def _controls(self, element: Element) -> ComposeResult:
         kind, value = element.kind, element.value
-        if kind == "slider":
+        if element.attrs.get("disabled") is True:
+            yield Static(plain(f"({kind}: disabled in the notebook)"))
+        elif kind == "slider":
             yield Slider(element)
         elif kind in ("number", "date"):
             yield SteppedInput("" if value is None else str(value))
@@ -183,13 +185,17 @@ class ElementRow(Vertical):
             yield Static(plain(f"({kind}: not changed from the terminal)"))
 
 
+class Rows(VerticalScroll, can_focus=False):
+    """Scrolls with the focused control: Tab goes from control to control, not to the list."""
+
+
 class ElementsScreen(DialogScreen[None]):
     """The UI elements of one cell; Esc closes, Tab moves between them."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss", "Close")]
     DEFAULT_CSS = """
     ElementsScreen .dialog { max-width: 100; }
-    ElementsScreen VerticalScroll { height: auto; max-height: 30; }
+    ElementsScreen Rows { height: auto; max-height: 30; }
     ElementsScreen .hint { color: $text-muted; }
     """
 
@@ -202,7 +208,7 @@ class ElementsScreen(DialogScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(plain(self.title_text), classes="title", markup=False)
-            with VerticalScroll():
+            with Rows():
                 for element in self.elements:
                     yield ElementRow(element)
             yield Label(
@@ -210,9 +216,6 @@ class ElementsScreen(DialogScreen[None]):
                 classes="hint",
                 markup=False,
             )
-
-    def on_mount(self) -> None:
-        self.focus_next()
 
     def _row(self, control: Widget) -> ElementRow | None:
         for node in control.ancestors_with_self:
@@ -254,6 +257,9 @@ class ElementsScreen(DialogScreen[None]):
     def _typed(self, event: Input.Submitted) -> None:
         event.stop()
         self._commit(event.input, lambda e: ui.from_text(e, event.value))
+        row = self._row(event.input)
+        if row is not None and row.element.inner is not None and row.edited.value is not None:
+            self._submit(row)  # Enter in a form's field submits it, as in the browser
 
     @on(Checkbox.Changed)
     @on(Switch.Changed)
@@ -269,7 +275,16 @@ class ElementsScreen(DialogScreen[None]):
     def _picked(self, event: SelectionList.SelectedChanged[object]) -> None:
         chosen = list(event.selection_list.selected)
         if event.selection_list.id == "rows":
-            self._commit(event.control, lambda e: ui.select_rows(e, [int(str(i)) for i in chosen]))
+            rows = [int(str(i)) for i in chosen]
+            row = self._row(event.control)
+            if row is not None and row.edited.attrs.get("selection") == "single" and len(rows) > 1:
+                # One row at a time: the row just picked replaces the one picked before.
+                before = row.edited.value if isinstance(row.edited.value, list) else []
+                rows = [r for r in rows if r not in before][:1] or rows[:1]
+                with event.selection_list.prevent(SelectionList.SelectedChanged):
+                    event.selection_list.deselect_all()
+                    event.selection_list.select(rows[0])
+            self._commit(event.control, lambda e: ui.select_rows(e, rows))
         else:
             self._commit(event.control, lambda e: ui.pick_many(e, [str(c) for c in chosen]))
 
@@ -286,6 +301,9 @@ class ElementsScreen(DialogScreen[None]):
         typed = row.query(Input)
         if typed and row.edited.kind in ui.TEXTUAL:
             row.show(typed.first().value)
+        self._submit(row)
+
+    def _submit(self, row: ElementRow) -> None:
         self._send(row.element.object_id, row.edited.value)
 
 
