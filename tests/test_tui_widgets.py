@@ -6,8 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.app import App
 from textual.pilot import Pilot
 
+from marimo_tui.runtime.output_blocks import Widget as Element
 from marimo_tui.tui.app import WorkbenchApp
 from marimo_tui.tui.screens.ui_elements import ElementsScreen, Slider, StdinScreen
 from tests.sidecar_support import make_notebook
@@ -159,3 +161,41 @@ async def test_toggle_type_pick_a_row_and_submit_a_form(tmp_path: Path) -> None:
         await pilot.press("escape")
         await wait_until(lambda: "saved again" in screen(app))
         assert "saved None" not in screen(app)
+
+
+class Host(App[None]):
+    def __init__(self, dialog: ElementsScreen) -> None:
+        super().__init__()
+        self.dialog = dialog
+
+    def on_mount(self) -> None:
+        self.push_screen(self.dialog)
+
+
+def painted(app: App[None]) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def test_notebook_text_in_the_dialog_is_plain_text() -> None:
+    """Labels and options are shown as written, never read as markup or sent to the terminal
+    as escape sequences; the option's own label goes back to the kernel unchanged."""
+    sent: list[tuple[str, object]] = []
+
+    async def send(object_id: str, value: object) -> None:
+        sent.append((object_id, value))
+
+    evil = "y\x1b]52;c;aGk=\x07"
+    options = {"options": ["[red]x[/red]", evil]}
+    dropdown = Element("a-0", "dropdown", "[b]Pick[/b]\x1b[31m", ["[red]x[/red]"], options)
+    app = Host(ElementsScreen("nb.py · [i]cell[/i]", (dropdown,), send))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(lambda: isinstance(app.screen, ElementsScreen))
+        await pilot.pause()
+        shown = painted(app)
+        assert "nb.py · [i]cell[/i]" in shown
+        assert "[b]Pick[/b]␛[31m: dropdown = [red]x[/red]" in shown
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "y␛]52;c;aGk=␇" in painted(app)
+        await pilot.press("down", "enter")
+        await wait_until(lambda: sent == [("a-0", [evil])])

@@ -15,7 +15,7 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
@@ -322,8 +322,7 @@ class StdinScreen(DialogScreen[str | None]):
         with Vertical(classes="dialog"):
             yield Label(plain(self.title_text), classes="title", markup=False)
             yield Label(Content(visible(self.prompt.rstrip("\n"))), markup=False)
-            with Horizontal():
-                yield Input(password=self.password, id="line")
+            yield Input(password=self.password, id="line")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
