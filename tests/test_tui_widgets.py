@@ -118,6 +118,8 @@ MORE = [
     ("picked", "print('picked', [row['k'] for row in tab.value])"),
     ("titled", "f = mo.ui.text(value='draft').form()\nf"),
     ("saved", "print('saved', f.value)"),
+    ("notes", "n = mo.ui.text_area(value='one')\nn"),
+    ("lines", "print('lines', n.value.splitlines())"),
 ]
 
 
@@ -161,6 +163,12 @@ async def test_toggle_type_pick_a_row_and_submit_a_form(tmp_path: Path) -> None:
         await pilot.press("escape")
         await wait_until(lambda: "saved again" in screen(app))
         assert "saved None" not in screen(app)
+
+        await select(app, pilot, "notes")
+        await pilot.press("space")
+        await wait_until(lambda: isinstance(app.screen, ElementsScreen))
+        await pilot.press("end", "enter", *"two", "tab", "enter")  # a second line, then Send
+        await wait_until(lambda: "['one', 'two']" in printed(app, "lines"), START, "two lines")
 
 
 class Host(App[None]):

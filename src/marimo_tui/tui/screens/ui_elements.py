@@ -20,7 +20,17 @@ from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static, Switch
+from textual.widgets import (
+    Button,
+    Checkbox,
+    Input,
+    Label,
+    Select,
+    SelectionList,
+    Static,
+    Switch,
+    TextArea,
+)
 from textual.widgets.selection_list import Selection
 
 from marimo_tui.runtime import widgets as ui
@@ -121,6 +131,7 @@ class ElementRow(Vertical):
     DEFAULT_CSS = """
     ElementRow { height: auto; margin-bottom: 1; }
     ElementRow .name { color: $text-muted; }
+    ElementRow TextArea { height: 6; }
     """
 
     def __init__(self, element: Element) -> None:
@@ -152,7 +163,10 @@ class ElementRow(Vertical):
             yield Slider(element)
         elif kind in ("number", "date"):
             yield SteppedInput("" if value is None else str(value))
-        elif kind in ui.TEXTUAL:
+        elif kind == "text-area":  # several lines: Tab leaves the area, Send sends it
+            yield TextArea(visible(str(value or ""), keep="\n"), soft_wrap=True)
+            yield Button("Send", id="send-text")
+        elif kind == "text":
             yield Input(visible(str(value or ""), keep=""))
         elif kind == "checkbox":
             yield Checkbox(plain(element.label or "on"), bool(value))
@@ -292,15 +306,26 @@ class ElementsScreen(DialogScreen[None]):
     def _pressed(self, event: Button.Pressed) -> None:
         self._commit(event.button, ui.press)
 
+    @on(Button.Pressed, "#send-text")
+    def _sent_text(self, event: Button.Pressed) -> None:
+        row = self._row(event.button)
+        if row is not None:
+            text = row.query_one(TextArea).text
+            self._commit(event.button, lambda e: ui.from_text(e, text))
+            if row.element.inner is not None:
+                self._submit(row)
+
     @on(Button.Pressed, "#submit")
     def _submitted(self, event: Button.Pressed) -> None:
         row = self._row(event.button)
         if row is None:
             return
         # What is typed but not yet entered counts, as in the browser's form.
-        typed = row.query(Input)
-        if typed and row.edited.kind in ui.TEXTUAL:
+        typed, area = row.query(Input), row.query(TextArea)
+        if typed and row.edited.kind == "text":
             row.show(typed.first().value)
+        elif area and row.edited.kind == "text-area":
+            row.show(area.first().text)
         self._submit(row)
 
     def _submit(self, row: ElementRow) -> None:
