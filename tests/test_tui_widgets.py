@@ -92,6 +92,13 @@ async def test_input_is_answered_from_the_workbench(tmp_path: Path) -> None:
             return session is not None and bool(session.waiting_for_input())
 
         await wait_until(waiting, START, "the input() prompt")
+        # The workbench says which cell waits, and the key that answers it.
+        await wait_until(
+            lambda: any(
+                "ask waits for input(): select it and press space" in n.message
+                for n in app._notifications
+            )
+        )
         await select(app, pilot, "ask")
         await pilot.press("space")
         await wait_until(lambda: isinstance(app.screen, StdinScreen))
