@@ -12,7 +12,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from marimo_tui.runtime.output_blocks import Widget
 from marimo_tui.runtime.outputs import EMPTY, Output, console_text, convert_output, with_traceback
+from marimo_tui.runtime.widgets import patch_value, widgets_in_html, with_value
 
 # How a cell shows: marimo's own statuses plus what we derive from them.
 RunStatus = Literal["not-run", "queued", "running", "idle", "stale", "disabled", "error"]
@@ -24,6 +26,15 @@ CONSOLE_LIMIT = 200_000  # characters of console output kept per cell (the newes
 class ConsoleChunk:
     channel: str  # stdout | stderr
     text: str
+
+
+@dataclass(frozen=True)
+class StdinPrompt:
+    """A cell waits in `input()` (or `getpass`) for a line: marimo's console chunk of channel
+    `stdin` carries the prompt; the cell runs until the line is sent."""
+
+    prompt: str
+    password: bool = False
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,9 @@ class CellRun:
     traceback: str = ""
     ran_code: str | None = None  # the code of the last run: differs from the file's when edited
     version: int = 0
+    widgets: tuple[Widget, ...] = ()  # the UI elements in `output`, with their values now
+    source: tuple[str, str] | None = None  # (mimetype, HTML) of an output with UI elements
+    stdin: StdinPrompt | None = None  # set while the cell waits for a line of input
 
     @property
     def status(self) -> RunStatus:
@@ -141,6 +155,37 @@ class KernelState:
         return found
 
     # -- runs ----------------------------------------------------------------------------------
+    def set_widget_value(self, object_id: str, value: object) -> CellRun | None:
+        """A value the kernel took for a UI element: the cell that shows it shows it now."""
+        for cell_id, run in self.runs.items():
+            if not any(w.object_id == object_id for w in run.widgets):
+                continue
+            widgets = tuple(
+                with_value(w, value) if w.object_id == object_id else w for w in run.widgets
+            )
+            changes: dict[str, Any] = {"widgets": widgets, "version": run.version + 1}
+            patched = patch_value(run.source[1], object_id, value) if run.source else None
+            if run.source is not None and patched is not None:
+                changes["source"] = (run.source[0], patched)
+                changes["output"] = convert_output(run.source[0], patched)
+            new = replace(run, **changes)
+            self.runs[cell_id] = new
+            return new
+        return None
+
+    def answered(self, cell_id: str, text: str) -> CellRun:
+        """The line sent to a waiting cell: shown after its prompt, as a terminal echoes it."""
+        run = self.run_of(cell_id)
+        echo = "" if run.stdin is not None and run.stdin.password else text
+        new = replace(
+            run,
+            stdin=None,
+            console=_cap((*run.console, ConsoleChunk("stdin", echo + "\n"))),
+            version=run.version + 1,
+        )
+        self.runs[cell_id] = new
+        return new
+
     def run_of(self, cell_id: str) -> CellRun:
         return self.runs.get(cell_id) or CellRun(cell_id)
 
@@ -166,7 +211,9 @@ class KernelState:
                 changes["started"] = stamp if isinstance(stamp, int | float) else None
                 changes["ran_code"] = self.codes.get(cell_id)
                 changes["traceback"] = ""
-            elif status == "idle" and run.kernel_status == "running":
+            if status != "running":
+                changes["stdin"] = None  # an interrupted or finished cell reads no more
+            if status == "idle" and run.kernel_status == "running":
                 changes["ran"] = True
                 if run.started is not None and isinstance(stamp, int | float):
                     changes["run_time"] = max(0.0, stamp - run.started)
@@ -176,17 +223,31 @@ class KernelState:
             changes["stale"] = False
         output = data.get("output")
         if isinstance(output, Mapping):
-            changes["output"] = convert_output(str(output.get("mimetype", "")), output.get("data"))
+            payload = output.get("data")
+            changes["output"] = convert_output(str(output.get("mimetype", "")), payload)
+            widgets = widgets_in_html(payload) if isinstance(payload, str) else ()
+            changes["widgets"] = widgets
+            mimetype = str(output.get("mimetype", ""))
+            changes["source"] = (
+                (mimetype, payload) if widgets and isinstance(payload, str) else None
+            )
         console = data.get("console")
+        items: list[Any] = []
         if isinstance(console, list):  # a whole new console (empty: cleared for a new run)
+            items = console
             chunks, traceback = self._console(console)
             changes["console"] = chunks
             changes["traceback"] = traceback
+            changes["stdin"] = None
         elif isinstance(console, Mapping):
+            items = [console]
             chunks, traceback = self._console([console])
             changes["console"] = _cap(run.console + chunks)
             if traceback:
                 changes["traceback"] = traceback
+        prompt = _stdin_request(items)
+        if prompt is not None and changes.get("kernel_status", run.kernel_status) == "running":
+            changes["stdin"] = prompt
         new = replace(run, **changes)
         self.runs[cell_id] = new
         return new
@@ -205,6 +266,17 @@ class KernelState:
                 continue
             chunks.append(ConsoleChunk(str(item.get("channel", "stdout")), text))
         return _cap(tuple(chunks)), traceback
+
+
+def _stdin_request(items: Iterable[Any]) -> StdinPrompt | None:
+    last = None
+    for item in items:
+        if isinstance(item, Mapping):
+            last = item
+    if last is None or last.get("channel") != "stdin":
+        return None
+    mimetype = str(last.get("mimetype", "text/plain"))
+    return StdinPrompt(console_text(mimetype, last.get("data")), mimetype == "text/password")
 
 
 def _cap(chunks: tuple[ConsoleChunk, ...]) -> tuple[ConsoleChunk, ...]:

@@ -40,6 +40,7 @@ class Widget:
     `kind` is the element's tag without `marimo-` (`slider`, `dropdown`, `checkbox`, …);
     `attrs` its `data-*` attributes, JSON-decoded, without the prefix (`start`, `options`…);
     `value` the value it shows: the initial value, or the last one set.
+    `inner` is a `form`'s wrapped element (edited in place, submitted through the form).
     """
 
     object_id: str
@@ -47,3 +48,4 @@ class Widget:
     label: str = ""
     value: object = None
     attrs: Mapping[str, object] = field(default_factory=dict)
+    inner: Widget | None = None

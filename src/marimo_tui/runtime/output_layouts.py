@@ -38,6 +38,7 @@ from marimo_tui.runtime.output_chart_specs import (
 )
 from marimo_tui.runtime.output_json import untag
 from marimo_tui.runtime.output_tables import Table, marimo_table
+from marimo_tui.runtime.widgets import element_widget
 
 
 @dataclass(frozen=True)
@@ -251,10 +252,7 @@ def _element(node: Node, object_id: str) -> list[Block]:
     if name == "tex":
         root = Node("#root", children=[node])
         return [MarkdownBlock(to_markdown(root), to_text(root))]
-    attrs = {k[5:]: json_attr(node, k[5:]) for k in node.attrs if k.startswith("data-")}
-    label_html = attrs.get("label")
-    label = _one_line(to_text(label_html)) if isinstance(label_html, str) else ""
-    return [Widget(object_id, name, label, attrs.get("initial-value"), attrs)]
+    return [element_widget(node, object_id)]
 
 
 def _mime(mime: object, data: object) -> list[Block]:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
 from marimo_tui.runtime.kernel_state import CellRun, KernelState
+from marimo_tui.runtime.output_blocks import Widget
 
 if TYPE_CHECKING:
     import httpx
@@ -246,6 +247,35 @@ class NotebookSession:
 
     async def run_all(self) -> None:
         await self.run_cells(list(self.kernel.ids))
+
+    def widgets_of(self, cell_id: str) -> tuple[Widget, ...]:
+        """The cell's UI elements with the values they hold now."""
+        return self.kernel.run_of(cell_id).widgets
+
+    async def set_ui_value(self, object_id: str, value: object) -> None:
+        """What the browser does when an element changes: the kernel takes the value and
+        reruns the cells that read the element. `value` is the wire value (runtime/widgets)."""
+        self._require_ready()
+        await self._post(
+            "/api/kernel/set_ui_element_value", {"objectIds": [object_id], "values": [value]}
+        )
+        # marimo reruns the cells that read the element, not the one that shows it: that one
+        # is brought up to date here, as the browser's element keeps the value it was set to.
+        run = self.kernel.set_widget_value(object_id, value)
+        if run is not None:
+            self.listener(SessionUpdate("cell", run=run))
+
+    def waiting_for_input(self) -> list[str]:
+        """Cells (kernel ids, in order) waiting in `input()` for a line."""
+        return [c for c in self.kernel.ids if self.kernel.run_of(c).stdin is not None]
+
+    async def answer_stdin(self, cell_id: str, text: str) -> None:
+        """Send one line to the cell waiting in `input()`."""
+        self._require_ready()
+        if self.kernel.run_of(cell_id).stdin is None:
+            raise SessionError("that cell is not waiting for input")
+        await self._post("/api/kernel/stdin", {"text": text})
+        self.listener(SessionUpdate("cell", run=self.kernel.answered(cell_id, text)))
 
     async def interrupt(self) -> None:
         self._require_ready()

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from marimo_tui.tui.editing import EditFlows
     from marimo_tui.tui.running import RunFlows
     from marimo_tui.tui.slash import SlashCommands
+    from marimo_tui.tui.widget_flow import WidgetFlows
     from marimo_tui.tui.widgets.runs_pane import RunsPane
     from marimo_tui.tui.widgets.tasks_pane import TasksPane
 
@@ -161,6 +162,12 @@ class WorkbenchApp(App[None]):
         from marimo_tui.tui.running import RunFlows
 
         return RunFlows(self)
+
+    @cached_property
+    def widget_flows(self) -> WidgetFlows:
+        from marimo_tui.tui.widget_flow import WidgetFlows
+
+        return WidgetFlows(self)
 
     @cached_property
     def agent(self) -> AgentFlows:
@@ -497,6 +504,7 @@ class WorkbenchApp(App[None]):
         elif isinstance(event, KernelChanged):
             if event.path == current:
                 self.cell_view.set_kernel(event.kernel, event.cell_id)
+                self.widget_flows.announce_prompt(event.kernel, event.cell_id)
         elif isinstance(event, ServiceState):
             self.status.set_service(event.service, event.state, event.ok)
             if event.service == "marimo" and event.state.startswith(("ready", "failed")):
@@ -573,6 +581,8 @@ class WorkbenchApp(App[None]):
 
         if event.action in RUN_ACTIONS:
             self.run_guarded(self.runs.handle(event.action, notebook, cell), group="run")
+        elif event.action == "widgets":
+            self.run_guarded(self.widget_flows.open(notebook, cell), group="widgets")
         elif event.action == "undo":
             self.run_guarded(self.edits.undo(notebook.path), group="edit")
         elif event.action == "add":
@@ -721,6 +731,11 @@ class WorkbenchApp(App[None]):
             ("Rename cell", "Rename the selected cell", lambda: view.action_request("rename")),
             ("Undo", "Undo the last change to this notebook", lambda: view.action_request("undo")),
             ("Run cell", "Run the selected cell", lambda: view.action_request("run")),
+            (
+                "Use widgets",
+                "Change the selected cell's UI elements, or answer its input()",
+                lambda: view.action_request("widgets"),
+            ),
             (
                 "Run all cells",
                 "Run every cell of the notebook",

@@ -141,6 +141,8 @@ class CellView(ScrollView, can_focus=True):
         Binding("X", "request('restart')", "Restart kernel", show=False, id="restart_kernel"),
         Binding("v", "request('view_output')", "Output", id="view_output"),
         Binding("right_square_bracket", "next_tab", "Next tab", show=False, id="output_next_tab"),
+        # The cell's UI elements (sliders, dropdowns, …), or the line its `input()` waits for.
+        Binding("space", "request('widgets')", "Widgets", show=False, id="use_widgets"),
     ]
     COMPONENT_CLASSES = {
         "cell-view--header",
