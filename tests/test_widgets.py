@@ -10,6 +10,7 @@ from marimo_tui.runtime import widgets as w
 from marimo_tui.runtime.html_convert import Node, parse_html
 from marimo_tui.runtime.kernel_state import KernelState
 from marimo_tui.runtime.output_blocks import Widget
+from marimo_tui.runtime.outputs import convert_output
 from tests.test_outputs import fixture
 
 # case → (kind, label, value as the kernel made it)
@@ -176,3 +177,9 @@ def test_stdin_prompt_comes_and_goes() -> None:
     assert kernel.run_of("a").stdin is not None
     run = kernel.apply_cell_op({"cell_id": "a", "status": "idle"})  # interrupted: no more wait
     assert run.stdin is None
+
+
+def test_a_steps_slider_shows_its_step_not_its_index() -> None:
+    fx = fixture("widget_slider_steps")  # mo.ui.slider(steps=[1, 10, 100], value=10)
+    shown = convert_output(fx["output"]["mimetype"], fx["output"]["data"]).text
+    assert shown.endswith("●───── 10"), shown

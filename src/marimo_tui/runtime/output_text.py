@@ -21,6 +21,7 @@ from marimo_tui.runtime.output_layouts import (
     TextBlock,
     Tree,
 )
+from marimo_tui.runtime.widgets import value_text
 
 TREE_DEPTH = 3  # levels of a tree shown open; deeper ones as `{2 keys}` / `[5 items]`
 SLIDER_CELLS = 10
@@ -54,7 +55,9 @@ def widget_text(widget: Widget) -> str:
     label = f"{widget.label} " if widget.label else ""
     options = _options(attrs.get("options"))
     if kind == "slider":
-        return f"{label}{_track(attrs, value, value)} {_plain(value)}"
+        # A `steps=` slider's value is an index: the step is what it shows.
+        shown = value_text(widget) if isinstance(attrs.get("steps"), list) else _plain(value)
+        return f"{label}{_track(attrs, value, value)} {shown}"
     if kind == "range-slider" and isinstance(value, list) and len(value) == 2:
         low, high = value
         return f"{label}{_track(attrs, low, high)} {_plain(low)}–{_plain(high)}"
