@@ -271,10 +271,22 @@ def _apply(store: NotebookStore, root: Path, expected: list[dict[str, Any]], op:
         assert result.notebook.cells[pos].id == result.cell_id
     elif kind == "replace":
         i = op[1] % len(cells)
-        store.replace_cell(NB, cells[i].id, op[2])
+        result = store.replace_cell(NB, cells[i].id, op[2])
         expected[i]["code"] = canonical(op[2])
+        if cells[i].kind in DEFINED:
+            # A function or class cell is named by its definition, as marimo names it: the
+            # new one's, or `_` once its code is no longer one lone definition.
+            now = result.notebook.cells[i]
+            expected[i]["name"] = now.name if now.kind in DEFINED else UNNAMED
+            if now.kind in DEFINED:
+                assert now.name == ast.parse(now.code).body[-1].name  # type: ignore[attr-defined]
     elif kind == "rename":
         i, name = op[1] % len(cells), op[2]
+        if cells[i].kind in DEFINED:
+            _refused(
+                store, root, lambda: store.rename_cell(NB, cells[i].id, name), "top-level function"
+            )
+            return
         if name != UNNAMED and any(c.name == name and c.id != cells[i].id for c in cells):
             _refused(store, root, lambda: store.rename_cell(NB, cells[i].id, name))
             return
@@ -294,9 +306,12 @@ def _apply(store: NotebookStore, root: Path, expected: list[dict[str, Any]], op:
         expected.insert(to, expected.pop(i))
 
 
-def _refused(store: NotebookStore, root: Path, edit: Any) -> None:
+DEFINED = (CellKind.FUNCTION, CellKind.CLASS)
+
+
+def _refused(store: NotebookStore, root: Path, edit: Any, why: str = "already exists") -> None:
     before = (root / NB).read_bytes()
-    with pytest.raises(StoreError, match="already exists"):
+    with pytest.raises(StoreError, match=why):
         edit()
     assert (root / NB).read_bytes() == before
 
@@ -310,6 +325,8 @@ LONG = "s = '𝒳e\u0301🐍' + " + repr("é" * 10_000) + "  # " + "ﬁ" * 10_00
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(template=st.sampled_from(TEMPLATE_NAMES), ops=st.lists(OPS, min_size=1, max_size=12))
+@example(template="cleaning-pipeline.py", ops=[("replace", 7, "")])  # a function cell demoted
+@example(template="cleaning-pipeline.py", ops=[("rename", 7, "_")])  # named by its def: refused
 @example(
     template="blank.py",
     ops=[
