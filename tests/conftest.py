@@ -36,10 +36,13 @@ def within(limit: float) -> float:
 
 
 def interruptible() -> None:
-    """`preexec_fn` for a child that a test interrupts with SIGINT, as Ctrl-C in a terminal
-    does: SIGINT's default disposition, also when the test run itself was started with SIGINT
-    ignored (in the background by a non-interactive shell), which a child would inherit."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    """`preexec_fn` for a child that a test interrupts or ends with a signal, as a terminal or a
+    process manager would: the default disposition of SIGINT, SIGTERM, SIGHUP and SIGQUIT, also
+    when the test run itself ignores some of them — started in the background by a
+    non-interactive shell (SIGINT, SIGQUIT), under nohup (SIGHUP), or after something in the run
+    set SIGTERM to SIG_IGN — which a child would inherit."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
+        signal.signal(sig, signal.SIG_DFL)
 
 
 def cli_env(**extra: str) -> dict[str, str]:

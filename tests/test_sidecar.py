@@ -19,7 +19,7 @@ from marimo_tui.notebook.atomic import atomic_write
 from marimo_tui.runtime.kernel_state import CellRun
 from marimo_tui.runtime.session import NotebookSession, SessionUpdate
 from marimo_tui.runtime.sidecar import Sidecar, SidecarOptions
-from tests.conftest import HANG, within
+from tests.conftest import HANG, interruptible, within
 from tests.sidecar_support import kill_group, make_notebook, wait_group_gone
 from tests.tui_support import wait_until
 
@@ -263,9 +263,11 @@ def test_no_orphan_server_when_the_workbench_is_killed(tmp_path: Path, sig: sign
     make_notebook(tmp_path)
     process = subprocess.Popen(
         [sys.executable, "-c", HEADLESS, str(tmp_path)],
-        stdin=subprocess.DEVNULL,  # a terminal's stdin could stop it (SIGTTIN), deaf to SIGTERM
+        stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         text=True,
+        # A full run under nohup was seen to hand its children SIGTERM ignored (SigIgn in /proc).
+        preexec_fn=interruptible,
     )
     assert process.stdout is not None
     line = process.stdout.readline()
