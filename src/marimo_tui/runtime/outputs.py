@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from marimo_tui.runtime.charts import caption
 from marimo_tui.runtime.html_convert import (
     Node,
     html_table,
@@ -31,6 +32,8 @@ from marimo_tui.runtime.html_convert import (
     to_markdown,
     to_text,
 )
+from marimo_tui.runtime.output_blocks import Chart
+from marimo_tui.runtime.output_charts import CHART_TAGS, element_chart, is_vega_mime, vega_chart
 from marimo_tui.runtime.output_errors import CellError, cell_errors, failing_line
 from marimo_tui.runtime.output_tables import Table, marimo_table, parse_table_data
 
@@ -75,6 +78,7 @@ class Output:
     image: bytes | None = None  # decoded image bytes (PNG/JPEG/…)
     errors: tuple[CellError, ...] = ()
     mimetype: str = ""
+    chart: Chart | None = None  # drawn as a picture (kind "image"; text: its caption if any)
 
 
 EMPTY = Output("empty")
@@ -94,7 +98,9 @@ def _convert(mimetype: str, data: object) -> Output:
         summary = errors[0].message + (f" (+{len(errors) - 1} more)" if len(errors) > 1 else "")
         return Output("error", text=summary, errors=errors, mimetype=mimetype)
     if mimetype == MIMEBUNDLE:
-        return _bundle(_maybe_json(data), mimetype)
+        return _as_figure(_bundle(_maybe_json(data), mimetype))
+    if is_vega_mime(mimetype):
+        return _chart_output(vega_chart(data), mimetype, data)
     if data is None or data == "":
         return EMPTY
     if mimetype.startswith("image/"):
@@ -162,20 +168,24 @@ def _bundle(bundle: object, mimetype: str) -> Output:
 
 def _image(mimetype: str, data: object) -> Output:
     if mimetype.startswith("image/svg"):
-        return Output("html", text="[svg image]", mimetype=mimetype)
+        svg = _as_text(data)
+        if svg.startswith("data:"):
+            svg = (decode_data_url(svg) or b"").decode("utf-8", errors="replace")
+        return _chart_output(Chart("svg", svg) if svg.strip() else None, mimetype, data)
     if isinstance(data, bytes):
-        return Output("image", image=data, mimetype=mimetype)
+        return Output("image", image=data, mimetype=mimetype, chart=Chart("image", data))
     text = _as_text(data).strip()
     if text.startswith("data:"):
         decoded = decode_data_url(text)
         if decoded:
-            return Output("image", image=decoded, mimetype=mimetype)
+            return Output("image", image=decoded, mimetype=mimetype, chart=Chart("image", decoded))
         return Output(
             "text", text=f"[{mimetype} image that could not be decoded]", mimetype=mimetype
         )
     elif not text.startswith(("./", "/", "http:", "https:", "@file/")):
         try:
-            return Output("image", image=base64.b64decode(text, validate=True), mimetype=mimetype)
+            decoded = base64.b64decode(text, validate=True)
+            return Output("image", image=decoded, mimetype=mimetype, chart=Chart("image", decoded))
         except (binascii.Error, ValueError):
             pass
     return Output("image", text=text, mimetype=mimetype)
@@ -209,10 +219,27 @@ def _html(html: str, mimetype: str) -> Output:
         if only.tag == "img":
             src = only.attrs.get("src", "")
             return _image(_image_mime(src), src)
+        if only.tag in CHART_TAGS:
+            return _chart_output(element_chart(only.tag, only.attrs), mimetype, only.tag)
         if only.tag == "span" and "markdown" in only.classes:
             return Output("markdown", text=to_markdown(root), mimetype=mimetype)
     text = to_text(root)
     return Output("html", text=text, mimetype=mimetype) if text.strip() else EMPTY
+
+
+def _chart_output(chart: Chart | None, mimetype: str, data: object) -> Output:
+    """A chart as an image output whose text is its caption (what the agent reads too)."""
+    if chart is None:
+        return Output("text", text=f"[{_as_text(data)[:40]} without a chart]", mimetype=mimetype)
+    raster = chart.data if isinstance(chart.data, bytes) else None
+    return Output("image", text=caption(chart), image=raster, mimetype=mimetype, chart=chart)
+
+
+def _as_figure(output: Output) -> Output:
+    """marimo sends matplotlib figures (values and `plt.show()`) as a mimebundle."""
+    if output.chart is not None and output.chart.kind == "image":
+        return replace(output, chart=Chart("matplotlib", output.chart.data))
+    return output
 
 
 def _single_element(root: Node) -> Node | None:

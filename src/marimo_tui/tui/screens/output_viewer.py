@@ -48,6 +48,11 @@ class StripLines(Widget):
             self._width = width
         return self._strips
 
+    def invalidate(self) -> None:
+        """Make the lines again (a picture they wait for is ready)."""
+        self._width = -1
+        self.refresh(layout=True)
+
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self.strips(width))
 
@@ -133,7 +138,12 @@ class OutputScreen(ModalScreen[None]):
             max_image_rows=image_rows,
             max_lines=None,
             max_table_rows=None,
+            on_picture=self._picture_ready,
         )
+
+    def _picture_ready(self) -> None:
+        for lines in self.query("#output-content").results(StripLines):
+            lines.invalidate()
 
     def _console_lines(self, width: int) -> list[Strip]:
         return text_strips(self.console.rstrip("\n"), width, Style(), max_lines=None)

@@ -1,20 +1,21 @@
 """Cell outputs (`runtime.outputs.Output`) as Strips for line-API views.
 
 Rendering goes through a private rich Console writing to a string buffer, so nothing here
-touches the real terminal. Images are drawn with half blocks by our own few lines of Pillow:
-importing `textual_image.renderable.halfcell` runs its package `__init__`, which queries the
-terminal (sixel/kitty probes on stdin/stdout) and would steal keys from a running app.
+touches the real terminal. Images and charts are drawn with half blocks by `tui/graphics.py`
+(off the UI thread; `on_picture` says when one is ready): importing
+`textual_image.renderable.halfcell` runs its package `__init__`, which queries the terminal
+(sixel/kitty probes on stdin/stdout) and would steal keys from a running app.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from rich import box
-from rich.color import Color
 from rich.console import Console, ConsoleOptions, RenderableType
 from rich.markdown import Markdown
 from rich.segment import Segment
@@ -26,9 +27,9 @@ from textual.strip import Strip
 
 from marimo_tui.runtime.outputs import CellError, Output, Table
 from marimo_tui.safe_text import console_text, last_redraw, one_line, visible
+from marimo_tui.tui.graphics import chart_strips, image_strips
 
 if TYPE_CHECKING:
-    from PIL.Image import Image as PILImage
     from textual.widget import Widget
 
 MAX_TEXT_LINES = 2000  # source lines rendered in a cell; the output viewer shows everything
@@ -66,7 +67,13 @@ class OutputStyles:
 
 
 def render_output(
-    output: Output, width: int, styles: OutputStyles, *, code: str = "", max_image_rows: int = 16
+    output: Output,
+    width: int,
+    styles: OutputStyles,
+    *,
+    code: str = "",
+    max_image_rows: int = 16,
+    on_picture: Callable[[], None] | None = None,
 ) -> list[Strip]:
     """The output cut to what a cell shows: ~2000 text lines, 20 table rows."""
     return render_output_lines(
@@ -77,6 +84,7 @@ def render_output(
         max_image_rows=max_image_rows,
         max_lines=MAX_TEXT_LINES,
         max_table_rows=MAX_TABLE_ROWS,
+        on_picture=on_picture,
     )
 
 
@@ -89,11 +97,15 @@ def render_output_lines(
     max_image_rows: int = 16,
     max_lines: int | None = MAX_TEXT_LINES,
     max_table_rows: int | None = MAX_TABLE_ROWS,
+    on_picture: Callable[[], None] | None = None,
 ) -> list[Strip]:
     """Like `render_output`, with the caps chosen by the caller (None: everything)."""
     width = max(1, width)
     try:
-        strips = _render(output, width, styles, code, max_image_rows, max_lines, max_table_rows)
+        if output.chart is not None:  # drawn by a worker; the caption shows until then
+            strips = chart_strips(output.chart, width, max_image_rows, styles.dim, on_picture)
+        else:
+            strips = _render(output, width, styles, code, max_image_rows, max_lines, max_table_rows)
     except Exception as error:  # a broken output must not break the view drawing it
         note = f"[output could not be shown: {type(error).__name__}: {error}]"
         strips = text_strips(note, width, styles.error, max_lines=4)
@@ -246,63 +258,6 @@ def error_strips(
                 strips += text_strips(head, width, styles.dim, max_lines=max_lines)
             strips += text_strips(tail, width, styles.error, max_lines=max_lines)
     return strips
-
-
-# -- images -----------------------------------------------------------------------------------
-def image_strips(data: bytes, width: int, max_rows: int) -> list[Strip]:
-    """The image scaled into `width` × `max_rows` cells, two pixels per cell (▀)."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(data)) as opened:
-            opened.draft("RGB", (width, max_rows * 2))  # JPEG decodes at a lower scale
-            picture = _flatten(opened)
-    except (UnidentifiedImageError, OSError, ValueError) as error:
-        return [Strip([Segment(one_line(f"[image could not be decoded: {error}]")[:width])])]
-    source_width, source_height = picture.size
-    scale = min(width / max(1, source_width), (max_rows * 2) / max(1, source_height))
-    columns = max(1, min(width, round(source_width * scale)))
-    rows = max(1, min(max_rows, round(source_height * scale / 2)))
-    resample = Image.Resampling.BOX if scale < 1 else Image.Resampling.BICUBIC
-    pixels = picture.resize((columns, rows * 2), resample).tobytes()
-    styles: dict[bytes, Style] = {}
-    strips: list[Strip] = []
-    stride = columns * 3
-    for row in range(rows):
-        top = row * 2 * stride
-        segments: list[Segment] = []
-        run_key = b""
-        run_length = 0
-        for x in range(0, stride, 3):
-            key = pixels[top + x : top + x + 3] + pixels[top + stride + x : top + stride + x + 3]
-            if key != run_key and run_length:
-                segments.append(Segment("▀" * run_length, _pixel_style(run_key, styles)))
-                run_length = 0
-            run_key = key
-            run_length += 1
-        segments.append(Segment("▀" * run_length, _pixel_style(run_key, styles)))
-        strips.append(Strip(segments, columns))
-    return strips
-
-
-def _pixel_style(key: bytes, cache: dict[bytes, Style]) -> Style:
-    style = cache.get(key)
-    if style is None:
-        style = Style(color=Color.from_rgb(*key[:3]), bgcolor=Color.from_rgb(*key[3:]))
-        cache[key] = style
-    return style
-
-
-def _flatten(image: PILImage) -> PILImage:
-    from PIL import Image
-
-    has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
-    if not has_alpha:
-        return image.convert("RGB")
-    rgba = image.convert("RGBA")
-    # Plots and icons are drawn for a white page; a dark terminal would hide their lines.
-    page = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-    return Image.alpha_composite(page, rgba).convert("RGB")
 
 
 # -- the private console -------------------------------------------------------------------

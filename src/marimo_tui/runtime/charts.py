@@ -1,0 +1,179 @@
+"""Charts (`output_blocks.Chart`) as PNG pictures, and the one-line caption shown beside or
+instead of them.
+
+- vega-lite (altair): vl-convert renders the spec in its embedded JS engine, no browser; the
+  spec's own vega-lite version is used when vl-convert ships it; external data is not fetched.
+- svg: vl-convert's resvg (`svg_to_png`).
+- matplotlib / image: the bytes as they are, scaled with Pillow.
+- plotly: kaleido needs a Chrome, so the figure's traces (scatter, line, bar, histogram,
+  heatmap) are drawn natively with matplotlib's object API when matplotlib is installed
+  (`plotly_picture`); other traces, or no matplotlib, leave the caption saying why.
+
+Every library is imported inside the function that needs it: nothing here costs the first
+frame, and a chart pays only for its own kind. Called off the UI thread.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from typing import Any
+
+from marimo_tui.runtime.output_blocks import Chart
+
+MAX_SOURCE_PX = 4000  # a picture larger than this is scaled before anything else
+_KIND_NAMES = {
+    "vega-lite": "altair chart",
+    "plotly": "plotly chart",
+    "matplotlib": "matplotlib figure",
+    "image": "image",
+    "svg": "svg image",
+}
+
+
+class NoPicture(Exception):
+    """Why a chart cannot be drawn; its text goes into the caption."""
+
+
+def caption(chart: Chart, problem: str = "") -> str:
+    """`▧ altair chart: Sales by month`, and why there is no picture when there is none."""
+    text = f"▧ {_KIND_NAMES.get(chart.kind, chart.kind)}"
+    title = chart.title or chart_title(chart)
+    if title:
+        text += f": {title}"
+    if problem:
+        text += f" ({problem})"
+    return " ".join(text.split())
+
+
+def chart_title(chart: Chart) -> str:
+    """The title written in a vega-lite spec or plotly figure, if any."""
+    if chart.kind not in ("vega-lite", "plotly"):
+        return ""
+    try:
+        spec = json.loads(chart.data)
+    except (TypeError, ValueError):
+        return ""
+    if not isinstance(spec, dict):
+        return ""
+    title: Any = spec.get("title") if chart.kind == "vega-lite" else None
+    if chart.kind == "plotly":
+        title = (spec.get("layout") or {}).get("title")
+    if isinstance(title, dict):
+        title = title.get("text", "")
+    if isinstance(title, list):
+        title = " ".join(str(part) for part in title)
+    return re.sub(r"<[^>]*>", "", str(title or ""))[:200]
+
+
+def picture(chart: Chart, width_px: int, height_px: int | None = None) -> bytes | None:
+    """PNG bytes of the chart fitted into `width_px` × `height_px` (None: any height), or None
+    when it cannot be drawn; `picture_or_reason` says why."""
+    try:
+        return picture_or_reason(chart, width_px, height_px)
+    except NoPicture:
+        return None
+
+
+def picture_or_reason(chart: Chart, width_px: int, height_px: int | None = None) -> bytes:
+    """Like `picture`; raises `NoPicture` with a short reason."""
+    if chart.kind in ("matplotlib", "image"):
+        raw = chart.data if isinstance(chart.data, bytes) else chart.data.encode("latin-1")
+    elif chart.kind == "vega-lite":
+        raw = _vega_png(_text(chart.data))
+    elif chart.kind == "svg":
+        raw = _svg_png(_text(chart.data))
+    elif chart.kind == "plotly":
+        from marimo_tui.runtime.plotly_picture import plotly_png
+
+        raw = plotly_png(_text(chart.data), width_px)
+    else:
+        raise NoPicture(f"{chart.kind}: not drawn")
+    return fit_png(raw, width_px, height_px)
+
+
+def fit_png(raw: bytes, width_px: int, height_px: int | None) -> bytes:
+    """The image scaled (never up) to fit the box, flattened onto white, as PNG."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(raw)) as opened:
+            opened.draft("RGB", (width_px, height_px or width_px))
+            image = opened.convert("RGBA")
+    except (UnidentifiedImageError, OSError, ValueError) as error:
+        raise NoPicture(f"image could not be decoded: {type(error).__name__}") from error
+    # Plots are drawn for a white page; on a dark terminal a transparent one hides its lines.
+    page = Image.new("RGBA", image.size, (255, 255, 255, 255))
+    flat = Image.alpha_composite(page, image).convert("RGB")
+    scale = min(1.0, width_px / max(1, flat.width))
+    if height_px is not None:
+        scale = min(scale, height_px / max(1, flat.height))
+    if scale < 1.0:
+        size = (max(1, round(flat.width * scale)), max(1, round(flat.height * scale)))
+        flat = flat.resize(size, Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    flat.save(out, "PNG", compress_level=1)  # made to be decoded at once: speed over size
+    return out.getvalue()
+
+
+def _text(data: bytes | str) -> str:
+    return data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
+
+
+_SCHEMA_VERSION = re.compile(r"vega-lite/v(\d+)(?:\.(\d+))?")
+
+
+def vega_lite_version(spec: dict[str, Any], known: list[str]) -> str | None:
+    """The vl-convert version (`6.4`) matching the spec's `$schema`: the same minor when
+    shipped, else the newest of the same major, else None (vl-convert's default)."""
+    match = _SCHEMA_VERSION.search(str(spec.get("$schema", "")))
+    if match is None:
+        return None
+    major, minor = match.group(1), match.group(2)
+    if minor is not None and f"{major}.{minor}" in known:
+        return f"{major}.{minor}"
+    same_major = [v for v in known if v.split(".")[0] == major]
+    if not same_major:
+        return None
+    return max(same_major, key=lambda v: tuple(int(p) for p in v.split(".")))
+
+
+def _vega_png(source: str) -> bytes:
+    try:
+        import vl_convert
+    except ImportError as error:
+        raise NoPicture("needs vl-convert-python to draw") from error
+    try:
+        spec = json.loads(source)
+    except ValueError as error:
+        raise NoPicture("spec is not JSON") from error
+    if not isinstance(spec, dict):
+        raise NoPicture("spec is not an object")
+    version = vega_lite_version(spec, list(vl_convert.get_vegalite_versions()))
+    try:
+        # No base URL allowed: a spec naming remote data must not make us fetch it.
+        kwargs: dict[str, Any] = {"scale": 2.0, "allowed_base_urls": []}
+        if version is not None:
+            kwargs["vl_version"] = version
+        png: bytes = vl_convert.vegalite_to_png(spec, **kwargs)
+    except Exception as error:  # vl-convert raises plain ValueError/RuntimeError with JS text
+        raise NoPicture(f"vega-lite: {_short(error)}") from error
+    return png
+
+
+def _svg_png(svg: str) -> bytes:
+    try:
+        import vl_convert
+    except ImportError as error:
+        raise NoPicture("needs vl-convert-python to draw") from error
+    try:
+        png: bytes = vl_convert.svg_to_png(svg, scale=2.0)
+    except Exception as error:
+        raise NoPicture(f"svg: {_short(error)}") from error
+    return png
+
+
+def _short(error: Exception) -> str:
+    first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return first[:120]
