@@ -83,7 +83,7 @@ def picture_or_reason(chart: Chart, width_px: int, height_px: int | None = None)
     elif chart.kind == "vega-lite":
         raw = _vega_png(_text(chart.data))
     elif chart.kind == "svg":
-        raw = _svg_png(_text(chart.data))
+        raw = _svg_png(_text(chart.data), width_px, height_px)
     elif chart.kind == "plotly":
         from marimo_tui.runtime.plotly_picture import plotly_png
 
@@ -162,13 +162,23 @@ def _vega_png(source: str) -> bytes:
     return png
 
 
-def _svg_png(svg: str) -> bytes:
+def _svg_png(svg: str, width_px: int, height_px: int | None) -> bytes:
+    """Vector: drawn at the scale that fills the box (a first pass at 1:1 gives its size)."""
     try:
         import vl_convert
     except ImportError as error:
         raise NoPicture("needs vl-convert-python to draw") from error
     try:
-        png: bytes = vl_convert.svg_to_png(svg, scale=2.0)
+        png: bytes = vl_convert.svg_to_png(svg, scale=1.0)
+        from PIL import Image
+
+        with Image.open(io.BytesIO(png)) as natural:
+            width, height = natural.size
+        scale = width_px / max(1, width)
+        if height_px is not None:
+            scale = min(scale, height_px / max(1, height))
+        if scale > 1.0:
+            png = vl_convert.svg_to_png(svg, scale=min(scale, 16.0))
     except Exception as error:
         raise NoPicture(f"svg: {_short(error)}") from error
     return png
