@@ -262,3 +262,54 @@ def test_a_chart_cell_on_a_real_screen(tmp_path: Path) -> None:
         screen = pane.wait_for(drawn, timeout=2 * HANG).screen
         assert "drawing…" not in screen and "vegalite" not in screen
         pane.send_keys("C-q")
+
+
+# -- mo.image: the bytes marimo keeps on its server --------------------------------------------
+MO_IMAGE = (
+    "import marimo as mo\nimport io\nfrom PIL import Image\n_b = io.BytesIO()\n"
+    "Image.new('RGB', (40, 20), (200, 30, 30)).save(_b, 'PNG')\nmo.image(_b.getvalue())"
+)
+
+
+async def test_mo_image_bytes_are_fetched_from_the_sidecar(tmp_path: Path) -> None:
+    from marimo_tui.runtime.session import NotebookSession
+    from marimo_tui.runtime.sidecar import Sidecar, SidecarOptions
+    from tests.sidecar_support import make_notebook
+
+    path = make_notebook(tmp_path, [("img", MO_IMAGE)])
+    sidecar = Sidecar(SidecarOptions(tmp_path, tmp_path / "logs"), lambda *_: None)
+    session = NotebookSession(sidecar, path, lambda _: None)
+    sidecar.start()
+    session.start()
+    try:
+
+        def fetched() -> bool:
+            return any(r.output.chart is not None for r in session.kernel.runs.values())
+
+        await wait_until(fetched, 2 * HANG, "mo.image's bytes")
+        (run,) = [r for r in session.kernel.runs.values() if r.output.chart is not None]
+        assert run.output.text.startswith("./@file/")  # where it came from, for the agent
+        image = run.output.image
+        assert image is not None and size_of(image) == (40, 20)
+        chart = run.output.chart
+        assert chart is not None
+        ready = threading.Event()
+        graphics.chart_strips(chart, 40, 10, Style(), ready.set)
+        await wait_until(ready.is_set, HANG, "the picture")
+        strips = graphics.chart_strips(chart, 40, 10, Style())
+        assert strips[0].text == "▧ image" and len(strips) == 11
+    finally:
+        await session.close()
+        await sidecar.stop()
+
+
+@pytest.mark.parametrize(
+    "src", ["http://example.com/a.png", "./@file/../../etc/passwd", "/@file/a/b.png", "a.png"]
+)
+def test_only_bare_virtual_file_names_are_fetched(src: str) -> None:
+    from marimo_tui.runtime.virtual_files import virtual_image
+
+    assert virtual_image(Output("image", text=src)) is None
+    assert virtual_image(Output("image", text="./@file/96-15040-RoKOifiT.png")) == (
+        "@file/96-15040-RoKOifiT.png"
+    )
