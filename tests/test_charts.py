@@ -313,3 +313,22 @@ def test_only_bare_virtual_file_names_are_fetched(src: str) -> None:
     assert virtual_image(Output("image", text="./@file/96-15040-RoKOifiT.png")) == (
         "@file/96-15040-RoKOifiT.png"
     )
+
+
+async def test_output_viewer_shows_the_chart_once_drawn() -> None:
+    from marimo_tui.tui.screens.output_viewer import OutputScreen, StripLines
+
+    graphics.clear_cache()
+    app = App[None]()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await app.push_screen(OutputScreen("chart", output_of("plotly_scatter"), ""))
+        await pilot.pause()
+        content = app.screen.query_one("#output-content", StripLines)
+
+        def drawn() -> bool:
+            return len(content.strips(content.size.width)) > 8
+
+        await wait_until(drawn, HANG, "the chart in the viewer")
+        strips = content.strips(content.size.width)
+        assert strips[0].text == "▧ plotly chart: Plotly points"
+        assert len(colours(strips[1:])) > 20
