@@ -22,7 +22,22 @@ from typing import Any
 
 from marimo_tui.runtime.output_blocks import Chart
 
-MAX_SOURCE_PX = 4000  # a picture larger than this is scaled before anything else
+SMALL_PX = 200  # a picture this narrow is seen as half blocks: thicker marks, larger text
+# vega-lite config for small pictures: a chart of ~700 px shrunk 10x keeps 0.2 px lines, which
+# half blocks show as faint smudges; these keep the data readable (the spec's own config wins).
+SMALL_VEGA_CONFIG: dict[str, Any] = {
+    "line": {"strokeWidth": 6},
+    "point": {"size": 200},
+    "rule": {"strokeWidth": 4},
+    "axis": {
+        "labelFontSize": 18,
+        "titleFontSize": 18,
+        "domainWidth": 3,
+        "tickWidth": 3,
+        "gridOpacity": 0.5,
+    },
+    "title": {"fontSize": 24},
+}
 _KIND_NAMES = {
     "vega-lite": "altair chart",
     "plotly": "plotly chart",
@@ -81,7 +96,7 @@ def picture_or_reason(chart: Chart, width_px: int, height_px: int | None = None)
     if chart.kind in ("matplotlib", "image"):
         raw = chart.data if isinstance(chart.data, bytes) else chart.data.encode("latin-1")
     elif chart.kind == "vega-lite":
-        raw = _vega_png(_text(chart.data))
+        raw = _vega_png(_text(chart.data), small=width_px <= SMALL_PX)
     elif chart.kind == "svg":
         raw = _svg_png(_text(chart.data), width_px, height_px)
     elif chart.kind == "plotly":
@@ -139,7 +154,7 @@ def vega_lite_version(spec: dict[str, Any], known: list[str]) -> str | None:
     return max(same_major, key=lambda v: tuple(int(p) for p in v.split(".")))
 
 
-def _vega_png(source: str) -> bytes:
+def _vega_png(source: str, small: bool = False) -> bytes:
     try:
         import vl_convert
     except ImportError as error:
@@ -154,6 +169,8 @@ def _vega_png(source: str) -> bytes:
     try:
         # No base URL allowed: a spec naming remote data must not make us fetch it.
         kwargs: dict[str, Any] = {"scale": 2.0, "allowed_base_urls": []}
+        if small:
+            kwargs["config"] = SMALL_VEGA_CONFIG
         if version is not None:
             kwargs["vl_version"] = version
         png: bytes = vl_convert.vegalite_to_png(spec, **kwargs)
