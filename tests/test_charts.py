@@ -332,3 +332,26 @@ async def test_output_viewer_shows_the_chart_once_drawn() -> None:
         strips = content.strips(content.size.width)
         assert strips[0].text == "▧ plotly chart: Plotly points"
         assert len(colours(strips[1:])) > 20
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning:textual_image.*")
+async def test_output_viewer_draws_a_chart_with_terminal_graphics_when_prepared(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from textual.widgets import Label
+    from textual_image.widget import Image as ImageWidget  # not a tty here: no probing
+
+    from marimo_tui.tui import images
+    from marimo_tui.tui.screens.output_viewer import OutputScreen
+
+    monkeypatch.setattr(images, "widget_class", "Image")
+    app = App[None]()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await app.push_screen(OutputScreen("chart", output_of("altair_line"), ""))
+        await pilot.pause()
+        await wait_until(lambda: bool(app.screen.query("#output-image")), HANG, "the picture")
+        await pilot.pause()
+        assert isinstance(app.screen.query_one("#output-image"), ImageWidget)
+        caption_label = app.screen.query_one("#output-caption", Label)
+        assert str(caption_label.render()) == "▧ altair chart: Sales by month"
+        assert not app.screen.query("#output-content")  # the half blocks made way

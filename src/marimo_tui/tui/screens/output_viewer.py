@@ -2,7 +2,8 @@
 
 Images use textual-image's widget (sixel or kitty graphics) when `images.prepare_images`
 chose one before the app started (see `tui/images.py`); otherwise half blocks, as in the
-cell view.
+cell view. A chart with no picture yet (vega-lite, plotly, SVG) shows its half blocks first;
+with such graphics, its PNG is drawn off the UI thread and replaces them.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from marimo_tui.tui.widgets.output_render import (
     render_output_lines,
     text_strips,
 )
+
+GRAPHICS_WIDTH_PX = 1200  # a chart drawn for sixel/kitty: textual-image scales it to the pane
 
 
 class StripLines(Widget):
@@ -114,19 +117,52 @@ class OutputScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#output-body", VerticalScroll).focus()
+        chart = self.output.chart
+        if chart is not None and self.output.image is None and self._graphics() is not None:
+            self.run_worker(self._show_chart_graphics(), exclusive=True)
 
     def _output_widget(self) -> Widget:
         image = self.output.image
         if self.output.kind == "image" and image is not None:
-            module = sys.modules.get(images.WIDGET_MODULE)
-            if module is not None and images.widget_class is not None:
-                try:
-                    factory = getattr(module, images.widget_class)
-                    widget: Widget = factory(io.BytesIO(image), id="output-image")
-                    return widget
-                except Exception:  # not an image Pillow can read: draw the note below
-                    pass
+            widget = self._graphics_widget(image)
+            if widget is not None:
+                return widget
         return StripLines(self._output_lines, id="output-content")
+
+    @staticmethod
+    def _graphics() -> Callable[..., Widget] | None:
+        """textual-image's widget class, when sixel/kitty graphics were chosen at start."""
+        module = sys.modules.get(images.WIDGET_MODULE)
+        if module is None or images.widget_class is None:
+            return None
+        factory: Callable[..., Widget] = getattr(module, images.widget_class)
+        return factory
+
+    def _graphics_widget(self, image: bytes) -> Widget | None:
+        factory = self._graphics()
+        if factory is None:
+            return None
+        try:
+            return factory(io.BytesIO(image), id="output-image")
+        except Exception:  # not an image Pillow can read: half blocks say so
+            return None
+
+    async def _show_chart_graphics(self) -> None:
+        import asyncio
+
+        from marimo_tui.runtime.charts import caption, picture
+
+        chart = self.output.chart
+        if chart is None:
+            return
+        png = await asyncio.to_thread(picture, chart, GRAPHICS_WIDTH_PX, None)
+        widget = self._graphics_widget(png) if png is not None else None
+        if widget is None:
+            return
+        body = self.query_one("#output-body", VerticalScroll)
+        await self.query_one("#output-content").remove()
+        head = Label(one_line(caption(chart)), id="output-caption", markup=False)
+        await body.mount_all([head, widget], before=0)
 
     def _output_lines(self, width: int) -> list[Strip]:
         image_rows = max(16, self.app.size.height - 8)
