@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from PIL import Image
 from rich.style import Style
-from textual.app import App, ComposeResult
+from textual.app import App
 
 from marimo_tui.notebook.model import Cell, CellKind, Notebook
 from marimo_tui.runtime.charts import caption, picture, picture_or_reason, vega_lite_version
@@ -25,7 +25,7 @@ from marimo_tui.runtime.outputs import Output, convert_output
 from marimo_tui.tui import graphics
 from marimo_tui.tui.widgets.cell_view import CellView
 from tests.conftest import HANG, REPO
-from tests.tui_support import make_project, wait_until
+from tests.tui_support import CellViewApp, make_project, wait_until
 
 CORPUS = Path(__file__).parent / "outputs_corpus"
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -200,21 +200,12 @@ async def test_chart_is_drawn_by_a_worker_then_cached_by_key_and_width_bucket() 
     assert wider[0].text.endswith("drawing…")
 
 
-class _ViewApp(App[None]):
-    def __init__(self, notebook: Notebook) -> None:
-        super().__init__()
-        self.notebook = notebook
-
-    def compose(self) -> ComposeResult:
-        yield CellView(self.notebook)
-
-
 @pytest.mark.parametrize("case", ["altair_line", "matplotlib_plt_show", "plotly_scatter"])
 async def test_cell_view_shows_the_caption_then_the_picture(tmp_path: Path, case: str) -> None:
     graphics.clear_cache()
     fx = fixture(case)
     cell = Cell(id="c0", code=fx["code"], name="chart", kind=CellKind.CELL)
-    app = _ViewApp(Notebook(path=tmp_path / "nb.py", cells=[cell]))
+    app = CellViewApp(Notebook(path=tmp_path / "nb.py", cells=[cell]))
     async with app.run_test(size=(100, 40)) as pilot:
         view = app.query_one(CellView)
         kernel = KernelState()

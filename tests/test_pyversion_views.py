@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.app import App, ComposeResult
 
 from marimo_tui.agent.cell_report import cell_summary, error_of, status
 from marimo_tui.config import Config, NotebooksConfig
@@ -14,6 +13,7 @@ from marimo_tui.doctor import check_notebooks
 from marimo_tui.notebook.model import Cell, Notebook
 from marimo_tui.notebook.pyversion import RUNNING, requirement_message
 from marimo_tui.tui.widgets.cell_view import CellView
+from tests.tui_support import CellViewApp
 
 on_311 = pytest.mark.skipif(RUNNING != (3, 11), reason="the cells are 3.12 code, run on 3.11")
 NEEDS = "needs Python ≥ 3.12 (running 3.11)"
@@ -28,17 +28,8 @@ def cells() -> list[Cell]:
     ]
 
 
-class _ViewApp(App[None]):
-    def __init__(self, notebook: Notebook) -> None:
-        super().__init__()
-        self.notebook = notebook
-
-    def compose(self) -> ComposeResult:
-        yield CellView(self.notebook)
-
-
 async def test_cell_view_says_which_python_not_syntax_error(tmp_path: Path) -> None:
-    app = _ViewApp(Notebook(path=tmp_path / "nb.py", cells=cells()))
+    app = CellViewApp(Notebook(path=tmp_path / "nb.py", cells=cells()))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         view = app.query_one(CellView)
@@ -118,7 +109,7 @@ async def test_cell_view_hides_the_kernels_syntax_error_for_a_newer_python_cell(
     # traceback are not shown; the broken cell's are.
     from marimo_tui.runtime.kernel_state import KernelState
 
-    app = _ViewApp(Notebook(path=tmp_path / "nb.py", cells=cells()))
+    app = CellViewApp(Notebook(path=tmp_path / "nb.py", cells=cells()))
     async with app.run_test(size=(120, 40)) as pilot:
         view = app.query_one(CellView)
         kernel = KernelState()

@@ -8,13 +8,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from textual.app import App, ComposeResult
 from textual.widget import Widget
 
 from marimo_tui.config import load_config
 from marimo_tui.notebook import marimo_render
 from marimo_tui.notebook.atomic import atomic_write
-from marimo_tui.notebook.model import UNNAMED, Cell, CellKind
+from marimo_tui.notebook.model import UNNAMED, Cell, CellKind, Notebook
 from marimo_tui.tui.app import WorkbenchApp
+from marimo_tui.tui.widgets.cell_view import CellView
 from marimo_tui.workbench import Workbench
 from tests.conftest import HANG
 
@@ -44,6 +46,17 @@ def make_project(root: Path, cells: list[tuple[str, str]] | None = None, **confi
     path = root / "notebooks" / "main.py"
     path.write_text(render(cells or CHAIN))
     return path
+
+
+class CellViewApp(App[None]):
+    """A cell view alone over a notebook (no workbench): for tests of what it draws."""
+
+    def __init__(self, notebook: Notebook) -> None:
+        super().__init__()
+        self.notebook = notebook
+
+    def compose(self) -> ComposeResult:
+        yield CellView(self.notebook)
 
 
 def make_app(
