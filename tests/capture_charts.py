@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from marimo_tui.runtime.session import NotebookSession, SessionUpdate
+from marimo_tui.runtime.session import NotebookSession
 from marimo_tui.runtime.sidecar import Sidecar, SidecarOptions
 from tests.sidecar_support import make_notebook
 
@@ -100,10 +100,6 @@ async def capture(root: Path) -> dict[str, dict[str, Any]]:
     finally:
         await session.close()
         await sidecar.stop()
-
-
-def _ignore(_update: SessionUpdate) -> None:
-    pass
 
 
 def main() -> None:

@@ -75,7 +75,8 @@ def _merge_channels(run: CellRun) -> list[tuple[str, str, Chart | None]]:
     figure from `plt.show()` stands alone."""
     merged: list[tuple[str, str, Chart | None]] = []
     for chunk in run.console:
-        if merged and merged[-1][0] == chunk.channel and chunk.chart is None:
+        same = merged and merged[-1][0] == chunk.channel
+        if same and chunk.chart is None and merged[-1][2] is None:
             merged[-1] = (chunk.channel, merged[-1][1] + chunk.text, None)
         else:
             merged.append((chunk.channel, chunk.text, chunk.chart))
