@@ -18,9 +18,12 @@ from __future__ import annotations
 import io
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from marimo_tui.runtime.output_blocks import Chart
+
+if TYPE_CHECKING:
+    from PIL.Image import Image as PILImage
 
 SMALL_PX = 200  # a picture this narrow is seen as half blocks: thicker marks, larger text
 # vega-lite config for small pictures: a chart of ~700 px shrunk 10x keeps 0.2 px lines, which
@@ -93,6 +96,15 @@ def picture(chart: Chart, width_px: int, height_px: int | None = None) -> bytes 
 
 def picture_or_reason(chart: Chart, width_px: int, height_px: int | None = None) -> bytes:
     """Like `picture`; raises `NoPicture` with a short reason."""
+    out = io.BytesIO()
+    # Made to be decoded at once: speed over size.
+    picture_image(chart, width_px, height_px).save(out, "PNG", compress_level=1)
+    return out.getvalue()
+
+
+def picture_image(chart: Chart, width_px: int, height_px: int | None = None) -> PILImage:
+    """The picture as an RGB Pillow image (what half blocks are made from: no PNG round
+    trip); raises `NoPicture`."""
     if chart.kind in ("matplotlib", "image"):
         raw = chart.data if isinstance(chart.data, bytes) else chart.data.encode("latin-1")
     elif chart.kind == "vega-lite":
@@ -105,31 +117,32 @@ def picture_or_reason(chart: Chart, width_px: int, height_px: int | None = None)
         raw = plotly_png(_text(chart.data), width_px)
     else:
         raise NoPicture(f"{chart.kind}: not drawn")
-    return fit_png(raw, width_px, height_px)
+    return fit_image(raw, width_px, height_px)
 
 
-def fit_png(raw: bytes, width_px: int, height_px: int | None) -> bytes:
-    """The image scaled (never up) to fit the box, flattened onto white, as PNG."""
+def fit_image(raw: bytes, width_px: int, height_px: int | None) -> PILImage:
+    """The image scaled (never up) to fit the box, flattened onto white, in RGB."""
     from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(io.BytesIO(raw)) as opened:
-            opened.draft("RGB", (width_px, height_px or width_px))
-            image = opened.convert("RGBA")
+            opened.draft("RGB", (width_px, height_px or width_px))  # JPEG: decode smaller
+            has_alpha = opened.mode in ("RGBA", "LA", "PA") or "transparency" in opened.info
+            image = opened.convert("RGBA" if has_alpha else "RGB")
     except (UnidentifiedImageError, OSError, ValueError) as error:
         raise NoPicture(f"image could not be decoded: {type(error).__name__}") from error
-    # Plots are drawn for a white page; on a dark terminal a transparent one hides its lines.
-    page = Image.new("RGBA", image.size, (255, 255, 255, 255))
-    flat = Image.alpha_composite(page, image).convert("RGB")
+    flat = image
+    if has_alpha:
+        # Plots are drawn for a white page; on a dark terminal a transparent one hides lines.
+        page = Image.new("RGBA", image.size, (255, 255, 255, 255))
+        flat = Image.alpha_composite(page, image).convert("RGB")
     scale = min(1.0, width_px / max(1, flat.width))
     if height_px is not None:
         scale = min(scale, height_px / max(1, flat.height))
     if scale < 1.0:
         size = (max(1, round(flat.width * scale)), max(1, round(flat.height * scale)))
         flat = flat.resize(size, Image.Resampling.LANCZOS)
-    out = io.BytesIO()
-    flat.save(out, "PNG", compress_level=1)  # made to be decoded at once: speed over size
-    return out.getvalue()
+    return flat
 
 
 def _text(data: bytes | str) -> str:
@@ -170,7 +183,9 @@ def _vega_png(source: str, small: bool = False) -> bytes:
         # No base URL allowed: a spec naming remote data must not make us fetch it.
         kwargs: dict[str, Any] = {"scale": 2.0, "allowed_base_urls": []}
         if small:
-            kwargs["config"] = SMALL_VEGA_CONFIG
+            # 1:1 is plenty for ~100 px of half blocks, and a third of the time of 2:1
+            # (22 against 65 ms for the corpus's line chart).
+            kwargs.update(scale=1.0, config=SMALL_VEGA_CONFIG)
         if version is not None:
             kwargs["vl_version"] = version
         png: bytes = vl_convert.vegalite_to_png(spec, **kwargs)

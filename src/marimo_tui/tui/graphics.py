@@ -95,12 +95,11 @@ def _store(key: tuple[str, int, int], picture: list[Strip] | str) -> None:
 
 def _draw(chart: Chart, key: tuple[str, int, int]) -> list[Strip] | str:
     """Runs in the worker: chart → PNG → half-block rows (or the reason it failed)."""
-    from marimo_tui.runtime.charts import NoPicture, picture_or_reason
+    from marimo_tui.runtime.charts import NoPicture, picture_image
 
     _, columns, rows = key
     try:
-        png = picture_or_reason(chart, columns, rows * 2)
-        picture: list[Strip] | str = image_strips(png, columns, rows)
+        picture: list[Strip] | str = image_rows(picture_image(chart, columns, rows * 2), rows)
     except NoPicture as problem:
         picture = str(problem)
     except Exception as error:  # a chart must never take the view down
@@ -160,6 +159,19 @@ def image_strips(data: bytes, width: int, max_rows: int) -> list[Strip]:
     if (columns, rows * 2) != picture.size:
         resample = Image.Resampling.BOX if scale < 1 else Image.Resampling.BICUBIC
         picture = picture.resize((columns, rows * 2), resample)
+    return image_rows(picture, rows)
+
+
+def image_rows(picture: PILImage, max_rows: int) -> list[Strip]:
+    """An RGB image, one pixel per column, as rows of `▀` (an odd last pixel row: white)."""
+    from PIL import Image
+
+    columns = picture.width
+    rows = min(max_rows, (picture.height + 1) // 2)
+    if picture.height < rows * 2:
+        padded = Image.new("RGB", (columns, rows * 2), (255, 255, 255))
+        padded.paste(picture, (0, 0))
+        picture = padded
     pixels = picture.tobytes()
     styles: dict[bytes, Style] = {}
     strips: list[Strip] = []
