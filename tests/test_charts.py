@@ -346,3 +346,21 @@ async def test_output_viewer_draws_a_chart_with_terminal_graphics_when_prepared(
         caption_label = app.screen.query_one("#output-caption", Label)
         assert str(caption_label.render()) == "▧ altair chart: Sales by month"
         assert not app.screen.query("#output-content")  # the half blocks made way
+
+
+@pytest.mark.parametrize(
+    ("case", "summary"),
+    [
+        ("altair_line", "▧ altair chart: Sales by month"),
+        ("plotly_scatter", "▧ plotly chart: Plotly points"),
+        ("matplotlib_figure", "▧ matplotlib figure"),
+    ],
+)
+def test_export_summary_names_the_chart_not_its_mimetype(case: str, summary: str) -> None:
+    from types import SimpleNamespace
+
+    from marimo_tui.runtime.export import _output_summary
+
+    out = fixture(case)["output"]
+    output = SimpleNamespace(mimetype=out["mimetype"], data=out["data"])
+    assert _output_summary(output, None) == summary

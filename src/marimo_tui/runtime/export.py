@@ -532,6 +532,10 @@ def _output_summary(output: Any, console: Any) -> str:
         first = replace(table, rows=table.rows[:TABLE_ROWS], total_rows=rows)
         body = table_text(first, markdown=False)
         return _shorten(f"{head}\n{body}" if body else head, lines=TABLE_ROWS + 3)
+    if converted.chart is not None:  # the caption names it (kind and title), not a mimetype
+        from marimo_tui.runtime.charts import caption
+
+        return caption(converted.chart)
     if converted.kind == "image":
         return f"[image {converted.mimetype}]" if converted.mimetype else "[image]"
     return _shorten(converted.text)
