@@ -1,13 +1,15 @@
 """Capture real chart outputs from the real marimo sidecar into tests/outputs_corpus/.
 
-Run from a worktree: `PYTHONPATH=src python -m tests.capture_charts`. Each case is one cell of
-our own; the file keeps the cell's last output and its console as the kernel sent them.
+Run from a worktree: `PYTHONPATH=src python -m tests.capture_charts [CASE…]`. Each case is
+one cell of our own; the file keeps the cell's last output and its console as the kernel
+sent them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -45,6 +47,11 @@ CASES: dict[str, str] = {
         "both"
     ),
     "plotly_pie": "go.Figure(go.Pie(labels=['a', 'b'], values=[1, 2]))",
+    "plotly_express_numpy": (
+        "import numpy as np\nimport plotly.express as px\n"
+        "_rng = np.random.default_rng(0)\n"
+        "px.histogram(x=_rng.normal(size=300), nbins=20, title='Normal sample')"
+    ),
     "matplotlib_plt_show": (
         "plt.figure(figsize=(3, 2))\nplt.plot([1, 3, 2])\nplt.title('Shown')\nplt.show()"
     ),
@@ -103,9 +110,14 @@ async def capture(root: Path) -> dict[str, dict[str, Any]]:
 
 
 def main() -> None:
+    """All cases run (they share the set-up cell); only those named on the command line are
+    written, when any are (the others' random ids would change for nothing)."""
+    wanted = set(sys.argv[1:]) or set(CASES)
     with tempfile.TemporaryDirectory() as tmp:
         found = asyncio.run(capture(Path(tmp)))
     for case, entry in found.items():
+        if case not in wanted:
+            continue
         (CORPUS / f"{case}.json").write_text(json.dumps(entry, indent=1) + "\n")
         print(case, entry["output"]["mimetype"] if entry["output"] else None, len(entry["console"]))
     missing = set(CASES) - set(found)

@@ -61,6 +61,7 @@ def size_of(png: bytes) -> tuple[int, int]:
         ("altair_ui_chart", "vega-lite", "▧ altair chart: Sales as bars"),
         ("plotly_scatter", "plotly", "▧ plotly chart: Plotly points"),
         ("plotly_bar_heatmap", "plotly", "▧ plotly chart"),
+        ("plotly_express_numpy", "plotly", "▧ plotly chart: Normal sample"),
         ("mo_ui_matplotlib", "matplotlib", "▧ matplotlib figure"),
         ("matplotlib_figure", "matplotlib", "▧ matplotlib figure"),
         ("svg_value", "svg", "▧ svg image"),
@@ -90,7 +91,14 @@ def test_plt_show_figure_on_the_console_is_a_chart_not_base64() -> None:
 # -- pictures --------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "case",
-    ["altair_line", "plotly_scatter", "plotly_bar_heatmap", "mo_ui_matplotlib", "svg_value"],
+    [
+        "altair_line",
+        "plotly_scatter",
+        "plotly_bar_heatmap",
+        "plotly_express_numpy",  # numpy data: plotly's base64 typed arrays
+        "mo_ui_matplotlib",
+        "svg_value",
+    ],
 )
 @pytest.mark.parametrize(("width", "height"), [(160, 96), (400, None)])
 def test_every_drawable_chart_becomes_a_png_that_fits(
