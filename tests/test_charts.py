@@ -192,20 +192,31 @@ def colours(strips: list[Any]) -> set[object]:
 
 async def test_chart_is_drawn_by_a_worker_then_cached_by_key_and_width_bucket() -> None:
     graphics.clear_cache()
-    chart = chart_of("altair_line")
+    chart = chart_of("altair_line")  # about square: 12 rows (24 px) hold ~23 columns
     ready = threading.Event()
-    first = graphics.chart_strips(chart, 64, 12, Style(), ready.set)
-    assert [s.text for s in first] == ["▧ altair chart: Sales by month · drawing…"]
+    first = graphics.chart_strips(chart, 16, 12, Style(), ready.set)
+    assert len(first) == 1 and first[0].cell_length == 16  # the caption, cut to the width
+    assert graphics.chart_strips(chart, 80, 12, Style())[0].text == (
+        "▧ altair chart: Sales by month · drawing…"
+    )
     await wait_until(ready.is_set, HANG, "the picture")
-    rows = graphics.chart_strips(chart, 64, 12, Style(), ready.set)
-    assert rows[0].text == "▧ altair chart: Sales by month"
+    rows = graphics.chart_strips(chart, 16, 12, Style(), ready.set)
+    assert rows[0].text.startswith("▧ altair chart")
     assert 4 <= len(rows) - 1 <= 12 and all(set(r.text) == {"▀"} for r in rows[1:])
     assert len(colours(rows[1:])) > 20  # the line, the axes, the grid: a picture
     # A width in the same bucket draws nothing again; the same rows come back.
-    again = graphics.chart_strips(chart, 64 + graphics.WIDTH_BUCKET - 1, 12, Style())
+    again = graphics.chart_strips(chart, 16 + graphics.WIDTH_BUCKET - 1, 12, Style())
     assert again[1:] == rows[1:]
-    wider = graphics.chart_strips(chart, 64 + graphics.WIDTH_BUCKET, 12, Style())
-    assert wider[0].text.endswith("drawing…")
+    # A new bucket is drawn again; meanwhile the last picture stays (no blink, no jump).
+    ready.clear()
+    wider = graphics.chart_strips(chart, 16 + graphics.WIDTH_BUCKET, 12, Style(), ready.set)
+    assert wider[1:] == rows[1:]
+    narrower = graphics.chart_strips(chart, 10, 12, Style())
+    assert [s.cell_length for s in narrower[1:]] == [10] * (len(rows) - 1)  # cropped to fit
+    await wait_until(ready.is_set, HANG, "the wider picture")
+    redrawn = graphics.chart_strips(chart, 16 + graphics.WIDTH_BUCKET, 12, Style())
+    assert redrawn[0].text == "▧ altair chart: Sales by"
+    assert redrawn[1].cell_length > rows[1].cell_length  # drawn for the new width
 
 
 @pytest.mark.parametrize("case", ["altair_line", "matplotlib_plt_show", "plotly_scatter"])

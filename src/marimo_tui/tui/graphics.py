@@ -43,6 +43,9 @@ _lock = threading.Lock()
 _cache: OrderedDict[tuple[str, int, int], list[Strip] | str] = OrderedDict()
 # jobs under way, per event loop (tests run several): who to tell when each is done
 _waiting: dict[tuple[int, tuple[str, int, int]], list[Callable[[], None]]] = {}
+# chart key -> the cache key of its newest picture: shown (cropped) while another width is
+# drawn, so a resize does not make the picture blink out and the rows below jump
+_latest: dict[str, tuple[str, int, int]] = {}
 
 
 def bucket(width: int) -> int:
@@ -71,11 +74,25 @@ def chart_strips(
             picture = _draw(chart, key)
         else:
             _schedule(loop, chart, key, on_ready)
+            interim = _interim(chart.key, key[2])
+            if interim is not None:
+                head = caption(chart)
+                rows = [Strip([Segment(one_line(head)[:width], caption_style)])]
+                return rows + [strip.crop(0, width) for strip in interim]
     head = caption(chart, picture if isinstance(picture, str) else "")
     if picture is None:
         head += " · drawing…"
     rows = [Strip([Segment(one_line(head)[:width], caption_style)])]
     return rows + picture if isinstance(picture, list) else rows
+
+
+def _interim(chart_key: str, rows: int) -> list[Strip] | None:
+    """The chart's newest picture at another width (same row budget), if one is cached."""
+    latest = _latest.get(chart_key)
+    if latest is None or latest[2] != rows:
+        return None
+    found = cached_picture(latest)
+    return found if isinstance(found, list) else None
 
 
 def cached_picture(key: tuple[str, int, int]) -> list[Strip] | str | None:
@@ -89,8 +106,11 @@ def cached_picture(key: tuple[str, int, int]) -> list[Strip] | str | None:
 def _store(key: tuple[str, int, int], picture: list[Strip] | str) -> None:
     with _lock:
         _cache[key] = picture
+        _latest[key[0]] = key
         while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
+            gone, _ = _cache.popitem(last=False)
+            if _latest.get(gone[0]) == gone:
+                del _latest[gone[0]]
 
 
 def _draw(chart: Chart, key: tuple[str, int, int]) -> list[Strip] | str:
@@ -139,6 +159,7 @@ def clear_cache() -> None:
     """For tests and benchmarks: forget every picture."""
     with _lock:
         _cache.clear()
+        _latest.clear()
 
 
 # -- half blocks ------------------------------------------------------------------------------
