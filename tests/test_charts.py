@@ -383,3 +383,42 @@ def test_export_summary_names_the_chart_not_its_mimetype(case: str, summary: str
     out = fixture(case)["output"]
     output = SimpleNamespace(mimetype=out["mimetype"], data=out["data"])
     assert _output_summary(output, None) == summary
+
+
+CONTROLS = "".join(chr(i) for i in range(0xA0)) + "\ud800\ufffe"
+
+
+def test_control_characters_in_a_chart_neither_abort_us_nor_reach_the_terminal() -> None:
+    # vl-convert 1.9 aborts the process (a Rust panic) on a character XML forbids in any text
+    # it lays out; run in a child so that a regression fails this test, not the whole run.
+    import subprocess
+
+    spec = {
+        "title": "evil\x1b]52;c;aGk=\x07\x1b[2J" + CONTROLS,
+        "mark": "bar",
+        "data": {"values": [{"a": "x" + CONTROLS, "b": 1}]},
+        "encoding": {
+            # (a line break in an axis title breaks vega-lite's own tooltip expression)
+            "x": {"field": "a", "type": "nominal", "title": "axis\x07\x1b[2J\x00\x1f"},
+            "y": {"field": "b", "type": "quantitative"},
+        },
+    }
+    code = (
+        "import json, sys\n"
+        "from marimo_tui.runtime.charts import picture\n"
+        "from marimo_tui.runtime.output_blocks import Chart\n"
+        "print(picture(Chart('vega-lite', sys.stdin.read()), 100) is not None)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        input=json.dumps(spec),
+        capture_output=True,
+        text=True,
+        timeout=HANG,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "True"  # drawn, with U+FFFD where the controls were
+    strips = graphics.chart_strips(Chart("vega-lite", json.dumps(spec)), 200, 4, Style())
+    assert strips and all(not any(ord(c) < 32 or c == "\x7f" for c in s.text) for s in strips)
+    assert strips[0].text.startswith("▧ altair chart: evil")

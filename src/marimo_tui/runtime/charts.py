@@ -167,13 +167,31 @@ def vega_lite_version(spec: dict[str, Any], known: list[str]) -> str | None:
     return max(same_major, key=lambda v: tuple(int(p) for p in v.split(".")))
 
 
+# Characters XML 1.0 forbids. vl-convert (1.9) measures text by parsing it as SVG and *aborts
+# the process* (a Rust panic that cannot unwind) on one of these in a title, a label or a data
+# value: a notebook must not be able to kill the workbench that way.
+_NON_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_safe(value: Any) -> Any:
+    """The spec with every string (keys too, so field references still match) stripped of
+    characters XML forbids; each becomes U+FFFD."""
+    if isinstance(value, str):
+        return _NON_XML.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [xml_safe(item) for item in value]
+    if isinstance(value, dict):
+        return {xml_safe(key): xml_safe(item) for key, item in value.items()}
+    return value
+
+
 def _vega_png(source: str, small: bool = False) -> bytes:
     try:
         import vl_convert
     except ImportError as error:
         raise NoPicture("needs vl-convert-python to draw") from error
     try:
-        spec = json.loads(source)
+        spec = xml_safe(json.loads(source))
     except ValueError as error:
         raise NoPicture("spec is not JSON") from error
     if not isinstance(spec, dict):
