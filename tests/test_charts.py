@@ -422,3 +422,16 @@ def test_control_characters_in_a_chart_neither_abort_us_nor_reach_the_terminal()
     strips = graphics.chart_strips(Chart("vega-lite", json.dumps(spec)), 200, 4, Style())
     assert strips and all(not any(ord(c) < 32 or c == "\x7f" for c in s.text) for s in strips)
     assert strips[0].text.startswith("▧ altair chart: evil")
+
+
+def test_plotly_titles_with_html_and_dollars_are_drawn() -> None:
+    figure = {
+        "data": [{"type": "bar", "x": ["a", "b"], "y": [1, 2]}],
+        "layout": {
+            "title": {"text": "<b>Cost</b> in $ and $$"},
+            "xaxis": {"title": {"text": "price $x"}},
+        },
+    }
+    chart = Chart("plotly", json.dumps(figure))
+    assert picture(chart, 300) is not None
+    assert caption(chart) == "▧ plotly chart: Cost in $ and $$"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -56,7 +57,7 @@ def plotly_png(source: str, width_px: int) -> bytes:
     if isinstance(title, dict):
         title = title.get("text")
     if title:
-        fig.suptitle(str(title))
+        fig.suptitle(_plain(title))
     fig.tight_layout()
     out = io.BytesIO()
     fig.savefig(out, format="png", facecolor="white")
@@ -79,7 +80,12 @@ def _label(ax: Any, axis: object, which: str) -> None:
     if isinstance(title, dict):
         title = title.get("text")
     if title:
-        (ax.set_xlabel if which == "x" else ax.set_ylabel)(str(title))
+        (ax.set_xlabel if which == "x" else ax.set_ylabel)(_plain(title))
+
+
+def _plain(text: object) -> str:
+    """A plotly title as matplotlib should print it: plotly's HTML tags out, `$` not math."""
+    return re.sub(r"<[^>]*>", "", str(text)).replace("$", r"\$")
 
 
 def _values(trace: dict[str, Any], key: str) -> list[Any] | None:
