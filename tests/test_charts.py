@@ -428,10 +428,10 @@ def test_plotly_titles_with_html_and_dollars_are_drawn() -> None:
     figure = {
         "data": [{"type": "bar", "x": ["a", "b"], "y": [1, 2]}],
         "layout": {
-            "title": {"text": "<b>Cost</b> in $ and $$"},
-            "xaxis": {"title": {"text": "price $x"}},
+            "title": {"text": "<b>Cost</b> in $\\frac{a$ and $b$"},
+            "xaxis": {"title": {"text": "price $\\unknown$"}},
         },
     }
     chart = Chart("plotly", json.dumps(figure))
-    assert picture(chart, 300) is not None
-    assert caption(chart) == "▧ plotly chart: Cost in $ and $$"
+    assert picture(chart, 300) is not None  # matplotlib would read math, and fail on it
+    assert caption(chart) == "▧ plotly chart: Cost in $\\frac{a$ and $b$"
