@@ -196,6 +196,9 @@ def _vega_png(source: str, small: bool = False) -> bytes:
         raise NoPicture("spec is not JSON") from error
     if not isinstance(spec, dict):
         raise NoPicture("spec is not an object")
+    if "@file/" in str((spec.get("data") or {}).get("url", "")):
+        # mo.ui.altair_chart keeps the rows on the marimo server (Arrow); not fetched yet.
+        raise NoPicture("its data is a file on the marimo server: not drawn")
     version = vega_lite_version(spec, list(vl_convert.get_vegalite_versions()))
     try:
         # No base URL allowed: a spec naming remote data must not make us fetch it.
