@@ -160,9 +160,11 @@ def test_parse_table_data_formats() -> None:
 
 def test_matplotlib_figures_are_png_bytes() -> None:
     for case in ("matplotlib_gca", "matplotlib_figure"):
-        output = convert(case)
-        assert output.kind == "image"
-        assert output.image is not None and output.image.startswith(PNG)
+        output = convert(case)  # one chart (drawn off the UI thread, under its caption)
+        assert output.kind == "blocks" and output.chart is not None
+        assert output.chart.kind == "matplotlib"
+        assert isinstance(output.chart.data, bytes) and output.chart.data.startswith(PNG)
+        assert output.text == "▧ matplotlib figure"
         assert output.mimetype == "application/vnd.marimo+mimebundle"
 
 
