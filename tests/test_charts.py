@@ -21,26 +21,15 @@ from marimo_tui.notebook.model import Cell, CellKind, Notebook
 from marimo_tui.runtime.charts import picture, picture_or_reason, vega_lite_version
 from marimo_tui.runtime.kernel_state import KernelState
 from marimo_tui.runtime.output_blocks import Chart
+from marimo_tui.runtime.output_layouts import Stack
 from marimo_tui.runtime.output_text import chart_caption as caption
-from marimo_tui.runtime.outputs import Output, convert_output
+from marimo_tui.runtime.outputs import Output
 from marimo_tui.tui import graphics
 from marimo_tui.tui.widgets.cell_view import CellView
 from marimo_tui.tui.widgets.output_render import OutputStyles, render_output
 from tests.conftest import HANG, REPO
+from tests.corpus_support import PNG, fixture, output_of
 from tests.tui_support import CellViewApp, make_project, wait_until
-
-CORPUS = Path(__file__).parent / "outputs_corpus"
-PNG = b"\x89PNG\r\n\x1a\n"
-
-
-def fixture(case: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((CORPUS / f"{case}.json").read_text())
-    return data
-
-
-def output_of(case: str) -> Output:
-    out = fixture(case)["output"]
-    return convert_output(out["mimetype"], out["data"])
 
 
 def chart_of(case: str) -> Chart:
@@ -308,6 +297,46 @@ async def test_mo_image_bytes_are_fetched_from_the_sidecar(tmp_path: Path) -> No
         plain = OutputStyles(*[Style()] * 6)
         strips = render_output(run.output, 40, plain, max_image_rows=10)
         assert len(strips) == 10 and all(set(s.text) == {"▀"} for s in strips)
+    finally:
+        await session.close()
+        await sidecar.stop()
+
+
+async def test_mo_image_inside_a_layout_is_fetched_and_drawn(tmp_path: Path) -> None:
+    from marimo_tui.runtime.session import NotebookSession
+    from marimo_tui.runtime.sidecar import Sidecar, SidecarOptions
+    from tests.sidecar_support import make_notebook
+
+    code = MO_IMAGE.replace(
+        "mo.image(_b.getvalue())", 'mo.hstack([mo.md("left"), mo.image(_b.getvalue(), alt="red")])'
+    )
+    path = make_notebook(tmp_path, [("img", code)])
+    sidecar = Sidecar(SidecarOptions(tmp_path, tmp_path / "logs"), lambda *_: None)
+    session = NotebookSession(sidecar, path, lambda _: None)
+    sidecar.start()
+    session.start()
+
+    def images() -> list[Chart]:
+        found: list[Chart] = []
+        for run in session.kernel.runs.values():
+            for block in run.output.blocks:
+                if isinstance(block, Stack):
+                    found += [b for b in block.children if isinstance(b, Chart)]
+        return found
+
+    try:
+        await wait_until(images, 2 * HANG, "the layout's image bytes")
+        (image,) = images()
+        assert image.kind == "image" and image.title == "red"
+        assert size_of(bytes(image.data)) == (40, 20)
+        plain = OutputStyles(*[Style()] * 6)
+        (run,) = [r for r in session.kernel.runs.values() if r.output.blocks]
+        ready = threading.Event()  # in an event loop the picture is drawn by a worker
+        render_output(run.output, 80, plain, max_image_rows=10, on_ready=ready.set)
+        await wait_until(ready.is_set, HANG, "the picture")
+        strips = render_output(run.output, 80, plain, max_image_rows=10)
+        assert any("▧ image: red" in s.text for s in strips)
+        assert sum("▀▀▀▀" in s.text for s in strips) >= 5  # the picture beside "left"
     finally:
         await session.close()
         await sidecar.stop()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -18,15 +16,9 @@ from marimo_tui.runtime.outputs import (
     parse_table_data,
     with_traceback,
 )
+from tests.corpus_support import CORPUS, PNG, fixture
 
-CORPUS = Path(__file__).parent / "outputs_corpus"
-PNG = b"\x89PNG\r\n\x1a\n"
 TRACEBACK_MIME = "application/vnd.marimo+traceback"
-
-
-def fixture(case: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((CORPUS / f"{case}.json").read_text())
-    return data
 
 
 def convert(case: str) -> Output:

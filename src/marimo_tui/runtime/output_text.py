@@ -49,6 +49,9 @@ def chart_caption(chart: Chart, problem: str = "") -> str:
 
 
 def media_caption(media: Media) -> str:
+    if media.kind == "image":  # not fetched (yet): named with its alt text and source
+        title = f": {media.title}" if media.title else ""
+        return f"▧ image{title} ({media.src or 'no source'})"
     return f"▶ {media.kind}: {media.src or 'no source'}"
 
 

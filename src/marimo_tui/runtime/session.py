@@ -20,7 +20,7 @@ from urllib.parse import quote
 from marimo_tui.runtime.kernel_state import CellRun, KernelState
 from marimo_tui.runtime.output_blocks import Widget
 from marimo_tui.runtime.outputs import Output
-from marimo_tui.runtime.virtual_files import virtual_image
+from marimo_tui.runtime.virtual_files import virtual_images
 
 if TYPE_CHECKING:
     import httpx
@@ -199,9 +199,9 @@ class NotebookSession:
         if op == "cell-op":
             run = self.kernel.apply_cell_op(data)
             self.listener(SessionUpdate("cell", run=run))
-            path = virtual_image(run.output)
-            if path is not None:
-                task = asyncio.ensure_future(self._load_image(run.cell_id, run.output, path))
+            paths = virtual_images(run.output)
+            if paths:
+                task = asyncio.ensure_future(self._load_images(run.cell_id, run.output, paths))
                 self._fetches.add(task)
                 task.add_done_callback(self._fetches.discard)
         elif op == "kernel-ready":
@@ -225,19 +225,23 @@ class NotebookSession:
         elif op == "reconnected":
             self._set("ready")
 
-    async def _load_image(self, cell_id: str, output: Output, path: str) -> None:
+    async def _load_images(self, cell_id: str, output: Output, paths: tuple[str, ...]) -> None:
         """`mo.image`'s bytes, from the server; shown if the cell still has that output."""
         import httpx
 
-        from marimo_tui.runtime.virtual_files import fetch, with_image
+        from marimo_tui.runtime.virtual_files import fetch, with_images
 
         if self._http is None:
             self._http = httpx.AsyncClient(timeout=10.0)
-        data = await fetch(self._http, self.sidecar.base_url, self.sidecar.headers, path)
+        images: dict[str, bytes] = {}
+        for path in paths:
+            data = await fetch(self._http, self.sidecar.base_url, self.sidecar.headers, path)
+            if data is not None:
+                images[path] = data
         current = self.kernel.runs.get(cell_id)
-        if data is None or current is None or current.output is not output:
+        if not images or current is None or current.output is not output:
             return
-        run = replace(current, output=with_image(output, data), version=current.version + 1)
+        run = replace(current, output=with_images(output, images), version=current.version + 1)
         self.kernel.runs[cell_id] = run
         self.listener(SessionUpdate("cell", run=run))
 
