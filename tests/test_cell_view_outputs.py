@@ -54,9 +54,26 @@ def test_layouts_in_the_cell_view(snap_compare: Any, tmp_path: Path) -> None:
         view = app.query_one(CellView)
         view.set_kernel(kernel_for(notebook, LAYOUTS))
         await wait_until(lambda: "Sales by x" in view.screen_text(), what="the outputs")
+        # the chart's picture is drawn off the UI thread: the snapshot shows it drawn
+        await wait_until(lambda: "drawing…" not in view.screen_text(), what="the picture")
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(100, 60), run_before=with_kernel)
+
+
+async def test_a_figure_inside_a_layout_is_drawn_when_ready(tmp_path: Path) -> None:
+    notebook = notebook_of(tmp_path, ["matplotlib_in_hstack"])
+    app = CellViewApp(notebook)
+    async with app.run_test(size=(100, 40)) as pilot:
+        view = app.query_one(CellView)
+        view.set_kernel(kernel_for(notebook, ["matplotlib_in_hstack"]))
+        # first the caption (the worker draws), then the rows of the picture replace it
+        await wait_until(lambda: "▧ matplotlib figure" in view.screen_text(), what="caption")
+        await wait_until(lambda: "▀▀▀▀" in view.screen_text(), what="the picture")
+        await pilot.pause()
+        text = view.screen_text()
+        assert "drawing…" not in text
+        assert sum("▀▀▀▀" in line for line in text.splitlines()) >= 8
 
 
 async def test_right_bracket_shows_the_next_tab(tmp_path: Path) -> None:

@@ -4,7 +4,6 @@ by tests/capture_outputs.py) → blocks → the text of the strips a cell shows.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,24 +26,14 @@ from marimo_tui.runtime.output_text import tree_lines, widget_text
 from marimo_tui.runtime.outputs import Output, console_text, convert_output, with_traceback
 from marimo_tui.tui.widgets.output_layout_render import tabs_count
 from marimo_tui.tui.widgets.output_render import OutputStyles, render_output, render_output_lines
+from tests.corpus_support import CORPUS, fixture, output_of
 
-CORPUS = Path(__file__).parent / "outputs_corpus"
 STYLES = OutputStyles(Style(), Style(dim=True), Style(), Style(bold=True), Style(), Style())
 CASES = sorted(p.stem for p in CORPUS.glob("*.json") if "output" in json.loads(p.read_text()))
 
 
-def fixture(case: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((CORPUS / f"{case}.json").read_text())
-    return data
-
-
-def convert(case: str) -> Output:
-    out = fixture(case)["output"]
-    return convert_output(out["mimetype"], out["data"])
-
-
 def only(case: str) -> object:
-    output = convert(case)
+    output = output_of(case)
     assert output.kind == "blocks", output
     (block,) = output.blocks
     return block
@@ -89,8 +78,10 @@ def test_mo_ui_matplotlib_and_an_image_in_a_layout() -> None:
     assert isinstance(stack, Stack) and stack.direction == "column"
     text, image = stack.children
     assert isinstance(text, MarkdownBlock) and text.source == "an image"
-    # a virtual file on the server: named with its alt text, not fetched
-    assert isinstance(image, TextBlock) and image.text.startswith("▧ image: red box (./@file/")
+    # a virtual file on the server: named with its alt text until the session fetches it
+    assert isinstance(image, Media) and image.kind == "image" and image.title == "red box"
+    assert image.src.startswith("./@file/")
+    assert output_of("image_in_vstack").text.endswith("▧ image: red box (" + image.src + ")")
 
 
 def test_stacks_tabs_accordion() -> None:
@@ -165,14 +156,14 @@ def test_each_ui_element_is_a_widget(
 
 
 def test_latex_in_markdown_is_unicode() -> None:
-    inline = convert("latex_inline")
+    inline = output_of("latex_inline")
     assert inline.kind == "markdown"
     assert inline.text == r"Euler: e^(iπ) + 1 = 0 and α≤β, a set {1,\,2}."
-    display = convert("latex_display").text.split("\n\n")
+    display = output_of("latex_display").text.split("\n\n")
     # display math keeps its own paragraph; `_` is escaped so markdown shows it as written
     assert display[:3] == ["Sum:", r"∑\_(k=1)ⁿ k = n(n+1)/2", "∫₀¹ x² dx = 1/3"]
     assert display[3] == "Lines: a  \nb end."  # `\\` breaks the line
-    lines = shown(convert("latex_display"))
+    lines = shown(output_of("latex_display"))
     assert "∑_(k=1)ⁿ k = n(n+1)/2" in lines and "||" not in "".join(lines)
 
 
@@ -184,7 +175,7 @@ def test_latex_text() -> None:
 
 
 def test_json_output_without_marimo_tags() -> None:
-    output = convert("json_floats")
+    output = output_of("json_floats")
     assert json.loads(output.text) == {
         "pi": 3.14159,
         "big": 2**70,
@@ -212,23 +203,23 @@ def test_broken_layout_html_never_raises() -> None:
 @pytest.mark.parametrize("case", CASES)
 @pytest.mark.parametrize("width", [80, 36])
 def test_nothing_of_marimos_encodings_is_shown(case: str, width: int) -> None:
-    text = "\n".join(shown(convert(case), width))
+    text = "\n".join(shown(output_of(case), width))
     for leak in ("text/plain+", "$bigint", "<marimo-", "&quot;", "application/vnd", "\x1b"):
         assert leak not in text, (case, leak)
 
 
 def test_hstack_side_by_side_when_wide_stacked_when_narrow() -> None:
-    output = convert("hstack_md")
+    output = output_of("hstack_md")
     (row,) = [line for line in shown(output, 80) if "one" in line]
     assert "two" in row and "three" in row
     narrow = shown(output, 30)
     assert [line.strip() for line in narrow if line.strip()] == ["one", "two", "three"]
-    mixed = shown(convert("matplotlib_in_hstack"), 80)
+    mixed = shown(output_of("matplotlib_in_hstack"), 80)
     assert "matplotlib" in mixed[0] and "right" in mixed[0]
 
 
 def test_tabs_show_a_bar_and_the_chosen_pane() -> None:
-    output = convert("tabs")
+    output = output_of("tabs")
     assert tabs_count(output.blocks) == 1
     first = shown(output)
     assert "First" in first[0] and "Second" in first[0] and first[1].startswith("───")
@@ -238,21 +229,21 @@ def test_tabs_show_a_bar_and_the_chosen_pane() -> None:
 
 
 def test_accordion_titles_open_in_the_viewer() -> None:
-    output = convert("accordion")
+    output = output_of("accordion")
     assert shown(output) == ["▸ Open me", "▸ More"]
     assert shown(output, expand_all=True) == ["▾ Open me", "  hidden text", "▾ More", "  more text"]
 
 
 def test_stat_card_callout_bar_and_tree() -> None:
-    assert shown(convert("stat")) == [
+    assert shown(output_of("stat")) == [
         "┌──────────────────┐",
         "│ Users            │",
         "│ 1,234            │",
         "│ ▲ +12% this week │",
         "└──────────────────┘",
     ]
-    assert shown(convert("callout")) == ["▌ Careful here"]
-    assert shown(convert("tree")) == [
+    assert shown(output_of("callout")) == ["▌ Careful here"]
+    assert shown(output_of("tree")) == [
         "a:",
         "  - 1",
         "  - 2",
@@ -280,7 +271,7 @@ def test_stat_card_callout_bar_and_tree() -> None:
     ],
 )
 def test_widgets_drawn_statically(case: str, line: str) -> None:
-    assert shown(convert(case)) == [line]
+    assert shown(output_of(case)) == [line]
 
 
 def test_widget_values_out_of_range_or_odd_still_draw() -> None:
@@ -297,13 +288,13 @@ def test_widget_values_out_of_range_or_odd_still_draw() -> None:
 
 
 def test_charts_and_media_are_named_never_a_mimetype() -> None:
-    assert "Sales by x" in shown(convert("altair_chart"))[0]
-    assert "Plotly line" in shown(convert("plotly_figure"))[0]
-    assert shown(convert("mo_pdf")) == ["▶ pdf: https://example.com/doc.pdf"]
+    assert "Sales by x" in shown(output_of("altair_chart"))[0]
+    assert "Plotly line" in shown(output_of("plotly_figure"))[0]
+    assert shown(output_of("mo_pdf")) == ["▶ pdf: https://example.com/doc.pdf"]
 
 
 def test_wide_table_keeps_natural_column_widths() -> None:
-    output = convert("wide_frame_pandas")
+    output = output_of("wide_frame_pandas")
     lines = shown(output, 80)
     header = lines[1]
     assert "│ column_0 │ column_1 │" in header and "+" in header  # whole names, then +N
@@ -314,7 +305,7 @@ def test_wide_table_keeps_natural_column_widths() -> None:
 
 
 def test_errors_name_cells_as_the_view_does() -> None:
-    output = convert("cycle")
+    output = output_of("cycle")
     names = {"DnEU": "'first' (#2)", "Vxnm": "#5"}
     text = "\n".join(s.text for s in render_output(output, 100, STYLES, cell_names=names))
     assert "'first' (#2) → #5 (cb), #5 → 'first' (#2) (ca)" in text
@@ -327,7 +318,7 @@ def test_errors_name_cells_as_the_view_does() -> None:
     assert "  File cell 'f' (#2), line 5, in <module>" in lines
     assert "  File cell 'f' (#2), line 2, in inner" in lines
     assert not any("__marimo__cell_" in line for line in lines)
-    unnamed = "\n".join(s.text for s in render_output(convert("ancestor_raised"), 100, STYLES))
+    unnamed = "\n".join(s.text for s in render_output(output_of("ancestor_raised"), 100, STYLES))
     assert "cell 'nWHF'" in unnamed  # without a mapping the id stays
 
 

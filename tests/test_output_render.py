@@ -164,7 +164,8 @@ def test_half_block_colours_are_the_image() -> None:
 
 def test_matplotlib_figure_from_the_corpus() -> None:
     output, _ = corpus("matplotlib_gca")
-    strips = render_output(output, 60, STYLES, max_image_rows=12)
+    head, *strips = render_output(output, 60, STYLES, max_image_rows=12)
+    assert head.text == "▧ matplotlib figure"  # the caption stays above the picture
     assert len(strips) == 12 and all(set(s.text) == {"▀"} for s in strips)
 
 

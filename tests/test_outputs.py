@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -18,15 +16,9 @@ from marimo_tui.runtime.outputs import (
     parse_table_data,
     with_traceback,
 )
+from tests.corpus_support import CORPUS, PNG, fixture
 
-CORPUS = Path(__file__).parent / "outputs_corpus"
-PNG = b"\x89PNG\r\n\x1a\n"
 TRACEBACK_MIME = "application/vnd.marimo+traceback"
-
-
-def fixture(case: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((CORPUS / f"{case}.json").read_text())
-    return data
 
 
 def convert(case: str) -> Output:
@@ -160,9 +152,11 @@ def test_parse_table_data_formats() -> None:
 
 def test_matplotlib_figures_are_png_bytes() -> None:
     for case in ("matplotlib_gca", "matplotlib_figure"):
-        output = convert(case)
-        assert output.kind == "image"
-        assert output.image is not None and output.image.startswith(PNG)
+        output = convert(case)  # one chart (drawn off the UI thread, under its caption)
+        assert output.kind == "blocks" and output.chart is not None
+        assert output.chart.kind == "matplotlib"
+        assert isinstance(output.chart.data, bytes) and output.chart.data.startswith(PNG)
+        assert output.text == "▧ matplotlib figure"
         assert output.mimetype == "application/vnd.marimo+mimebundle"
 
 

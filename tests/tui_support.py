@@ -48,6 +48,17 @@ def make_project(root: Path, cells: list[tuple[str, str]] | None = None, **confi
     return path
 
 
+class CellViewApp(App[None]):
+    """A cell view alone over a notebook (no workbench): for tests of what it draws."""
+
+    def __init__(self, notebook: Notebook) -> None:
+        super().__init__()
+        self.notebook = notebook
+
+    def compose(self) -> ComposeResult:
+        yield CellView(self.notebook)
+
+
 def make_app(
     root: Path, notebook: Path | None = None, *, watch: bool = True, run: bool = False
 ) -> WorkbenchApp:
@@ -90,14 +101,3 @@ def painted_text(app: WorkbenchApp, widget: Widget) -> str:
     region = widget.region
     rows = app.screen._compositor.render_strips()[region.y : region.bottom]
     return "\n".join(row.crop(region.x, region.right).text for row in rows)
-
-
-class CellViewApp(App[None]):
-    """A cell view alone, on a notebook given as a model (no files, no workbench)."""
-
-    def __init__(self, notebook: Notebook) -> None:
-        super().__init__()
-        self.notebook = notebook
-
-    def compose(self) -> ComposeResult:
-        yield CellView(self.notebook)

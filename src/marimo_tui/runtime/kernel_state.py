@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from marimo_tui.runtime.output_blocks import Widget
+from marimo_tui.runtime.output_blocks import Chart, Widget
 from marimo_tui.runtime.outputs import EMPTY, Output, console_text, convert_output, with_traceback
 from marimo_tui.runtime.widgets import patch_value, widgets_in_html, with_value
 
@@ -24,8 +24,9 @@ CONSOLE_LIMIT = 200_000  # characters of console output kept per cell (the newes
 
 @dataclass(frozen=True)
 class ConsoleChunk:
-    channel: str  # stdout | stderr
+    channel: str  # stdout | stderr | media (`plt.show()`: a figure; text is its caption)
     text: str
+    chart: Chart | None = None
 
 
 @dataclass(frozen=True)
@@ -260,6 +261,11 @@ class KernelState:
             if not isinstance(item, Mapping):
                 continue
             mimetype = str(item.get("mimetype", "text/plain"))
+            if item.get("channel") == "media":  # `plt.show()`: a figure, not text
+                media = convert_output(mimetype, item.get("data"))
+                if media.chart is not None:
+                    chunks.append(ConsoleChunk("media", f"{media.text}\n", media.chart))
+                    continue
             text = console_text(mimetype, item.get("data"))
             if mimetype == TRACEBACK_MIME:
                 traceback = text  # shown with the error, not twice

@@ -10,11 +10,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Mapping
 from urllib.parse import unquote_to_bytes
 
 from marimo_tui.runtime.output_blocks import Chart
 
+_PLOTLY_TAG = re.compile(r"<[^>]*>")
 _IMAGE_MIMES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 
 
@@ -40,11 +42,21 @@ def plotly_chart(figure: object) -> Chart:
     if isinstance(value, Mapping):
         layout = value.get("layout")
         title = _title(layout.get("title")) if isinstance(layout, Mapping) else ""
+        title = " ".join(_PLOTLY_TAG.sub("", title).split())  # plotly titles may hold <b>, <br>
         if not title:
             traces = value.get("data")
             kinds = [t.get("type") or "scatter" for t in traces or () if isinstance(t, Mapping)]
             title = ", ".join(dict.fromkeys(str(k) for k in kinds))
     return Chart("plotly", text, title)
+
+
+def spec_title(chart: Chart) -> str:
+    """The title a vega-lite spec or plotly figure carries (for a Chart made without one)."""
+    if chart.kind == "vega-lite":
+        return vega_chart(chart.data).title
+    if chart.kind == "plotly":
+        return plotly_chart(chart.data).title
+    return ""
 
 
 def chart_from_mimebundle(bundle: Mapping[str, object]) -> Chart | None:

@@ -16,8 +16,8 @@ Measured with marimo 0.25.2 (`tests/outputs_corpus/`, captured by `tests/capture
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from marimo_tui.runtime.html_convert import (
@@ -98,8 +98,9 @@ class Tree:
 
 @dataclass(frozen=True)
 class Media:
-    kind: Literal["audio", "video", "pdf", "embed"]
+    kind: Literal["audio", "video", "pdf", "embed", "image"]
     src: str
+    title: str = ""  # an image's alt text (an image here is one still on the server)
 
 
 Block = (
@@ -284,8 +285,22 @@ def _image(node: Node) -> Block:
         decoded = decode_data_url(src)
         if decoded:
             return Chart("image", decoded, alt)
-    # `mo.image` of bytes is a virtual file on the server (`./@file/…`): named, not drawn
-    return TextBlock(f"▧ image{': ' + alt if alt else ''} ({src or 'no source'})", dim=True)
+    # `mo.image` of bytes is a virtual file on the server (`./@file/…`): the session fetches
+    # it (`virtual_files`) and puts a Chart in its place
+    return Media("image", src, alt)
+
+
+def map_blocks(blocks: tuple[Block, ...], change: Callable[[Block], Block]) -> tuple[Block, ...]:
+    """`blocks` with `change` applied to each, inside stacks, tabs, accordions and callouts."""
+
+    def one(block: Block) -> Block:
+        if isinstance(block, Stack | Callout):
+            return replace(block, children=map_blocks(block.children, change))
+        if isinstance(block, Tabs | Accordion):
+            return replace(block, panes=tuple(map_blocks(p, change) for p in block.panes))
+        return change(block)
+
+    return tuple(one(b) for b in blocks)
 
 
 def _labels(value: object) -> tuple[str, ...]:

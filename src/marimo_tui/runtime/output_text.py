@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 
 from marimo_tui.runtime.html_convert import table_text
 from marimo_tui.runtime.output_blocks import Chart, Widget
+from marimo_tui.runtime.output_chart_specs import spec_title
 from marimo_tui.runtime.output_json import scalar_text
 from marimo_tui.runtime.output_layouts import (
     Accordion,
@@ -25,18 +26,32 @@ from marimo_tui.runtime.widgets import value_text
 
 TREE_DEPTH = 3  # levels of a tree shown open; deeper ones as `{2 keys}` / `[5 items]`
 SLIDER_CELLS = 10
-_CHART_NAMES = {"vega-lite": "altair", "plotly": "plotly", "matplotlib": "matplotlib"}
+_CHART_NAMES = {
+    "vega-lite": "altair chart",
+    "plotly": "plotly chart",
+    "matplotlib": "matplotlib figure",
+    "image": "image",
+    "svg": "svg image",
+}
 _DIRECTION = {"increase": "▲", "decrease": "▼"}
 
 
-def chart_caption(chart: Chart) -> str:
-    """`▧ altair chart: Sales by x`: what stands for a chart no picture is made of."""
-    name = _CHART_NAMES.get(chart.kind, chart.kind)
-    noun = "image" if chart.kind in ("image", "svg") else "chart"
-    return f"▧ {name} {noun}{': ' + chart.title if chart.title else ''}"
+def chart_caption(chart: Chart, problem: str = "") -> str:
+    """`▧ altair chart: Sales by month`: what names a chart above its picture or stands for it,
+    and why there is no picture when there is none (`problem`)."""
+    text = f"▧ {_CHART_NAMES.get(chart.kind, chart.kind)}"
+    title = chart.title or spec_title(chart)
+    if title:
+        text += f": {title}"
+    if problem:
+        text += f" ({problem})"
+    return " ".join(text.split())
 
 
 def media_caption(media: Media) -> str:
+    if media.kind == "image":  # not fetched (yet): named with its alt text and source
+        title = f": {media.title}" if media.title else ""
+        return f"▧ image{title} ({media.src or 'no source'})"
     return f"▶ {media.kind}: {media.src or 'no source'}"
 
 

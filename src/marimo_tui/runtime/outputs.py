@@ -29,6 +29,7 @@ from marimo_tui.runtime.html_convert import (
     to_markdown,
     to_text,
 )
+from marimo_tui.runtime.output_blocks import Chart
 from marimo_tui.runtime.output_chart_specs import (
     chart_from_mimebundle,
     decode_data_url,
@@ -88,6 +89,13 @@ class Output:
     # blocks: layouts, charts, UI elements… (`output_layouts`); `text` then reads them as text
     blocks: tuple[Block, ...] = ()
 
+    @property
+    def chart(self) -> Chart | None:
+        """The chart when the output is one chart and nothing else (drawn as a picture)."""
+        if self.kind == "blocks" and len(self.blocks) == 1 and isinstance(self.blocks[0], Chart):
+            return self.blocks[0]
+        return None
+
 
 EMPTY = Output("empty")
 
@@ -123,11 +131,9 @@ def _convert(mimetype: str, data: object) -> Output:
     if mimetype in ("text/csv", "text/tab-separated-values"):
         return Output("table", table=parse_table_data(_as_text(data), mimetype), mimetype=mimetype)
     if is_vega_mime(mimetype):
-        chart = vega_chart(data)
-        return Output("blocks", text=chart_caption(chart), blocks=(chart,), mimetype=mimetype)
+        return _chart_output(vega_chart(data), mimetype)
     if mimetype == "application/vnd.plotly.v1+json":
-        chart = plotly_chart(data)
-        return Output("blocks", text=chart_caption(chart), blocks=(chart,), mimetype=mimetype)
+        return _chart_output(plotly_chart(data), mimetype)
     if mimetype == "application/json":
         text = json_text(data)
         return Output("text", text=text, mimetype=mimetype) if text else EMPTY
@@ -151,10 +157,11 @@ def json_text(data: object) -> str:
 def _bundle(bundle: object, mimetype: str) -> Output:
     if not isinstance(bundle, Mapping):
         return Output("text", text=_as_text(bundle), mimetype=mimetype)
-    if any(is_vega_mime(str(k)) for k in bundle):
+    # vega-lite, and matplotlib's figures (values and `plt.show()`: a PNG data URL)
+    if any(is_vega_mime(str(k)) for k in bundle) or _preferred(bundle).startswith("image/"):
         chart = chart_from_mimebundle(bundle)
         if chart is not None:
-            return Output("blocks", text=chart_caption(chart), blocks=(chart,), mimetype=mimetype)
+            return _chart_output(chart, mimetype)
     for kind in _BUNDLE_PREFERENCE:
         if kind in bundle:
             return replace(_convert(kind, bundle[kind]), mimetype=mimetype)
@@ -165,7 +172,12 @@ def _bundle(bundle: object, mimetype: str) -> Output:
 
 def _image(mimetype: str, data: object) -> Output:
     if mimetype.startswith("image/svg"):
-        return Output("html", text="[svg image]", mimetype=mimetype)
+        svg = _as_text(data)
+        if svg.startswith("data:"):
+            svg = (decode_data_url(svg) or b"").decode("utf-8", errors="replace")
+        if not svg.strip():
+            return EMPTY
+        return _chart_output(Chart("svg", svg), mimetype)
     if isinstance(data, bytes):
         return Output("image", image=data, mimetype=mimetype)
     text = _as_text(data).strip()
@@ -205,6 +217,15 @@ def _html(html: str, mimetype: str) -> Output:
         return Output("blocks", text=blocks_text(blocks), blocks=blocks, mimetype=mimetype)
     text = to_text(root)
     return Output("html", text=text, mimetype=mimetype) if text.strip() else EMPTY
+
+
+def _chart_output(chart: Chart, mimetype: str) -> Output:
+    """One chart: a blocks output of it alone, its text the caption (what the agent reads)."""
+    return Output("blocks", text=chart_caption(chart), blocks=(chart,), mimetype=mimetype)
+
+
+def _preferred(bundle: Mapping[str, object]) -> str:
+    return next((kind for kind in _BUNDLE_PREFERENCE if kind in bundle), "")
 
 
 def _single_element(root: Node) -> Node | None:

@@ -12,13 +12,15 @@ import contextlib
 import json
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
 from marimo_tui.runtime.kernel_state import CellRun, KernelState
 from marimo_tui.runtime.output_blocks import Widget
+from marimo_tui.runtime.outputs import Output
+from marimo_tui.runtime.virtual_files import virtual_images
 
 if TYPE_CHECKING:
     import httpx
@@ -64,6 +66,7 @@ class NotebookSession:
         self._instantiated = asyncio.Event()
         self._pulse = asyncio.Event()  # set by every kernel message: `settle` waits on it
         self._completed_runs = 0
+        self._fetches: set[asyncio.Task[None]] = set()  # images marimo keeps on its server
 
     @property
     def file_key(self) -> str:
@@ -84,6 +87,8 @@ class NotebookSession:
             self._task = asyncio.ensure_future(self._run())
 
     async def close(self) -> None:
+        for fetch in list(self._fetches):
+            fetch.cancel()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -194,6 +199,11 @@ class NotebookSession:
         if op == "cell-op":
             run = self.kernel.apply_cell_op(data)
             self.listener(SessionUpdate("cell", run=run))
+            paths = virtual_images(run.output)
+            if paths:
+                task = asyncio.ensure_future(self._load_images(run.cell_id, run.output, paths))
+                self._fetches.add(task)
+                task.add_done_callback(self._fetches.discard)
         elif op == "kernel-ready":
             self.kernel.reset(
                 data.get("cell_ids", ()),
@@ -214,6 +224,26 @@ class NotebookSession:
             self.listener(SessionUpdate("completed", detail=str(data.get("outcome", ""))))
         elif op == "reconnected":
             self._set("ready")
+
+    async def _load_images(self, cell_id: str, output: Output, paths: tuple[str, ...]) -> None:
+        """`mo.image`'s bytes, from the server; shown if the cell still has that output."""
+        import httpx
+
+        from marimo_tui.runtime.virtual_files import fetch, with_images
+
+        if self._http is None:
+            self._http = httpx.AsyncClient(timeout=10.0)
+        images: dict[str, bytes] = {}
+        for path in paths:
+            data = await fetch(self._http, self.sidecar.base_url, self.sidecar.headers, path)
+            if data is not None:
+                images[path] = data
+        current = self.kernel.runs.get(cell_id)
+        if not images or current is None or current.output is not output:
+            return
+        run = replace(current, output=with_images(output, images), version=current.version + 1)
+        self.kernel.runs[cell_id] = run
+        self.listener(SessionUpdate("cell", run=run))
 
     # -- commands ----------------------------------------------------------------------------
     async def _post(self, route: str, body: Mapping[str, Any]) -> None:

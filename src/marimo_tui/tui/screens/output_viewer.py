@@ -2,8 +2,10 @@
 
 Images use textual-image's widget (sixel or kitty graphics) when `images.prepare_images`
 chose one before the app started (see `tui/images.py`); otherwise half blocks, as in the
-cell view. Tables keep every column at its natural width and the body scrolls sideways
-(left/right, shift+wheel); accordions are open; the cell's tab choices are kept.
+cell view. A chart with no picture yet (vega-lite, plotly, SVG) shows its half blocks first;
+with such graphics, its PNG is drawn off the UI thread and replaces them. Tables keep every
+column at its natural width and the body scrolls sideways (left/right, shift+wheel);
+accordions are open; the cell's tab choices are kept.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from marimo_tui.tui.widgets.output_render import (
     text_strips,
 )
 
+GRAPHICS_WIDTH_PX = 1200  # a chart drawn for sixel/kitty: textual-image scales it to the pane
+
 
 class StripLines(Widget):
     """Lines rendered for the container's width on demand; only visible lines are drawn.
@@ -52,8 +56,9 @@ class StripLines(Widget):
         return self._strips
 
     def forget(self) -> None:
-        """Draw the lines again on the next paint (what they show changed)."""
+        """Make the lines again (what they show changed: a tab, a picture now drawn)."""
         self._width = -1
+        self.refresh(layout=True)
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
         lines = self.strips(container.width)
@@ -132,19 +137,55 @@ class OutputScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#output-body", ScrollableContainer).focus()
+        chart = self.output.chart
+        drawn = chart is not None and isinstance(chart.data, bytes)
+        if chart is not None and not drawn and self._graphics() is not None:
+            self.run_worker(self._show_chart_graphics(), exclusive=True)
 
     def _output_widget(self) -> Widget:
-        image = self.output.image
-        if self.output.kind == "image" and image is not None:
-            module = sys.modules.get(images.WIDGET_MODULE)
-            if module is not None and images.widget_class is not None:
-                try:
-                    factory = getattr(module, images.widget_class)
-                    widget: Widget = factory(io.BytesIO(image), id="output-image")
-                    return widget
-                except Exception:  # not an image Pillow can read: draw the note below
-                    pass
+        chart = self.output.chart
+        image = chart.data if chart is not None else self.output.image
+        if isinstance(image, bytes):  # an image, or a chart that is one (matplotlib)
+            widget = self._graphics_widget(image)
+            if widget is not None:
+                return widget
         return StripLines(self._output_lines, id="output-content")
+
+    @staticmethod
+    def _graphics() -> Callable[..., Widget] | None:
+        """textual-image's widget class, when sixel/kitty graphics were chosen at start."""
+        module = sys.modules.get(images.WIDGET_MODULE)
+        if module is None or images.widget_class is None:
+            return None
+        factory: Callable[..., Widget] = getattr(module, images.widget_class)
+        return factory
+
+    def _graphics_widget(self, image: bytes) -> Widget | None:
+        factory = self._graphics()
+        if factory is None:
+            return None
+        try:
+            return factory(io.BytesIO(image), id="output-image")
+        except Exception:  # not an image Pillow can read: half blocks say so
+            return None
+
+    async def _show_chart_graphics(self) -> None:
+        import asyncio
+
+        from marimo_tui.runtime.charts import picture
+        from marimo_tui.runtime.output_text import chart_caption
+
+        chart = self.output.chart
+        if chart is None:
+            return
+        png = await asyncio.to_thread(picture, chart, GRAPHICS_WIDTH_PX, None)
+        widget = self._graphics_widget(png) if png is not None else None
+        if widget is None:
+            return
+        body = self.query_one("#output-body", ScrollableContainer)
+        await self.query_one("#output-content").remove()
+        head = Label(one_line(chart_caption(chart)), id="output-caption", markup=False)
+        await body.mount_all([head, widget], before=0)
 
     def _output_lines(self, width: int) -> list[Strip]:
         image_rows = max(16, self.app.size.height - 8)
@@ -158,9 +199,14 @@ class OutputScreen(ModalScreen[None]):
             max_table_rows=None,
             cell_names=self.cell_names,
             tabs=self.tabs,
+            on_ready=self._picture_ready,
             wide_tables=True,
             expand_all=True,
         )
+
+    def _picture_ready(self) -> None:
+        for lines in self.query("#output-content").results(StripLines):
+            lines.forget()
 
     def _console_lines(self, width: int) -> list[Strip]:
         return text_strips(self.console.rstrip("\n"), width, Style(), max_lines=None)
@@ -187,7 +233,6 @@ class OutputScreen(ModalScreen[None]):
         self.tabs[0] = (self.tabs.get(0, 0) + 1) % len(first.panes)
         lines = self.query_one("#output-content", StripLines)
         lines.forget()
-        lines.refresh(layout=True)
 
     def action_copy(self) -> None:
         parts = [self.output.text] if self.output.kind != "image" else []

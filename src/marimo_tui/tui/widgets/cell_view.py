@@ -31,6 +31,7 @@ from textual.timer import Timer
 
 from marimo_tui.notebook.model import Cell, CellKind, Notebook
 from marimo_tui.notebook.pyversion import is_requirement
+from marimo_tui.runtime.output_blocks import Chart
 from marimo_tui.safe_text import one_line, visible
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ STATUS_BADGES = {
 SPINNER = "◐◓◑◒"
 OUTPUT_ROWS = 24  # rows of output shown per cell; `v` shows all of it
 CONSOLE_ROWS = 12
+CHART_ROWS = 16  # a chart's picture, in half-block rows (two pixels each)
 DOCUMENT_DELAY = 0.05  # seconds a kernel's new code waits for the runs it starts
 
 
@@ -68,14 +70,16 @@ def format_duration(seconds: float) -> str:
     return f"{int(seconds // 60)} min {seconds % 60:.0f} s"
 
 
-def _merge_channels(run: CellRun) -> list[tuple[str, str]]:
-    """Console chunks joined while the channel stays the same: (channel, text)."""
-    merged: list[tuple[str, str]] = []
+def _merge_channels(run: CellRun) -> list[tuple[str, str, Chart | None]]:
+    """Console chunks joined while the channel stays the same: (channel, text, chart); a
+    figure from `plt.show()` stands alone."""
+    merged: list[tuple[str, str, Chart | None]] = []
     for chunk in run.console:
-        if merged and merged[-1][0] == chunk.channel:
-            merged[-1] = (chunk.channel, merged[-1][1] + chunk.text)
+        same = merged and merged[-1][0] == chunk.channel
+        if same and chunk.chart is None and merged[-1][2] is None:
+            merged[-1] = (chunk.channel, merged[-1][1] + chunk.text, None)
         else:
-            merged.append((chunk.channel, chunk.text))
+            merged.append((chunk.channel, chunk.text, chunk.chart))
     return merged
 
 
@@ -485,7 +489,11 @@ class CellView(ScrollView, can_focus=True):
         cached = self._outputs.get(key)
         if cached is not None and cached[0] is run.output and cached[1] is run.console:
             return cached[2]
+        from marimo_tui.tui.graphics import chart_strips
         from marimo_tui.tui.widgets.output_render import render_console, render_output
+
+        def ready() -> None:  # a picture was drawn: these rows change
+            self._picture_ready(key)
 
         rows: list[Strip] = []
         output = run.shown_output
@@ -495,16 +503,20 @@ class CellView(ScrollView, can_focus=True):
                 width,
                 styles,
                 code=cell.code,
+                max_image_rows=CHART_ROWS,
                 cell_names=self._cell_names,
                 tabs=self._tabs.get(cell.id),
-                on_ready=self._chart_ready,
+                on_ready=ready,  # charts alone or inside layouts (an hstack of figures)
             )
             if len(rows) > OUTPUT_ROWS:
                 more = len(rows) - OUTPUT_ROWS + 1
                 rows = [*rows[: OUTPUT_ROWS - 1], self._note(f"… {more} more rows · v shows all")]
         console: list[Strip] = []
-        for chunk in _merge_channels(run):
-            console += render_console(chunk[1], chunk[0], width, styles)
+        for channel, text, chart in _merge_channels(run):
+            if chart is not None:
+                rows += chart_strips(chart, width, CHART_ROWS, styles.dim, ready)
+            else:
+                console += render_console(text, channel, width, styles)
         if len(console) > CONSOLE_ROWS:
             earlier = len(console) - CONSOLE_ROWS + 1
             console = [
@@ -515,11 +527,12 @@ class CellView(ScrollView, can_focus=True):
         self._outputs[key] = (run.output, run.console, rows)
         return rows
 
-    def _chart_ready(self) -> None:
-        """A chart's picture was drawn (off the UI thread): lay out again to show it."""
-        self._outputs.clear()
-        if self.notebook is not None and self._kernel_ids:
-            self._relayout_anchored()
+    def _picture_ready(self, key: tuple[object, ...]) -> None:
+        if self._outputs.get(key) is not None:
+            self._outputs.discard(key)
+            if not self._relayout_pending:
+                self._relayout_pending = True
+                self.call_later(self._apply_kernel)
 
     def tab_choice(self, cell: Cell) -> Mapping[int, int]:
         """The pane shown per tabs block of `cell`'s output (numbered in reading order)."""

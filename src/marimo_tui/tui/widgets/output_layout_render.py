@@ -1,13 +1,13 @@
 """Output blocks (`runtime.output_layouts`) as Strips: stacks side by side, tabs, accordions,
 stat cards, callouts, trees, UI elements and charts.
 
-Charts become pictures in `tui.graphics` (when present); without it, or until a picture is
-drawn, a chart is its one-line caption (`▧ altair chart: Sales`), never a bare mimetype.
+Charts become pictures in `tui.graphics`, drawn off the UI thread: until a picture is drawn
+(or when none can be) a chart is its one-line caption (`▧ altair chart: Sales`), never a
+bare mimetype; `BlockContext.on_ready` says when to draw again.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -30,13 +30,13 @@ from marimo_tui.runtime.output_layouts import (
     Tree,
 )
 from marimo_tui.runtime.output_text import (
-    chart_caption,
     media_caption,
     stat_lines,
     tree_lines,
     widget_text,
 )
 from marimo_tui.safe_text import one_line
+from marimo_tui.tui.graphics import chart_strips
 from marimo_tui.tui.widgets.output_strips import (
     MAX_TEXT_LINES,
     OutputStyles,
@@ -126,14 +126,7 @@ def block_strips(block: Block, width: int, context: BlockContext) -> list[Strip]
 
 
 def _chart(chart: Chart, width: int, context: BlockContext) -> list[Strip]:
-    try:  # helper B's pictures; looked up at run time so this module works without them
-        graphics = importlib.import_module("marimo_tui.tui.graphics")
-    except ImportError:
-        return text_strips(chart_caption(chart), width, context.styles.dim)
-    strips: list[Strip] = graphics.chart_strips(
-        chart, width, context.max_image_rows, context.styles.dim, context.on_ready
-    )
-    return strips
+    return chart_strips(chart, width, context.max_image_rows, context.styles.dim, context.on_ready)
 
 
 def _stack(stack: Stack, width: int, context: BlockContext) -> list[Strip]:

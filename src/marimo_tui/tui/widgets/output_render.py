@@ -1,26 +1,20 @@
 """Cell outputs (`runtime.outputs.Output`) as Strips for line-API views.
 
 Rendering goes through a private rich Console writing to a string buffer (`output_strips`),
-so nothing here touches the real terminal. Images are drawn with half blocks by our own few
-lines of Pillow: importing `textual_image.renderable.halfcell` runs its package `__init__`,
-which queries the terminal (sixel/kitty probes on stdin/stdout) and would steal keys from a
-running app. Blocks (layouts, charts, UI elements) are drawn by `output_layout_render`.
+so nothing here touches the real terminal. Blocks (layouts, charts, UI elements) are drawn by
+`output_layout_render`; charts become half blocks in `tui.graphics`, off the UI thread
+(`on_ready` says when a picture is ready); an image is drawn in place (`graphics.image_strips`).
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
 
-from rich.color import Color
-from rich.segment import Segment
-from rich.style import Style
 from textual.strip import Strip
 
 from marimo_tui.runtime.output_errors import name_cell_files, name_cells
 from marimo_tui.runtime.outputs import CellError, Output
-from marimo_tui.safe_text import one_line
+from marimo_tui.tui.graphics import image_strips
 from marimo_tui.tui.widgets.output_layout_render import BlockContext, blocks_strips
 from marimo_tui.tui.widgets.output_strips import (
     MAX_TEXT_LINES,
@@ -30,9 +24,6 @@ from marimo_tui.tui.widgets.output_strips import (
     text_strips,
 )
 from marimo_tui.tui.widgets.output_table_render import MAX_TABLE_ROWS, table_strips
-
-if TYPE_CHECKING:
-    from PIL.Image import Image as PILImage
 
 __all__ = [
     "MAX_TABLE_ROWS",
@@ -184,60 +175,3 @@ def error_strips(
                 strips += text_strips(head, width, styles.dim, max_lines=max_lines)
             strips += text_strips(tail, width, styles.error, max_lines=max_lines)
     return strips
-
-
-# -- images -----------------------------------------------------------------------------------
-def image_strips(data: bytes, width: int, max_rows: int) -> list[Strip]:
-    """The image scaled into `width` × `max_rows` cells, two pixels per cell (▀)."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(data)) as opened:
-            opened.draft("RGB", (width, max_rows * 2))  # JPEG decodes at a lower scale
-            picture = _flatten(opened)
-    except (UnidentifiedImageError, OSError, ValueError) as error:
-        return [Strip([Segment(one_line(f"[image could not be decoded: {error}]")[:width])])]
-    source_width, source_height = picture.size
-    scale = min(width / max(1, source_width), (max_rows * 2) / max(1, source_height))
-    columns = max(1, min(width, round(source_width * scale)))
-    rows = max(1, min(max_rows, round(source_height * scale / 2)))
-    resample = Image.Resampling.BOX if scale < 1 else Image.Resampling.BICUBIC
-    pixels = picture.resize((columns, rows * 2), resample).tobytes()
-    styles: dict[bytes, Style] = {}
-    strips: list[Strip] = []
-    stride = columns * 3
-    for row in range(rows):
-        top = row * 2 * stride
-        segments: list[Segment] = []
-        run_key = b""
-        run_length = 0
-        for x in range(0, stride, 3):
-            key = pixels[top + x : top + x + 3] + pixels[top + stride + x : top + stride + x + 3]
-            if key != run_key and run_length:
-                segments.append(Segment("▀" * run_length, _pixel_style(run_key, styles)))
-                run_length = 0
-            run_key = key
-            run_length += 1
-        segments.append(Segment("▀" * run_length, _pixel_style(run_key, styles)))
-        strips.append(Strip(segments, columns))
-    return strips
-
-
-def _pixel_style(key: bytes, cache: dict[bytes, Style]) -> Style:
-    style = cache.get(key)
-    if style is None:
-        style = Style(color=Color.from_rgb(*key[:3]), bgcolor=Color.from_rgb(*key[3:]))
-        cache[key] = style
-    return style
-
-
-def _flatten(image: PILImage) -> PILImage:
-    from PIL import Image
-
-    has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
-    if not has_alpha:
-        return image.convert("RGB")
-    rgba = image.convert("RGBA")
-    # Plots and icons are drawn for a white page; a dark terminal would hide their lines.
-    page = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-    return Image.alpha_composite(page, rgba).convert("RGB")
