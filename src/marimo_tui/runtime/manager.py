@@ -135,7 +135,22 @@ class Runtime:
             await asyncio.wait_for(self.sidecar.wait_ready(), timeout)
         except TimeoutError:
             return False
-        return await session.settle(codes, max(0.0, deadline - loop.time()))
+        settled = await session.settle(codes, max(0.0, deadline - loop.time()))
+        never_run = self._never_run(session, codes) if settled else []
+        if never_run:
+            # A write that reached marimo while it was still starting (its first run under
+            # way) is taken in, but not run: run what autorun would have, then settle again.
+            with contextlib.suppress(SessionError):
+                await session.run_cells(never_run)
+                settled = await session.settle(codes, max(0.0, deadline - loop.time()))
+        return settled
+
+    def _never_run(self, session: NotebookSession, codes: list[str]) -> list[str]:
+        if not self.config.marimo.autorun:  # stale cells wait for the user, as asked
+            return []
+        ids = [cid for cid in session.kernel.match(codes) if cid is not None]
+        runs = [(cid, session.kernel.run_of(cid)) for cid in ids]
+        return [cid for cid, run in runs if run is not None and run.status == "not-run"]
 
     async def restart_kernel(self, path: Path) -> None:
         session = self._session_for(path)
