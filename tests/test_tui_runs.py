@@ -208,7 +208,8 @@ async def test_markdown_tables_images_html_and_long_console(tmp_path: Path) -> N
         assert "Sales report" in shown("title") and "**" not in shown("title")
         table = shown("table")
         assert "region" in table and "amount" in table and "south" in table
-        assert "▀" in shown("chart")
+        # The caption at once, the picture when drawn off the UI thread.
+        await wait_until(lambda: "▀" in shown("chart"), START, "the figure drawn")
         assert "plain html text" in shown("html") and "<b>" not in shown("html")
         # A long console is cut, the newest lines kept; `v` shows all of it.
         assert "earlier console lines" in shown("chatty") and "line 3\n" not in shown("chatty")
