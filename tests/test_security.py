@@ -21,6 +21,7 @@ import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -40,6 +41,9 @@ from tests.llm_servers import Call, OpenAIServer, Reply
 from tests.sidecar_support import make_notebook
 from tests.template_support import ALL, create
 from tests.tui_support import wait_until
+
+if TYPE_CHECKING:
+    from marimo_tui.tui.app import WorkbenchApp
 
 START = 2 * HANG  # covers the marimo server's cold start
 needs_landlock = pytest.mark.skipif(
@@ -518,11 +522,8 @@ async def test_no_secret_on_the_screen_or_in_the_files_of_an_app_run(
     assert found == []
 
 
-async def wait_for_token(app: object) -> str:
+async def wait_for_token(app: WorkbenchApp) -> str:
     """The random token of the app's marimo server, once it is made."""
-    from marimo_tui.tui.app import WorkbenchApp
-
-    assert isinstance(app, WorkbenchApp)
 
     def token() -> str:
         runtime = app.workbench.runtime
