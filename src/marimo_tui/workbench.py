@@ -93,6 +93,10 @@ class Workbench:
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
 
+    def unsubscribe(self, listener: Listener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
     def publish(self, event: Event) -> None:
         if isinstance(event, Notice) and self.redactor.found_in(event.text):
             event = Notice(self.redactor(event.text), event.level)  # (errors quote their cause)

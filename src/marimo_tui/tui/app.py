@@ -13,7 +13,6 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Container
-from textual.content import Content
 from textual.events import Resize
 from textual.markup import escape as escape_markup
 from textual.screen import Screen
@@ -23,28 +22,21 @@ from textual.widgets import Footer, Static
 
 from marimo_tui.config import user_config_dir
 from marimo_tui.dagster.errors import NOT_CONFIGURED
-from marimo_tui.events import (
-    Event,
-    KernelChanged,
-    NotebookBroken,
-    NotebookLoaded,
-    NotebookRemoved,
-    NotebooksListed,
-    Notice,
-    ServiceState,
-    TaskChanged,
-)
+from marimo_tui.events import Event, TaskChanged
 from marimo_tui.notebook.model import Notebook
 from marimo_tui.safe_text import one_line, visible
-from marimo_tui.tui.widgets.cell_view import CellView
+from marimo_tui.tui import workbench_messages as wm
+from marimo_tui.tui.actions import ACTIONS, APP_BINDINGS
+from marimo_tui.tui.widgets.cell_view import CellView, broken_message, cells_title
 from marimo_tui.tui.widgets.chat import ChatPane
 from marimo_tui.tui.widgets.status_bar import StatusBar
+from marimo_tui.tui.workbench_messages import shows_errors
 from marimo_tui.workbench import Workbench
 
 if TYPE_CHECKING:
     from textual.driver import Driver
+    from textual.message_pump import MessagePump
     from textual.notifications import SeverityLevel
-    from textual.timer import Timer
 
     from marimo_tui.agent.start import Overrides
     from marimo_tui.dagster.webserver import Webserver
@@ -60,7 +52,6 @@ if TYPE_CHECKING:
 WIDE, NARROW = 160, 100  # columns: four panes from WIDE, one pane below NARROW
 NARROW_HINT = "1-4 or ctrl+→: panes"  # one pane at a time, and the footer has no room
 PANES = ("cells", "chat", "tasks", "runs")
-ANALYSING_DELAY = 0.3  # s a reload may stay unanalysed before the view says so
 
 
 def _driver_class() -> type[Driver] | None:
@@ -92,33 +83,7 @@ class WorkbenchApp(App[None]):
     #panes.-narrow > .pane { display: none; }
     #panes.-narrow > .pane.-active { display: block; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
-        Binding("o", "open_notebook", "Open", id="open_notebook"),
-        Binding("question_mark", "show_keys", "Keys", id="show_keys"),
-        Binding("t", "change_theme", "Theme", show=False, id="change_theme"),
-        Binding("w", "show_server", "marimo URL", show=False, id="show_server"),
-        # Only while the agent works (`check_action`): otherwise Esc is the panes' own.
-        Binding("escape", "cancel_agent", "Stop agent", id="cancel_agent"),
-        # Priority: checked before the key reaches the focused pane, so keys typed right after
-        # `/` are never handled as cell-view keys; `check_action` lets text fields keep it.
-        Binding("slash", "focus_chat", "Chat", show=False, id="focus_chat", priority=True),
-        Binding(
-            "ctrl+right,f6", "cycle_pane(1)", "Next pane", show=False, id="next_pane", priority=True
-        ),
-        Binding(
-            "ctrl+left,shift+f6",
-            "cycle_pane(-1)",
-            "Previous pane",
-            show=False,
-            id="previous_pane",
-            priority=True,
-        ),
-        Binding("1", "show_pane('cells')", "Cells", show=False, id="pane_cells"),
-        Binding("2", "show_pane('chat')", "Chat", show=False, id="pane_chat"),
-        Binding("3", "show_pane('tasks')", "Tasks", show=False, id="pane_tasks"),
-        Binding("4", "show_pane('runs')", "Runs", show=False, id="pane_runs"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(APP_BINDINGS)
 
     def __init__(
         self,
@@ -147,7 +112,6 @@ class WorkbenchApp(App[None]):
         self.run_cells = run
         self._theme_errors: list[str] = []
         self._last_broken: str | None = None
-        self._analysing_timer: Timer | None = None
         self._register_themes()
 
     # Editing and the chat's commands pull in the editor, dialogs and the store: loaded on use.
@@ -204,7 +168,7 @@ class WorkbenchApp(App[None]):
         with Container(id="panes", classes=layout_mode(self.size.width)):
             cells = CellView(self.initial, id="cells", classes="pane -active")
             if self.initial is not None:
-                cells.border_title = _cells_title(self.initial)
+                cells.border_title = cells_title(self.initial)
                 cells.border_subtitle = "analysing…" if self.initial.pending else ""
             else:
                 cells.border_title = "cells"
@@ -365,6 +329,8 @@ class WorkbenchApp(App[None]):
         self.cell_view.enable_highlighting()
 
     async def on_unmount(self) -> None:
+        # The panes are gone: what the services say while they stop has no one to show it.
+        self.workbench.unsubscribe(self.on_workbench_event)
         if self.dagster is not None:
             await self.dagster.stop()
         if self._webserver is not None:
@@ -462,56 +428,41 @@ class WorkbenchApp(App[None]):
 
     # -- workbench events --------------------------------------------------------------------
     def on_workbench_event(self, event: Event) -> None:
-        try:
-            self._dispatch(event)
-        except Exception as exc:  # a view bug must not take the workbench down
-            self.log.error(f"event {event!r} failed: {exc!r}")
-            self.notify(f"display error: {type(exc).__name__}: {exc}", severity="error")
+        """Each pane that follows an event gets it as a message (tui/workbench_messages.py)."""
+        panes: list[MessagePump] = [self, self.cell_view, self.status]
+        if isinstance(event, TaskChanged):
+            panes.append(self.tasks_pane)  # mounted on first use
+        wm.deliver(event, self.workbench.current, panes)
 
-    def _dispatch(self, event: Event) -> None:
-        current = self.workbench.current
-        if isinstance(event, NotebookLoaded):
-            if event.path == current:
-                self.cell_view.show(event.notebook)
-                if self.cell_view.broken is not None:
-                    self.cell_view.set_broken(None, None)
-                self._last_broken = None
-                self._update_title(event.notebook)
-                self.status.set(notebook=self._notebook_label(event.notebook))
-        elif isinstance(event, NotebookBroken):
-            if event.path == current:
-                where = f"line {event.line}: " if event.line else ""
-                message = f"{where}{event.error}"
-                if event.cell_index is None:
-                    message = f"the file: {message}"
-                self.cell_view.set_broken(event.cell_index or 0, message)
-                self.cell_view.border_subtitle = "does not parse: showing the last good version"
-                if message != self._last_broken:
-                    self.notify(
-                        f"{event.path.name} does not parse: {message}", severity="error", timeout=8
-                    )
-                self._last_broken = message
-        elif isinstance(event, NotebookRemoved):
-            if event.path == current and event.renamed_to is None:
-                self.cell_view.border_subtitle = "deleted on disk"
-        elif isinstance(event, NotebooksListed):
-            pass  # the picker reads workbench.notebooks when it opens
-        elif isinstance(event, TaskChanged):
-            if event.removed:
-                self.tasks_pane.drop(event.task.id)
-            else:
-                self.tasks_pane.upsert(event.task)
-        elif isinstance(event, KernelChanged):
-            if event.path == current:
-                self.cell_view.set_kernel(event.kernel, event.cell_id)
-                self.widget_flows.announce_prompt(event.kernel, event.cell_id)
-        elif isinstance(event, ServiceState):
-            self.status.set_service(event.service, event.state, event.ok)
-            if event.service == "marimo" and event.state.startswith(("ready", "failed")):
-                self._autoplay_when_ready("marimo")
-        elif isinstance(event, Notice):
-            severity = "information" if event.level == "info" else event.level
-            self.notify(event.text, severity=severity, timeout=8 if event.level != "info" else 4)
+    @shows_errors
+    def on_workbench_notebook_loaded(self, message: wm.NotebookLoaded) -> None:
+        if message.current:
+            self._last_broken = None
+            self.status.set(notebook=self._notebook_label(message.event.notebook))
+
+    @shows_errors
+    def on_workbench_notebook_broken(self, message: wm.NotebookBroken) -> None:
+        event = message.event
+        if message.current and (text := broken_message(event)) != self._last_broken:
+            self.notify(f"{event.path.name} does not parse: {text}", severity="error", timeout=8)
+            self._last_broken = text
+
+    @shows_errors
+    def on_workbench_kernel_changed(self, message: wm.KernelChanged) -> None:
+        if message.current:
+            self.widget_flows.announce_prompt(message.event.kernel, message.event.cell_id)
+
+    @shows_errors
+    def on_workbench_service_state(self, message: wm.ServiceState) -> None:
+        event = message.event
+        if event.service == "marimo" and event.state.startswith(("ready", "failed")):
+            self._autoplay_when_ready("marimo")
+
+    @shows_errors
+    def on_workbench_notice(self, message: wm.Notice) -> None:
+        level = message.event.level
+        severity = "information" if level == "info" else level
+        self.notify(message.event.text, severity=severity, timeout=8 if level != "info" else 4)
 
     def _notebook_label(self, notebook: Notebook | None) -> str:
         path = notebook.path if notebook is not None else self.workbench.current
@@ -519,30 +470,6 @@ class WorkbenchApp(App[None]):
             return "no notebook"
         label = self.workbench.relative(path)
         return f"{label} ({len(notebook.cells)} cells)" if notebook is not None else label
-
-    def _update_title(self, notebook: Notebook | None) -> None:
-        if notebook is None:
-            return
-        view = self.cell_view
-        # Setting a border title repaints the whole view, even to the same text. A reload is
-        # analysed within milliseconds, so "analysing…" waits to be needed: flashing it would
-        # cost two full redraws per change on disk, ahead of the rerun's rows.
-        title = _cells_title(notebook)
-        if view.border_title != title.markup:
-            view.border_title = title
-        if self._analysing_timer is not None:
-            self._analysing_timer.stop()
-            self._analysing_timer = None
-        if notebook.pending:
-            self._analysing_timer = self.set_timer(ANALYSING_DELAY, self._show_analysing)
-        elif view.border_subtitle:
-            view.border_subtitle = ""
-
-    def _show_analysing(self) -> None:
-        self._analysing_timer = None
-        notebook = self.cell_view.notebook
-        if notebook is not None and notebook.pending:
-            self.cell_view.border_subtitle = "analysing…"
 
     # -- notebooks ---------------------------------------------------------------------------
     def open_notebook(self, path: Path) -> None:
@@ -576,28 +503,27 @@ class WorkbenchApp(App[None]):
         if notebook is None:
             self.notify("no notebook open: o opens one, /new creates one", severity="warning")
             return
-        cell = event.cell
-        from marimo_tui.tui.running import RUN_ACTIONS
-
-        if event.action in RUN_ACTIONS:
-            self.run_guarded(self.runs.handle(event.action, notebook, cell), group="run")
-        elif event.action == "widgets":
-            self.run_guarded(self.widget_flows.open(notebook, cell), group="widgets")
-        elif event.action == "undo":
-            self.run_guarded(self.edits.undo(notebook.path), group="edit")
-        elif event.action == "add":
-            self.run_guarded(self.edits.add_below(notebook, cell), group="edit")
-        elif cell is None:
-            self.notify("no cell selected", severity="warning")
-        elif event.action == "edit":
-            self.run_guarded(self.edits.edit(notebook, cell), group="edit")
-        elif event.action == "delete":
-            self.run_guarded(self.edits.delete(notebook, cell), group="edit")
-        elif event.action in ("move_up", "move_down"):
-            step = -1 if event.action == "move_up" else 1
-            self.run_guarded(self.edits.move(notebook, cell, step), group="edit")
-        elif event.action == "rename":
-            self.run_guarded(self.edits.rename(notebook, cell), group="edit")
+        cell, action = event.cell, event.action
+        match action:
+            case "run" | "run_all" | "interrupt" | "restart" | "view_output":
+                self.run_guarded(self.runs.handle(action, notebook, cell), group="run")
+            case "widgets":
+                self.run_guarded(self.widget_flows.open(notebook, cell), group="widgets")
+            case "undo":
+                self.run_guarded(self.edits.undo(notebook.path), group="edit")
+            case "add":
+                self.run_guarded(self.edits.add_below(notebook, cell), group="edit")
+            case "edit" | "delete" | "move_up" | "move_down" | "rename" if cell is None:
+                self.notify("no cell selected", severity="warning")
+            case "edit" if cell is not None:
+                self.run_guarded(self.edits.edit(notebook, cell), group="edit")
+            case "delete" if cell is not None:
+                self.run_guarded(self.edits.delete(notebook, cell), group="edit")
+            case "move_up" | "move_down" if cell is not None:
+                step = -1 if action == "move_up" else 1
+                self.run_guarded(self.edits.move(notebook, cell, step), group="edit")
+            case "rename" if cell is not None:
+                self.run_guarded(self.edits.rename(notebook, cell), group="edit")
 
     # -- tasks -------------------------------------------------------------------------------
     def on_tasks_pane_requested(self, event: TasksPane.Requested) -> None:
@@ -691,11 +617,9 @@ class WorkbenchApp(App[None]):
 
     def _declared_bindings(self) -> Iterable[tuple[str, Binding]]:
         """(where, binding) for every binding of the app and its panes."""
-        tasks = type(self.tasks_pane)
-        for where, source in (("app", self), ("cells", CellView), ("tasks", tasks)):
-            for b in getattr(source, "BINDINGS", []):
-                if isinstance(b, Binding):
-                    yield where, b
+        for action in ACTIONS:
+            if action.keys:
+                yield action.where, action.binding()
 
     def _all_bindings(self) -> list[tuple[str, str, str]]:
         """(where, keys, description) for every binding, with the user's remapping applied."""
@@ -707,79 +631,18 @@ class WorkbenchApp(App[None]):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        view = self.cell_view
-        commands = [
-            ("Open notebook", "Pick a notebook of the project", self.action_open_notebook),
-            (
-                "New notebook",
-                "Create a notebook from a template",
-                lambda: self.action_focus_chat_with("/new "),
-            ),
-            ("Edit cell", "Edit the selected cell", lambda: view.action_request("edit")),
-            (
-                "Add cell below",
-                "Add a cell after the selected one",
-                lambda: view.action_request("add"),
-            ),
-            ("Delete cell", "Delete the selected cell", lambda: view.action_request("delete")),
-            ("Move cell up", "Move the selected cell up", lambda: view.action_request("move_up")),
-            (
-                "Move cell down",
-                "Move the selected cell down",
-                lambda: view.action_request("move_down"),
-            ),
-            ("Rename cell", "Rename the selected cell", lambda: view.action_request("rename")),
-            ("Undo", "Undo the last change to this notebook", lambda: view.action_request("undo")),
-            ("Run cell", "Run the selected cell", lambda: view.action_request("run")),
-            (
-                "Use widgets",
-                "Change the selected cell's UI elements, or answer its input()",
-                lambda: view.action_request("widgets"),
-            ),
-            (
-                "Run all cells",
-                "Run every cell of the notebook",
-                lambda: view.action_request("run_all"),
-            ),
-            ("Interrupt", "Interrupt the running cell", lambda: view.action_request("interrupt")),
-            (
-                "Restart kernel",
-                "A fresh kernel; every cell runs again",
-                lambda: view.action_request("restart"),
-            ),
-            (
-                "View output",
-                "The selected cell's whole output",
-                lambda: view.action_request("view_output"),
-            ),
-            (
-                "marimo server URL",
-                "Show and copy the URL to watch this notebook in a browser",
-                self.action_show_server,
-            ),
-            ("Fold or unfold cell", "Fold the selected cell's code", view.action_toggle_fold),
-            ("Fold or unfold all", "Fold every cell", view.action_fold_all),
-            (
-                "Add task",
-                "Add a task to the task tree",
-                lambda: self.run_guarded(self._task_action("add", None), group="tasks"),
-            ),
-            ("Show all keys", "Every key binding", self.action_show_keys),
-        ]
-        commands += [
-            (f"Show {p} pane", f"Focus the {p} pane", partial(self.action_show_pane, p))
-            for p in PANES
-        ]
-        for title, help_text, callback in commands:
-            yield SystemCommand(title, help_text, callback)
+        targets: dict[str, Widget | App[None]] = {
+            "app": self,
+            "cells": self.cell_view,
+            "tasks": self.tasks_pane,
+        }
+        for action in ACTIONS:
+            if action.title:
+                run = partial(self.run_action, action.action, targets[action.where])
+                yield SystemCommand(action.title, action.help, run)
 
     def action_focus_chat_with(self, text: str) -> None:
         self.action_show_pane("chat")
         field = self.chat.input
         field.value = text
         field.cursor_position = len(text)
-
-
-def _cells_title(notebook: Notebook) -> Content:
-    """A border title is markup when given a str: a file name is text."""
-    return Content(one_line(f"cells · {notebook.path.name}"))

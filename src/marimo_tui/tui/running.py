@@ -10,9 +10,8 @@ from marimo_tui.runtime.sidecar import describe_exit
 if TYPE_CHECKING:
     from marimo_tui.notebook.model import Cell, Notebook
     from marimo_tui.runtime.manager import Runtime
+    from marimo_tui.tui.actions import RunAction
     from marimo_tui.tui.app import WorkbenchApp
-
-RUN_ACTIONS = frozenset({"run", "run_all", "interrupt", "restart", "view_output"})
 
 
 class RunFlows:
@@ -28,7 +27,7 @@ class RunFlows:
             )
         return runtime
 
-    async def handle(self, action: str, notebook: Notebook, cell: Cell | None) -> None:
+    async def handle(self, action: RunAction, notebook: Notebook, cell: Cell | None) -> None:
         if action == "view_output":
             self.view_output(notebook, cell)
             return

@@ -8,8 +8,6 @@ cell's content. A 1000-cell notebook therefore costs what its visible rows cost.
 
 from __future__ import annotations
 
-import builtins
-import time
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -19,7 +17,7 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.cache import LRUCache
 from textual.content import Content
 from textual.geometry import Region, Size
@@ -29,61 +27,34 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.timer import Timer
 
-from marimo_tui.notebook.model import Cell, CellKind, Notebook
-from marimo_tui.notebook.pyversion import is_requirement
-from marimo_tui.runtime.output_blocks import Chart
-from marimo_tui.safe_text import one_line, visible
+from marimo_tui.events import NotebookBroken
+from marimo_tui.notebook.model import Cell, Notebook
+from marimo_tui.safe_text import one_line
+from marimo_tui.tui import workbench_messages as wm
+from marimo_tui.tui.actions import CELL_BINDINGS, CellAction
+from marimo_tui.tui.widgets.cell_lines import CellLines
+from marimo_tui.tui.widgets.cell_outputs import NO_ROWS, CellOutputs
+from marimo_tui.tui.workbench_messages import shows_errors
 
 if TYPE_CHECKING:
     from marimo_tui.runtime.kernel_state import CellRun, KernelState
     from marimo_tui.tui.widgets.output_render import OutputStyles
 
 GUTTER = 2
-BUILTINS = frozenset(dir(builtins))  # marimo counts them as refs; shown they are only noise
-STATUS_BADGES = {
-    # status -> (symbol, label, component class)
-    "pending": ("…", "analysing", "dim"),
-    "syntax-error": ("✗", "syntax error", "error"),
-    # Valid code for a newer Python than ours: not broken, kept as written; it cannot run here.
-    "needs-python": ("⚠", "needs a newer Python", "warning"),
-    "parsed": ("·", "not run", "dim"),
-    "not-run": ("·", "not run", "dim"),
-    "queued": ("◷", "queued", "running"),
-    "running": ("▶", "running", "running"),
-    "idle": ("✓", "ran", "ok"),
-    "stale": ("◌", "stale: rerun to update", "warning"),
-    "error": ("✗", "error", "error"),
-    "disabled": ("⊘", "disabled", "dim"),
-}
-SPINNER = "◐◓◑◒"
-OUTPUT_ROWS = 24  # rows of output shown per cell; `v` shows all of it
-CONSOLE_ROWS = 12
-CHART_ROWS = 16  # a chart's picture, in half-block rows (two pixels each)
 DOCUMENT_DELAY = 0.05  # seconds a kernel's new code waits for the runs it starts
+ANALYSING_DELAY = 0.3  # s a reload may stay unanalysed before the view says so
 
 
-def format_duration(seconds: float) -> str:
-    if seconds < 1:
-        return f"{seconds * 1000:.0f} ms"
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    return f"{int(seconds // 60)} min {seconds % 60:.0f} s"
+def broken_message(event: NotebookBroken) -> str:
+    """What the view and the notice say of a file that no longer parses."""
+    where = f"line {event.line}: " if event.line else ""
+    message = f"{where}{event.error}"
+    return message if event.cell_index is not None else f"the file: {message}"
 
 
-def _merge_channels(run: CellRun) -> list[tuple[str, str, Chart | None]]:
-    """Console chunks joined while the channel stays the same: (channel, text, chart); a
-    figure from `plt.show()` stands alone."""
-    merged: list[tuple[str, str, Chart | None]] = []
-    for chunk in run.console:
-        same = merged and merged[-1][0] == chunk.channel
-        if same and chunk.chart is None and merged[-1][2] is None:
-            merged[-1] = (chunk.channel, merged[-1][1] + chunk.text, None)
-        else:
-            merged.append((chunk.channel, chunk.text, chunk.chart))
-    return merged
-
-
-NO_ROWS: list[Strip] = []  # shared, never changed: the same list means nothing to repaint
+def cells_title(notebook: Notebook) -> Content:
+    """A border title is markup when given a str: a file name is text."""
+    return Content(one_line(f"cells · {notebook.path.name}"))
 
 
 @dataclass(slots=True)
@@ -122,32 +93,7 @@ class CellView(ScrollView, can_focus=True):
     reloads (cells have stable ids)."""
 
     ALLOW_MAXIMIZE = True
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up,k", "cursor(-1)", "Up", show=False, id="cell_up"),
-        Binding("down,j", "cursor(1)", "Down", show=False, id="cell_down"),
-        Binding("home", "first", "First", show=False, id="cell_first"),
-        Binding("end", "last", "Last", show=False, id="cell_last"),
-        Binding("pageup", "page(-1)", "Page up", show=False, id="cell_page_up"),
-        Binding("pagedown", "page(1)", "Page down", show=False, id="cell_page_down"),
-        Binding("enter", "toggle_fold", "Fold", show=False, id="fold_cell"),
-        Binding("z", "fold_all", "Fold all", show=False, id="fold_all"),
-        Binding("e", "request('edit')", "Edit", id="edit_cell"),
-        Binding("n", "request('add')", "New cell", id="add_cell"),
-        Binding("d", "request('delete')", "Delete", id="delete_cell"),
-        Binding("K", "request('move_up')", "Move up", show=False, id="move_cell_up"),
-        Binding("J", "request('move_down')", "Move down", show=False, id="move_cell_down"),
-        Binding("r", "request('rename')", "Rename", show=False, id="rename_cell"),
-        Binding("u", "request('undo')", "Undo", id="undo"),
-        # Terminals send ctrl+enter as enter or ctrl+j unless they speak the kitty protocol.
-        Binding("ctrl+enter,ctrl+j", "request('run')", "Run", key_display="^⏎", id="run_cell"),
-        Binding("R", "request('run_all')", "Run all", id="run_all"),
-        Binding("i", "request('interrupt')", "Interrupt", show=False, id="interrupt"),
-        Binding("X", "request('restart')", "Restart kernel", show=False, id="restart_kernel"),
-        Binding("v", "request('view_output')", "Output", id="view_output"),
-        Binding("right_square_bracket", "next_tab", "Next tab", show=False, id="output_next_tab"),
-        # The cell's UI elements (sliders, dropdowns, …), or the line its `input()` waits for.
-        Binding("space", "request('widgets')", "Widgets", show=False, id="use_widgets"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(CELL_BINDINGS)
     COMPONENT_CLASSES = {
         "cell-view--header",
         "cell-view--dim",
@@ -177,9 +123,9 @@ class CellView(ScrollView, can_focus=True):
     """
 
     class Requested(Message):
-        """The user asked for an edit of the selected cell (`edit`, `add`, `delete`, …)."""
+        """The user asked for something done with the selected cell (`edit`, `run`, …)."""
 
-        def __init__(self, action: str, cell: Cell | None) -> None:
+        def __init__(self, action: CellAction, cell: Cell | None) -> None:
             super().__init__()
             self.action = action
             self.cell = cell
@@ -199,29 +145,20 @@ class CellView(ScrollView, can_focus=True):
         self._children: set[str] = set()
         self.broken: tuple[int | None, str] | None = None
         self._memory: dict[Path, tuple[str | None, int, set[str]]] = {}
-        self.highlighting = False  # switched on after the first frame (pygments is not free)
-        self._lines: LRUCache[tuple[object, ...], list[Content]] = LRUCache(2048)
+        self.text = CellLines()
+        self.outputs = CellOutputs(self._picture_ready)
         # A row's strip is keyed by the very lists it is drawn from: any change of a cell's
         # text, status or output makes new lists, so nothing needs clearing on a change.
         self._strips: LRUCache[tuple[object, ...], tuple[object, object, Strip]] = LRUCache(4096)
         self._painted: dict[str, _Painted] = {}  # cell id -> what its rows last showed
         self._painted_view: tuple[object, ...] | None = None
         self._painted_total = 0
-        self._code: LRUCache[tuple[str, bool], list[Content]] = LRUCache(1024)
-        self._outputs: LRUCache[tuple[object, ...], tuple[object, object, list[Strip]]] = LRUCache(
-            1024
-        )
-        self.kernel: KernelState | None = None
-        self._kernel_ids: dict[str, str] = {}  # our cell id -> the kernel's
-        # marimo's errors name cells by the kernel's ids: shown as the header names them
-        self._cell_names: dict[str, str] = {}
-        self._tabs: dict[str, dict[int, int]] = {}  # cell id -> tabs block number -> pane
-        self._stale: set[str] = set()  # edited since they ran, and what reads from them
-        self._running_since: dict[str, float] = {}  # kernel id -> when we saw it start
         self._relayout_pending = False
         self._styles: OutputStyles | None = None
         self._spinner: Timer | None = None
         self._document_timer: Timer | None = None
+        self._analysing_timer: Timer | None = None
+        self._wanted: str | None = None  # a cell to select once it is shown
         if notebook is not None:
             self.show(notebook)
 
@@ -244,6 +181,8 @@ class CellView(ScrollView, can_focus=True):
             return
         self.notebook = notebook
         self._relayout_anchored()
+        if self._wanted is not None and self._wanted in self._index:
+            self.select_id(self._wanted)
 
     def _relayout_anchored(self) -> None:
         """Lay out again; the selected cell stays where it was on screen."""
@@ -292,10 +231,13 @@ class CellView(ScrollView, can_focus=True):
         self._layout()
         self._repaint()
 
+    @property
+    def highlighting(self) -> bool:
+        return self.text.highlighting
+
     def enable_highlighting(self) -> None:
-        self.highlighting = True
-        self._lines.clear()
-        self._code.clear()
+        self.text.highlighting = True
+        self.text.clear()
         self._repaint()
 
     def _repaint(self) -> None:
@@ -336,7 +278,7 @@ class CellView(ScrollView, can_focus=True):
             self.refresh_lines(top, height)
 
     def _layout(self) -> None:
-        self._match_kernel()
+        self.outputs.match(self.notebook)
         blocks: list[_Block] = []
         top = 0
         width = 0
@@ -346,7 +288,7 @@ class CellView(ScrollView, can_focus=True):
             code_lines = cell.code.count("\n") + 1
             folded = cell.id in self._folded
             text_rows = 2 + (1 if folded else code_lines) + bool(cell.error) + (broken_at == i)
-            output = self._output_rows(cell, output_width) if self._kernel_ids else NO_ROWS
+            output = self._output_rows(cell, output_width)
             height = text_rows + len(output) + 1
             blocks.append(_Block(cell, top, height, folded, code_lines, output))
             top += height
@@ -369,22 +311,55 @@ class CellView(ScrollView, can_focus=True):
         self._changed()
 
     def status_of(self, cell: Cell) -> str:
-        if self.notebook is not None and cell.id in self.notebook.pending:
-            return "pending"
-        if cell.error:
-            return "needs-python" if is_requirement(cell.error) else "syntax-error"
-        run = self.run_for(cell)
-        if run is not None:
-            status = run.status
-            if status in ("queued", "running"):
-                return status
-            if cell.id in self._stale:
-                return "stale"
-            if status != "not-run":
-                return status
-        if cell.options.get("disabled"):
-            return "disabled"
-        return "parsed"
+        return self.outputs.status_of(cell, self.notebook)
+
+    # -- workbench events --------------------------------------------------------------------
+    @shows_errors
+    def on_workbench_notebook_loaded(self, message: wm.NotebookLoaded) -> None:
+        if not message.current:
+            return
+        notebook = message.event.notebook
+        self.show(notebook)
+        if self.broken is not None:
+            self.set_broken(None, None)
+        self._update_title(notebook)
+
+    @shows_errors
+    def on_workbench_notebook_broken(self, message: wm.NotebookBroken) -> None:
+        if message.current:
+            event = message.event
+            self.set_broken(event.cell_index or 0, broken_message(event))
+            self.border_subtitle = "does not parse: showing the last good version"
+
+    @shows_errors
+    def on_workbench_notebook_removed(self, message: wm.NotebookRemoved) -> None:
+        if message.current and message.event.renamed_to is None:
+            self.border_subtitle = "deleted on disk"
+
+    @shows_errors
+    def on_workbench_kernel_changed(self, message: wm.KernelChanged) -> None:
+        if message.current:
+            self.set_kernel(message.event.kernel, message.event.cell_id)
+
+    def _update_title(self, notebook: Notebook) -> None:
+        # Setting a border title repaints the whole view, even to the same text. A reload is
+        # analysed within milliseconds, so "analysing…" waits to be needed: flashing it would
+        # cost two full redraws per change on disk, ahead of the rerun's rows.
+        title = cells_title(notebook)
+        if self.border_title != title.markup:
+            self.border_title = title
+        if self._analysing_timer is not None:
+            self._analysing_timer.stop()
+            self._analysing_timer = None
+        if notebook.pending:
+            self._analysing_timer = self.set_timer(ANALYSING_DELAY, self._show_analysing)
+        elif self.border_subtitle:
+            self.border_subtitle = ""
+
+    def _show_analysing(self) -> None:
+        self._analysing_timer = None
+        if self.notebook is not None and self.notebook.pending:
+            self.border_subtitle = "analysing…"
 
     # -- the kernel --------------------------------------------------------------------------
     def set_kernel(self, kernel: KernelState | None, cell_id: str | None = None) -> None:
@@ -400,15 +375,7 @@ class CellView(ScrollView, can_focus=True):
         if self._document_timer is not None:
             self._document_timer.stop()
             self._document_timer = None
-        if kernel is not self.kernel:
-            self.kernel = kernel
-            self._running_since.clear()
-        if cell_id is not None and kernel is not None:
-            run = kernel.runs.get(cell_id)
-            if run is not None and run.kernel_status == "running":
-                self._running_since.setdefault(cell_id, time.monotonic())
-            else:
-                self._running_since.pop(cell_id, None)
+        self.outputs.follow(kernel, cell_id)
         self._schedule_apply()
 
     def _schedule_apply(self) -> None:
@@ -421,7 +388,7 @@ class CellView(ScrollView, can_focus=True):
         self._relayout_pending = False
         if self.notebook is not None:
             self._relayout_anchored()
-        running = bool(self._running_since)
+        running = bool(self.outputs.running_since)
         if running and self._spinner is None:
             self._spinner = self.set_interval(0.25, self._tick)
         elif not running and self._spinner is not None:
@@ -431,33 +398,20 @@ class CellView(ScrollView, can_focus=True):
     def _tick(self) -> None:
         self._repaint()
 
-    def _match_kernel(self) -> None:
-        kernel, notebook = self.kernel, self.notebook
-        if kernel is None or notebook is None:
-            self._kernel_ids, self._stale = {}, set()
-            return
-        cells = notebook.cells
-        matched = kernel.match([cell.code for cell in cells])
-        self._kernel_ids = {c.id: k for c, k in zip(cells, matched, strict=True) if k is not None}
-        self._cell_names = {
-            k: f"'{one_line(c.name)}' (#{i + 1})" if c.named else f"#{i + 1}"
-            for i, (c, k) in enumerate(zip(cells, matched, strict=True))
-            if k is not None
-        }
-        edited = {ours for ours, theirs in self._kernel_ids.items() if kernel.edited(theirs)}
-        self._stale = notebook.index.stale(edited) if edited else set()
+    @property
+    def kernel(self) -> KernelState | None:
+        return self.outputs.kernel
 
     @property
     def cell_names(self) -> Mapping[str, str]:
         """The kernel's cell ids → the names the view shows (`'load' (#3)`, `#4`)."""
-        return self._cell_names
+        return self.outputs.cell_names
 
     def kernel_id(self, cell: Cell) -> str | None:
-        return self._kernel_ids.get(cell.id)
+        return self.outputs.kernel_ids.get(cell.id)
 
     def run_for(self, cell: Cell) -> CellRun | None:
-        kid = self._kernel_ids.get(cell.id)
-        return self.kernel.runs.get(kid) if kid is not None and self.kernel is not None else None
+        return self.outputs.run_for(cell)
 
     def _output_width(self) -> int:
         width = self.scrollable_content_region.width - GUTTER
@@ -471,75 +425,21 @@ class CellView(ScrollView, can_focus=True):
         return self._styles
 
     def _output_rows(self, cell: Cell, width: int) -> list[Strip]:
-        """The cell's output and console, cut to a few screens (`v` shows everything)."""
-        run = self.run_for(cell)
-        if run is None or not run.has_output:
+        if not self.outputs.kernel_ids:
             return NO_ROWS
-        if is_requirement(cell.error) and run.output.kind == "error":
-            # The kernel (this Python) could not compile it: its SyntaxError and traceback say
-            # less than the cell's requirement line.
-            return NO_ROWS
-        styles = self._output_styles()
-        # Keyed by the output and console objects (a status change keeps them), so a cell
-        # whose output did not change keeps the same rows and is not repainted.
-        names = tuple(self._cell_names.items()) if run.output.kind == "error" else ()
-        tabs = tuple(self._tabs.get(cell.id, {}).items())
-        key: tuple[object, ...] = (id(run.output), id(run.console), run.traceback, cell.code)
-        key += (width, id(styles), names, tabs)
-        cached = self._outputs.get(key)
-        if cached is not None and cached[0] is run.output and cached[1] is run.console:
-            return cached[2]
-        from marimo_tui.tui.graphics import chart_strips
-        from marimo_tui.tui.widgets.output_render import render_console, render_output
+        return self.outputs.rows(cell, width, self._output_styles())
 
-        def ready() -> None:  # a picture was drawn: these rows change
-            self._picture_ready(key)
-
-        rows: list[Strip] = []
-        output = run.shown_output
-        if output.kind != "empty":
-            rows = render_output(
-                output,
-                width,
-                styles,
-                code=cell.code,
-                max_image_rows=CHART_ROWS,
-                cell_names=self._cell_names,
-                tabs=self._tabs.get(cell.id),
-                on_ready=ready,  # charts alone or inside layouts (an hstack of figures)
-            )
-            if len(rows) > OUTPUT_ROWS:
-                more = len(rows) - OUTPUT_ROWS + 1
-                rows = [*rows[: OUTPUT_ROWS - 1], self._note(f"… {more} more rows · v shows all")]
-        console: list[Strip] = []
-        for channel, text, chart in _merge_channels(run):
-            if chart is not None:
-                rows += chart_strips(chart, width, CHART_ROWS, styles.dim, ready)
-            else:
-                console += render_console(text, channel, width, styles)
-        if len(console) > CONSOLE_ROWS:
-            earlier = len(console) - CONSOLE_ROWS + 1
-            console = [
-                self._note(f"… {earlier} earlier console lines · v shows all"),
-                *console[-(CONSOLE_ROWS - 1) :],
-            ]
-        rows += console
-        self._outputs[key] = (run.output, run.console, rows)
-        return rows
-
-    def _picture_ready(self, key: tuple[object, ...]) -> None:
-        if self._outputs.get(key) is not None:
-            self._outputs.discard(key)
-            if not self._relayout_pending:
-                self._relayout_pending = True
-                self.call_later(self._apply_kernel)
+    def _picture_ready(self) -> None:
+        if not self._relayout_pending:
+            self._relayout_pending = True
+            self.call_later(self._apply_kernel)
 
     def tab_choice(self, cell: Cell) -> Mapping[int, int]:
         """The pane shown per tabs block of `cell`'s output (numbered in reading order)."""
-        return dict(self._tabs.get(cell.id, {}))
+        return self.outputs.tab_choice(cell)
 
     def select_tab(self, cell: Cell, tabs_number: int, pane: int) -> None:
-        self._tabs.setdefault(cell.id, {})[tabs_number] = pane
+        self.outputs.tabs.setdefault(cell.id, {})[tabs_number] = pane
         self._relayout_keeping(cell.id)
 
     def action_next_tab(self) -> None:
@@ -553,104 +453,23 @@ class CellView(ScrollView, can_focus=True):
         first = next((b for b in run.shown_output.blocks if isinstance(b, Tabs)), None)
         if first is None or not first.panes:
             return
-        current = self._tabs.get(cell.id, {}).get(0, 0)
+        current = self.outputs.tabs.get(cell.id, {}).get(0, 0)
         self.select_tab(cell, 0, (current + 1) % len(first.panes))
-
-    def _note(self, text: str) -> Strip:
-        return Strip([Segment(text, self._output_styles().dim)])
 
     # -- rendering ---------------------------------------------------------------------------
     def _block_lines(self, block: _Block, index: int) -> list[Content]:
         cell = block.cell
         status = self.status_of(cell)
-        timing = self._timing(cell, status)
-        broken = self.broken[1] if self.broken and self.broken[0] == index else None
-        key = (
-            timing,
-            cell.id,
-            cell.code,
-            cell.name,
-            cell.kind,
-            cell.error,
-            cell.defs,
-            cell.refs,
-            status,
-            block.folded,
-            broken,
-            self.highlighting,
+        return self.text.lines(
+            cell,
             index,
+            status=status,
+            seconds=self.outputs.run_seconds(cell, status),
+            folded=block.folded,
+            code_lines=block.code_lines,
+            broken=self.broken[1] if self.broken and self.broken[0] == index else None,
+            pending=self.notebook is not None and cell.id in self.notebook.pending,
         )
-        cached = self._lines.get(key)
-        if cached is not None:
-            return cached
-        symbol, label, style_class = STATUS_BADGES[status]
-        if status == "running":
-            symbol = SPINNER[int(time.monotonic() * 4) % len(SPINNER)]
-        if timing:
-            label = f"{label} · {timing}"
-        lines: list[Content] = []
-        kind = "" if cell.kind == CellKind.CELL else f" {cell.kind}"
-        lines.append(
-            Content.assemble(
-                (f"{symbol} ", f".cell-view--{style_class}"),
-                (one_line(cell.name) if cell.named else "_", ".cell-view--header"),
-                (f"{kind}  #{index + 1} {cell.id}  ", ".cell-view--dim"),
-                (label, f".cell-view--{style_class}"),
-            )
-        )
-        if self.notebook is not None and cell.id in self.notebook.pending:
-            info = "analysing…"
-        else:
-            defines = ", ".join(sorted(cell.defs)) or "nothing"
-            reads = ", ".join(sorted(cell.refs - BUILTINS)) or "nothing"
-            info = f"defines {defines} · reads {reads}"
-        lines.append(Content.styled(one_line(info), ".cell-view--dim"))
-        if block.folded:
-            n = block.code_lines
-            lines.append(Content.styled(f"▸ {n} line{'s' if n != 1 else ''} folded", "italic"))
-        else:
-            lines.extend(self._code_lines(cell.code, block.code_lines))
-        if cell.error and is_requirement(cell.error):
-            lines.append(
-                Content.styled(f"⚠ {one_line(cell.error)}; kept as written", ".cell-view--warning")
-            )
-        elif cell.error:
-            lines.append(Content.styled(f"✗ {one_line(cell.error)}", ".cell-view--error"))
-        if broken:
-            lines.append(Content.styled(f"✗ {one_line(broken)}", ".cell-view--error"))
-        self._lines[key] = lines
-        return lines
-
-    def _timing(self, cell: Cell, status: str) -> str:
-        """How long the cell ran (or has been running); part of its header."""
-        if status == "running":
-            kid = self._kernel_ids.get(cell.id)
-            since = self._running_since.get(kid) if kid is not None else None
-            return format_duration(time.monotonic() - since) if since is not None else ""
-        run = self.run_for(cell)
-        if run is not None and run.run_time is not None and status in ("idle", "error", "stale"):
-            return format_duration(run.run_time)
-        return ""
-
-    def _code_lines(self, code: str, count: int) -> list[Content]:
-        """Exactly `count` lines (one per newline-separated line of `code`)."""
-        key = (code, self.highlighting)
-        cached = self._code.get(key)
-        if cached is None:
-            # A string literal may hold a raw ESC or BEL: shown, never sent (newlines stay,
-            # so the count holds).
-            code = visible(code)
-            if self.highlighting and code:
-                from textual.highlight import highlight
-
-                # highlight() splits on every line separator Python knows; keep our count.
-                parts = highlight(code, language="python").split("\n", allow_blank=True)
-                if len(parts) != count:
-                    parts = [Content(line) for line in code.split("\n")]
-            else:
-                parts = [Content(line) for line in code.split("\n")]
-            cached = self._code[key] = parts
-        return cached
 
     def _strip(self, content: Content) -> Strip:
         segments = [
@@ -711,19 +530,18 @@ class CellView(ScrollView, can_focus=True):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._lines.clear()
-        self._code.clear()
+        self.text.clear()
         self._strips.clear()
-        self._outputs.clear()
+        self.outputs.clear()
         self._painted_view = None
         if self._styles is not None:  # outputs are drawn with the theme's colours
             self._styles = None
-            if self.notebook is not None and self._kernel_ids:
+            if self.notebook is not None and self.outputs.kernel_ids:
                 self._relayout_anchored()
 
     def on_resize(self, event: events.Resize) -> None:
         # Outputs wrap to the view's width, so their heights change with it.
-        if self._kernel_ids and self.notebook is not None:
+        if self.outputs.kernel_ids and self.notebook is not None:
             self._relayout_anchored()
 
     # -- navigation --------------------------------------------------------------------------
@@ -735,8 +553,13 @@ class CellView(ScrollView, can_focus=True):
         self.scroll_to_cell(index)
 
     def select_id(self, cell_id: str) -> None:
+        """Select a cell; one the view has not been shown yet (a write's event is on its way
+        in the message queue) is selected when it arrives."""
         if cell_id in self._index:
+            self._wanted = None
             self.select(self._index[cell_id])
+        else:
+            self._wanted = cell_id
 
     def scroll_to_cell(self, index: int) -> None:
         block = self.blocks[index]
@@ -791,7 +614,7 @@ class CellView(ScrollView, can_focus=True):
         self.scroll_to_cell(self._index[cell_id])
         self._repaint()
 
-    def action_request(self, action: str) -> None:
+    def action_request(self, action: CellAction) -> None:
         self.post_message(self.Requested(action, self.selected))
 
     def on_click(self, event: events.Click) -> None:

@@ -7,6 +7,8 @@ from textual.content import Content
 from textual.widgets import Static
 
 from marimo_tui.safe_text import one_line
+from marimo_tui.tui import workbench_messages as wm
+from marimo_tui.tui.workbench_messages import shows_errors
 
 SEPARATOR = " │ "
 WARN_PERCENT = 85  # above this the window is close to compaction (or to the server's refusal)
@@ -60,6 +62,11 @@ class StatusBar(Static):
         if notebook is not None:
             self.notebook = notebook
         self.redraw()
+
+    @shows_errors
+    def on_workbench_service_state(self, message: wm.ServiceState) -> None:
+        event = message.event
+        self.set_service(event.service, event.state, event.ok)
 
     def set_service(self, name: str, state: str, ok: bool = True) -> None:
         self.services[name] = (state, ok)

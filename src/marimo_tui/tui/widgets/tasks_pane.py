@@ -11,7 +11,7 @@ import time
 from typing import ClassVar
 
 from rich.text import Text
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.geometry import Region
 from textual.message import Message
 from textual.widgets import Tree
@@ -19,6 +19,9 @@ from textual.widgets.tree import TreeNode
 
 from marimo_tui.safe_text import one_line
 from marimo_tui.tasks import Task, TaskStatus
+from marimo_tui.tui import workbench_messages as wm
+from marimo_tui.tui.actions import TASK_BINDINGS
+from marimo_tui.tui.workbench_messages import shows_errors
 
 ICONS = {
     TaskStatus.PENDING: ("○", ""),
@@ -79,11 +82,7 @@ def turn_label(task: Task, done: int, total: int, now: float | None = None) -> T
 class TasksPane(Tree[str]):
     """Tasks by parent; `a` adds, space checks off, `d` deletes (the app asks first)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "request('add')", "Add task", id="add_task"),
-        Binding("space,x", "request('toggle')", "Done", id="toggle_task"),
-        Binding("d,delete", "request('delete')", "Delete task", id="delete_task"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(TASK_BINDINGS)
     DEFAULT_CSS = "TasksPane { background: $surface; height: 1fr; }"
 
     class Requested(Message):
@@ -104,6 +103,13 @@ class TasksPane(Tree[str]):
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self._tick)
+
+    @shows_errors
+    def on_workbench_task_changed(self, message: wm.TaskChanged) -> None:
+        if message.event.removed:
+            self.drop(message.event.task.id)
+        else:
+            self.upsert(message.event.task)
 
     def upsert(self, task: Task) -> None:
         self._tasks[task.id] = task
