@@ -235,3 +235,103 @@ def handwritten(draw: st.DrawFn) -> str:
 @given(texts=st.lists(handwritten(), min_size=10, max_size=10))
 def test_notebooks_written_by_hand(texts: list[str]) -> None:
     _agree_mostly(texts)
+
+
+# -- following edits: only the changed cells are read again --------------------------------------
+# Lines an edit may bring: cell starts, code, gaps, comments, and what changes how the rest of
+# the file tokenizes (an open string or bracket, a line continuation).
+EDIT_LINES = st.sampled_from(
+    [
+        "@app.cell",
+        "def _():",
+        "def _(mo):",
+        "    x = 1",
+        "    return",
+        "    return (x,)",
+        "",
+        "# a comment",
+        "    # an indented comment",
+        '    s = """',
+        '"""',
+        "    y = (",
+        "    )",
+        "    z = 1 + \\",
+        "@app.function",
+        "def helper(a):",
+        "class Thing:",
+        '    mo.md(r"""',
+        "    hello",
+        '    """)',
+        'app._unparsable_cell(r"""x ==""", name="_")',
+    ]
+)
+EDIT = st.tuples(
+    st.sampled_from(["insert", "delete", "replace", "duplicate"]),
+    st.floats(0, 1),
+    st.integers(1, 4),
+    st.lists(EDIT_LINES, min_size=1, max_size=6),
+)
+
+
+def _edited(text: str, edit: tuple[str, float, int, list[str]]) -> str:
+    kind, where, count, new = edit
+    lines = text.split("\n")
+    at = int(where * len(lines))
+    if kind == "insert":
+        lines[at:at] = new
+    elif kind == "delete":
+        del lines[at : at + count]
+    elif kind == "replace":
+        lines[at : at + count] = new
+    else:
+        lines[at:at] = lines[at : at + count]
+    return "\n".join(lines)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    path=st.sampled_from(CORPUS),
+    edits=st.lists(EDIT, min_size=1, max_size=4),
+)
+def test_a_reread_after_edits_is_the_full_read(path: Path, edits: list[Any]) -> None:
+    """Each edit's reread, from the read before it, gives what a read of the whole text gives:
+    the same cells and stretches, or the same refusal."""
+    from marimo_tui.notebook.preview import quick_reread
+
+    text = path.read_text(encoding="utf-8").replace("\r\n", "\n")
+    before = quick_reread(text, None)
+    for edit in edits:
+        text = _edited(text, edit)
+        full = quick_reread(text, None)
+        again = quick_reread(text, before) if before is not None else full
+        assert (
+            (again.cells, again.starts) == (full.cells, full.starts)
+            if full and again
+            else (again is None and full is None)
+        ), text
+        before = full
+
+
+def test_a_reread_parses_only_the_changed_cells() -> None:
+    from marimo_tui.notebook import preview
+
+    cells = "".join(f"\n\n@app.cell\ndef _():\n    x{i} = {i}\n    return\n" for i in range(300))
+    text = HEAD + cells.lstrip("\n") + GUARD
+    before = preview.quick_reread(text, None)
+    assert before is not None
+    edited = text.replace("x150 = 150", "x150 = 151\n    y = x150").replace("x7 = 7", "x7 = 8")
+    parsed: list[int] = []
+    real_parse = preview.ast.parse
+
+    def counting_parse(source: str, *args: Any, **kwargs: Any) -> Any:
+        parsed.append(source.count("\n") + 1)
+        return real_parse(source, *args, **kwargs)
+
+    preview.ast.parse = counting_parse  # type: ignore[assignment]
+    try:
+        again = preview.quick_reread(edited, before)
+    finally:
+        preview.ast.parse = real_parse  # type: ignore[assignment]
+    full = preview.quick_reread(edited, None)
+    assert again is not None and full is not None and again.cells == full.cells
+    assert len(parsed) == 2 and sum(parsed) < 20, parsed  # the two changed cells, no more

@@ -18,8 +18,8 @@ import textwrap
 import tokenize
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
-from itertools import groupby
+from dataclasses import dataclass, replace
+from itertools import groupby, pairwise
 from typing import TypeAlias
 
 from marimo_tui.notebook.model import UNNAMED, CellKind
@@ -53,23 +53,106 @@ _FSTRING_START = getattr(tokenize, "FSTRING_START", None)
 _FSTRING_END = getattr(tokenize, "FSTRING_END", None)
 
 
+@dataclass(frozen=True, slots=True)
+class QuickRead:
+    """One quick read of a file, kept so the next one parses only the cells an edit touched."""
+
+    cells: list[PreviewCell]
+    lines: list[str]  # of the stripped text
+    # Line index where each cell's statement starts, then where the cells end (the run guard,
+    # or the end): cell k is `lines[starts[k]:starts[k + 1]]`, its gap after it included.
+    starts: list[int]
+
+
 def quick_read(text: str) -> list[PreviewCell] | None:
     """Cells of a notebook's source (LF newlines, already decoded), or None when the quick read
     cannot vouch for the result (not a notebook, syntax error, a construct it doesn't handle) —
     the caller then waits for marimo's parser."""
+    read = quick_reread(text, None)
+    return read.cells if read is not None else None
+
+
+def quick_reread(text: str, before: QuickRead | None) -> QuickRead | None:
+    """`quick_read`, reusing `before` (the same file's last read): only the cells whose lines
+    changed are parsed again. The answer is the one a full read gives (tests hold them
+    together): a changed stretch is parsed on its own only from a statement start that the
+    unchanged text before it puts at the top level, and up to the next unchanged cell."""
     contents = text.strip()  # as marimo does: its line numbers count from the stripped text
     if not contents or "\r" in contents or "\f" in contents or "\v" in contents:
         return None  # marimo splits lines at a lone CR, tokenize does not; \f and \v indent
+    lines = contents.split("\n")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escapes in cells: marimo reports them
-            tree = ast.parse(contents)
-        return _read(tree.body, contents.split("\n"))
+            if before is not None:
+                try:
+                    again = _reread(lines, before)
+                except Exception:  # the stretch alone does not parse: the whole text decides
+                    again = None
+                if again is not None:
+                    return again
+            return _read(ast.parse(contents).body, lines)
     except Exception:  # whatever the surprise, marimo's parser will report it properly
         return None
 
 
-def _read(body: list[ast.stmt], lines: list[str]) -> list[PreviewCell]:
+def _reread(lines: list[str], before: QuickRead) -> QuickRead | None:
+    """The cells of `lines`: those whose stretch of lines (statement and the gap after it) is
+    unchanged are kept, the rest parsed on their own; None when the header or the run guard
+    changed, or a changed stretch cannot be read alone (then the whole text is read)."""
+    old, starts = before.lines, before.starts
+    head, tail = starts[0], len(old) - starts[-1]
+    if len(lines) < head + tail or lines[:head] != old[:head]:
+        return None
+    if tail and lines[len(lines) - tail :] != old[starts[-1] :]:
+        return None
+    stretches = [old[a:b] for a, b in pairwise(starts)]
+    at_line: dict[str, list[int]] = {}  # a stretch's first line -> stretches starting so
+    for k, stretch in enumerate(stretches):
+        if stretch:
+            at_line.setdefault(stretch[0], []).append(k)
+    cells: list[PreviewCell] = []
+    new_starts: list[int] = []
+    end, i, j = len(lines) - tail, head, 0
+
+    def kept(at: int, k: int) -> bool:
+        return lines[at : at + len(stretches[k])] == stretches[k] and at + len(stretches[k]) <= end
+
+    while i < end:
+        if j < len(stretches) and kept(i, j):
+            cell = before.cells[j]
+            shift = i - starts[j]
+            cells.append(cell if not shift else replace(cell, lineno=cell.lineno + shift))
+            new_starts.append(i)
+            i, j = i + len(stretches[j]), j + 1
+            continue
+        # A changed stretch: up to the next line where an old stretch (later than j) is found
+        # again as it was, or to the end.
+        stop, resume = end, len(stretches)
+        for p in range(i + 1, end):
+            found = [k for k in at_line.get(lines[p], ()) if k >= j and kept(p, k)]
+            if found:
+                stop, resume = p, found[0]
+                break
+        tree = ast.parse("\n".join(lines[i:stop]))
+        ast.increment_lineno(tree, i)
+        body = tree.body
+        if not body or _first_line(body[0]) - 1 != i:
+            return None  # only a gap, or a gap in front: the whole text decides
+        if not cells and isinstance(body[0], ast.With):
+            return None  # a setup cell is read with the header
+        cells += [_cell(node, lines, False) for node in body]
+        new_starts += [_first_line(node) - 1 for node in body]
+        i, j = stop, resume
+    return QuickRead(cells, lines, [*new_starts, end])
+
+
+def _first_line(node: ast.stmt) -> int:
+    decorators: list[ast.expr] = getattr(node, "decorator_list", [])
+    return decorators[0].lineno if decorators else node.lineno
+
+
+def _read(body: list[ast.stmt], lines: list[str]) -> QuickRead:
     """marimo's `parse_notebook`, minus its leniency: a stray statement is unsure, not skipped."""
     nodes = iter(body)
     node = next(nodes, None)
@@ -86,11 +169,13 @@ def _read(body: list[ast.stmt], lines: list[str]) -> list[PreviewCell]:
     if not (isinstance(app, ast.Call) and _attr(app, alias) == "App"):
         raise _Unsure
     rest = list(nodes)
+    end = len(lines)
     # marimo's `is_equal_ast` compares only the first field of each node: this is its run guard.
     test = rest[-1].test if rest and isinstance(rest[-1], ast.If) else None
     if isinstance(test, ast.Compare) and getattr(test.left, "id", None) == "__name__":
-        rest.pop()
-    return [_cell(node, lines, k == 0) for k, node in enumerate(rest)]
+        end = _first_line(rest.pop()) - 1
+    cells = [_cell(node, lines, k == 0) for k, node in enumerate(rest)]
+    return QuickRead(cells, lines, [*(_first_line(node) - 1 for node in rest), end])
 
 
 def _str(node: ast.expr | None) -> str | None:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import codecs
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from marimo_tui.notebook import marimo_adapter as adapter
 from marimo_tui.notebook.errors import NotebookError
 from marimo_tui.notebook.file_kind import SpecialFileError, read_regular
 from marimo_tui.notebook.identity import IdAllocator, match_ids
 from marimo_tui.notebook.model import Cell, FileFormat, Notebook, text_hash
+
+if TYPE_CHECKING:
+    from marimo_tui.notebook.preview import QuickRead
 
 MAX_BYTES = 64 * 1024 * 1024
 
@@ -63,16 +67,26 @@ def read_notebook(path: Path, previous: Notebook | None = None) -> Notebook:
     return parse_notebook(data, path, previous)
 
 
+# The last quick read of each file followed: the next reads parse only the cells that changed.
+LAST_READS = 8
+_last_reads: dict[Path, QuickRead] = {}
+
+
 def preview_notebook(data: bytes, path: Path, previous: Notebook | None = None) -> Notebook | None:
     """A quick read without marimo (for the first frame and for following edits), or None
     when only marimo's parser can tell. Cells whose code is unchanged keep their analysis; the
     others are `pending` until `parse_notebook` runs."""
-    from marimo_tui.notebook.preview import quick_read
+    from marimo_tui.notebook.preview import quick_reread
 
     text, fmt = decode(data, path)
-    quick = quick_read(text)
-    if quick is None:
+    read = quick_reread(text, _last_reads.get(path))
+    if read is None:
+        _last_reads.pop(path, None)
         return None
+    _last_reads[path] = read
+    while len(_last_reads) > LAST_READS:
+        del _last_reads[next(iter(_last_reads))]
+    quick = read.cells
     old_cells = previous.cells if previous is not None else []
     ids = match_ids(old_cells, quick, IdAllocator.after([c.id for c in old_cells]))
     known = {c.code: c for c in old_cells if previous is None or c.id not in previous.pending}
