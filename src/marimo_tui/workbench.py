@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -68,6 +68,9 @@ class Workbench:
         # (the marimo server adds its token when it is made).
         self.redactor: Redactor = redactor_for(config)
         self._background: set[asyncio.Task[None]] = set()
+        # A view sets this to hold marimo's analysis of a change until the quick read of it
+        # is on screen: the analysis thread would otherwise share the GIL with that frame.
+        self.before_analysis: Callable[[], Awaitable[None]] | None = None
 
     @cached_property
     def store(self) -> NotebookStore:
@@ -299,6 +302,8 @@ class Workbench:
             self._analysing[path] = asyncio.ensure_future(self._analyse(path, cause))
 
     async def _analyse(self, path: Path, cause: Cause) -> None:
+        if self.before_analysis is not None:
+            await self.before_analysis()
         while path in self._stale:
             self._stale.discard(path)
             try:

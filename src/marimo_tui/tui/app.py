@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from collections.abc import Coroutine, Iterable
 from functools import cached_property, partial
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
 WIDE, NARROW = 160, 100  # columns: four panes from WIDE, one pane below NARROW
 NARROW_HINT = "1-4 or ctrl+→: panes"  # one pane at a time, and the footer has no room
 PANES = ("cells", "chat", "tasks", "runs")
+NEXT_FRAME_WAIT = 0.1  # s marimo's analysis of a change waits for the frame showing it
 
 
 def _driver_class() -> type[Driver] | None:
@@ -244,6 +246,7 @@ class WorkbenchApp(App[None]):
         # app leave as from ctrl+q (tui/exit_signals.py).
         self.cell_view.focus()
         self.workbench.subscribe(self.on_workbench_event)
+        self.workbench.before_analysis = self._next_frame
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.call_after_refresh(self._after_first_frame)
 
@@ -425,6 +428,18 @@ class WorkbenchApp(App[None]):
     def action_focus_chat(self) -> None:
         field = self.chat.input
         self.action_focus_chat_with(field.value or "/")
+
+    async def _next_frame(self) -> None:
+        """Once what was asked of the screen so far is drawn (or a frame's time at most)."""
+        drawn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def mark() -> None:
+            if not drawn.done():
+                drawn.set_result(None)
+
+        self.call_after_refresh(mark)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(drawn, NEXT_FRAME_WAIT)
 
     # -- workbench events --------------------------------------------------------------------
     def on_workbench_event(self, event: Event) -> None:
