@@ -1,7 +1,8 @@
 """Capture real UI-element outputs from the marimo sidecar into tests/outputs_corpus/.
 
-Run by hand when marimo changes (`PYTHONPATH=src python -m tests.capture_widgets`): each case
-is one cell of our own code; its output message is stored as the kernel sent it.
+Run by hand when marimo changes (`PYTHONPATH=src python -m tests.capture_widgets [CASE…]`):
+each case is one cell of our own code; its output message is stored as the kernel sent it,
+with the anywidget model messages (`model-lifecycle`) sent while it ran.
 """
 
 from __future__ import annotations
@@ -36,15 +37,29 @@ CASES: dict[str, str] = {
         "mo.ui.table([{'city': 'Oslo', 'pop': 709}, {'city': 'Bergen', 'pop': 291}], "
         "selection='single', label='Cities')"
     ),
+    "ui_dataframe": (
+        "import pandas as pd\n\n"
+        "mo.ui.dataframe(pd.DataFrame({'city': ['Oslo', 'Bergen', 'Tromsø'], "
+        "'pop': [709, 291, 77]}))"
+    ),
+    "ui_anywidget": (
+        "import anywidget\nimport traitlets\n\n\n"
+        "class Counter(anywidget.AnyWidget):\n"
+        "    _esm = 'export default { render({ model, el }) { el.textContent = 1; } }'\n"
+        "    count = traitlets.Int(3).tag(sync=True)\n"
+        "    unit = traitlets.Unicode('clicks').tag(sync=True)\n\n\n"
+        "mo.ui.anywidget(Counter())"
+    ),
 }
 
 
-async def capture(root: Path) -> dict[str, dict[str, object]]:
-    names = list(CASES)
+async def capture(root: Path, only: list[str]) -> dict[str, dict[str, object]]:
+    names = only or list(CASES)
     cells = [("_", "import marimo as mo")] + [(n, CASES[n]) for n in names]
     path = make_notebook(root, cells)
     sidecar = Sidecar(SidecarOptions(root, root / "logs"), lambda *_: None)
     messages: dict[str, dict[str, object]] = {}
+    models: list[dict[str, object]] = []
 
     def keep(update: SessionUpdate) -> None:
         del update
@@ -56,6 +71,8 @@ async def capture(root: Path) -> dict[str, dict[str, object]]:
         data = message.get("data")
         if message.get("op") == "cell-op" and isinstance(data, dict) and data.get("output"):
             messages[str(data["cell_id"])] = data
+        if message.get("op") == "model-lifecycle" and isinstance(data, dict):
+            models.append(data)
         await original(message)
 
     session._handle = handle  # type: ignore[assignment,method-assign]
@@ -82,6 +99,8 @@ async def capture(root: Path) -> dict[str, dict[str, object]]:
                 "output": data["output"],
                 "console": [],
             }
+            if "anywidget" in CASES[name]:
+                found[name]["models"] = models
         return found
     finally:
         await session.close()
@@ -90,7 +109,7 @@ async def capture(root: Path) -> dict[str, dict[str, object]]:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        found = asyncio.run(capture(Path(tmp)))
+        found = asyncio.run(capture(Path(tmp), sys.argv[1:]))
     for name, case in found.items():
         (CORPUS / f"{name}.json").write_text(json.dumps(case, indent=1) + "\n")
         print(f"wrote {name}", file=sys.stderr)

@@ -22,8 +22,9 @@ from marimo_tui.runtime.output_layouts import (
     Tree,
 )
 from marimo_tui.runtime.output_math import latex_text
-from marimo_tui.runtime.output_text import tree_lines, widget_text
+from marimo_tui.runtime.output_text import tree_lines
 from marimo_tui.runtime.outputs import Output, console_text, convert_output, with_traceback
+from marimo_tui.runtime.widget_text import widget_text
 from marimo_tui.tui.widgets.output_layout_render import tabs_count
 from marimo_tui.tui.widgets.output_render import OutputStyles, render_output, render_output_lines
 from tests.corpus_support import CORPUS, fixture, output_of

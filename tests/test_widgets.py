@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from marimo._plugins.core.web_component import parse_initial_value
 
+from marimo_tui.runtime import widget_text as words
 from marimo_tui.runtime import widgets as w
 from marimo_tui.runtime.html_convert import Node, parse_html
 from marimo_tui.runtime.kernel_state import KernelState
@@ -79,9 +80,9 @@ def test_numbers_step_on_their_grid_and_stay_in_range() -> None:
         with pytest.raises(ValueError):
             w.from_text(number, bad)
     steps = element("widget_slider_steps")  # sends the index; shows the step
-    assert w.value_text(steps) == "10"
+    assert words.value_text(steps) == "10"
     assert w.step(steps, 1) == 2 and w.step(steps, 5) == 2
-    assert w.value_text(w.with_value(steps, 2)) == "100"
+    assert words.value_text(w.with_value(steps, 2)) == "100"
 
 
 def test_choices_send_labels() -> None:
@@ -122,7 +123,7 @@ def test_toggles_buttons_dates_text_tables_forms() -> None:
     form = element("widget_form")
     assert form.inner is not None and form.inner.kind == "text" and form.inner.label == "Title"
     assert form.attrs["submit-button-label"] == "Save"
-    assert w.describe(w.with_value(form, "sent")) == "form of text = sent"
+    assert words.describe(w.with_value(form, "sent")) == "form of text = sent"
     with pytest.raises(ValueError):
         w.toggle(form)
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import websockets
 
+from marimo_tui.runtime import widget_text as words
 from marimo_tui.runtime import widgets as w
 from marimo_tui.runtime.output_blocks import Widget
 from tests.sidecar_support import make_notebook, wait_group_gone
@@ -103,7 +104,7 @@ async def test_each_element_takes_its_wire_value(live: Live) -> None:
     await set_to(live, "slider", w.step(slider, 1), "5")
     steps = widget(live, "steps")  # a slider of steps sends the step's index
     await set_to(live, "steps", w.step(steps, 1), "40")
-    assert w.value_text(widget(live, "steps")) == "40"
+    assert words.value_text(widget(live, "steps")) == "40"
     await set_to(live, "number", w.from_text(widget(live, "number"), "0.75"), "0.75")
     await set_to(live, "text", w.from_text(widget(live, "text"), "héllo"), "'héllo'")
     await set_to(live, "area", "two\nlines", "'two\\nlines'")

@@ -11,8 +11,10 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
+from marimo_tui.runtime.output_blocks import Widget
 from marimo_tui.runtime.output_math import latex_text, tex_source
 from marimo_tui.runtime.output_tables import Table, marimo_table, table_from_grid
+from marimo_tui.runtime.widget_text import describe
 
 # fmt: off
 VOID = frozenset({
@@ -332,37 +334,19 @@ class _Renderer:
         return f"[image{': ' + alt if alt else ''}]"
 
 
-def _value_text(value: object) -> str:
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, list):
-        return ", ".join(_value_text(v) for v in value)
-    if isinstance(value, bool):
-        return "on" if value else "off"
-    return json.dumps(value, ensure_ascii=False, default=str)
+def element_fields(component: Node, object_id: str) -> Widget:
+    """A `<marimo-KIND data-…>` component read as a Widget: its kind, label, value and the
+    other `data-` attributes (decoded)."""
+    attrs: dict[str, object] = {}
+    for name in component.attrs:
+        if name.startswith("data-") and name not in ("data-label", "data-initial-value"):
+            attrs[name.removeprefix("data-")] = json_attr(component, name.removeprefix("data-"))
+    label_html = json_attr(component, "label")
+    label = to_text(label_html).replace("\n", " ").strip() if isinstance(label_html, str) else ""
+    kind = component.tag.removeprefix("marimo-")
+    return Widget(object_id, kind, label, json_attr(component, "initial-value"), attrs)
 
 
 def describe_element(node: Node) -> str:
     """A marimo UI element as one readable line, e.g. `Count: slider 1–10 = 5`."""
-    name = node.tag.removeprefix("marimo-")
-    label_html = json_attr(node, "label")
-    label = to_text(label_html).replace("\n", " ") if isinstance(label_html, str) else ""
-    value = json_attr(node, "initial-value")
-    start, stop = json_attr(node, "start"), json_attr(node, "stop")
-    if name in ("slider", "number") and start is not None and stop is not None:
-        desc = f"{name} {_plain(start)}–{_plain(stop)} = {_plain(value)}"
-    elif name == "range-slider" and isinstance(value, list) and len(value) == 2:
-        desc = f"range {_plain(start)}–{_plain(stop)} = {_plain(value[0])}–{_plain(value[1])}"
-    elif name in ("checkbox", "switch"):
-        return f"[{'x' if value else ' '}] {label}".rstrip()
-    elif name == "button":
-        return f"[ {label or 'button'} ]"
-    elif value in (None, "", [], {}):
-        desc = name
-    else:
-        desc = f"{name} = {_value_text(value)}"
-    return f"{label}: {desc}" if label else desc
-
-
-def _plain(value: object) -> str:
-    return value if isinstance(value, str) else _value_text(value)
+    return describe(element_fields(node, ""))

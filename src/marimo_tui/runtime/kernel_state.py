@@ -14,7 +14,12 @@ from typing import Any, Literal
 
 from marimo_tui.runtime.output_blocks import Chart, Widget
 from marimo_tui.runtime.outputs import EMPTY, Output, console_text, convert_output, with_traceback
-from marimo_tui.runtime.widgets import patch_value, widgets_in_html, with_value
+from marimo_tui.runtime.widgets import (
+    patch_model_state,
+    patch_value,
+    widgets_in_html,
+    with_value,
+)
 
 # How a cell shows: marimo's own statuses plus what we derive from them.
 RunStatus = Literal["not-run", "queued", "running", "idle", "stale", "disabled", "error"]
@@ -91,6 +96,8 @@ class KernelState:
     codes: dict[str, str] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
     runs: dict[str, CellRun] = field(default_factory=dict)
+    # anywidget models (model id -> state), from the kernel's model channel
+    models: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     # -- the document --------------------------------------------------------------------------
     def reset(
@@ -101,6 +108,8 @@ class KernelState:
         self.codes = dict(zip(self.ids, codes, strict=False))
         self.names = dict(zip(self.ids, names, strict=False))
         self.runs = {i: r for i, r in self.runs.items() if resumed and i in self.codes}
+        if not resumed:
+            self.models.clear()
 
     def apply_transaction(self, changes: Iterable[Mapping[str, Any]]) -> None:
         for change in changes:
@@ -174,6 +183,40 @@ class KernelState:
             return new
         return None
 
+    def apply_model(self, data: Mapping[str, Any]) -> list[CellRun]:
+        """A `model-lifecycle` message (anywidget's model channel): the model's state kept,
+        and the runs showing that widget, which show its values now."""
+        model_id = str(data.get("model_id", ""))
+        message = data.get("message")
+        method = message.get("method") if isinstance(message, Mapping) else None
+        state = message.get("state") if isinstance(message, Mapping) else None
+        if method == "close":
+            self.models.pop(model_id, None)
+            return []
+        if method not in ("open", "update") or not isinstance(state, Mapping):
+            return []
+        model = self.models.setdefault(model_id, {})
+        model.update(state)
+        changed: list[CellRun] = []
+        for cell_id, run in list(self.runs.items()):
+            if run.source is None or not any(
+                w.kind == "anywidget" and w.attrs.get("model-id") == model_id for w in run.widgets
+            ):
+                continue
+            patched = patch_model_state(run.source[1], model_id, model)
+            if patched is None:
+                continue
+            new = replace(
+                run,
+                source=(run.source[0], patched),
+                output=convert_output(run.source[0], patched),
+                widgets=widgets_in_html(patched),
+                version=run.version + 1,
+            )
+            self.runs[cell_id] = new
+            changed.append(new)
+        return changed
+
     def answered(self, cell_id: str, text: str) -> CellRun:
         """The line sent to a waiting cell: shown after its prompt, as a terminal echoes it."""
         run = self.run_of(cell_id)
@@ -225,6 +268,9 @@ class KernelState:
         output = data.get("output")
         if isinstance(output, Mapping):
             payload = output.get("data")
+            if isinstance(payload, str) and "marimo-anywidget" in payload:
+                for model_id, state in self.models.items():
+                    payload = patch_model_state(payload, model_id, state) or payload
             changes["output"] = convert_output(str(output.get("mimetype", "")), payload)
             widgets = widgets_in_html(payload) if isinstance(payload, str) else ()
             changes["widgets"] = widgets

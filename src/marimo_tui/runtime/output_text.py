@@ -22,10 +22,9 @@ from marimo_tui.runtime.output_layouts import (
     TextBlock,
     Tree,
 )
-from marimo_tui.runtime.widgets import value_text
+from marimo_tui.runtime.widget_text import widget_text
 
 TREE_DEPTH = 3  # levels of a tree shown open; deeper ones as `{2 keys}` / `[5 items]`
-SLIDER_CELLS = 10
 _CHART_NAMES = {
     "vega-lite": "altair chart",
     "plotly": "plotly chart",
@@ -62,69 +61,6 @@ def stat_lines(stat: Stat) -> list[str]:
     if stat.caption:
         lines.append(f"{arrow} {stat.caption}".strip())
     return lines
-
-
-def widget_text(widget: Widget) -> str:
-    """A UI element drawn in one line: `Count ━━━━●──── 5`, `◉ a ○ b`, `[x] label`."""
-    kind, value, attrs = widget.kind, widget.value, widget.attrs
-    label = f"{widget.label} " if widget.label else ""
-    options = _options(attrs.get("options"))
-    if kind == "slider":
-        # A `steps=` slider's value is an index: the step is what it shows.
-        shown = value_text(widget) if isinstance(attrs.get("steps"), list) else _plain(value)
-        return f"{label}{_track(attrs, value, value)} {shown}"
-    if kind == "range-slider" and isinstance(value, list) and len(value) == 2:
-        low, high = value
-        return f"{label}{_track(attrs, low, high)} {_plain(low)}–{_plain(high)}"
-    if kind in ("checkbox", "switch"):
-        return f"[{'x' if value else ' '}] {widget.label}".rstrip()
-    if kind == "button":
-        return f"[ {widget.label or 'button'} ]"
-    if kind == "radio":
-        return label + " ".join(f"{'◉' if o == value else '○'} {o}" for o in options)
-    if kind == "multiselect":
-        picked = [_plain(v) for v in value] if isinstance(value, list) else []
-        return label + " ".join(f"[{'x' if o in picked else ' '}] {o}" for o in options)
-    if kind == "dropdown":
-        first = value[0] if isinstance(value, list) and value else value
-        shown = _plain(first) if first not in (None, []) else "—"
-        return f"{label}▾ {shown}  ({', '.join(options)})" if options else f"{label}▾ {shown}"
-    if kind == "number":
-        bounds = f" ({_plain(attrs.get('start'))}–{_plain(attrs.get('stop'))})"
-        return f"{label}[ {_plain(value)} ]" + (bounds if attrs.get("start") is not None else "")
-    if kind in ("text", "text-area", "date", "datetime", "date-range", "code-editor"):
-        return f"{label}[ {_plain(value)} ]"
-    if value in (None, "", [], {}):
-        return f"{label}‹{kind}›"
-    return f"{label}‹{kind}› {_plain(value)}"
-
-
-def _track(attrs: Mapping[str, object], low: object, high: object) -> str:
-    start, stop = attrs.get("start"), attrs.get("stop")
-    if not all(isinstance(v, int | float) for v in (start, stop, low, high)):
-        return "━" * SLIDER_CELLS
-    span = float(stop) - float(start) or 1.0  # type: ignore[arg-type]
-
-    def cell(v: object) -> int:
-        at = round((float(v) - float(start)) / span * (SLIDER_CELLS - 1))  # type: ignore[arg-type]
-        return min(max(at, 0), SLIDER_CELLS - 1)  # a value set out of range
-
-    a, b = cell(low), cell(high)
-    if low is high or low == high:
-        chars = ["━" if i < b else "─" for i in range(SLIDER_CELLS)]
-    else:
-        chars = ["─" if i < a else "━" if i <= b else "─" for i in range(SLIDER_CELLS)]
-        chars[a] = "●"
-    chars[b] = "●"
-    return "".join(chars)
-
-
-def _options(value: object) -> list[str]:
-    if isinstance(value, Mapping):
-        return [str(k) for k in value]
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return []
 
 
 def _plain(value: object) -> str:

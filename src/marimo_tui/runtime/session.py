@@ -220,6 +220,9 @@ class NotebookSession:
             changes = (data.get("transaction") or {}).get("changes") or []
             self.kernel.apply_transaction(changes)
             self.listener(SessionUpdate("document"))
+        elif op == "model-lifecycle":
+            for run in self.kernel.apply_model(data):
+                self.listener(SessionUpdate("cell", run=run))
         elif op == "completed-run":
             self.listener(SessionUpdate("completed", detail=str(data.get("outcome", ""))))
         elif op == "reconnected":

@@ -22,15 +22,17 @@ import math
 from collections.abc import Sequence
 from dataclasses import replace
 
-from marimo_tui.runtime.html_convert import Node, json_attr, parse_html, to_text
+from marimo_tui.runtime.html_convert import Node, element_fields, json_attr, parse_html
 from marimo_tui.runtime.output_blocks import Widget
 from marimo_tui.runtime.output_tables import Table, marimo_table
+from marimo_tui.runtime.widget_text import (
+    BOOLEAN,
+    CHOICE,
+    NUMERIC,
+    PRESS,
+    TEXTUAL,
+)
 
-NUMERIC = frozenset({"slider", "number"})
-BOOLEAN = frozenset({"checkbox", "switch"})
-TEXTUAL = frozenset({"text", "text-area"})
-CHOICE = frozenset({"dropdown", "radio"})
-PRESS = frozenset({"button", "run-button"})
 # What the keyboard can change; other elements (file, chat, anywidget, …) are only shown.
 EDITABLE = NUMERIC | BOOLEAN | TEXTUAL | CHOICE | PRESS | {"multiselect", "date", "form", "table"}
 DATE_FORMAT = "%Y-%m-%d"
@@ -49,25 +51,19 @@ def parse_widget(node: Node) -> Widget | None:
 def element_widget(component: Node, object_id: str) -> Widget:
     """The Widget of a `<marimo-KIND data-…>` component; `object_id` is its element's, or ""
     for a component shown outside any element (nothing to send it to)."""
-    kind = component.tag.removeprefix("marimo-")
-    attrs: dict[str, object] = {}
-    for name in component.attrs:
-        if name.startswith("data-") and name not in ("data-label", "data-initial-value"):
-            attrs[name.removeprefix("data-")] = json_attr(component, name.removeprefix("data-"))
-    label_html = json_attr(component, "label")
-    label = to_text(label_html).replace("\n", " ").strip() if isinstance(label_html, str) else ""
-    value = json_attr(component, "initial-value")
-    if kind == "form":
+    widget = element_fields(component, object_id)
+    if widget.kind == "form":
         # The wrapped element is slotted inside the form: it is what the keyboard edits.
         wrapped = next(iter(find_widgets(component)), None)
+        value = widget.value
         if value is None:  # not submitted yet (a value set here is written into the form)
             value = wrapped.value if wrapped is not None else None
         elif wrapped is not None:
             wrapped = replace(wrapped, value=value)
-        return Widget(object_id, kind, label, value, attrs, wrapped)
-    if kind == "table" and value is None:
-        value = []
-    return Widget(object_id, kind, label, value, attrs)
+        return replace(widget, value=value, inner=wrapped)
+    if widget.kind == "table" and widget.value is None:
+        return replace(widget, value=[])
+    return widget
 
 
 def find_widgets(root: Node) -> list[Widget]:
@@ -112,6 +108,23 @@ def patch_value(html: str, object_id: str, value: object) -> str | None:
     start += len(prefix)
     end = html.find("'", start)
     return html[:start] + attr_text(value) + html[end:]
+
+
+def patch_model_state(html: str, model_id: str, state: object) -> str | None:
+    """`html` with an anywidget's model state in a `data-model-state` attribute of its
+    `<marimo-anywidget>` tag, so the output shows the model's values (marimo's frontend gets
+    them over the model channel, not in the HTML). None when that widget is not in `html`."""
+    anchor = html.find(f"data-model-id='{attr_text(model_id)}'")
+    tag = html.rfind("<marimo-anywidget", 0, anchor) if anchor >= 0 else -1
+    tag_end = html.find(">", anchor)
+    if tag < 0 or tag_end < 0:
+        return None
+    attribute = f" data-model-state='{attr_text(state)}'"
+    old = html.find(" data-model-state='", tag, tag_end)
+    if old >= 0:
+        end = html.find("'", old + len(" data-model-state='")) + 1
+        return html[:old] + attribute + html[end:]
+    return html[:tag_end] + attribute + html[tag_end:]
 
 
 def attr_text(value: object) -> str:
@@ -290,38 +303,3 @@ def with_value(widget: Widget, value: object) -> Widget:
     if widget.inner is not None:
         return replace(widget, value=value, inner=replace(widget.inner, value=value))
     return replace(widget, value=value)
-
-
-def value_text(widget: Widget) -> str:
-    """The value as a person reads it: `3`, `on`, `"north"`, `north, south`, `rows 1, 4`."""
-    kind, value = widget.kind, widget.value
-    if kind in BOOLEAN:
-        return "on" if value else "off"
-    if kind == "slider" and isinstance(widget.attrs.get("steps"), list) and isinstance(value, int):
-        steps = widget.attrs["steps"]
-        assert isinstance(steps, list)
-        return str(steps[value]) if 0 <= value < len(steps) else str(value)
-    if kind in PRESS:
-        return f"pressed {value}×" if value else "not pressed"
-    if kind == "table":
-        rows = value if isinstance(value, list) else []
-        return "rows " + ", ".join(str(r) for r in rows) if rows else "no rows selected"
-    if kind == "form":
-        return value_text(widget.inner) if widget.inner is not None else ""
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value) or "(none)"
-    if value is None or value == "":
-        return "(empty)" if kind in TEXTUAL else "(none)"
-    return str(value)
-
-
-def describe(widget: Widget) -> str:
-    """One line: `Count: slider 1–10 = 5`."""
-    kind = widget.kind
-    name = kind
-    if kind in NUMERIC and widget.attrs.get("start") is not None:
-        name = f"{kind} {widget.attrs.get('start')}–{widget.attrs.get('stop')}"
-    if kind == "form":
-        name = f"form of {widget.inner.kind}" if widget.inner is not None else "form"
-    text = f"{name} = {value_text(widget)}"
-    return f"{widget.label}: {text}" if widget.label else text

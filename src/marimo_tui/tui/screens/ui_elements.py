@@ -33,6 +33,7 @@ from textual.widgets import (
 )
 from textual.widgets.selection_list import Selection
 
+from marimo_tui.runtime import widget_text as words
 from marimo_tui.runtime import widgets as ui
 from marimo_tui.runtime.output_blocks import Widget as Element
 from marimo_tui.safe_text import one_line, visible
@@ -92,7 +93,7 @@ class Slider(Widget, can_focus=True):
             return Content("")
         start, stop = element.attrs.get("start"), element.attrs.get("stop")
         value = element.value
-        shown = one_line(ui.value_text(element))
+        shown = one_line(words.value_text(element))
         width = max(4, self.size.width - len(shown) - 2)
         where = 0.0
         if all(isinstance(x, int | float) for x in (start, stop, value)) and stop != start:
@@ -147,7 +148,7 @@ class ElementRow(Vertical):
             yield Button(plain(label), id="submit", variant="primary")
 
     def _summary(self) -> Content:
-        return plain(ui.describe(ui.with_value(self.element, self.edited.value)))
+        return plain(words.describe(ui.with_value(self.element, self.edited.value)))
 
     def show(self, value: object) -> None:
         self.edited = ui.with_value(self.edited, value)
@@ -172,7 +173,7 @@ class ElementRow(Vertical):
             yield Checkbox(plain(element.label or "on"), bool(value))
         elif kind == "switch":
             yield Switch(bool(value))
-        elif kind in ui.CHOICE:
+        elif kind in words.CHOICE:
             chosen = ui.selected_labels(element)
             allow_blank = kind == "radio" or element.attrs.get("allow-select-none") is not False
             yield Select(
@@ -185,7 +186,7 @@ class ElementRow(Vertical):
             yield SelectionList[str](
                 *(Selection(plain(o), o, o in picked) for o in ui.options(element))
             )
-        elif kind in ui.PRESS:
+        elif kind in words.PRESS:
             yield Button(plain(element.label or "Run"), id="press")
         elif kind == "table" and element.attrs.get("selection") in ("single", "multi"):
             table = ui.table_of(element)
@@ -246,7 +247,7 @@ class ElementsScreen(DialogScreen[None]):
         except ValueError as exc:
             self.notify(one_line(str(exc)), severity="warning", markup=False)
             return
-        if value == row.edited.value and row.edited.kind not in ui.PRESS:
+        if value == row.edited.value and row.edited.kind not in words.PRESS:
             return  # a control reporting the value it was made with
         row.show(value)
         if row.element.inner is None:

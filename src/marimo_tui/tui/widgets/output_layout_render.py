@@ -29,12 +29,8 @@ from marimo_tui.runtime.output_layouts import (
     TextBlock,
     Tree,
 )
-from marimo_tui.runtime.output_text import (
-    media_caption,
-    stat_lines,
-    tree_lines,
-    widget_text,
-)
+from marimo_tui.runtime.output_text import media_caption, stat_lines, tree_lines
+from marimo_tui.runtime.widget_text import widget_text
 from marimo_tui.safe_text import one_line
 from marimo_tui.tui.graphics import chart_strips
 from marimo_tui.tui.widgets.output_strips import (
