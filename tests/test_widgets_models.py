@@ -17,8 +17,6 @@ from tests.sidecar_support import make_notebook, wait_group_gone
 from tests.test_sidecar import START, Live
 from tests.tui_support import wait_until
 
-pytest.importorskip("anywidget")
-
 FILTER = {
     "transforms": [
         {
