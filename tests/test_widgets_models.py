@@ -99,6 +99,11 @@ async def live(tmp_path: Path) -> AsyncIterator[Live]:
         ("counter_class", COUNTER),
         ("make_counter", "counter = Counter()\nshown = mo.ui.anywidget(counter)\nshown"),
         ("bump", "shown\ncounter.count = 7"),
+        ("make_span", "span = mo.ui.range_slider(0, 100, step=5, value=[20, 60])\nspan"),
+        ("read_span", "print('span=' + repr(span.value))"),
+        ("make_days", "days = mo.ui.date_range(start='2024-01-01', stop='2024-12-31', "
+         "value=('2024-02-01', '2024-03-01'))\ndays"),
+        ("read_days", "print('days=' + repr(days.value))"),
     ]  # fmt: skip
     path = make_notebook(tmp_path, cells)
     live = Live(tmp_path, path)
@@ -145,3 +150,34 @@ async def test_a_transform_reaches_the_reader_and_an_anywidget_follows_its_model
 
     # The class makes the widget with count 3; the `bump` cell sets it to 7 after it is shown.
     await wait_until(lambda: counter_text() == "anywidget Counter = count 7 · unit clicks", START)
+
+
+def console_of(live: Live, code_start: str) -> str:
+    run = live.run_of(code_start)
+    return run.console_text if run is not None else ""
+
+
+async def test_ranges_are_typed_as_start_and_end(live: Live) -> None:
+    from marimo_tui.runtime import widgets as ui
+
+    await wait_until(lambda: "span=[20, 60]" in console_of(live, "print('span="), START)
+    span = widget_of(live, "span = ")
+    assert span is not None and ui.range_text(span) == "20 – 60"
+    with pytest.raises(ValueError, match="starts after it ends"):
+        ui.from_text(span, "70 – 30")
+    with pytest.raises(ValueError, match="not a range"):
+        ui.from_text(span, "70")
+    await live.session.set_ui_value(span.object_id, ui.from_text(span, "25..200"))
+    await wait_until(lambda: "span=[25, 100]" in console_of(live, "print('span="), START)
+    days = widget_of(live, "days = ")
+    assert days is not None and ui.range_text(days) == "2024-02-01 – 2024-03-01"
+    with pytest.raises(ValueError, match="within"):
+        ui.from_text(days, "2023-01-01 – 2024-01-05")
+    await live.session.set_ui_value(days.object_id, ui.from_text(days, "2024-05-01 to 2024-06-01"))
+    await wait_until(
+        lambda: (
+            "datetime.date(2024, 5, 1), datetime.date(2024, 6, 1)"
+            in console_of(live, "print('days=")
+        ),
+        START,
+    )

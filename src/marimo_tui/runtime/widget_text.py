@@ -18,6 +18,7 @@ BOOLEAN = frozenset({"checkbox", "switch"})
 TEXTUAL = frozenset({"text", "text-area"})
 CHOICE = frozenset({"dropdown", "radio"})
 PRESS = frozenset({"button", "run-button"})
+RANGES = frozenset({"range-slider", "date-range"})
 SLIDER_CELLS = 10
 # An anywidget's traits that are the widget framework's, not the author's.
 _FRAMEWORK_TRAITS = frozenset({"layout", "tabbable", "tooltip", "comm", "keys", "log"})

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -30,11 +31,13 @@ from marimo_tui.runtime.widget_text import (
     CHOICE,
     NUMERIC,
     PRESS,
+    RANGES,
     TEXTUAL,
 )
 
 # What the keyboard can change; other elements (file, chat, anywidget, …) are only shown.
-EDITABLE = NUMERIC | BOOLEAN | TEXTUAL | CHOICE | PRESS | {"multiselect", "date", "form", "table"}
+EDITABLE = NUMERIC | BOOLEAN | TEXTUAL | CHOICE | PRESS | RANGES
+EDITABLE |= {"multiselect", "date", "form", "table"}
 DATE_FORMAT = "%Y-%m-%d"
 
 
@@ -279,7 +282,55 @@ def from_text(widget: Widget, text: str) -> object:
         return check_date(widget, text)
     if kind in CHOICE:
         return choose(widget, text or None)
+    if kind == "range-slider":
+        ends = [_range_end(widget, end) for end in _two_ends(text)]
+        if ends[0] > ends[1]:
+            raise ValueError("the range starts after it ends")
+        return ends
+    if kind == "date-range":
+        days = [check_date(widget, end) for end in _two_ends(text)]
+        if days[0] > days[1]:
+            raise ValueError("the range starts after it ends")
+        return days
     raise ValueError(f"a {kind} is not typed into")
+
+
+_RANGE_SEPARATOR = re.compile(r"\s*(?:–|—|\.\.|,|\bto\b|\s-\s)\s*")
+
+
+def range_text(widget: Widget) -> str:
+    """A range's value as it is typed back: `20 – 60`, `2024-01-01 – 2024-02-01`."""
+    value = widget.value
+    if isinstance(value, list) and len(value) == 2:
+        steps = widget.attrs.get("steps")
+        if isinstance(steps, list) and steps and all(isinstance(v, int) for v in value):
+            value = [steps[v] if 0 <= v < len(steps) else v for v in value]
+        return f"{value[0]} – {value[1]}"
+    return ""
+
+
+def _two_ends(text: str) -> list[str]:
+    ends = _RANGE_SEPARATOR.split(text.strip())
+    if len(ends) != 2 or not all(ends):
+        raise ValueError(f"{text!r} is not a range: type it as `start – end`")
+    return ends
+
+
+def _range_end(widget: Widget, text: str) -> int | float:
+    """A range slider's end on the wire: the number, or its index among `steps=`."""
+    try:
+        number = float(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number") from None
+    steps = widget.attrs.get("steps")
+    if isinstance(steps, list) and steps:  # `steps=` given (marimo writes [] otherwise)
+        for index, step_value in enumerate(steps):
+            if isinstance(step_value, int | float) and float(step_value) == number:
+                return index
+        raise ValueError(f"{text} is not one of the steps {', '.join(map(str, steps))}")
+    if not math.isfinite(number):
+        raise ValueError("the number must be finite")
+    return clamp(widget, number)
 
 
 def select_rows(widget: Widget, rows: Sequence[int]) -> list[int]:

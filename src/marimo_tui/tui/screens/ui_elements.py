@@ -169,6 +169,8 @@ class ElementRow(Vertical):
             yield Button("Send", id="send-text")
         elif kind == "text":
             yield Input(visible(str(value or ""), keep=""))
+        elif kind in words.RANGES:  # typed as `start – end`; Enter sends both ends
+            yield Input(visible(ui.range_text(element), keep=""))
         elif kind == "checkbox":
             yield Checkbox(plain(element.label or "on"), bool(value))
         elif kind == "switch":
@@ -227,7 +229,8 @@ class ElementsScreen(DialogScreen[None]):
                 for element in self.elements:
                     yield ElementRow(element)
             yield Label(
-                "Tab next · ←/→ slider · ↑/↓ number, date · space toggle · Enter send · Esc close",
+                "Tab next · ←/→ slider · ↑/↓ number, date · ranges: start – end · space toggle"
+                " · Enter send · Esc close",
                 classes="hint",
                 markup=False,
             )
