@@ -8,6 +8,7 @@ palette title that says something its key does not.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -134,3 +135,9 @@ def bindings(where: Where) -> list[Binding]:
 APP_BINDINGS = bindings("app")
 CELL_BINDINGS = bindings("cells")
 TASK_BINDINGS = bindings("tasks")
+
+
+def listed(keymap: Mapping[str, str]) -> list[tuple[str, str, str]]:
+    """(where, keys, description) of every binding, with the user's remapping applied: what
+    the keys screen lists."""
+    return [(a.where, keymap.get(a.id, a.keys), f"{a.label}  [{a.id}]") for a in ACTIONS if a.keys]

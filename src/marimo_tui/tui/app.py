@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Container
 from textual.events import Resize
 from textual.markup import escape as escape_markup
@@ -21,13 +21,13 @@ from textual.theme import Theme
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
-from marimo_tui.config import user_config_dir
 from marimo_tui.dagster.errors import NOT_CONFIGURED
 from marimo_tui.events import Event, TaskChanged
 from marimo_tui.notebook.model import Notebook
 from marimo_tui.safe_text import one_line, visible
 from marimo_tui.tui import workbench_messages as wm
-from marimo_tui.tui.actions import ACTIONS, APP_BINDINGS
+from marimo_tui.tui.actions import ACTIONS, APP_BINDINGS, listed
+from marimo_tui.tui.themes import register_themes, save_theme
 from marimo_tui.tui.widgets.cell_view import CellView, broken_message, cells_title
 from marimo_tui.tui.widgets.chat import ChatPane
 from marimo_tui.tui.widgets.status_bar import StatusBar
@@ -112,9 +112,8 @@ class WorkbenchApp(App[None]):
         self.initial = initial
         self.watch_files = watch
         self.run_cells = run
-        self._theme_errors: list[str] = []
         self._last_broken: str | None = None
-        self._register_themes()
+        self._theme_errors = register_themes(self, workbench.config.theme)
 
     # Editing and the chat's commands pull in the editor, dialogs and the store: loaded on use.
     @cached_property
@@ -148,22 +147,6 @@ class WorkbenchApp(App[None]):
         return SlashCommands(self)
 
     # -- building ----------------------------------------------------------------------------
-    def _register_themes(self) -> None:
-        from marimo_tui.resources import bundled
-        from marimo_tui.tui.themes import load_themes
-
-        themes, self._theme_errors = load_themes([bundled("themes"), user_config_dir() / "themes"])
-        for theme in themes:
-            self.register_theme(theme)
-        wanted = self.workbench.config.theme
-        if wanted in self.available_themes:
-            self.theme = wanted
-        else:
-            self._theme_errors.append(
-                f"theme {wanted!r} not found; themes: {', '.join(t.name for t in themes)}"
-            )
-            self.theme = themes[0].name if themes else "textual-dark"
-
     def compose(self) -> ComposeResult:
         # Everything the first frame shows is set here, not in on_mount: each change after
         # mounting costs a restyle before the first paint.
@@ -344,7 +327,7 @@ class WorkbenchApp(App[None]):
         keys = dict(self.workbench.config.keys)
         if not keys:
             return
-        known = {b.id for _, b in self._declared_bindings() if b.id}
+        known = {a.id for a in ACTIONS if a.keys}
         unknown = sorted(set(keys) - known)
         for name in unknown:
             self.notify(
@@ -542,33 +525,10 @@ class WorkbenchApp(App[None]):
 
     # -- tasks -------------------------------------------------------------------------------
     def on_tasks_pane_requested(self, event: TasksPane.Requested) -> None:
-        self.run_guarded(self._task_action(event.action, event.task_id), group="tasks")
+        from marimo_tui.tui.task_flow import TaskFlows
 
-    async def _task_action(self, action: str, task_id: str | None) -> None:
-        from marimo_tui.tui.screens.dialogs import ConfirmScreen, PromptScreen
-
-        tasks = self.workbench.tasks
-        if action == "add":
-            title = await self.push_screen_wait(PromptScreen("New task", placeholder="title"))
-            if title and title.strip():
-                tasks.add(title, parent=None)
-            return
-        if task_id is None:
-            self.notify("no task selected", severity="warning")
-            return
-        task = tasks.get(task_id)
-        if task.owner == "system":
-            self.notify(
-                f"{task.title!r} is a workbench job: it cannot be changed by hand",
-                severity="warning",
-            )
-            return
-        if action == "toggle":
-            tasks.toggle_done(task_id)
-        elif action == "delete" and await self.push_screen_wait(
-            ConfirmScreen(f"Delete task {task.title!r} and its subtasks?", "Delete")
-        ):
-            tasks.remove(task_id)
+        flows = TaskFlows(self)
+        self.run_guarded(flows.handle(event.action, event.task_id), group="tasks")
 
     # -- chat --------------------------------------------------------------------------------
     @on(ChatPane.Submitted)
@@ -577,17 +537,7 @@ class WorkbenchApp(App[None]):
 
     # -- themes and keys ---------------------------------------------------------------------
     def _theme_changed(self, theme: Theme) -> None:
-        if theme.name == self.workbench.config.theme:
-            return
-        from marimo_tui.project import save_setting
-
-        try:
-            path = save_setting(self.workbench.config, "theme", theme.name)
-        except Exception as exc:
-            self.notify(f"theme not saved: {exc}", severity="warning")
-            return
-        self.workbench.config.theme = theme.name
-        self.notify(f"theme {theme.name} (saved to {path.name})", timeout=3)
+        save_theme(self, theme)
 
     def notify(
         self,
@@ -628,21 +578,7 @@ class WorkbenchApp(App[None]):
     def action_show_keys(self) -> None:
         from marimo_tui.tui.screens.keys import KeysScreen
 
-        self.push_screen(KeysScreen(self._all_bindings()))
-
-    def _declared_bindings(self) -> Iterable[tuple[str, Binding]]:
-        """(where, binding) for every binding of the app and its panes."""
-        for action in ACTIONS:
-            if action.keys:
-                yield action.where, action.binding()
-
-    def _all_bindings(self) -> list[tuple[str, str, str]]:
-        """(where, keys, description) for every binding, with the user's remapping applied."""
-        keymap = self.workbench.config.keys
-        return [
-            (where, keymap.get(b.id or "", b.key), f"{b.description or b.action}  [{b.id}]")
-            for where, b in self._declared_bindings()
-        ]
+        self.push_screen(KeysScreen(listed(self.workbench.config.keys)))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -5,12 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import fields
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
 from marimo_tui.config import YAML_LOADER
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from marimo_tui.tui.app import WorkbenchApp
 
 _FIELDS = {f.name for f in fields(Theme)}
 _COLOURS = {
@@ -76,3 +82,36 @@ def load_themes(folders: Iterable[Path]) -> tuple[list[Theme], list[str]]:
                 continue
             themes[theme.name] = theme
     return list(themes.values()), errors
+
+
+def register_themes(app: App[Any], wanted: str) -> list[str]:
+    """The bundled and the user's themes registered with `app`, `wanted` switched on (or the
+    first one); what went wrong, one line each, to be told once the app shows."""
+    from marimo_tui.config import user_config_dir
+    from marimo_tui.resources import bundled
+
+    themes, errors = load_themes([bundled("themes"), user_config_dir() / "themes"])
+    for theme in themes:
+        app.register_theme(theme)
+    if wanted in app.available_themes:
+        app.theme = wanted
+    else:
+        errors.append(f"theme {wanted!r} not found; themes: {', '.join(t.name for t in themes)}")
+        app.theme = themes[0].name if themes else "textual-dark"
+    return errors
+
+
+def save_theme(app: WorkbenchApp, theme: Theme) -> None:
+    """A theme picked in the palette is kept in the project's config."""
+    config = app.workbench.config
+    if theme.name == config.theme:
+        return
+    from marimo_tui.project import save_setting
+
+    try:
+        path = save_setting(config, "theme", theme.name)
+    except Exception as exc:
+        app.notify(f"theme not saved: {exc}", severity="warning")
+        return
+    config.theme = theme.name
+    app.notify(f"theme {theme.name} (saved to {path.name})", timeout=3)
