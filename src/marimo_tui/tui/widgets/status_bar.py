@@ -3,7 +3,9 @@ and how full the model's context window is."""
 
 from __future__ import annotations
 
-from textual.content import Content
+from collections.abc import Sequence
+
+from textual.content import Content, Span
 from textual.widgets import Static
 
 from marimo_tui.safe_text import one_line
@@ -51,6 +53,7 @@ class StatusBar(Static):
         self.services: dict[str, tuple[str, bool]] = {}
         self.hint = ""
         self.context: tuple[str, str] | None = None  # (text, style)
+        self._shown: tuple[str, Sequence[Span]] | None = None
 
     def set(
         self, *, project: str | None = None, notebook: str | None = None, hint: str | None = None
@@ -117,8 +120,15 @@ class StatusBar(Static):
         return Content.assemble(*pieces)
 
     def redraw(self) -> None:
+        # Called on every change on disk (the notebook's label): the same line is not drawn
+        # again, and a new one never needs a layout (one row, as wide as the screen) — a
+        # layout would repaint every pane.
         width = self.content_size.width
-        self.update(self._content(width or None))
+        content = self._content(width or None)
+        shown = (content.plain, content.spans)  # (Content's == ignores styles)
+        if shown != self._shown:
+            self._shown = shown
+            self.update(content, layout=False)
 
     def on_resize(self) -> None:
         self.redraw()
