@@ -182,3 +182,31 @@ async def test_the_viewer_switches_tabs_too(tmp_path: Path) -> None:
         await pilot.press("right_square_bracket")
         await wait_until(lambda: "second pane" in text(), what="the second pane")
         assert "first pane" not in text()
+
+
+WIDGETS = [
+    "ui_dropdown",
+    "ui_radio",
+    "ui_multiselect",
+    "ui_checkbox",
+    "ui_dataframe",
+    "ui_anywidget",
+]
+
+
+def test_widgets_and_a_figure_in_the_cell_view(snap_compare: Any, tmp_path: Path) -> None:
+    cases = [*WIDGETS, "matplotlib_figure"]
+    notebook = notebook_of(tmp_path, cases)
+    app = CellViewApp(notebook)
+
+    async def with_kernel(pilot: Any) -> None:
+        view = app.query_one(CellView)
+        kernel = kernel_for(notebook, cases)
+        for message in json.loads((CORPUS / "ui_anywidget.json").read_text())["models"]:
+            kernel.apply_model(message)
+        view.set_kernel(kernel)
+        await wait_until(lambda: "anywidget Counter" in view.screen_text(), what="the widgets")
+        await wait_until(lambda: "drawing…" not in view.screen_text(), what="the picture")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(100, 90), run_before=with_kernel)
