@@ -71,12 +71,14 @@ class HttpServer:
     token: str
     token_file: Path
     root: Path
+    log: Path  # its stderr
 
 
 @contextlib.contextmanager
 def http_server(root: Path, **env: str) -> Iterator[HttpServer]:
     """`marimo-tui mcp --http` in `root`: its URL from stderr, its token from its file."""
-    log = (root.parent / f"{root.name}-mcp-http.log").open("w+b")
+    log_path = root.parent / f"{root.name}-mcp-http.log"
+    log = log_path.open("w+b")
     proc = subprocess.Popen(
         [sys.executable, "-m", "marimo_tui", "mcp", "--http"],
         cwd=root,
@@ -90,15 +92,20 @@ def http_server(root: Path, **env: str) -> Iterator[HttpServer]:
     try:
         url = _serving_url(proc.stderr, log)
         token_file = root / ".marimo-tui" / "mcp-token"
-        yield HttpServer(proc, url, token_file.read_text().strip(), token_file, root)
+        yield HttpServer(proc, url, token_file.read_text().strip(), token_file, root, log_path)
     finally:
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(signal.SIGTERM)  # as a process manager stops it
         try:
             proc.wait(HANG)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
         log.close()
+    # Stopped by the signal, it took its marimo server with it.
+    deadline = time.monotonic() + HANG
+    while processes_in(root) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not processes_in(root), "the marimo server outlived mcp --http"
 
 
 def _serving_url(stderr: IO[bytes], log: IO[bytes]) -> str:
@@ -111,6 +118,7 @@ def _serving_url(stderr: IO[bytes], log: IO[bytes]) -> str:
         if not line:
             break
         log.write(line)
+        log.flush()
         if b"serving http://" in line:
             # Keep draining stderr into the log: a full pipe would stall the server.
             os.set_blocking(stderr.fileno(), True)

@@ -52,8 +52,9 @@ def test_a_missing_or_wrong_token_gets_401_and_the_token_is_the_owners_only(
         headers={**ACCEPT, "Authorization": f"Bearer {server.token}"},
     )
     assert taken.status_code == 200 and "marimo-tui" in taken.text
-    # Only on loopback: the server's address is 127.0.0.1, never a wildcard.
-    assert "127.0.0.1" in server.url
+    # Where the token is, never the token: stderr is kept as the server's log.
+    assert ".marimo-tui/mcp-token" in server.log.read_text()
+    assert server.token not in server.log.read_text()
 
 
 async def test_an_added_cell_returns_marimos_value_over_http(server: HttpServer) -> None:

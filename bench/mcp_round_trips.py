@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """An outside agent's edit over MCP against the same edit by the built-in agent's tool path.
 
-    PYTHONPATH=src .venv/bin/python bench/mcp.py [--cells 200] [--calls 30]
+    PYTHONPATH=src .venv/bin/python bench/mcp_round_trips.py [--cells 200] [--calls 30]
 
 Both sides work on a generated notebook of N cells (a chain `v0 … vN-1`, and in its middle a
-cell `probe` that reads `v{N/2}` and that no cell reads), each with a marimo server of its own,
-one after the other (never at once: they would share the two cores):
+cell `probe` that reads `v{N/2}` and that no cell reads), each with a marimo server of its own;
+both are up at once and take turns, one round each, the order swapped every round, so a busy
+machine weighs on both alike (calls never overlap):
 
 builtin  `agent.tools.dispatch` in this process, as the agent loop calls it: validation, the
          store's write, then the wait for marimo's rerun and the report of it.
@@ -15,9 +16,10 @@ mcp      `marimo-tui mcp` started over stdio by the official MCP client (`Client
          validation, the result's text).
 
 Round trips: `edit` changes `probe` (whole code and search/replace in turn; only it reruns);
-`add` adds a leaf cell after it (then, untimed, deletes it again). The first calls of each
-kind warm the kernel (its first run is the whole notebook) and are not counted. Goal: mcp
-within 30 ms of builtin at p50 and p95.
+`add` adds a leaf cell after it (then, untimed, deletes it again); `read` (read_cell, a parse
+of the file) and `list` (list_notebooks) show what the transport adds to calls that wait for
+no rerun. The first rounds warm the kernels (a first run is the whole notebook) and are not
+counted. Goal: an outside edit or add within 30 ms of the built-in one at p50 and p95.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import math
 import os
 import shutil
 import sys
@@ -41,10 +44,6 @@ from tests.tui_support import make_project  # noqa: E402
 
 from _tmux import percentile  # noqa: E402
 
-# This file is named `mcp` too: with its folder first on the path, `import mcp` would find it
-# instead of the SDK.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent]
-
 WARMUP = 3
 GOAL_MS = 30.0
 Call = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
@@ -57,11 +56,12 @@ def project(folder: Path, cells: int) -> Path:
     return make_project(folder, chain)
 
 
-KINDS = ("edit", "add", "read")
+KINDS = ("edit", "add", "read", "list")
 
 
 async def one_round(call: Call, i: int, reads: str) -> dict[str, float]:
-    """One edit, one add (its cell deleted again, untimed) and one read; each settled, clean."""
+    """One edit, one add (its cell deleted again, untimed), one read and one listing (the
+    protocol's own cost, with next to nothing to do); the writes settled and clean."""
     took: dict[str, float] = {}
     if i % 2:
         args = {"cell": "probe", "search": f"* {i - 1}", "replace": f"* {i}"}
@@ -79,6 +79,9 @@ async def one_round(call: Call, i: int, reads: str) -> dict[str, float]:
     started = time.perf_counter()
     await call("read_cell", {"cell": "probe"})
     took["read"] = (time.perf_counter() - started) * 1000
+    started = time.perf_counter()
+    await call("list_notebooks", {})
+    took["list"] = (time.perf_counter() - started) * 1000
     return took
 
 
@@ -164,7 +167,7 @@ async def main() -> int:
         shutil.rmtree(tmp, ignore_errors=True)
     load = os.getloadavg()[0]
     print(f"{args.cells + 1}-cell notebook, {args.calls} round trips of each, load {load:.2f}")
-    worst = 0.0
+    worst = -math.inf
     for kind in KINDS:
         print(row(f"builtin {kind}", times["builtin"][kind]))
         print(row(f"mcp {kind}", times["mcp"][kind]))
@@ -173,7 +176,7 @@ async def main() -> int:
             for q in (50, 95)
         ]
         print(f"  mcp - builtin: p50 {gaps[0]:+.1f} ms, p95 {gaps[1]:+.1f} ms")
-        if kind != "read":
+        if kind in ("edit", "add"):
             worst = max(worst, *gaps)
     verdict = "within" if worst <= GOAL_MS else "NOT within"
     print(
