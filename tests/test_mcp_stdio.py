@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 
 from marimo_tui.agent.tools import specs
-from marimo_tui.doctor_mcp import check_mcp, probe
+from marimo_tui.doctor_mcp import INITIALIZE, check_mcp, probe
 from tests.conftest import HANG
 from tests.mcp_support import NO_MARIMO, call, data, ok, processes_in, stdio_session, text
 from tests.tui_support import make_project, render, wait_until
 
 CELLS = [("source", "value = 1"), ("shown", "doubled = value * 2\ndoubled")]
+PROBE_PARAMS = INITIALIZE["params"]
 
 
 @pytest.fixture
@@ -149,3 +150,57 @@ def test_doctor_says_whether_a_client_can_start_the_server(tmp_path: Path) -> No
         patch.setenv("PATH", f"{fake.parent}:/usr/bin:/bin")
         check = check_mcp(root, HANG)
     assert check.ok is False and "not an MCP answer" in check.detail
+
+
+def test_stdout_carries_nothing_but_the_protocol(tmp_path: Path) -> None:
+    """Raw JSON-RPC lines, as any client reads them: every line on stdout is a message, also
+    while marimo starts, runs an edit and a cell prints (its output goes to the result)."""
+    import json
+    import queue
+    import subprocess
+    import threading
+
+    from tests.conftest import cli_env
+
+    root = tmp_path / "project"
+    make_project(root, [("loud", "print('x' * 10)\nimport sys\nsys.stdout.write('raw')")])
+    requests = [
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": PROBE_PARAMS},
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {
+            "jsonrpc": "2.0",
+            "id": 2,
+            "method": "tools/call",
+            "params": {"name": "add_cell", "arguments": {"code": "print('hello')"}},
+        },
+    ]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "marimo_tui", "mcp"],
+        cwd=root,
+        env=cli_env(),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        proc.stdin.write("".join(json.dumps(r) + "\n" for r in requests))
+        proc.stdin.flush()
+        lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout], daemon=True).start()
+        answered = None
+        while answered is None:
+            line = lines.get(timeout=2 * HANG)  # a cold marimo start on a busy machine
+            assert line, "the server closed stdout before answering"
+            message = json.loads(line)  # anything else on stdout fails here
+            assert message["jsonrpc"] == "2.0"
+            if message.get("id") == 2:
+                answered = message
+        result = answered["result"]["structuredContent"]
+        assert result["settled"] is True and result["errors"] == []
+    finally:
+        proc.stdin.close()
+        proc.wait(HANG)
+    assert proc.returncode == 0
+    assert not processes_in(root)
