@@ -10,20 +10,11 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from marimo_tui.doctor_mcp import INITIALIZE
 from tests.mcp_support import HttpServer, call, http_server, http_session, ok, text
 from tests.tui_support import make_project
 
 CELLS = [("source", "value = 1"), ("shown", "doubled = value * 2\ndoubled")]
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-11-25",
-        "capabilities": {},
-        "clientInfo": {"name": "probe", "version": "0"},
-    },
-}
 ACCEPT = {"Accept": "application/json, text/event-stream"}
 
 
