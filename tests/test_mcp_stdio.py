@@ -53,6 +53,9 @@ async def test_an_edit_returns_marimos_rerun_a_failure_its_traceback_and_undo_re
     path = make_project(root, CELLS)
     original = path.read_bytes()
     async with stdio_session(root, errlog) as session:
+        # The first call waits for marimo: statuses from the kernel, not "no marimo server".
+        listed = await ok(session, "list_cells")
+        assert "status" not in listed and all("status" in c for c in listed["cells"])
         added = await ok(session, "add_cell", code="tripled = value * 3\ntripled", after="source")
         assert added["settled"] is True
         cell = added["cell"]["id"]

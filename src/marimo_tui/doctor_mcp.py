@@ -8,6 +8,7 @@ what the README's snippets name), and the server, started as a client starts it,
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -81,8 +82,11 @@ def probe(command: list[str], root: Path, timeout: float) -> tuple[bool, str]:
         return False, exc.strerror or str(exc)
     assert proc.stdin is not None and proc.stdout is not None
     try:
-        proc.stdin.write(json.dumps(INITIALIZE).encode() + b"\n")
-        proc.stdin.flush()
+        # A command that exits at once (not a server) may have closed its stdin already: what
+        # it wrote on stdout tells what it is.
+        with contextlib.suppress(BrokenPipeError):
+            proc.stdin.write(json.dumps(INITIALIZE).encode() + b"\n")
+            proc.stdin.flush()
         ready, _, _ = select.select([proc.stdout], [], [], timeout)
         if not ready:
             return False, f"no answer in {timeout:.0f} s"
@@ -96,7 +100,8 @@ def probe(command: list[str], root: Path, timeout: float) -> tuple[bool, str]:
             return False, f"not an MCP answer on stdout: {shown!r}"
         return True, f"{name} in {elapsed:.1f} s"
     finally:
-        proc.stdin.close()  # the client has gone: the server stops by itself
+        with contextlib.suppress(BrokenPipeError):
+            proc.stdin.close()  # the client has gone: the server stops by itself
         try:
             proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:

@@ -52,6 +52,7 @@ class HeadlessProject:
         self.workbench: Workbench = Workbench(config)
         self.workbench.subscribe(self._log_event)
         self._started = False
+        self._ready: asyncio.Future[bool] | None = None
 
     async def start(self, *, run: bool = True) -> None:
         """Start marimo (when `run` and the config enables it) and open the first notebook."""
@@ -73,6 +74,14 @@ class HeadlessProject:
         except TimeoutError:
             return False
         return True
+
+    async def ready(self) -> None:
+        """Before the first call of any client: marimo up (or given up on), so that the first
+        `list_cells` tells statuses rather than "no marimo server". Not before `initialize`,
+        which clients (and `doctor`) expect within seconds."""
+        if self._ready is None:
+            self._ready = asyncio.ensure_future(self.wait_ready())
+        await asyncio.shield(self._ready)
 
     async def stop(self) -> None:
         if self._started:
@@ -117,6 +126,7 @@ class HeadlessBackend:
 
     async def call(self, name: str, arguments: dict[str, Any]) -> CallResult:
         redact = self.workbench.redactor
+        await self.project.ready()
         async with self._lock:
             try:
                 if name == UNDO.name:
