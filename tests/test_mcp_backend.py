@@ -103,3 +103,12 @@ def test_the_headless_project_answers_for_the_client_as_auto(tmp_path: Path) -> 
     project = HeadlessProject(replace(config))
     # The outside client asks its user; the kernels are confined as for `auto`.
     assert project.config.agent.approval == "auto"
+
+
+def test_the_tools_marked_read_only_exist_and_write_nothing() -> None:
+    from marimo_tui.agent.tools import TOOLS
+    from marimo_tui.mcp_server.server import READ_ONLY
+
+    known = {**TOOLS, **DAGSTER}
+    assert set(READ_ONLY) <= set(known)
+    assert not [name for name in READ_ONLY if known[name].writes]

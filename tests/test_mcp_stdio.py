@@ -36,8 +36,11 @@ async def test_tools_are_the_agents_with_their_schemas_and_notebooks_are_resourc
         for spec in agent:
             assert tools[spec.name].input_schema == dict(spec.parameters)
             assert tools[spec.name].description == spec.description
-        assert tools["list_cells"].annotations.read_only_hint is True
-        assert tools["edit_cell"].annotations.read_only_hint is False
+        hints = {n: t.annotations.read_only_hint for n, t in tools.items()}  # type: ignore[union-attr]
+        assert hints["list_cells"] is True and hints["read_outputs"] is True
+        # Writing a file or running code is not read-only, however a client approves it.
+        for name in ("edit_cell", "create_notebook", "run_cells", "undo", "plan"):
+            assert hints[name] is False, name
         resources = (await session.list_resources()).resources
         assert [str(r.uri) for r in resources] == ["marimo-tui://notebook/notebooks/main.py"]
         read = await session.read_resource(resources[0].uri)

@@ -26,7 +26,6 @@ from mcp.shared.exceptions import MCPError
 from marimo_tui import __version__
 from marimo_tui.agent.profiles import MARIMO_RULES
 from marimo_tui.agent.providers.base import ToolSpec
-from marimo_tui.agent.tools import DAGSTER, TOOLS
 from marimo_tui.mcp_server.backend import BackendSource, ToolBackend
 from marimo_tui.mcp_server.results import notebook_uri, path_of_uri
 
@@ -89,14 +88,30 @@ def _client_label(ctx: ServerRequestContext[Any, Any]) -> str:
     return cleaned or "mcp"
 
 
+# Tools that change nothing: no file, no kernel state, no run. A client may call these without
+# asking; `run_cells` and `launch_asset` write no file but run code, so they are not here, nor
+# is a tool added later until it is put here.
+READ_ONLY = frozenset(
+    {
+        "list_notebooks",
+        "list_cells",
+        "read_cell",
+        "read_outputs",
+        "lint",
+        "list_templates",
+        "list_assets",
+        "run_status",
+    }
+)
+
+
 def mcp_tool(spec: ToolSpec) -> types.Tool:
-    tool = {**TOOLS, **DAGSTER}.get(spec.name)
-    read_only = tool is not None and not tool.writes
+    read_only = spec.name in READ_ONLY
     return types.Tool(
         name=spec.name,
         description=spec.description,
         input_schema=dict(spec.parameters),
-        annotations=types.ToolAnnotations(read_only_hint=read_only, open_world_hint=False),
+        annotations=types.ToolAnnotations(read_only_hint=read_only, destructive_hint=not read_only),
     )
 
 
