@@ -507,6 +507,43 @@ def run_command(
 
 
 @main.command()
+@click.option(
+    "--http",
+    "http",
+    is_flag=True,
+    help="Serve streamable HTTP on 127.0.0.1 (bearer token in .marimo-tui/mcp-token) "
+    "instead of stdio.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    show_default=True,
+    help="With --http: the port (0: a free one, named on stderr).",
+)
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="The project folder (default: the one whose marimo-tui.yaml is found upward).",
+)
+@pass_state
+def mcp(state: State, http: bool, port: int, root: Path | None) -> None:
+    """Serve the project's cell tools and notebooks to an outside agent over MCP.
+
+    On stdio by default (what an agent's config launches: `marimo-tui mcp`). Edits go through
+    the same store as the built-in agent's (atomic, journaled, conflict-checked, inside the
+    project) and return marimo's rerun. Stops its marimo server when the client disconnects.
+    """
+    from marimo_tui.mcp_server.run import run_mcp
+
+    try:
+        config = load_config(state.config_path, start=root.resolve() if root else None)
+    except ConfigError as exc:
+        fail(str(exc), EXIT_USAGE)
+    sys.exit(run_mcp(config, http=http, port=port))
+
+
+@main.command()
 @pass_state
 def dev(state: State) -> None:
     """Start a Dagster webserver for the project and the marimo sidecar; print their URLs and

@@ -11,6 +11,7 @@ from pathlib import Path
 from marimo_tui.config import Config, ConfigError
 from marimo_tui.doctor_base import Check, reason
 from marimo_tui.doctor_llm import check_llm
+from marimo_tui.doctor_mcp import check_mcp
 
 MARIMO_RANGE = ((0, 25), (0, 26))  # the minor version our adapter was written against
 
@@ -209,5 +210,6 @@ def run_checks(
         checks += check_llm(config)
         checks.append(check_dagster(config))
         checks.append(check_confinement(config))
+        checks.append(check_mcp(config.root))
     checks.append(check_terminal())
     return checks

@@ -60,6 +60,7 @@ COMMANDS = frozenset(
         "doctor",
         "export",
         "init",
+        "mcp",
         "new",
         "open",
         "run",

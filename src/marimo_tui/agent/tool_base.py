@@ -126,11 +126,23 @@ async def read_notebook(ctx: ToolContext, path: Path) -> Notebook:
 
 async def read_if_unseen(ctx: ToolContext, path: Path) -> Notebook:
     """The version the agent last read; read it now if it never did (no conflict then).
-    When the store has moved on since (the user's edit), `guarded_write` reports the conflict."""
+    When the store has moved on since (the user's edit, another client's write through the
+    same store), that is the conflict, told before the edit is tried against code the agent
+    has not seen; a change the store has not read yet `guarded_write` reports."""
     nb = ctx.workbench.store.cached(path)
     if path in ctx.seen and nb is not None:
+        if nb.base_hash != ctx.seen[path]:
+            ctx.seen.pop(path, None)
+            raise ToolFailure(changed_since_read(ctx.workbench.relative(path)))
         return nb
     return await read_notebook(ctx, path)
+
+
+def changed_since_read(rel: str) -> str:
+    return (
+        f"{rel} changed on disk since you read it (the user or another program edited it); "
+        f"nothing was written. Read it again (list_cells / read_cell) and redo the edit."
+    )
 
 
 def find_cell(nb: Notebook, ref: str) -> Cell:
@@ -222,11 +234,7 @@ async def guarded_write(
         result = await asyncio.shield(wb.edit(run))
     except ConflictError as exc:
         ctx.seen.pop(path, None)
-        raise ToolFailure(
-            f"{rel} changed on disk since you read it (the user or another program edited it); "
-            f"nothing was written. Read it again (list_cells / read_cell) and redo the edit. "
-            f"{exc}"
-        ) from None
+        raise ToolFailure(f"{changed_since_read(rel)} {exc}") from None
     except (StoreError, NotebookError) as exc:
         raise ToolFailure(str(exc)) from None
     ctx.seen[path] = result.notebook.base_hash

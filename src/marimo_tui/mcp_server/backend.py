@@ -52,3 +52,16 @@ class ToolBackend(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+class BackendSource(Protocol):
+    """Where the MCP server gets one `ToolBackend` per client: the headless project, or the
+    open workbench. Each client (the stdio peer, each HTTP session) gets its own, opened on
+    its first request and named by the client's `clientInfo.name` (e.g. "claude-code"), so
+    its turns and what it has read are its own."""
+
+    async def open(self, label: str) -> ToolBackend: ...
+
+    async def close(self) -> None:
+        """Close every backend opened, and what serves them (the headless sidecar)."""
+        ...
