@@ -18,13 +18,22 @@ import json
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from marimo_tui.agent import cell_report as report
 from marimo_tui.agent import events as ev
 from marimo_tui.agent.loop import close_turn_task, redacted
-from marimo_tui.agent.tools import Approval, Approver, ToolContext, ToolFailure, dispatch, specs
+from marimo_tui.agent.tools import (
+    Answer,
+    Approval,
+    Approver,
+    ToolContext,
+    ToolFailure,
+    dispatch,
+    specs,
+)
 from marimo_tui.mcp_server.backend import CallResult, NotebookResource
 from marimo_tui.notebook.errors import NotebookError, StoreError
 
@@ -143,7 +152,7 @@ class OutsideAgent:
                 turn,
                 self._emit,
                 approval=self.approval,
-                approver=self.approver,
+                approver=self._ask if self.approver is not None else None,
                 rerun_timeout=self.rerun_timeout,
                 seen=self.seen,
                 prompt=self.label,  # titles the turn's task in the tree
@@ -231,6 +240,11 @@ class OutsideAgent:
                 wb.reload(target, "undo")
             done.append(f"{entry.op} on {entry.path}")
         return done
+
+    async def _ask(self, asked: ev.ApprovalAsked) -> Answer:
+        """The user's answer, asked naming who wants to write (several agents may ask)."""
+        assert self.approver is not None
+        return await self.approver(replace(asked, name=f"{asked.name} ({self.label})"))
 
     def _emit(self, event: ev.AgentEvent) -> None:
         self.listener(self.label, redacted(self.workbench.redactor, event))
