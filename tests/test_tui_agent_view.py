@@ -218,13 +218,13 @@ async def test_context_used_goes_to_the_status_bar_not_the_chat(tmp_path: Path) 
         await wait_until(lambda: app.chat.agent_log is not None, what="the chat")
         status = app.status
         status.set_service("model", "ollama · qwen2.5-coder:7b")
-        app.agent._show(ev.ContextUsed(8192, "llama-server /props", 2969))
+        app.agent.show(ev.ContextUsed(8192, "llama-server /props", 2969))
         await pilot.pause()
         assert "model: ollama · qwen2.5-coder:7b │ ctx ~2.9k/8k 36%" in status.text
         assert "ctx ~2.9k/8k 36%" in str(status.render())
         assert status.context is not None and status.context[1] == ""
         log_before = app.chat.agent_log.text()
-        app.agent._show(ev.ContextUsed(8192, "llama-server /props", 7400, False, compacted=2))
+        app.agent.show(ev.ContextUsed(8192, "llama-server /props", 7400, False, compacted=2))
         await pilot.pause()
         assert "ctx 7.2k/8k 90% · compacted" in status.text
         assert status.context is not None and status.context[1] == "$warning"
