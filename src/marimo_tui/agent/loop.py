@@ -408,18 +408,8 @@ class AgentSession:
         group = self.last_turn
         if group is None:
             raise ToolFailure("no agent turn has written anything yet")
-        wb = self.workbench
-        try:
-            entries = await wb.run_in_store(lambda s: s.undo_group(group))
-        except StoreError as exc:
-            raise ToolFailure(str(exc)) from None
+        done = await undo_turn(self.workbench, group)
         self.last_turn = None
-        done = []
-        for entry in entries:
-            path = wb.store.resolve(entry.path)
-            if path.exists():
-                wb.reload(path, "undo")
-            done.append(f"{entry.op} on {entry.path}")
         self._add(ChatMessage("user", "(The user undid all your edits of the last turn.)"))
         return done
 
@@ -447,6 +437,21 @@ class AgentSession:
             seen.add(cid)
             out.append(call if cid == call.id else ToolCall(cid, call.name, call.arguments))
         return out
+
+
+async def undo_turn(workbench: Workbench, group: str) -> list[str]:
+    """Revert every write journaled under a turn's `group`; what was undone, one line each."""
+    try:
+        entries = await workbench.run_in_store(lambda s: s.undo_group(group))
+    except StoreError as exc:
+        raise ToolFailure(str(exc)) from None
+    done = []
+    for entry in entries:
+        path = workbench.store.resolve(entry.path)
+        if path.exists():
+            workbench.reload(path, "undo")
+        done.append(f"{entry.op} on {entry.path}")
+    return done
 
 
 def close_turn_task(ctx: ToolContext, reason: str) -> None:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from marimo_tui.agent import cell_report as report
 from marimo_tui.agent import events as ev
-from marimo_tui.agent.loop import close_turn_task, redacted
+from marimo_tui.agent.loop import close_turn_task, redacted, undo_turn
 from marimo_tui.agent.tools import (
     Answer,
     Approval,
@@ -227,18 +227,8 @@ class OutsideAgent:
         group = self.last_turn
         if group is None:
             raise ToolFailure(f"{self.label} has written nothing yet")
-        wb = self.workbench
-        try:
-            entries = await wb.run_in_store(lambda s: s.undo_group(group))
-        except StoreError as exc:
-            raise ToolFailure(str(exc)) from None
+        done = await undo_turn(self.workbench, group)
         self.last_turn = None
-        done = []
-        for entry in entries:
-            target = wb.store.resolve(entry.path)
-            if target.exists():
-                wb.reload(target, "undo")
-            done.append(f"{entry.op} on {entry.path}")
         return done
 
     async def _ask(self, asked: ev.ApprovalAsked) -> Answer:
