@@ -137,7 +137,7 @@ async def test_ask_holds_the_call_until_the_user_answers(attached: Attached) -> 
         before = attached.notebook.read_bytes()
         call = asyncio.ensure_future(backend.call("edit_cell", {"cell": "base", "code": "x = 1"}))
         asked, answer = await asyncio.wait_for(attached.asked.get(), HANG)
-        assert asked.name == "edit_cell" and "+x = 1" in asked.diff
+        assert asked.name == "edit_cell (outside agent: codex)" and "+x = 1" in asked.diff
         await asyncio.sleep(0.3)  # held: nothing written while the question is open
         assert not call.done() and attached.notebook.read_bytes() == before
         answer.set_result("no")
