@@ -23,6 +23,7 @@ from marimo_tui.mcp_server.attach_wire import AttachError
 from marimo_tui.mcp_server.attached_backend import AttachedBackend
 from marimo_tui.mcp_server.backend import socket_path
 from marimo_tui.mcp_server.choose import choose_backend
+from marimo_tui.mcp_server.outside_agent import OutsideAgent
 from marimo_tui.workbench import Workbench
 from tests.conftest import HANG
 from tests.tui_support import make_project, wait_until
@@ -259,3 +260,29 @@ async def test_the_socket_is_private_and_a_stale_one_is_replaced(tmp_path: Path)
     with pytest.raises(AttachError, match="not a socket"):
         await server.start()
     assert path.read_text() == "not a socket"
+
+
+async def test_a_pause_ends_an_outside_turn_and_undo_takes_only_the_last(tmp_path: Path) -> None:
+    path = make_project(tmp_path, CELLS)
+    wb = Workbench(load_config(start=tmp_path, environ={}))
+    wb.current = path  # the notebook the user has open: the default one, as for any agent
+    events: list[ev.AgentEvent] = []
+    agent = OutsideAgent(
+        wb, "aider", approval="auto", listener=lambda _label, e: events.append(e), turn_gap=0.2
+    )
+
+    def ended() -> int:
+        return sum(isinstance(e, ev.TurnEnded) for e in events)
+
+    first = await agent.call("edit_cell", {"cell": "base", "code": "x = 3"})
+    assert not first.is_error, first.text
+    await wait_until(lambda: ended() == 1, what="the pause to end the turn")
+    after_first = path.read_bytes()
+    for code in ("x = 4", "x = 5"):  # one turn: no pause between them
+        assert not (await agent.call("edit_cell", {"cell": "base", "code": code})).is_error
+    assert ended() == 1 and agent.undoable
+    await agent.undo_last_turn()  # closes the open turn, reverts its two writes
+    assert ended() == 2 and path.read_bytes() == after_first
+    starts = [e for e in events if isinstance(e, ev.TurnStarted)]
+    assert [s.agent for s in starts] == ["outside agent: aider"] * 2
+    await agent.close()
