@@ -107,3 +107,20 @@ async def test_undo_takes_the_latest_agent_turn_outside_or_built_in(tmp_path: Pa
         await send(app, pilot, "/undo")  # then the outside agent's
         await wait_until(lambda: path.read_bytes() == original, what="the second undo")
         assert "undid the last turn of outside agent: codex" in app.chat.agent_log.text()
+
+
+async def test_quitting_while_an_outside_call_waits_writes_nothing(tmp_path: Path) -> None:
+    path = make_project(tmp_path, CELLS)
+    app = make_app(tmp_path, path)
+    before = path.read_bytes()
+    async with app.run_test(size=(200, 50)):
+        await wait_until(lambda: analysed(app))
+        await wait_until(lambda: app.outside.server is not None, what="the socket")
+        backend = await AttachedBackend.connect(tmp_path, "claude-code")
+        call = asyncio.ensure_future(backend.call("edit_cell", {"cell": "source", "code": "v = 0"}))
+        await wait_until(lambda: "outside agent: claude-code" in dialog_title(app), what="it")
+    # The workbench quit with the question open: the call is answered, nothing written.
+    result = await asyncio.wait_for(call, HANG)
+    assert result.is_error and path.read_bytes() == before
+    await backend.close()
+    assert not socket_path(tmp_path).exists()

@@ -56,7 +56,8 @@ class OutsideAgents:
 
     def _show(self, label: str, event: ev.AgentEvent) -> None:
         # The turn's header names the outside agent; its entries follow as the built-in's do.
-        self.app.agent.show(event)
+        if self.server is not None:  # (not while closing: the turns it ends then go unseen)
+            self.app.agent.show(event)
 
     async def undo(self) -> str | None:
         """Undo the last outside agent's turn if it wrote after the built-in agent's last
