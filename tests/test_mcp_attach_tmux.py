@@ -60,6 +60,7 @@ def test_an_outside_agent_edits_the_open_workbench_in_tmux(tmp_path: Path) -> No
         before = notebook.read_bytes()
         done = client.submit(asyncio.run, outside_edit(project))
         pane.wait_for("Let the agent run edit_cell (outside agent: claude-code)?", timeout=HANG)
+        pane.wait_for("outside: claude-code", timeout=HANG)  # attached, in the status bar
         # The call waits on the dialog: nothing is written until `y`.
         assert not done.done() and notebook.read_bytes() == before
         pane.send_keys("y")
@@ -74,6 +75,7 @@ def test_an_outside_agent_edits_the_open_workbench_in_tmux(tmp_path: Path) -> No
         assert "● outside agent: claude-code · MCP" in screen, screen
         assert "✓ edit_cell notebooks/main.py" in screen, screen
         assert "read_cell" in screen, screen
+        pane.wait_for(lambda s: "outside:" not in s, timeout=HANG)  # it left
         pane.send_keys("C-q")
         deadline = time.monotonic() + HANG
         while pane.dead() is None:

@@ -49,6 +49,7 @@ async def test_an_outside_turn_shows_asks_and_undoes_in_the_app(tmp_path: Path) 
         before = path.read_bytes()
         backend = await AttachedBackend.connect(tmp_path, "claude-code")
         try:
+            assert "outside: claude-code" in app.status.text  # attached: seen before it acts
             read = await backend.call("read_cell", {"cell": "source"})
             assert not read.is_error, read.text
             call = asyncio.ensure_future(
@@ -67,6 +68,7 @@ async def test_an_outside_turn_shows_asks_and_undoes_in_the_app(tmp_path: Path) 
         finally:
             await backend.close()
         await wait_until(lambda: "1 write" in app.chat.agent_log.text(), what="the turn's end")
+        assert "outside:" not in app.status.text
         await send(app, pilot, "/undo")
         await wait_until(lambda: path.read_bytes() == before, what="the undo")
         assert "undid the last turn of outside agent: claude-code" in app.chat.agent_log.text()

@@ -39,6 +39,7 @@ class AttachServer:
         listener: OutsideListener,
         rerun_timeout: float = 30.0,
         turn_gap: float = TURN_GAP,
+        on_clients: Callable[[list[str]], None] | None = None,
     ) -> None:
         self.workbench = workbench
         self.path = socket_path(workbench.root)
@@ -47,6 +48,7 @@ class AttachServer:
         self.listener = listener
         self.rerun_timeout = rerun_timeout
         self.turn_gap = turn_gap
+        self.on_clients = on_clients  # told the connected clients' names when they change
         self.agents: list[OutsideAgent] = []
         self.writers: list[OutsideAgent] = []  # those that wrote, the latest last
         self._server: asyncio.Server | None = None
@@ -75,6 +77,10 @@ class AttachServer:
                 await task
         with contextlib.suppress(Exception):
             await server.wait_closed()
+
+    def _clients_changed(self) -> None:
+        if self.on_clients is not None and self._server is not None:
+            self.on_clients([agent.client for agent in self.agents])
 
     # -- undo ----------------------------------------------------------------------------------
     def undo_candidate(self) -> OutsideAgent | None:
@@ -155,6 +161,7 @@ class AttachServer:
                     await job
             await agent.close()
             self.agents.remove(agent)
+            self._clients_changed()
             self._connections.discard(task)
             writer.close()
             with contextlib.suppress(Exception):
@@ -165,6 +172,7 @@ class AttachServer:
         if op == "hello":
             client = " ".join(str(request.get("client") or wire.DEFAULT_CLIENT).split())
             agent.rename(client[:CLIENT_CHARS] or wire.DEFAULT_CLIENT)
+            self._clients_changed()
             return {
                 "protocol": wire.PROTOCOL,
                 "project": self.workbench.root.name,

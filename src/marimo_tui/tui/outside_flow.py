@@ -37,6 +37,7 @@ class OutsideAgents:
             approver=self.app.agent.approve,
             listener=self._show,
             rerun_timeout=wb.config.agent.rerun_timeout,
+            on_clients=self._clients,
         )
         try:
             await server.start()
@@ -49,6 +50,14 @@ class OutsideAgents:
         server, self.server = self.server, None
         if server is not None:
             await server.stop()
+
+    def _clients(self, names: list[str]) -> None:
+        """Who is attached, in the status bar: an outside agent is seen before it acts."""
+        status = self.app.status
+        if names:
+            status.set_service("outside", ", ".join(sorted(set(names))))
+        elif status.services.pop("outside", None) is not None:
+            status.redraw()
 
     def _approval(self) -> Approval:
         """The workbench's policy, as the built-in agent has it (the command line's first)."""
