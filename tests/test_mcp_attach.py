@@ -239,6 +239,8 @@ async def test_the_socket_is_private_and_a_stale_one_is_replaced(tmp_path: Path)
     finally:
         os.chdir(here)
     stale.close()  # closed without removing its file: a workbench that died
+    with pytest.raises(AttachError, match="no workbench answers"):  # mcp runs headless then
+        await AttachedBackend.connect(root, "claude-code")
     wb = Workbench(load_config(start=root, environ={}))
     server = AttachServer(wb, approval=lambda: "auto", approver=None, listener=lambda *_: None)
     await server.start()
