@@ -5,6 +5,7 @@ sidecar rerunning the edits. No view: the listener and the approver stand in for
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import stat
@@ -221,6 +222,24 @@ async def test_writes_outside_the_project_and_unknown_tools_are_refused(
             await backend.read_notebook("../../etc/passwd")
     finally:
         await backend.close()
+
+
+async def test_secrets_never_reach_the_outside_agent_or_the_chat(attached: Attached) -> None:
+    secret = "tok-9f8e7d6c5b4a"
+    attached.workbench.redactor.add(secret)  # as the marimo server's token is, when made
+    backend = await connect(attached, "claude-code")
+    try:
+        # Computed: the secret is in the output only (a cell that dug it out of somewhere).
+        code = f'leak = "{secret[:6]}" + "{secret[6:]}"\nleak'
+        added = await backend.call("add_cell", {"code": code, "name": "leak"})
+        assert not added.is_error, added.text
+        assert secret not in added.text and secret not in json.dumps(added.data)
+        assert "***" in added.data["outputs"]["leak"]["text"]
+        shown = await backend.read_notebook("notebooks/main.py")
+        assert secret not in shown and "→ '***'" in shown
+    finally:
+        await backend.close()
+    assert not any(secret in repr(event) for _, event in attached.events)
 
 
 async def test_the_socket_is_private_and_a_stale_one_is_replaced(tmp_path: Path) -> None:
