@@ -100,12 +100,15 @@ def socket_address(path: Path) -> Iterator[str]:
 
 def private_folder(folder: Path) -> None:
     """Make `folder` exist and be the owner's only; refuse one that is someone else's."""
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    info = os.lstat(folder)
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
-        raise AttachError(f"{folder} is not a folder of this user: not listening there")
-    if stat.S_IMODE(info.st_mode) & 0o077:
-        os.chmod(folder, 0o700)  # the journal and transcripts there are the owner's too
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = os.lstat(folder)
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+            raise AttachError(f"{folder} is not a folder of this user: not listening there")
+        if stat.S_IMODE(info.st_mode) & 0o077:
+            os.chmod(folder, 0o700)  # the journal and transcripts there are the owner's too
+    except OSError as exc:  # e.g. a read-only project
+        raise AttachError(f"cannot make {folder} private: {exc}") from None
 
 
 def is_live(path: Path) -> bool:
