@@ -47,7 +47,7 @@ async def test_a_long_diff_scrolls_and_the_answers_stay_on_screen(
     app = app_over(tmp_path)
     async with app.run_test(size=SMALL) as pilot:
         asked = ev.ApprovalAsked("call-1", "edit_cell", "notebooks/main.py", long_diff())
-        answered = asyncio.ensure_future(app.agent._approve(asked))
+        answered = asyncio.ensure_future(app.agent.approve(asked))
         await wait_until(lambda: isinstance(app.screen, ApprovalScreen), what="the dialog")
         await pilot.pause()
         screen = app.screen
@@ -77,7 +77,7 @@ async def test_page_keys_scroll_the_diff_from_the_buttons_and_esc_declines(
     app = app_over(tmp_path)
     async with app.run_test(size=SMALL) as pilot:
         asked = ev.ApprovalAsked("call-1", "edit_cell", "notebooks/main.py", long_diff())
-        answered = asyncio.ensure_future(app.agent._approve(asked))
+        answered = asyncio.ensure_future(app.agent.approve(asked))
         await wait_until(lambda: isinstance(app.screen, ApprovalScreen), what="the dialog")
         screen = app.screen
         assert isinstance(screen, ApprovalScreen)
@@ -98,7 +98,7 @@ async def test_a_short_diff_keeps_the_dialog_small(tmp_path: Path) -> None:
     async with app.run_test(size=SMALL) as pilot:
         diff = "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-value = 1\n+value = 2"
         answered = asyncio.ensure_future(
-            app.agent._approve(ev.ApprovalAsked("c", "edit_cell", "notebooks/main.py", diff))
+            app.agent.approve(ev.ApprovalAsked("c", "edit_cell", "notebooks/main.py", diff))
         )
         await wait_until(lambda: isinstance(app.screen, ApprovalScreen), what="the dialog")
         await pilot.pause()
@@ -218,13 +218,13 @@ async def test_context_used_goes_to_the_status_bar_not_the_chat(tmp_path: Path) 
         await wait_until(lambda: app.chat.agent_log is not None, what="the chat")
         status = app.status
         status.set_service("model", "ollama · qwen2.5-coder:7b")
-        app.agent._show(ev.ContextUsed(8192, "llama-server /props", 2969))
+        app.agent.show(ev.ContextUsed(8192, "llama-server /props", 2969))
         await pilot.pause()
         assert "model: ollama · qwen2.5-coder:7b │ ctx ~2.9k/8k 36%" in status.text
         assert "ctx ~2.9k/8k 36%" in str(status.render())
         assert status.context is not None and status.context[1] == ""
         log_before = app.chat.agent_log.text()
-        app.agent._show(ev.ContextUsed(8192, "llama-server /props", 7400, False, compacted=2))
+        app.agent.show(ev.ContextUsed(8192, "llama-server /props", 7400, False, compacted=2))
         await pilot.pause()
         assert "ctx 7.2k/8k 90% · compacted" in status.text
         assert status.context is not None and status.context[1] == "$warning"
@@ -334,7 +334,7 @@ async def test_on_a_narrow_terminal_every_answer_button_is_on_screen(tmp_path: P
     app = app_over(tmp_path)
     async with app.run_test(size=(64, 20)) as pilot:
         answered = asyncio.ensure_future(
-            app.agent._approve(ev.ApprovalAsked("c", "edit_cell", "nb.py", long_diff(50)))
+            app.agent.approve(ev.ApprovalAsked("c", "edit_cell", "nb.py", long_diff(50)))
         )
         await wait_until(lambda: isinstance(app.screen, ApprovalScreen), what="the dialog")
         await pilot.pause()

@@ -53,6 +53,7 @@ from marimo_tui.notebook.errors import StoreError
 
 if TYPE_CHECKING:
     from marimo_tui.agent.transcripts import Transcript
+    from marimo_tui.redaction import Redactor
     from marimo_tui.workbench import Workbench
 
 T = TypeVar("T")
@@ -397,20 +398,7 @@ class AgentSession:
         turn.unanswered.clear()
 
     def _close_plan(self, ctx: ToolContext, reason: str) -> None:
-        """The turn's node in the task tree ends with the turn (the pane folds it then)."""
-        from marimo_tui.tasks import TaskStatus
-
-        if ctx.turn_task is None:
-            return
-        status = {"finished": TaskStatus.DONE, "cancelled": TaskStatus.CANCELLED}.get(
-            reason, TaskStatus.FAILED
-        )
-        note = None if reason == "finished" else reason
-        try:
-            task = self.workbench.tasks.set_status(ctx.turn_task, status, note)
-        except KeyError:  # the user deleted it meanwhile
-            return
-        self._emit(ev.TaskUpdated(task.id, task.title, str(task.status), task.parent))
+        close_turn_task(ctx, reason)
 
     async def undo_last_turn(self) -> list[str]:
         """Revert every write of the last turn that wrote; returns what was undone."""
@@ -420,18 +408,8 @@ class AgentSession:
         group = self.last_turn
         if group is None:
             raise ToolFailure("no agent turn has written anything yet")
-        wb = self.workbench
-        try:
-            entries = await wb.run_in_store(lambda s: s.undo_group(group))
-        except StoreError as exc:
-            raise ToolFailure(str(exc)) from None
+        done = await undo_turn(self.workbench, group)
         self.last_turn = None
-        done = []
-        for entry in entries:
-            path = wb.store.resolve(entry.path)
-            if path.exists():
-                wb.reload(path, "undo")
-            done.append(f"{entry.op} on {entry.path}")
         self._add(ChatMessage("user", "(The user undid all your edits of the last turn.)"))
         return done
 
@@ -445,19 +423,7 @@ class AgentSession:
         self.listener(self._redacted(event))
 
     def _redacted(self, item: T) -> T:
-        """An event or message with every secret in its text replaced (itself when none)."""
-        changes: dict[str, Any] = {}
-        for f in dataclasses.fields(item):  # type: ignore[arg-type]
-            value = getattr(item, f.name)
-            if f.name == "tool_calls":
-                clean = tuple(self._redacted(call) for call in value)
-                same = all(a is b for a, b in zip(clean, value, strict=True))
-            else:
-                clean = self.redact.value(value)
-                same = clean is value
-            if not same:
-                changes[f.name] = clean
-        return dataclasses.replace(item, **changes) if changes else item  # type: ignore[type-var]
+        return redacted(self.redact, item)
 
     def _unique_ids(self, calls: list[ToolCall]) -> list[ToolCall]:
         """Ids the model left out, or repeated in this conversation (Ollama numbers each
@@ -471,6 +437,54 @@ class AgentSession:
             seen.add(cid)
             out.append(call if cid == call.id else ToolCall(cid, call.name, call.arguments))
         return out
+
+
+async def undo_turn(workbench: Workbench, group: str) -> list[str]:
+    """Revert every write journaled under a turn's `group`; what was undone, one line each."""
+    try:
+        entries = await workbench.run_in_store(lambda s: s.undo_group(group))
+    except StoreError as exc:
+        raise ToolFailure(str(exc)) from None
+    done = []
+    for entry in entries:
+        path = workbench.store.resolve(entry.path)
+        if path.exists():
+            workbench.reload(path, "undo")
+        done.append(f"{entry.op} on {entry.path}")
+    return done
+
+
+def close_turn_task(ctx: ToolContext, reason: str) -> None:
+    """The turn's node in the task tree ends with the turn (the pane folds it then)."""
+    from marimo_tui.tasks import TaskStatus
+
+    if ctx.turn_task is None:
+        return
+    status = {"finished": TaskStatus.DONE, "cancelled": TaskStatus.CANCELLED}.get(
+        reason, TaskStatus.FAILED
+    )
+    note = None if reason == "finished" else reason
+    try:
+        task = ctx.workbench.tasks.set_status(ctx.turn_task, status, note)
+    except KeyError:  # the user deleted it meanwhile
+        return
+    ctx.emit(ev.TaskUpdated(task.id, task.title, str(task.status), task.parent))
+
+
+def redacted(redact: Redactor, item: T) -> T:
+    """An event or message with every secret in its text replaced (itself when none)."""
+    changes: dict[str, Any] = {}
+    for f in dataclasses.fields(item):  # type: ignore[arg-type]
+        value = getattr(item, f.name)
+        if f.name == "tool_calls":
+            clean = tuple(redacted(redact, call) for call in value)
+            same = all(a is b for a, b in zip(clean, value, strict=True))
+        else:
+            clean = redact.value(value)
+            same = clean is value
+        if not same:
+            changes[f.name] = clean
+    return dataclasses.replace(item, **changes) if changes else item  # type: ignore[type-var]
 
 
 def answered(history: list[ChatMessage]) -> list[ChatMessage]:

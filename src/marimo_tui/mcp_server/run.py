@@ -80,6 +80,10 @@ async def _serve(config: Config, *, http: bool, port: int) -> int:
     source = None
     try:
         source = await choose_backend(config)
+        mode = (
+            "headless" if isinstance(source, HeadlessProject) else "attached to the open workbench"
+        )
+        print(f"marimo-tui mcp: {mode}", file=sys.stderr)
         if sock is None:
             await serve_stdio(source)
             return EXIT_OK

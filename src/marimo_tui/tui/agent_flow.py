@@ -39,8 +39,8 @@ class AgentFlows:
             session = open_session(
                 self.app.workbench,
                 self.overrides,
-                listener=self._show,
-                approver=self._approve,
+                listener=self.show,
+                approver=self.approve,
                 resume=resume,
             )
         except (KeyError, ProviderError) as exc:
@@ -102,7 +102,8 @@ class AgentFlows:
             return True
         return False
 
-    def _show(self, event: ev.AgentEvent) -> None:
+    def show(self, event: ev.AgentEvent) -> None:
+        """An agent's event in the views (the built-in agent's, or an outside one's)."""
         if isinstance(event, ev.TaskUpdated):
             return  # the task tree hears of it from the workbench's own task events
         if isinstance(event, ev.ContextUsed):
@@ -115,7 +116,8 @@ class AgentFlows:
         if isinstance(event, ev.TurnEnded) and event.reason == "error":
             self.app.notify(f"agent: {event.error}", severity="error", timeout=8)
 
-    async def _approve(self, asked: ev.ApprovalAsked) -> Answer:
+    async def approve(self, asked: ev.ApprovalAsked) -> Answer:
+        """The user's answer from the approval dialog (any agent's write)."""
         from marimo_tui.tui.screens.approval import ApprovalScreen
 
         answer: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()

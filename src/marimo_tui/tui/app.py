@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from marimo_tui.tui.agent_flow import AgentFlows
     from marimo_tui.tui.dagster_flow import DagsterFlows
     from marimo_tui.tui.editing import EditFlows
+    from marimo_tui.tui.outside_flow import OutsideAgents
     from marimo_tui.tui.running import RunFlows
     from marimo_tui.tui.slash import SlashCommands
     from marimo_tui.tui.widget_flow import WidgetFlows
@@ -139,6 +140,12 @@ class WorkbenchApp(App[None]):
         from marimo_tui.tui.agent_flow import AgentFlows
 
         return AgentFlows(self, self.agent_overrides)
+
+    @cached_property
+    def outside(self) -> OutsideAgents:
+        from marimo_tui.tui.outside_flow import OutsideAgents
+
+        return OutsideAgents(self)
 
     @cached_property
     def slash(self) -> SlashCommands:
@@ -243,6 +250,7 @@ class WorkbenchApp(App[None]):
             self.cell_view.border_subtitle = "no notebook: /new PATH creates one, o opens one"
         self.start_services()
         self.warm_highlighting()
+        self.run_guarded(self.outside.start(), group="outside-agents")
         if self.serve_dagster:
             self.run_guarded(self._serve_dagster(), group="dagster-serve")
         else:
@@ -317,6 +325,8 @@ class WorkbenchApp(App[None]):
     async def on_unmount(self) -> None:
         # The panes are gone: what the services say while they stop has no one to show it.
         self.workbench.unsubscribe(self.on_workbench_event)
+        if "outside" in self.__dict__:
+            await self.outside.stop()
         if self.dagster is not None:
             await self.dagster.stop()
         if self._webserver is not None:

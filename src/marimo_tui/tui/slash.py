@@ -84,7 +84,8 @@ class SlashCommands:
         self.say(f"created {self.app.workbench.relative(target)} from {template}")
 
     async def do_undo(self, args: list[str]) -> None:
-        undone = await self.app.agent.undo()
+        # The last agent turn that wrote: an outside agent's (attach mode) or the built-in's.
+        undone = await self.app.outside.undo() or await self.app.agent.undo()
         if undone is not None:
             self.say(undone)
             return

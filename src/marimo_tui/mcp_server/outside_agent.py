@@ -1,0 +1,268 @@
+"""One outside agent (an MCP client: Claude Code, Codex, …) using the workbench's cell tools in
+this process: its calls go through `agent.tools.dispatch` exactly as the built-in agent's do
+(same validation, store, journal, approval, rerun report), and it reports the same
+`AgentEvent`s, so the chat pane shows it as a labelled agent and `/undo` reverts its last turn.
+
+An MCP client has no turns to tell us about, so a turn here is a run of calls without a pause
+longer than `turn_gap` (or until the client says goodbye): its writes share a journal group,
+its plan hangs under one task, and the chat shows it as one turn.
+
+This is a `ToolBackend`: the attach server runs one per connected client; a headless server
+can run one over a workbench of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from marimo_tui.agent import cell_report as report
+from marimo_tui.agent import events as ev
+from marimo_tui.agent.loop import close_turn_task, redacted, undo_turn
+from marimo_tui.agent.tools import (
+    Answer,
+    Approval,
+    Approver,
+    ToolContext,
+    ToolFailure,
+    dispatch,
+    specs,
+)
+from marimo_tui.mcp_server.backend import CallResult, NotebookResource
+from marimo_tui.notebook.errors import NotebookError, StoreError
+
+if TYPE_CHECKING:
+    from marimo_tui.agent.providers.base import ToolSpec
+    from marimo_tui.notebook.model import Notebook
+    from marimo_tui.workbench import Workbench
+
+TURN_GAP = 45.0  # s without a call after which an outside agent's turn is over
+PROVIDER = "MCP"  # what the chat's turn header names as the agent's provider
+OutsideListener = Callable[[str, ev.AgentEvent], None]  # (the agent's label, the event)
+
+
+def outside_label(client: str) -> str:
+    return f"outside agent: {client or 'unnamed client'}"
+
+
+class OutsideAgent:
+    def __init__(
+        self,
+        workbench: Workbench,
+        client: str,
+        *,
+        approval: Approval = "ask",
+        approver: Approver | None = None,
+        listener: OutsideListener | None = None,
+        rerun_timeout: float = 30.0,
+        turn_gap: float = TURN_GAP,
+        on_write: Callable[[OutsideAgent], None] | None = None,
+    ) -> None:
+        self.workbench = workbench
+        self.client = client
+        self.approval: Approval = approval
+        self.approver = approver
+        self.listener = listener or (lambda _label, _event: None)
+        self.rerun_timeout = rerun_timeout
+        self.turn_gap = turn_gap
+        self.on_write = on_write  # told when one of its writes lands
+        self.last_turn: str | None = None  # the journal group of the last turn that wrote
+        self.seen: dict[Path, str | None] = {}  # kept across turns: what the agent has read
+        self._ctx: ToolContext | None = None
+        self._started = 0.0
+        self._steps = 0
+        self._calls = 0
+        self._lock = asyncio.Lock()  # one call at a time: a context names the call it runs
+        self._gap: asyncio.TimerHandle | None = None
+
+    @property
+    def label(self) -> str:
+        return outside_label(self.client)
+
+    @property
+    def busy(self) -> bool:
+        return self._lock.locked()
+
+    @property
+    def undoable(self) -> bool:
+        """Whether `undo_last_turn` has writes to revert (of the open turn, or the last)."""
+        return self.last_turn is not None or (self._ctx is not None and self._ctx.writes > 0)
+
+    @property
+    def undo_group(self) -> str | None:
+        """The journal group `undo_last_turn` would revert."""
+        if self._ctx is not None and self._ctx.writes:
+            return self._ctx.group
+        return self.last_turn
+
+    def rename(self, client: str) -> None:
+        """The client introduced itself (again): the label of its next turn."""
+        self.client = client
+
+    # -- ToolBackend ---------------------------------------------------------------------------
+    async def list_tools(self) -> list[ToolSpec]:
+        return specs(None, dagster=bool(self.workbench.config.dagster.url))
+
+    async def call(self, name: str, arguments: dict[str, Any]) -> CallResult:
+        async with self._lock:
+            if self._gap is not None:
+                self._gap.cancel()
+                self._gap = None
+            try:
+                return await self._call(name, arguments)
+            finally:
+                if self._ctx is not None:
+                    self._gap = asyncio.get_running_loop().call_later(self.turn_gap, self.end_turn)
+
+    async def notebooks(self) -> list[NotebookResource]:
+        from marimo_tui.project import discover_notebooks
+
+        wb = self.workbench
+        found = await asyncio.to_thread(discover_notebooks, wb.config)
+        return [NotebookResource(wb.relative(p), p.stem) for p in found]
+
+    async def read_notebook(self, path: str) -> str:
+        wb = self.workbench
+        try:
+            target = wb.store.resolve(Path(path))
+            nb = await wb.run_in_store(lambda s: s.read(target))
+        except (StoreError, NotebookError) as exc:
+            raise ToolFailure(str(exc)) from None
+        self.seen[target] = nb.base_hash
+        return self.workbench.redactor(notebook_text(wb, target, nb))
+
+    async def close(self) -> None:
+        if self._gap is not None:
+            self._gap.cancel()
+            self._gap = None
+        self.end_turn()
+
+    # -- turns -------------------------------------------------------------------------------
+    def _turn(self) -> ToolContext:
+        if self._ctx is None:
+            turn = f"outside-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+            self._ctx = ToolContext(
+                self.workbench,
+                turn,
+                self._emit,
+                approval=self.approval,
+                approver=self._ask if self.approver is not None else None,
+                rerun_timeout=self.rerun_timeout,
+                seen=self.seen,
+                prompt=self.label,  # titles the turn's task in the tree
+            )
+            self._started, self._steps = time.monotonic(), 0
+            self._emit(ev.TurnStarted(turn, "", self.label, PROVIDER))
+        return self._ctx
+
+    def end_turn(self, reason: str = "finished") -> None:
+        """Close the open turn (if any): its task, its footer in the chat, its undo group."""
+        if self._gap is not None:
+            self._gap.cancel()
+            self._gap = None
+        ctx, self._ctx = self._ctx, None
+        if ctx is None:
+            return
+        close_turn_task(ctx, reason)
+        elapsed = round(time.monotonic() - self._started, 2)
+        self._emit(
+            ev.TurnEnded(
+                ctx.group, reason, steps=self._steps, writes=ctx.writes, extra={"elapsed": elapsed}
+            )
+        )
+        if ctx.writes:
+            self.last_turn = ctx.group
+
+    async def _call(self, name: str, arguments: dict[str, Any]) -> CallResult:
+        ctx = self._turn()
+        self._steps += 1
+        self._calls += 1
+        call_id = f"outside-{self._calls}-{uuid.uuid4().hex[:4]}"
+        ctx.call_id = call_id
+        self._emit(ev.ToolCalled(call_id, name, dict(arguments)))
+        writes = ctx.writes
+        ok, diff, path = False, "", ""
+        try:
+            if name not in {s.name for s in await self.list_tools()}:
+                raise ToolFailure(f"unknown tool {name!r}")
+            outcome = await dispatch(ctx, name, arguments)
+        except ToolFailure as exc:
+            data: dict[str, Any] = {"ok": False, "error": str(exc)}
+            summary = (str(exc).splitlines() or [""])[0]
+        except asyncio.CancelledError:
+            # The client went away mid-call (a write already under way still lands: shielded).
+            self._wrote(ctx, writes)
+            self._emit(
+                ev.ToolFinished(call_id, name, False, "cancelled: the client left", "", "", "")
+            )
+            raise
+        except Exception as exc:  # a bug of ours must not end the connection or the app
+            data = {"ok": False, "error": f"internal error in {name}: {exc!r}"}
+            summary = data["error"]
+        else:
+            ok, data, summary = True, outcome.data, outcome.summary
+            diff, path = outcome.diff, outcome.path
+        self._wrote(ctx, writes)
+        redact = self.workbench.redactor
+        data = redact.value(data)
+        text = redact(json.dumps(data, ensure_ascii=False, default=str, separators=(",", ":")))
+        self._emit(ev.ToolFinished(call_id, name, ok, summary[:300], text, diff, path))
+        return CallResult(text, data, is_error=not ok)
+
+    def _wrote(self, ctx: ToolContext, before: int) -> None:
+        if ctx.writes > before and self.on_write is not None:
+            self.on_write(self)
+
+    async def undo_last_turn(self) -> list[str]:
+        """Revert every write of this agent's last turn that wrote (closing an open one)."""
+        if self.busy:
+            raise ToolFailure(f"{self.label} is working: undo once its call is done")
+        self.end_turn()
+        group = self.last_turn
+        if group is None:
+            raise ToolFailure(f"{self.label} has written nothing yet")
+        done = await undo_turn(self.workbench, group)
+        self.last_turn = None
+        return done
+
+    async def _ask(self, asked: ev.ApprovalAsked) -> Answer:
+        """The user's answer, asked naming who wants to write (several agents may ask)."""
+        assert self.approver is not None
+        return await self.approver(replace(asked, name=f"{asked.name} ({self.label})"))
+
+    def _emit(self, event: ev.AgentEvent) -> None:
+        self.listener(self.label, redacted(self.workbench.redactor, event))
+
+
+def notebook_text(workbench: Workbench, path: Path, nb: Notebook) -> str:
+    """The notebook as the cell view shows it: per cell its number, name, status, code, error
+    and a glance at its output."""
+    runs = report.kernel_runs(workbench, path, nb)
+    live = runs is not None
+    lines = [f"# {workbench.relative(path)} · {len(nb.cells)} cells"]
+    if not live:
+        lines.append("(no marimo session for this notebook: cells are not run)")
+    for index, cell in enumerate(nb.cells, 1):
+        run = (runs or {}).get(cell.id)
+        state = report.cell_state(cell, run, live, brief=False)
+        head = f"## #{index} {cell.name if cell.named else cell.id}"
+        if "status" in state:
+            head += f" · {state['status']}"
+        lines += ["", head, cell.code]
+        if "error" in state:
+            lines.append("error: " + state["error"])
+        shown = report.output_of(run, overview=True)
+        output = shown.get("output")
+        if isinstance(output, dict) and output.get("text"):
+            lines.append(f"→ {output['text']}")
+        elif isinstance(output, dict) and output.get("kind") == "table":
+            lines.append(f"→ table {output['columns']} ({output['total_rows']} rows)")
+        if shown.get("console"):
+            lines.append("console: " + str(shown["console"]))
+    return "\n".join(lines) + "\n"
