@@ -18,7 +18,7 @@ from typing import IO, Any
 import httpx2
 from mcp import ClientSession, StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
-from mcp.types import CallToolResult, TextContent
+from mcp.types import CallToolResult, Implementation, TextContent
 
 from tests.conftest import HANG, cli_env, interruptible
 
@@ -26,8 +26,11 @@ NO_MARIMO = {"MARIMO_TUI_MARIMO_ENABLED": "false"}  # for tests about the store,
 
 
 @contextlib.asynccontextmanager
-async def stdio_session(root: Path, errlog: IO[str], **env: str) -> AsyncIterator[ClientSession]:
-    """A client session with `python -m marimo_tui mcp` started in `root`."""
+async def stdio_session(
+    root: Path, errlog: IO[str], client: str | None = None, **env: str
+) -> AsyncIterator[ClientSession]:
+    """A client session with `python -m marimo_tui mcp` started in `root`; `client` is the
+    name the client gives itself (an agent's, e.g. `claude-code`)."""
     params = StdioServerParameters(
         command=sys.executable,
         args=["-m", "marimo_tui", "mcp"],
@@ -36,7 +39,12 @@ async def stdio_session(root: Path, errlog: IO[str], **env: str) -> AsyncIterato
     )
     async with (
         stdio_client(params, errlog=errlog) as (read, write),
-        ClientSession(read, write, read_timeout_seconds=3 * HANG) as session,
+        ClientSession(
+            read,
+            write,
+            read_timeout_seconds=3 * HANG,
+            client_info=Implementation(name=client, version="1") if client else None,
+        ) as session,
     ):
         await session.initialize()
         yield session
