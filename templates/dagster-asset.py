@@ -79,21 +79,23 @@ def build(orders):
 
 @app.cell
 def check(daily, orders):
-    # A failing check fails the Dagster run, with this cell's error in the run's log.
+    # A failing check fails the Dagster run, with this cell's error in the run's log, and
+    # keeps `write` from running: the last good table stays where it was.
     assert (daily["revenue"] >= 0).all(), "revenue must not be negative"
     assert not daily.duplicated(["day", "region"]).any(), "one row per day and region"
     assert round(daily["revenue"].sum(), 2) == round(orders["amount"].sum(), 2), "revenue lost"
-    return
+    checked = daily
+    return (checked,)
 
 
 @app.cell
-def write(daily, mo, params):
+def write(checked, mo, params):
     _out = mo.notebook_dir() / str(params["output"])
     _out.parent.mkdir(parents=True, exist_ok=True)
     if _out.suffix == ".parquet":
-        daily.to_parquet(_out, index=False)
+        checked.to_parquet(_out, index=False)
     else:
-        daily.to_csv(_out, index=False)
+        checked.to_csv(_out, index=False)
     written = _out
     return (written,)
 

@@ -70,10 +70,10 @@ class Loop:
 class DagsterServer:
     """A webserver over `definitions` in `root`; stop() and start() keep the port and home."""
 
-    def __init__(self, root: Path, definitions: Path) -> None:
+    def __init__(self, root: Path, definitions: Path, server: Webserver | None = None) -> None:
         self.root = root
         self.loop = Loop()
-        self.server = Webserver(
+        self.server = server or Webserver(
             WebserverOptions(
                 root=root,
                 definitions=definitions,
@@ -112,6 +112,20 @@ def marimo_project(root: Path) -> Path:
 
 def serve(root: Path, definitions: Path) -> Iterator[DagsterServer]:
     server = DagsterServer(root, definitions)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def serve_project(root: Path) -> Iterator[DagsterServer]:
+    """The webserver `--dagster` and `dev` start for the project at `root`, found as they find
+    it (`project_webserver`: its layout, an instance under `.marimo-tui/`)."""
+    from marimo_tui.dagster.webserver import project_webserver
+
+    webserver = project_webserver(root, root / ".marimo-tui")
+    server = DagsterServer(root, webserver.options.definitions, webserver)
     server.start()
     try:
         yield server

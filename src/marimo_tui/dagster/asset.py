@@ -142,7 +142,9 @@ def marimo_asset(
     if "kinds" in inspect.signature(dg.asset).parameters:
         decorator_args["kinds"] = {"marimo"}
 
-    def _marimo_notebook(context: dg.AssetExecutionContext, **upstream: Any) -> Any:
+    def _marimo_notebook(context: dg.AssetExecutionContext, **upstream: Any) -> dg.Output[Any]:
+        # (A run whose notebook hands on no value returns a MaterializeResult instead: Dagster
+        # takes it whatever the annotation; an Output it takes only under this one.)
         config = context.op_config or {}
         given = config.get("params") or {}
         define.check_params(given, "params")
@@ -156,17 +158,7 @@ def marimo_asset(
             run = _Run(context, path, run_params, inputs, target, timeout)
             return run.materialize({**handed, OUTPUT_PARAM: str(output)}, output)
 
-    # Dagster matches the inputs to the compute function's parameters by name.
-    _marimo_notebook.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [
-            inspect.Parameter(
-                "context",
-                inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                annotation=dg.AssetExecutionContext,
-            ),
-            *(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY) for name in inputs),
-        ]
-    )
+    # `**upstream`: Dagster passes each input of `ins` by its name.
     decorate: Callable[[Callable[..., Any]], dg.AssetsDefinition] = dg.asset(**decorator_args)
     return decorate(_marimo_notebook)
 
