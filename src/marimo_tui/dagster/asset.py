@@ -22,7 +22,7 @@ import json
 import re
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -142,9 +142,9 @@ def marimo_asset(
     if "kinds" in inspect.signature(dg.asset).parameters:
         decorator_args["kinds"] = {"marimo"}
 
-    def _marimo_notebook(context: dg.AssetExecutionContext, **upstream: Any) -> dg.Output[Any]:
-        # (A run whose notebook hands on no value returns a MaterializeResult instead: Dagster
-        # takes it whatever the annotation; an Output it takes only under this one.)
+    # A generator: a failed run yields its observation before it raises (an event logged with
+    # `context.log_event` is lost when the step raises).
+    def _marimo_notebook(context: dg.AssetExecutionContext, **upstream: Any) -> Iterator[Any]:
         config = context.op_config or {}
         given = config.get("params") or {}
         define.check_params(given, "params")
@@ -156,7 +156,7 @@ def marimo_asset(
             handed = _hand_over(Path(scratch), upstream)
             output = Path(scratch) / "output.pickle"
             run = _Run(context, path, run_params, inputs, target, timeout)
-            return run.materialize({**handed, OUTPUT_PARAM: str(output)}, output)
+            yield from run.materialize({**handed, OUTPUT_PARAM: str(output)}, output)
 
     # `**upstream`: Dagster passes each input of `ins` by its name.
     decorate: Callable[[Callable[..., Any]], dg.AssetsDefinition] = dg.asset(**decorator_args)
@@ -229,7 +229,7 @@ class _Run:
         self.context, self.path, self.params = context, path, params
         self.inputs, self.target, self.timeout = inputs, target, timeout
 
-    def materialize(self, handed: dict[str, str], output: Path) -> Any:
+    def materialize(self, handed: dict[str, str], output: Path) -> Iterator[Any]:
         context, path, params = self.context, self.path, self.params
         shown = f" with {_params_text(params)}" if params else ""
         given = f" (inputs: {', '.join(self.inputs)})" if self.inputs else ""
@@ -264,13 +264,15 @@ class _Run:
         context.log.info(f"marimo: {outcome} in {duration:.1f} s; html: {report.output}")
         if report.ok:
             if output.is_file():
-                return dg.Output(read_value(output), metadata=metadata)
-            return dg.MaterializeResult(metadata=metadata)
+                yield dg.Output(read_value(output), metadata=metadata)
+            else:
+                yield dg.MaterializeResult(metadata=metadata)
+            return
         for failure in report.failures:
             context.log.error(f"marimo: {failure.describe(path.name)}")
         # A failed step materializes nothing; the observation keeps the run's HTML and prints
         # on the asset, where its materializations are.
-        context.log_event(
+        yield (
             dg.AssetObservation(
                 asset_key=context.asset_key,
                 partition=context.partition_key if context.has_partition_key else None,
