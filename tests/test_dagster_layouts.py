@@ -318,3 +318,30 @@ def test_pairing_lines_fit_a_dg_defs_module(tmp_path: Path, cli: Runner) -> None
     )
     assert listed.returncode == 0, listed.stderr
     assert listed.stdout.strip() == str(sorted(DG_ASSETS | {"revenue"}))
+
+
+def test_pairing_lines_never_define_a_second_definitions(tmp_path: Path) -> None:
+    from marimo_tui.dagster.scaffold import pairing_lines
+
+    notebook = tmp_path / "notebooks" / "2024 sales.py"
+    # No definitions yet: a whole definitions file, with its Definitions.
+    fresh = pairing_lines(notebook, tmp_path)
+    assert "create" in fresh and "defs = dg.Definitions(assets=[nb_2024_sales])" in fresh
+    # A definitions file: only the asset, to add to the Definitions already there.
+    (tmp_path / "definitions.py").write_text("")
+    lines = pairing_lines(notebook, tmp_path)
+    assert "Definitions(" not in lines
+    assert 'nb_2024_sales = marimo_asset("notebooks/2024 sales.py"' in lines
+    assert "and add nb_2024_sales to the assets of its Definitions" in lines
+    # A package's definitions module: the path from that module's folder.
+    (tmp_path / "definitions.py").unlink()
+    (tmp_path / "pipeline").mkdir()
+    (tmp_path / "pipeline" / "__init__.py").write_text("")
+    (tmp_path / "pipeline" / "definitions.py").write_text("")
+    lines = pairing_lines(notebook, tmp_path)
+    assert 'marimo_asset("../notebooks/2024 sales.py"' in lines and "Definitions(" not in lines
+    # A workspace.yaml: a code location of it, the path from the project root.
+    two = copy_project("two_locations", tmp_path / "two")
+    lines = pairing_lines(two / "notebooks" / "daily.py", two)
+    assert "add to a code location of" in lines and "workspace.yaml" in lines
+    assert 'marimo_asset("notebooks/daily.py"' in lines and "Definitions(" not in lines

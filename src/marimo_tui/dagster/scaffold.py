@@ -29,7 +29,11 @@ def pairing_lines(notebook: Path, root: Path) -> str:
     name = asset_name(notebook)
     project_rel = Path(os.path.relpath(notebook, root)).as_posix()
     target, how = _where(layout, root, name)
-    rel = Path(os.path.relpath(notebook, target.parent)).as_posix()
+    # marimo_asset looks a relative path up beside the calling file, then in the current
+    # folder: a workspace's modules are not known here, so the path is from the project root,
+    # where `marimo-tui dev` starts Dagster.
+    base = root if how == "workspace" else target.parent
+    rel = Path(os.path.relpath(notebook, base)).as_posix()
     asset = f'    {name} = marimo_asset("{rel}", key="{name}", group="notebooks")\n'
     imports = "    from marimo_tui.dagster import marimo_asset\n\n"
     if how == "new-definitions":
@@ -42,8 +46,11 @@ def pairing_lines(notebook: Path, root: Path) -> str:
         "defs-module": f"To run it as a Dagster asset, create {shown} (the dg project loads it):",
         "new-definitions": f"To run it as a Dagster asset, create {shown}:",
         "add": f"To run it as a Dagster asset, add to {shown}:",
+        "workspace": f"To run it as a Dagster asset, add to a code location of {shown}:",
     }[how]
-    tail = f"and add {name} to the assets of its Definitions.\n" if how == "add" else ""
+    tail = (
+        f"and add {name} to the assets of its Definitions.\n" if how in ("add", "workspace") else ""
+    )
     return (
         f"{head}\n\n{body}\n{tail}"
         "Dagster then pairs it with the notebook by itself (`marimo-tui discover` shows it);\n"
@@ -67,5 +74,4 @@ def _where(layout: ProjectLayout | None, root: Path, name: str) -> tuple[Path, s
             for candidate in (module.with_suffix(".py"), module / "__init__.py"):
                 if candidate.is_file():
                     return candidate, "add"
-    # A workspace.yaml: its modules are the user's to choose; paths from the project root.
-    return root / "definitions.py", "add"
+    return layout.source, "workspace"
