@@ -13,10 +13,8 @@ import asyncio
 import os
 import pickle
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,8 +24,14 @@ from marimo_tui.dagster.client import DagsterClient, web_url
 from marimo_tui.dagster.layout import LayoutError, find_layout
 from marimo_tui.dagster.model import Run, RunEvent, Workspace
 from marimo_tui.dagster.webserver import cannot_serve
-from tests.conftest import HANG, REPO, Runner, cli_env, interruptible
-from tests.dagster_support import CLIENT_TIMEOUT, DagsterServer, serve_project
+from tests.conftest import HANG, REPO, Runner, cli_env
+from tests.dagster_support import (
+    CLIENT_TIMEOUT,
+    DagsterServer,
+    DevProcess,
+    serve_project,
+    wait_finished,
+)
 
 pytest.importorskip("dagster_webserver")
 
@@ -44,16 +48,6 @@ def copy_project(name: str, dest: Path) -> Path:
 async def read_workspace(url: str) -> Workspace:
     async with DagsterClient(url, timeout=CLIENT_TIMEOUT) as client:
         return await client.workspace()
-
-
-async def wait_finished(client: DagsterClient, run_id: str) -> Run:
-    deadline = time.monotonic() + 3 * HANG
-    while time.monotonic() < deadline:
-        answer = await client.poll(changed={"runIds": [run_id]})
-        if answer.changed and answer.changed[0].finished:
-            return answer.changed[0]
-        await asyncio.sleep(0.5)
-    raise AssertionError(f"run {run_id} did not finish")
 
 
 async def all_events(client: DagsterClient, run_id: str) -> list[RunEvent]:
@@ -212,7 +206,7 @@ def test_a_partitioned_notebook_asset_takes_its_input_and_hands_on_its_value(
             run = await client.launch_assets(
                 report.location, report.repository, keys, tags={"dagster/partition": "2024-01-03"}
             )
-            done = await wait_finished(client, run.run_id)
+            done = await wait_finished(client, run.run_id, timeout=3 * HANG)
             return done, await all_events(client, run.run_id)
 
     run, events = dg_server.loop.run(scenario())
@@ -243,34 +237,14 @@ def test_dev_serves_every_location_of_a_workspace_yaml(tmp_path: Path) -> None:
 
     root = copy_project("two_locations", tmp_path / "two")
     (root / "marimo-tui.yaml").write_text("notebooks:\n  folder: notebooks\n")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "marimo_tui", "dev"],
-        cwd=root,
-        env=cli_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-        preexec_fn=interruptible,
-    )
-    assert proc.stdout is not None
-    seen: list[str] = []
-    url = None
-    deadline = time.monotonic() + 2 * HANG
+    dev = DevProcess(root)
     try:
-        while time.monotonic() < deadline and url is None:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            seen.append(line)
-            if line.startswith("dagster: ready "):
-                url = line.split()[2]
-        assert url, "".join(seen)
-        assert any("dagster: starting workspace.yaml" in s for s in seen), seen
-        workspace = asyncio.run(read_workspace(url))
+        dev.read_until(lambda: dev.url)
+        assert dev.url, "".join(dev.seen)
+        assert any("dagster: starting workspace.yaml" in s for s in dev.seen), dev.seen
+        workspace = asyncio.run(read_workspace(dev.url))
     finally:
-        os.kill(proc.pid, signal.SIGINT)
-        rest = proc.communicate(timeout=HANG)[0]
+        rest = dev.interrupt()
     assert sorted((loc.name, loc.error) for loc in workspace.locations) == [
         ("reports", None),
         ("warehouse", None),
@@ -284,8 +258,8 @@ def test_dev_serves_every_location_of_a_workspace_yaml(tmp_path: Path) -> None:
     }
     weekly = workspace.asset(("reports", "weekly"))
     assert weekly is not None and weekly.description == "Weekly report"
-    assert proc.returncode == 0, "".join(seen) + rest
-    assert wait_group_gone(proc.pid) == []
+    assert dev.proc.returncode == 0, "".join(dev.seen) + rest
+    assert wait_group_gone(dev.proc.pid) == []
 
 
 # --- pairing a new notebook in a dg project ----------------------------------------------
