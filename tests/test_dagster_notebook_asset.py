@@ -109,8 +109,8 @@ def test_a_failed_run_still_reports_its_html_outputs_and_prints(
     path = notebook(
         tmp_path / "fails.py",
         'def _():\n    import marimo as mo\n\n    mo.md("# Fails late")\n    return',
-        'def prepare():\n    print("prepared 12 rows")\n    rows = 12\n    rows\n'
-        "    return (rows,)",
+        'def prepare():\n    print("prepared 12 rows\\x1b]52;c;aGk=\\x07")\n'
+        "    rows = 12\n    rows\n    return (rows,)",
         'def check(rows):\n    print("checking")\n'
         '    raise ValueError(f"{rows} rows is too many")\n    return',
     )
@@ -123,7 +123,8 @@ def test_a_failed_run_still_reports_its_html_outputs_and_prints(
     html = Path(data.metadata["html"].value)
     assert html.is_file() and "12 rows is too many" in html.read_text(encoding="utf-8")
     printed = data.metadata["printed"].value
-    assert printed == "--- cell prepare\nprepared 12 rows\n--- cell check\nchecking\n"
+    # The escape sequence the notebook printed is shown, not sent (to the clipboard).
+    assert printed == "--- cell prepare\nprepared 12 rows␛]52;c;aGk=␇\n--- cell check\nchecking\n"
     statuses = {c["name"]: (c["status"], c["summary"]) for c in data.metadata["cells"].value}
     assert statuses["prepare"] == ("ok", "12")
     assert statuses["check"][0] == "error"
@@ -134,7 +135,8 @@ def test_a_failed_run_still_reports_its_html_outputs_and_prints(
     assert observed.metadata["html"].value == str(html)
     assert observed.metadata["printed"].value == printed
     # The notebook's prints are the step's stdout too (Dagster's compute log).
-    assert "prepared 12 rows" in capfd.readouterr().out
+    out = capfd.readouterr().out
+    assert "prepared 12 rows␛]52;c;aGk=␇" in out and "\x1b]52" not in out
 
 
 def test_a_notebook_for_a_newer_python_is_accepted(tmp_path: Path) -> None:

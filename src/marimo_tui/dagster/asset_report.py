@@ -9,6 +9,7 @@ from typing import Any
 import dagster as dg
 
 from marimo_tui.runtime.export import CellResult, ExportReport
+from marimo_tui.safe_text import visible
 
 STATUS_MARK = {
     "ok": "✅",
@@ -38,9 +39,11 @@ def metadata(
 
 
 def printed_text(report: ExportReport) -> str:
-    """What the notebook printed, each cell's part under its label; the end when too long."""
+    """What the notebook printed, each cell's part under its label; the end when too long.
+    Control characters are shown, not kept: this text is also written to the run's stdout,
+    which may be a terminal."""
     parts = [
-        f"--- {cell.label}\n{cell.printed.rstrip()}\n"
+        f"--- {visible(cell.label)}\n{visible(cell.printed.rstrip())}\n"
         for cell in report.cell_results
         if cell.printed.strip()
     ]
@@ -75,7 +78,7 @@ def cell_json(cell: CellResult) -> dict[str, Any]:
         "line": cell.line,
         "status": cell.status,
         "summary": cell.summary,
-        "printed": cell.printed,
+        "printed": visible(cell.printed),
     }
 
 
