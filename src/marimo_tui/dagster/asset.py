@@ -39,6 +39,7 @@ from marimo_tui.dagster.notebook_io import (
     write_value,
 )
 from marimo_tui.runtime.export import ExportError, export_notebook
+from marimo_tui.safe_text import visible
 
 __all__ = ["cli_args", "marimo_asset"]
 
@@ -245,9 +246,10 @@ class _Run:
             )
         except ExportError as exc:
             duration = time.monotonic() - started
-            context.log.error(f"marimo: {path.name}: {exc}")
+            why = visible(str(exc), "")  # may end with a line the notebook wrote
+            context.log.error(f"marimo: {path.name}: {why}")
             raise dg.Failure(
-                description=f"{path.name}: {exc}",
+                description=f"{path.name}: {why}",
                 metadata={
                     "notebook": dg.MetadataValue.path(str(path)),
                     "params": dg.MetadataValue.json(params),
@@ -269,7 +271,7 @@ class _Run:
                 yield dg.MaterializeResult(metadata=metadata)
             return
         for failure in report.failures:
-            context.log.error(f"marimo: {failure.describe(path.name)}")
+            context.log.error(f"marimo: {report_of.failure_line(failure, path)}")
         # A failed step materializes nothing; the observation keeps the run's HTML and prints
         # on the asset, where its materializations are.
         yield (

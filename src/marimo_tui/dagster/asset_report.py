@@ -8,7 +8,7 @@ from typing import Any
 
 import dagster as dg
 
-from marimo_tui.runtime.export import CellResult, ExportReport
+from marimo_tui.runtime.export import CellFailure, CellResult, ExportReport
 from marimo_tui.safe_text import visible
 
 STATUS_MARK = {
@@ -52,11 +52,17 @@ def printed_text(report: ExportReport) -> str:
 
 
 def failure_text(path: Path, report: ExportReport) -> str:
+    """The one line a failed run fails with (the notebook's error message in it is shown, not
+    sent, like its prints: Dagster writes it to its log on a terminal)."""
     if not report.failures:
         return f"{path.name}: marimo reported an error in the run that names no cell"
-    first = report.failures[0].describe(path.name)
+    first = failure_line(report.failures[0], path)
     more = len(report.failures) - 1
     return first + (f" (+{more} more failed cell{'s' if more > 1 else ''})" if more else "")
+
+
+def failure_line(failure: CellFailure, path: Path) -> str:
+    return visible(failure.describe(path.name), "")
 
 
 def outcome(report: ExportReport) -> str:
