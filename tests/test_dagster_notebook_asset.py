@@ -175,3 +175,35 @@ def test_the_dagster_asset_template_writes_nothing_when_its_check_fails(tmp_path
     statuses = {c.name: c.status for c in report.cell_results}
     assert statuses["write"] == "blocked"
     assert out.read_text() == "the last good table\n"
+
+
+def test_a_range_of_partitions_in_one_run_reaches_the_notebook(
+    instance: Any, tmp_path: Path
+) -> None:
+    from marimo_tui.dagster import marimo_asset
+
+    path = notebook(
+        tmp_path / "window.py",
+        "def _():\n    import marimo as mo\n\n"
+        '    print("keys", mo.cli_args().get("partition_keys"))\n    return',
+    )
+    daily = dg.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-08")
+    asset = marimo_asset(path, partitions_def=daily)
+    # One run over three partitions, as a single-run backfill launches it.
+    tags = {
+        "dagster/asset_partition_range_start": "2024-01-02",
+        "dagster/asset_partition_range_end": "2024-01-04",
+    }
+    result = dg.materialize([asset], instance=instance, tags=tags)
+    assert result.success
+    events = result.get_asset_materialization_events()
+    assert [e.materialization.partition for e in events] == [
+        "2024-01-02",
+        "2024-01-03",
+        "2024-01-04",
+    ]
+    metadata = events[0].materialization.metadata
+    keys = ["2024-01-02", "2024-01-03", "2024-01-04"]
+    assert metadata["params"].value == {"partition_keys": keys}
+    assert f"keys {keys}" in metadata["printed"].value
+    assert Path(metadata["html"].value).name == f"{result.run_id}-2024-01-02...2024-01-04.html"

@@ -56,7 +56,9 @@ def asset_input(name: str, default: Any = _MISSING) -> Any:
 
 def asset_output(value: T) -> T:
     """Hand `value` to Dagster as the asset's value (stored by its IO manager, so downstream
-    assets can take it as an input); returns it, so a cell can end with it."""
+    assets can take it as an input); returns it, so a cell can end with it. A run over a range
+    of partitions hands on what its IO manager stores for a range (for Dagster's default one:
+    a dict of partition key to value)."""
     target = _args().get(OUTPUT_PARAM)
     if target is not None:
         with Path(str(target)).open("wb") as handle:
