@@ -149,14 +149,16 @@ def marimo_asset(
         config = context.op_config or {}
         given = config.get("params") or {}
         define.check_params(given, "params")
-        run_params = {**defaults, **given, **_partition_params(context)}
+        # An unpartitioned asset in a partitioned run (a job over several assets) has none.
+        partitioned = partitions_def is not None
+        run_params = {**defaults, **given, **(_partition_params(context) if partitioned else {})}
         root = out_root or _storage_root(context.instance)
-        suffix = _partition_suffix(context)
+        suffix = _partition_suffix(context) if partitioned else ""
         target = root.joinpath(*context.asset_key.path) / f"{context.run_id}{suffix}.html"
         with tempfile.TemporaryDirectory(prefix="marimo-asset-") as scratch:
             handed = _hand_over(Path(scratch), upstream)
             output = Path(scratch) / "output.pickle"
-            run = _Run(context, path, run_params, inputs, target, timeout)
+            run = _Run(context, path, run_params, inputs, target, timeout, partitioned)
             yield from run.materialize({**handed, OUTPUT_PARAM: str(output)}, output)
 
     # `**upstream`: Dagster passes each input of `ins` by its name.
@@ -226,9 +228,11 @@ class _Run:
         inputs: Mapping[str, dg.AssetIn],
         target: Path,
         timeout: float | None,
+        partitioned: bool,
     ) -> None:
         self.context, self.path, self.params = context, path, params
         self.inputs, self.target, self.timeout = inputs, target, timeout
+        self.partitioned = partitioned
 
     def materialize(self, handed: dict[str, str], output: Path) -> Iterator[Any]:
         context, path, params = self.context, self.path, self.params
@@ -277,7 +281,11 @@ class _Run:
         yield (
             dg.AssetObservation(
                 asset_key=context.asset_key,
-                partition=context.partition_key if context.has_partition_key else None,
+                partition=(
+                    context.partition_key
+                    if self.partitioned and context.has_partition_key
+                    else None
+                ),
                 description=f"failed run: {report_of.failure_text(path, report)}",
                 metadata=metadata,
             )
