@@ -150,6 +150,17 @@ def test_each_layout_is_found_as_dagster_dev_and_dg_dev_find_it(tmp_path: Path) 
     assert "cannot read it" in (cannot_serve(empty) or "")
 
 
+def test_dg_settings_alone_are_no_dg_project(tmp_path: Path) -> None:
+    # `[tool.dg.cli]` settings name no project: the definitions file is what Dagster loads.
+    (tmp_path / "pyproject.toml").write_text("[tool.dg.cli]\nverbose = true\n")
+    (tmp_path / "definitions.py").write_text("")
+    found = find_layout(tmp_path)
+    assert found is not None and found.kind == "file"
+    (tmp_path / "pyproject.toml").write_text("[tool.dg]\n[tool.dg.project]\nname = 'x'\n")
+    with pytest.raises(LayoutError, match="needs `root_module`"):
+        find_layout(tmp_path)
+
+
 def test_the_dagster_url_works_with_or_without_graphql() -> None:
     from marimo_tui.config import Config
     from marimo_tui.dagster.connect import run_url

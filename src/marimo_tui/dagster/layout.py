@@ -105,13 +105,13 @@ def find_layout(root: Path) -> ProjectLayout | None:
     LayoutError when a dg or pyproject block is there but unusable."""
     root = root.resolve()
     dg_toml = root / "dg.toml"
-    if dg_toml.is_file():
-        return _dg_layout(root, dg_toml, _read_toml(dg_toml))
+    if dg_toml.is_file() and _is_dg(config := _read_toml(dg_toml)):
+        return _dg_layout(root, dg_toml, config)
     pyproject = root / "pyproject.toml"
     data = _read_toml(pyproject) if pyproject.is_file() else {}
     tool = data.get("tool", {}) if isinstance(data.get("tool"), dict) else {}
-    if isinstance(tool.get("dg"), dict):
-        return _dg_layout(root, pyproject, {"project": {}, **tool["dg"]}, data)
+    if _is_dg(tool.get("dg")):
+        return _dg_layout(root, pyproject, tool["dg"], data)
     if isinstance(tool.get("dagster"), dict) and (
         "module_name" in tool["dagster"] or "modules" in tool["dagster"]
     ):
@@ -153,6 +153,13 @@ def layout_for_file(root: Path, definitions: Path) -> ProjectLayout:
 # --- dg projects and workspaces -----------------------------------------------------------
 
 
+def _is_dg(config: object) -> bool:
+    """A dg project or workspace (dg settings alone, such as `[tool.dg.cli]`, are neither)."""
+    if not isinstance(config, dict):
+        return False
+    return config.get("directory_type") == "workspace" or isinstance(config.get("project"), dict)
+
+
 def _dg_layout(
     root: Path, source: Path, config: Mapping[str, Any], pyproject: Mapping[str, Any] | None = None
 ) -> ProjectLayout:
@@ -183,7 +190,8 @@ def _dg_project(
 
 
 def _dg_workspace(root: Path, source: Path, config: Mapping[str, Any]) -> ProjectLayout:
-    specs = config.get("workspace", {}).get("projects", [])
+    table = config.get("workspace")
+    specs = table.get("projects", []) if isinstance(table, dict) else []
     locations: list[CodeLocation] = []
     folders: list[Path] = []
     for spec in specs if isinstance(specs, list) else []:
