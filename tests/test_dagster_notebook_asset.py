@@ -207,3 +207,26 @@ def test_a_range_of_partitions_in_one_run_reaches_the_notebook(
     assert metadata["params"].value == {"partition_keys": keys}
     assert f"keys {keys}" in metadata["printed"].value
     assert Path(metadata["html"].value).name == f"{result.run_id}-2024-01-02...2024-01-04.html"
+
+
+def test_the_dagster_asset_template_hands_its_table_to_downstream_assets(
+    instance: Any, tmp_path: Path
+) -> None:
+    import pandas as pd
+
+    from marimo_tui.dagster import marimo_asset
+
+    shutil.copy(REPO / "templates" / "dagster-asset.py", tmp_path / "daily.py")
+    shutil.copytree(REPO / "templates" / "data", tmp_path / "data")
+    revenue = marimo_asset(tmp_path / "daily.py", key="daily_revenue", params={"region": "north"})
+
+    @dg.asset
+    def best_day(daily_revenue: Any) -> str:  # a DataFrame (module-level names only here)
+        return str(daily_revenue.sort_values("revenue").iloc[-1]["day"])
+
+    result = dg.materialize([revenue, best_day], instance=instance)
+    assert result.success
+    table = result.output_for_node("daily_revenue")
+    written = pd.read_csv(tmp_path / "data" / "daily_revenue.csv")
+    assert len(table) == len(written) > 0 and set(table["region"]) == {"north"}
+    assert result.output_for_node("best_day") == str(table.sort_values("revenue").iloc[-1]["day"])
