@@ -28,7 +28,9 @@ def _():
     import marimo as mo
     import pandas as pd
 
-    return mo, pd
+    from marimo_tui.dagster.notebook_io import asset_output
+
+    return asset_output, mo, pd
 
 
 @app.cell
@@ -37,8 +39,8 @@ def _(mo):
     # Daily revenue
 
     Dagster runs this notebook as an asset (`marimo_asset`) and keeps each run's HTML export.
-    The parameters come from the run's config (`mo.cli_args()`); the table it writes is what
-    downstream assets read.
+    The parameters come from the run's config (`mo.cli_args()`); the table it writes, also
+    handed to Dagster with `asset_output`, is what downstream assets read.
     """)
     return
 
@@ -79,21 +81,25 @@ def build(orders):
 
 @app.cell
 def check(daily, orders):
-    # A failing check fails the Dagster run, with this cell's error in the run's log.
+    # A failing check fails the Dagster run, with this cell's error in the run's log, and
+    # keeps `write` from running: the last good table stays where it was.
     assert (daily["revenue"] >= 0).all(), "revenue must not be negative"
     assert not daily.duplicated(["day", "region"]).any(), "one row per day and region"
     assert round(daily["revenue"].sum(), 2) == round(orders["amount"].sum(), 2), "revenue lost"
-    return
+    checked = daily
+    return (checked,)
 
 
 @app.cell
-def write(daily, mo, params):
+def write(asset_output, checked, mo, params):
     _out = mo.notebook_dir() / str(params["output"])
     _out.parent.mkdir(parents=True, exist_ok=True)
     if _out.suffix == ".parquet":
-        daily.to_parquet(_out, index=False)
+        checked.to_parquet(_out, index=False)
     else:
-        daily.to_csv(_out, index=False)
+        checked.to_csv(_out, index=False)
+    # The asset's value: stored by Dagster's IO manager for assets that take it as an input.
+    asset_output(checked)
     written = _out
     return (written,)
 

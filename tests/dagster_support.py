@@ -4,15 +4,22 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
+import signal
+import subprocess
+import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
+from marimo_tui.dagster.client import DagsterClient
+from marimo_tui.dagster.model import Run
 from marimo_tui.dagster.webserver import Webserver, WebserverOptions
-from tests.conftest import HANG
+from tests.conftest import HANG, cli_env, interruptible
 
 PROJECT = Path(__file__).parent / "dagster_project"
 
@@ -70,10 +77,10 @@ class Loop:
 class DagsterServer:
     """A webserver over `definitions` in `root`; stop() and start() keep the port and home."""
 
-    def __init__(self, root: Path, definitions: Path) -> None:
+    def __init__(self, root: Path, definitions: Path, server: Webserver | None = None) -> None:
         self.root = root
         self.loop = Loop()
-        self.server = Webserver(
+        self.server = server or Webserver(
             WebserverOptions(
                 root=root,
                 definitions=definitions,
@@ -119,6 +126,20 @@ def serve(root: Path, definitions: Path) -> Iterator[DagsterServer]:
         server.close()
 
 
+def serve_project(root: Path) -> Iterator[DagsterServer]:
+    """The webserver `--dagster` and `dev` start for the project at `root`, found as they find
+    it (`project_webserver`: its layout, an instance under `.marimo-tui/`)."""
+    from marimo_tui.dagster.webserver import project_webserver
+
+    webserver = project_webserver(root, root / ".marimo-tui")
+    server = DagsterServer(root, webserver.options.definitions, webserver)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
 def serve_paired(root: Path, dagster_settings: str = "") -> Iterator[tuple[Path, DagsterServer]]:
     """tests/dagster_project served, with a marimo-tui.yaml pointing at it."""
     for server in serve(root, marimo_project(root)):
@@ -127,3 +148,48 @@ def serve_paired(root: Path, dagster_settings: str = "") -> Iterator[tuple[Path,
             f"  timeout: {CLIENT_TIMEOUT:g}\n{dagster_settings}"
         )
         yield root, server
+
+
+async def wait_finished(client: DagsterClient, run_id: str, timeout: float = 90) -> Run:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        answer = await client.poll(changed={"runIds": [run_id]})
+        if answer.changed and answer.changed[0].finished:
+            return answer.changed[0]
+        await asyncio.sleep(0.5)
+    raise AssertionError(f"run {run_id} did not finish in {timeout} s")
+
+
+class DevProcess:
+    """`marimo-tui dev` started in `root` as from a terminal, its output read line by line."""
+
+    def __init__(self, root: Path) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "marimo_tui", "dev"],
+            cwd=root,
+            env=cli_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+            preexec_fn=interruptible,
+        )
+        self.seen: list[str] = []
+        self.url: str | None = None  # from its `dagster: ready URL` line
+
+    def read_until(self, done: Callable[[], object], timeout: float = 2 * HANG) -> None:
+        """Read lines until `done()` holds, the output ends or `timeout` passes (a hang)."""
+        assert self.proc.stdout is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not done():
+            line = self.proc.stdout.readline()
+            if not line:
+                return
+            self.seen.append(line)
+            if line.startswith("dagster: ready "):
+                self.url = line.split()[2]
+
+    def interrupt(self) -> str:
+        """Ctrl-C, as a terminal sends it; the rest of its output."""
+        os.kill(self.proc.pid, signal.SIGINT)
+        return self.proc.communicate(timeout=HANG)[0]

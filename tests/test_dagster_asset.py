@@ -388,9 +388,9 @@ def test_the_dagster_asset_template_scaffolds_a_paired_notebook(
 
 
 def test_dev_starts_both_servers_and_stops_them_on_ctrl_c(tmp_path: Path) -> None:
-    import os
     import urllib.request
 
+    from tests.dagster_support import DevProcess
     from tests.sidecar_support import wait_group_gone
 
     (tmp_path / "marimo-tui.yaml").write_text("notebooks:\n  folder: notebooks\n")
@@ -401,35 +401,16 @@ def test_dev_starts_both_servers_and_stops_them_on_ctrl_c(tmp_path: Path) -> Non
         'sales = marimo_asset("notebooks/sales.py", key="sales")\n'
         "defs = dg.Definitions(assets=[sales])\n"
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "marimo_tui", "dev"],
-        cwd=tmp_path,
-        env=cli_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-        preexec_fn=interruptible,
-    )
-    assert proc.stdout is not None
-    seen: list[str] = []
-    deadline = time.monotonic() + 2 * HANG
-    url = None
-    while time.monotonic() < deadline and not (url and any("marimo: ready" in s for s in seen)):
-        line = proc.stdout.readline()
-        if not line:
-            break
-        seen.append(line)
-        if line.startswith("dagster: ready "):
-            url = line.split()[2]
+    dev = DevProcess(tmp_path)
+    dev.read_until(lambda: dev.url and any("marimo: ready" in s for s in dev.seen))
+    proc, seen, url = dev.proc, dev.seen, dev.url
     assert url, "".join(seen)
     with urllib.request.urlopen(f"{url}/server_info", timeout=HANG) as answer:
         assert answer.status == 200
     assert (tmp_path / ".marimo-tui" / "dagster" / "dagster.yaml").is_file()
     # Not a terminal: the marimo URL's token is not printed.
     assert "access_token=***" in "".join(seen)
-    os.kill(proc.pid, signal.SIGINT)
-    rest = proc.communicate(timeout=HANG)[0]
+    rest = dev.interrupt()
     assert proc.returncode == 0, "".join(seen) + rest
     assert rest.rstrip().endswith("stopped")
     assert wait_group_gone(proc.pid) == []

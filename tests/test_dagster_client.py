@@ -11,25 +11,16 @@ import pytest
 
 from marimo_tui.dagster.client import DagsterClient
 from marimo_tui.dagster.errors import DagsterError
-from marimo_tui.dagster.model import Run, Workspace
+from marimo_tui.dagster.model import Workspace
 from marimo_tui.processes import free_port
 from tests.dagster_support import CLIENT_TIMEOUT, DagsterServer, plain_project, serve
+from tests.dagster_support import wait_finished as _wait_finished
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DagsterServer]:
     root = tmp_path_factory.mktemp("plain")
     yield from serve(root, plain_project(root))
-
-
-async def _wait_finished(client: DagsterClient, run_id: str, timeout: float = 90) -> Run:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        answer = await client.poll(changed={"runIds": [run_id]})
-        if answer.changed and answer.changed[0].finished:
-            return answer.changed[0]
-        await asyncio.sleep(0.5)
-    raise AssertionError(f"run {run_id} did not finish in {timeout} s")
 
 
 async def test_workspace_lists_locations_and_assets(server: DagsterServer) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from marimo_tui.config import Config
+from marimo_tui.dagster.client import web_url
 from marimo_tui.dagster.webserver import Webserver, WebserverError, project_webserver
 from marimo_tui.runtime.manager import sidecar_options
 from marimo_tui.runtime.sidecar import Sidecar, SidecarState
@@ -42,7 +43,6 @@ async def run_dev(config: Config, echo: Callable[[str], None]) -> int:
     except WebserverError as exc:
         echo(f"error: {exc}")
         return EXIT_USAGE
-    definitions = webserver.options.definitions
 
     def sidecar_changed(state: SidecarState, detail: str) -> None:
         # The ready line is the browser URL with its token: shown on a terminal, never
@@ -59,7 +59,7 @@ async def run_dev(config: Config, echo: Callable[[str], None]) -> int:
     code = EXIT_OK
     try:
         sidecar.start()
-        echo(f"dagster: starting {definitions.name} (log: {webserver.options.log})")
+        echo(f"dagster: starting {webserver.describe()} (log: {webserver.options.log})")
         try:
             await _until(webserver.start(), stop)
         except WebserverError as exc:
@@ -68,7 +68,7 @@ async def run_dev(config: Config, echo: Callable[[str], None]) -> int:
         if stop.is_set():
             return EXIT_OK
         echo(f"dagster: ready {webserver.url}")
-        if config.dagster.url != webserver.url:
+        if web_url(config.dagster.url or "") != webserver.url:
             echo(f"  (for the workbench: dagster.url: {webserver.url} in marimo-tui.yaml)")
         code = await _follow(webserver, stop, echo)
     finally:

@@ -131,12 +131,14 @@ def check_dagster(config: Config) -> Check:
         )
     import httpx
 
+    from marimo_tui.dagster.client import endpoint
+
     headers = {"Content-Type": "application/json"}
     if token := os.environ.get(config.dagster.token_env):
         headers["Dagster-Cloud-Api-Token"] = token
     try:
         response = httpx.post(
-            f"{url.rstrip('/')}/graphql",
+            endpoint(url),
             json={"query": "{ version }"},
             headers=headers,
             timeout=config.dagster.timeout,

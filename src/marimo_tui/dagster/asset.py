@@ -4,42 +4,44 @@ Each materialization runs the notebook headless once (in a worker process that e
 run also ends, see `marimo_tui.runtime.export`), passes its parameters as command-line
 arguments that the notebook reads with `mo.cli_args()`, writes the run's HTML export to a file
 of its own and attaches, as materialization metadata, the export's path and URL, a markdown
-summary of the cells' outputs, each cell's status, the parameters and the duration. A cell
-that raises fails the asset with that cell's error; the HTML is written all the same.
+summary of the cells' outputs, what they printed, each cell's status, the parameters and the
+duration. A cell that raises fails the asset with that cell's error; the HTML is written and
+attached all the same.
+
+Like any asset it can be partitioned and take upstream assets as inputs: the partition key and
+the upstream values (loaded by Dagster's IO manager) reach the notebook as parameters, and a
+cell hands the asset's own value to downstream assets with `asset_output` (see `notebook_io`).
 
 This module imports Dagster: it is only imported where Dagster is installed
 (`pip install 'marimo-tui[dagster]'`), through `marimo_tui.dagster.marimo_asset`.
 """
 
 # No `from __future__ import annotations`: Dagster reads the compute function's annotations.
-import ast
 import inspect
 import json
 import re
 import tempfile
-import textwrap
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 
-from marimo_tui.runtime.export import CellResult, ExportError, ExportReport, export_notebook
+from marimo_tui.dagster import asset_definition as define
+from marimo_tui.dagster import asset_report as report_of
+from marimo_tui.dagster.asset_definition import AssetRef
+from marimo_tui.dagster.notebook_io import (
+    OUTPUT_PARAM,
+    PARTITION_PARAM,
+    PARTITIONS_PARAM,
+    read_value,
+    write_value,
+)
+from marimo_tui.runtime.export import ExportError, export_notebook
+from marimo_tui.safe_text import visible
 
 __all__ = ["cli_args", "marimo_asset"]
-
-_STATUS_MARK = {
-    "ok": "✅",
-    "error": "❌",
-    "blocked": "⛔",
-    "stopped": "⏹️",
-    "interrupted": "⚠️",
-    "disabled": "⏸️",
-    "not run": "⚪",
-}
-_PARAM_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
-_HEADING = re.compile(r"^\s*#{1,6}\s+(\S.*?)\s*#*\s*$")
 
 
 def marimo_asset(
@@ -47,6 +49,8 @@ def marimo_asset(
     *,
     key: str | Sequence[str] | dg.AssetKey | None = None,
     deps: Sequence[Any] | None = None,
+    ins: Mapping[str, dg.AssetIn | AssetRef] | Sequence[AssetRef] | None = None,
+    partitions_def: dg.PartitionsDefinition | None = None,
     group: str | None = None,
     params: Mapping[str, Any] | None = None,
     description: str | None = None,
@@ -56,13 +60,24 @@ def marimo_asset(
     """An asset that runs the marimo notebook NOTEBOOK and keeps its HTML export.
 
     notebook: the notebook's file. A relative path is looked up next to the file that calls
-        `marimo_asset` (a `definitions.py` beside its notebooks works wherever Dagster is
-        started), then in the current directory. A missing file or one that is not a marimo
-        notebook fails here, at definition time (Dagster shows a code location load error).
+        `marimo_asset` (a `definitions.py` or a `defs/` module beside its notebooks works
+        wherever Dagster is started), then in the current directory. A missing file or one
+        that is not a marimo notebook fails here, at definition time (Dagster shows a code
+        location load error). Notebooks are read with marimo's parser, also when their cells
+        use syntax newer than the running Python.
     key: the asset key; a string with slashes (`"marimo/sales"`) is a key path. Default: the
         notebook's file name without `.py`. The op is named after the key
         (`["marimo", "sales"]` → `marimo__sales`), as for any `@asset`.
-    deps: upstream assets, as `@asset(deps=...)` takes them (keys, specs or definitions).
+    deps: upstream assets that must run first but whose values the notebook does not take,
+        as `@asset(deps=...)` takes them (keys, specs or definitions).
+    ins: upstream assets whose values the notebook takes: `{name: upstream}` (an `AssetIn`, a
+        key, a key path, a spec or a definition), or a list of upstreams each named after the
+        last part of its key. Dagster loads each value through its IO manager; the notebook
+        gets parameter NAME, the path of a file holding it, and reads it with
+        `marimo_tui.dagster.notebook_io.asset_input(NAME)`.
+    partitions_def: partition the asset (daily, static, dynamic…). The run's partition key
+        reaches the notebook as parameter `partition_key` (a range of partitions in one run:
+        `partition_keys`).
     group: the asset group.
     params: default parameters, passed to the notebook as `--NAME=VALUE` after `--`, which
         `mo.cli_args()` reads back: numbers and `true`/`false` come back typed, a list or tuple
@@ -72,9 +87,9 @@ def marimo_asset(
         else its `app_title`, else the first line of its docstring, else
         "marimo notebook PATH".
     output_dir: where the HTML exports go, one file per run:
-        `OUTPUT_DIR/<key path>/<run id>.html`. Default: `marimo/` in the Dagster instance's
-        storage folder (`$DAGSTER_HOME/storage`), else in the system's temporary folder. A
-        relative folder is resolved like a relative notebook path.
+        `OUTPUT_DIR/<key path>/<run id>[-<partition>].html`. Default: `marimo/` in the Dagster
+        instance's storage folder (`$DAGSTER_HOME/storage`), else in the system's temporary
+        folder. A relative folder is resolved like a relative notebook path.
     timeout: seconds the notebook may run; then it is ended and the asset fails.
 
     Run config: parameters given in a run's config override the defaults, key by key:
@@ -84,32 +99,42 @@ def marimo_asset(
     (`ops.<op name>.config.params`, any names and JSON values; the defaults are in the
     schema, so Dagster's launchpad scaffolds them.)
 
+    The asset's value: a cell that calls `asset_output(value)` makes `value` the asset's
+    output, stored by the IO manager for downstream assets that take this one as an input.
+    Without it the asset records its materialization only (nothing for an input to load).
+
     Materialization metadata: `html` (path), `html_url` (file:// URL), `summary` (markdown:
-    each cell's status and a few lines of its output), `cells` (JSON: position, id, name,
-    line, status and output summary of every cell, in file order), `duration_s`, `notebook`
-    (path), `params` (JSON: the parameters the run used). When a cell raises, the asset fails
-    with a `dagster.Failure` whose description names the cell, its error and line, carrying
-    the same metadata; each failing cell is also logged as an error.
+    each cell's status and a few lines of its output), `printed` (what the cells printed,
+    also written to the run's stdout), `cells` (JSON: position, id, name, line, status,
+    output summary and prints of every cell, in file order), `duration_s`, `notebook` (path),
+    `params` (JSON: the parameters the run used, with its partition), and `inputs` (the
+    upstream key of each input). When a cell raises, the asset fails with a
+    `dagster.Failure` whose description names the cell, its error and line, carrying the same
+    metadata, which an asset observation also records on the asset; each failing cell is
+    also logged as an error.
     """
-    base = _caller_folder()
-    path = _find_notebook(notebook, base)
-    text = path.read_text(encoding="utf-8", errors="replace")
-    info = _notebook_info(text, path)
-    asset_key = _asset_key(key, path)
+    base = define.caller_folder()
+    path = define.find_notebook(notebook, base)
+    info = define.notebook_info(path)
+    asset_key = define.asset_key(key, path)
     defaults = dict(params or {})
-    _check_params(defaults, f"marimo_asset({path.name!r}): params")
-    out_root = _resolve(Path(output_dir), base) if output_dir is not None else None
+    define.check_params(defaults, f"marimo_asset({path.name!r}): params")
+    inputs = define.asset_ins(ins, f"marimo_asset({path.name!r}): ins")
+    define.check_names(defaults, inputs, path)
+    out_root = define.resolve(Path(output_dir), base) if output_dir is not None else None
 
     decorator_args: dict[str, Any] = {
         "key": asset_key,
         "deps": list(deps) if deps is not None else None,
+        "ins": inputs or None,
+        "partitions_def": partitions_def,
         "group_name": group,
         "description": description or info or f"marimo notebook {path}",
         "metadata": {"notebook": dg.MetadataValue.path(str(path))}
         | ({"default_params": dg.MetadataValue.json(defaults)} if defaults else {}),
         "config_schema": {
             "params": dg.Field(
-                _params_schema(defaults),
+                define.params_schema(defaults),
                 is_required=False,
                 description="Parameters for mo.cli_args(); they override the defaults.",
             )
@@ -118,15 +143,25 @@ def marimo_asset(
     if "kinds" in inspect.signature(dg.asset).parameters:
         decorator_args["kinds"] = {"marimo"}
 
-    def _marimo_notebook(context: dg.AssetExecutionContext) -> dg.MaterializeResult[Any]:
+    # A generator: a failed run yields its observation before it raises (an event logged with
+    # `context.log_event` is lost when the step raises).
+    def _marimo_notebook(context: dg.AssetExecutionContext, **upstream: Any) -> Iterator[Any]:
         config = context.op_config or {}
         given = config.get("params") or {}
-        run_params = {**defaults, **given}
-        _check_params(run_params, "params")
+        define.check_params(given, "params")
+        # An unpartitioned asset in a partitioned run (a job over several assets) has none.
+        partitioned = partitions_def is not None
+        run_params = {**defaults, **given, **(_partition_params(context) if partitioned else {})}
         root = out_root or _storage_root(context.instance)
-        target = root.joinpath(*context.asset_key.path) / f"{context.run_id}.html"
-        return _materialize(context, path, run_params, target, timeout)
+        suffix = _partition_suffix(context) if partitioned else ""
+        target = root.joinpath(*context.asset_key.path) / f"{context.run_id}{suffix}.html"
+        with tempfile.TemporaryDirectory(prefix="marimo-asset-") as scratch:
+            handed = _hand_over(Path(scratch), upstream)
+            output = Path(scratch) / "output.pickle"
+            run = _Run(context, path, run_params, inputs, target, timeout, partitioned)
+            yield from run.materialize({**handed, OUTPUT_PARAM: str(output)}, output)
 
+    # `**upstream`: Dagster passes each input of `ins` by its name.
     decorate: Callable[[Callable[..., Any]], dg.AssetsDefinition] = dg.asset(**decorator_args)
     return decorate(_marimo_notebook)
 
@@ -153,108 +188,118 @@ def cli_args(params: Mapping[str, Any]) -> list[str]:
 # --- running ---------------------------------------------------------------------------
 
 
-def _materialize(
-    context: dg.AssetExecutionContext,
-    path: Path,
-    params: dict[str, Any],
-    target: Path,
-    timeout: float | None,
-) -> dg.MaterializeResult[Any]:
-    shown = f" with {_params_text(params)}" if params else ""
-    context.log.info(f"marimo: running {path}{shown}")
-    started = time.monotonic()
-    try:
-        report = export_notebook(
-            path, "html", output=target, args=cli_args(params), timeout=timeout
-        )
-    except ExportError as exc:
+def _partition_params(context: dg.AssetExecutionContext) -> dict[str, Any]:
+    if context.has_partition_key:
+        return {PARTITION_PARAM: str(context.partition_key)}
+    if context.has_partition_key_range:
+        return {PARTITIONS_PARAM: [str(k) for k in context.partition_keys]}
+    return {}
+
+
+def _partition_suffix(context: dg.AssetExecutionContext) -> str:
+    if not (context.has_partition_key or context.has_partition_key_range):
+        return ""
+    if context.has_partition_key:
+        shown = str(context.partition_key)
+    else:
+        keys = context.partition_key_range
+        shown = f"{keys.start}...{keys.end}"
+    return "-" + re.sub(r"[^A-Za-z0-9_.=-]+", "_", shown)[:80]
+
+
+def _hand_over(scratch: Path, upstream: Mapping[str, Any]) -> dict[str, str]:
+    """Each upstream value into a file of the scratch folder; the parameters naming them."""
+    handed: dict[str, str] = {}
+    for name, value in upstream.items():
+        target = scratch / f"input-{name}.pickle"
+        write_value(target, value)
+        handed[name] = str(target)
+    return handed
+
+
+class _Run:
+    """One materialization: run the notebook, then report it to Dagster either way."""
+
+    def __init__(
+        self,
+        context: dg.AssetExecutionContext,
+        path: Path,
+        params: dict[str, Any],
+        inputs: Mapping[str, dg.AssetIn],
+        target: Path,
+        timeout: float | None,
+        partitioned: bool,
+    ) -> None:
+        self.context, self.path, self.params = context, path, params
+        self.inputs, self.target, self.timeout = inputs, target, timeout
+        self.partitioned = partitioned
+
+    def materialize(self, handed: dict[str, str], output: Path) -> Iterator[Any]:
+        context, path, params = self.context, self.path, self.params
+        shown = f" with {_params_text(params)}" if params else ""
+        given = f" (inputs: {', '.join(self.inputs)})" if self.inputs else ""
+        context.log.info(f"marimo: running {path}{shown}{given}")
+        started = time.monotonic()
+        try:
+            report = export_notebook(
+                path,
+                "html",
+                output=self.target,
+                args=cli_args({**params, **handed}),
+                timeout=self.timeout,
+            )
+        except ExportError as exc:
+            duration = time.monotonic() - started
+            why = visible(str(exc), "")  # may end with a line the notebook wrote
+            context.log.error(f"marimo: {path.name}: {why}")
+            raise dg.Failure(
+                description=f"{path.name}: {why}",
+                metadata={
+                    "notebook": dg.MetadataValue.path(str(path)),
+                    "params": dg.MetadataValue.json(params),
+                    "duration_s": dg.MetadataValue.float(round(duration, 3)),
+                },
+            ) from None
         duration = time.monotonic() - started
-        context.log.error(f"marimo: {path.name}: {exc}")
-        raise dg.Failure(
-            description=f"{path.name}: {exc}",
-            metadata={
-                "notebook": dg.MetadataValue.path(str(path)),
-                "params": dg.MetadataValue.json(params),
-                "duration_s": dg.MetadataValue.float(round(duration, 3)),
-            },
-        ) from None
-    duration = time.monotonic() - started
-    metadata = _metadata(path, params, report, duration)
-    context.log.info(f"marimo: {_outcome(report)} in {duration:.1f} s; html: {report.output}")
-    if report.ok:
-        return dg.MaterializeResult(metadata=metadata)
-    for failure in report.failures:
-        context.log.error(f"marimo: {failure.describe(path.name)}")
-    raise dg.Failure(description=_failure_text(path, report), metadata=metadata)
+        metadata = report_of.metadata(path, params, report, duration) | self._inputs_metadata()
+        printed = report_of.printed_text(report)
+        if printed:
+            # The run's stdout: Dagster keeps it as the step's compute log.
+            print(printed, end="" if printed.endswith("\n") else "\n", flush=True)
+        outcome = report_of.outcome(report)
+        context.log.info(f"marimo: {outcome} in {duration:.1f} s; html: {report.output}")
+        if report.ok:
+            if output.is_file():
+                yield dg.Output(read_value(output), metadata=metadata)
+            else:
+                yield dg.MaterializeResult(metadata=metadata)
+            return
+        for failure in report.failures:
+            context.log.error(f"marimo: {report_of.failure_line(failure, path)}")
+        # A failed step materializes nothing; the observation keeps the run's HTML and prints
+        # on the asset, where its materializations are.
+        yield (
+            dg.AssetObservation(
+                asset_key=context.asset_key,
+                partition=(
+                    context.partition_key
+                    if self.partitioned and context.has_partition_key
+                    else None
+                ),
+                description=f"failed run: {report_of.failure_text(path, report)}",
+                metadata=metadata,
+            )
+        )
+        raise dg.Failure(description=report_of.failure_text(path, report), metadata=metadata)
 
-
-def _metadata(
-    path: Path, params: dict[str, Any], report: ExportReport, duration: float
-) -> dict[str, Any]:
-    html = report.output.resolve()
-    return {
-        "html": dg.MetadataValue.path(str(html)),
-        "html_url": dg.MetadataValue.url(html.as_uri()),
-        "summary": dg.MetadataValue.md(_summary_markdown(path, report, duration)),
-        "cells": dg.MetadataValue.json([_cell_json(c) for c in report.cell_results]),
-        "duration_s": dg.MetadataValue.float(round(duration, 3)),
-        "notebook": dg.MetadataValue.path(str(path)),
-        "params": dg.MetadataValue.json(params),
-    }
-
-
-def _failure_text(path: Path, report: ExportReport) -> str:
-    if not report.failures:
-        return f"{path.name}: marimo reported an error in the run that names no cell"
-    first = report.failures[0].describe(path.name)
-    more = len(report.failures) - 1
-    return first + (f" (+{more} more failed cell{'s' if more > 1 else ''})" if more else "")
-
-
-def _outcome(report: ExportReport) -> str:
-    counts: dict[str, int] = {}
-    for cell in report.cell_results:
-        counts[cell.status] = counts.get(cell.status, 0) + 1
-    total = report.cells
-    if counts == {"ok": total}:
-        return f"all {total} cells ok"
-    parts = ", ".join(f"{n} {status}" for status, n in counts.items())
-    return f"{total} cell{'s' if total != 1 else ''}: {parts}" if parts else f"{total} cells"
-
-
-def _cell_json(cell: CellResult) -> dict[str, Any]:
-    return {
-        "position": cell.position,
-        "id": cell.cell_id,
-        "name": cell.name,
-        "line": cell.line,
-        "status": cell.status,
-        "summary": cell.summary,
-    }
-
-
-def _summary_markdown(path: Path, report: ExportReport, duration: float) -> str:
-    lines = [f"**{_md_escape(path.name)}**: {_outcome(report)} in {duration:.1f} s", ""]
-    for cell in report.cell_results:
-        where = f" (line {cell.line})" if cell.line else ""
-        mark = _STATUS_MARK.get(cell.status, "•")
-        head = f"- {mark} **{_md_escape(cell.label)}**{where}: {cell.status}"
-        summary = cell.summary.strip("\n")
-        if "\n" not in summary:
-            lines.append(f"{head}{' — ' + _md_escape(summary) if summary else ''}")
-            continue
-        longest = max((len(run) for run in re.findall(r"`+", summary)), default=0)
-        fence = "`" * max(3, longest + 1)
-        lines += [head, f"  {fence}text"]
-        lines += [f"  {line}" if line else "" for line in summary.split("\n")]
-        lines.append(f"  {fence}")
-    if not report.cell_results:
-        lines.append(f"{report.cells} cells (no per-cell report)")
-    return "\n".join(lines)
-
-
-def _md_escape(text: str) -> str:
-    return re.sub(r"([\\`*_\[\]<>|#])", r"\\\1", text)
+    def _inputs_metadata(self) -> dict[str, Any]:
+        if not self.inputs:
+            return {}
+        keys = {
+            name: asset_in.key.to_user_string() if asset_in.key else name
+            for name, asset_in in self.inputs.items()
+        }
+        return {"inputs": dg.MetadataValue.json(keys)}
 
 
 def _params_text(params: Mapping[str, Any]) -> str:
@@ -266,129 +311,3 @@ def _storage_root(instance: dg.DagsterInstance) -> Path:
         return Path(instance.storage_directory()) / "marimo"
     except Exception:  # an instance without local storage (Dagster+, custom storage)
         return Path(tempfile.gettempdir()) / "marimo-tui-dagster"
-
-
-# --- definition time -------------------------------------------------------------------
-
-
-def _caller_folder() -> Path | None:
-    """The folder of the file that called `marimo_asset`, when it is a file."""
-    frame = inspect.currentframe()
-    try:
-        caller = frame.f_back.f_back if frame and frame.f_back else None
-        file = caller.f_globals.get("__file__") if caller is not None else None
-        return Path(file).resolve().parent if isinstance(file, str) else None
-    finally:
-        del frame
-
-
-def _resolve(path: Path, base: Path | None) -> Path:
-    path = path.expanduser()
-    if path.is_absolute():
-        return path
-    if base is not None and ((base / path).exists() or not path.exists()):
-        return (base / path).resolve()
-    return path.resolve()
-
-
-def _find_notebook(notebook: str | Path, base: Path | None) -> Path:
-    given = Path(notebook).expanduser()
-    path = _resolve(given, base)
-    if not path.exists():
-        places = [str(path)]
-        if not given.is_absolute() and base is not None:
-            places.append(str(Path.cwd() / given))
-        tried = " or ".join(dict.fromkeys(places))
-        raise dg.DagsterInvalidDefinitionError(
-            f"marimo_asset: notebook {str(notebook)!r} not found (looked for {tried})"
-        )
-    if not path.is_file():
-        raise dg.DagsterInvalidDefinitionError(
-            f"marimo_asset: {path} is a folder, not a notebook file"
-        )
-    return path
-
-
-def _asset_key(key: str | Sequence[str] | dg.AssetKey | None, path: Path) -> dg.AssetKey:
-    if key is None:
-        return dg.AssetKey([path.stem])
-    if isinstance(key, dg.AssetKey):
-        return key
-    if isinstance(key, str):
-        return dg.AssetKey.from_user_string(key) if "/" in key else dg.AssetKey([key])
-    return dg.AssetKey(list(key))
-
-
-def _check_params(params: Mapping[str, Any], what: str) -> None:
-    for name in params:
-        if not isinstance(name, str) or not _PARAM_NAME.fullmatch(name):
-            raise dg.DagsterInvalidDefinitionError(
-                f"{what}: {name!r} is not a parameter name mo.cli_args() can read back"
-                " (letters, digits, _, - and .)"
-            )
-
-
-def _params_schema(defaults: Mapping[str, Any]) -> Any:
-    """Any parameters; the defaults listed (and filled in) so the launchpad shows them."""
-    fields = {
-        name: dg.Field(dg.Any, is_required=False, default_value=value)
-        for name, value in defaults.items()
-    }
-    try:
-        return dg.Permissive(fields)  # type: ignore[no-untyped-call]
-    except Exception:  # a name Dagster's config does not take: still any parameters
-        return dg.Permissive()  # type: ignore[no-untyped-call]
-
-
-def _notebook_info(text: str, path: Path) -> str:
-    """Check the file is a marimo notebook; return its description (or "")."""
-    try:
-        tree = ast.parse(text, filename=str(path))
-    except SyntaxError as exc:
-        raise dg.DagsterInvalidDefinitionError(
-            f"marimo_asset: {path}: not a notebook, Python cannot parse it"
-            f" (line {exc.lineno}: {exc.msg})"
-        ) from None
-    heading = title = ""
-    has_app = False
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
-        name = _call_name(node.func)
-        if name == "App":
-            has_app = True
-            for keyword in node.keywords:
-                if keyword.arg == "app_title" and isinstance(keyword.value, ast.Constant):
-                    title = str(keyword.value.value or "")
-        elif name == "md" and node.args and not heading:
-            heading = _first_heading(node.args[0])
-    if not has_app:
-        raise dg.DagsterInvalidDefinitionError(
-            f"marimo_asset: {path}: a plain Python script, not a marimo notebook (no marimo.App)"
-        )
-    docstring = (ast.get_docstring(tree) or "").strip().split("\n")[0]
-    return heading or title or docstring
-
-
-def _call_name(func: ast.expr) -> str:
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return func.id if isinstance(func, ast.Name) else ""
-
-
-def _first_heading(arg: ast.expr) -> str:
-    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-        source = arg.value
-    elif isinstance(arg, ast.JoinedStr):  # an f-string: its literal parts
-        source = "".join(
-            str(v.value) if isinstance(v, ast.Constant) else "…"
-            for v in arg.values
-            if isinstance(v, ast.Constant | ast.FormattedValue)
-        )
-    else:
-        return ""
-    for line in textwrap.dedent(source).split("\n"):
-        found = _HEADING.match(line)
-        if found:
-            return found.group(1)
-    return ""

@@ -38,16 +38,21 @@ from marimo_tui.dagster.model import (
 TOKEN_HEADER = "Dagster-Cloud-Api-Token"
 
 
+def web_url(url: str) -> str:
+    """The webserver's own URL (run links hang off it), whether `dagster.url` was given with
+    `/graphql` and a trailing slash or without."""
+    return url.strip().rstrip("/").removesuffix("/graphql").rstrip("/")
+
+
 def endpoint(url: str) -> str:
-    url = url.rstrip("/")
-    return url if url.endswith("/graphql") else f"{url}/graphql"
+    return f"{web_url(url)}/graphql"
 
 
 class DagsterClient:
     """Use as `async with DagsterClient(url) as client:`; one connection serves every call."""
 
     def __init__(self, url: str, *, token: str | None = None, timeout: float = 10.0) -> None:
-        self.url = url.rstrip("/")
+        self.url = web_url(url)
         self.timeout = timeout
         self._token = token
         self._session: Any = None

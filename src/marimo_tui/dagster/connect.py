@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from marimo_tui.config import Config
-from marimo_tui.dagster.client import DagsterClient
+from marimo_tui.dagster.client import DagsterClient, web_url
 from marimo_tui.dagster.errors import NOT_CONFIGURED, DagsterError
 
 
@@ -19,4 +19,4 @@ def client_for(config: Config) -> DagsterClient:
 
 
 def run_url(config: Config, run_id: str) -> str:
-    return f"{(config.dagster.url or '').rstrip('/')}/runs/{run_id}"
+    return f"{web_url(config.dagster.url or '')}/runs/{run_id}"

@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from marimo_tui.dagster.layout import LayoutError, find_layout, layout_for_file
 from marimo_tui.processes import free_port, stop_group
 
 INSTANCE_YAML = """\
@@ -28,7 +29,6 @@ telemetry:
   enabled: false
 """
 START_TIMEOUT = 120.0  # a cold start imports dagster and loads the code location
-DEFINITION_FILES = ("workspace.yaml", "definitions.py", "defs.py")
 
 
 class WebserverError(Exception):
@@ -36,15 +36,19 @@ class WebserverError(Exception):
 
 
 def find_definitions(root: Path) -> Path | None:
-    """The project's Dagster entry point: a workspace.yaml or a definitions file at its root."""
-    for name in DEFINITION_FILES:
-        if (root / name).is_file():
-            return root / name
-    return None
+    """The file that names the project's Dagster definitions (see `layout.find_layout`):
+    dg.toml, pyproject.toml, workspace.yaml or a definitions file; None when there is none or
+    it cannot be read."""
+    try:
+        layout = find_layout(root)
+    except LayoutError:
+        return None
+    return layout.source if layout is not None else None
 
 
 NO_DEFINITIONS = (
-    "no Dagster definitions in {root} (workspace.yaml, definitions.py or defs.py); "
+    "no Dagster definitions in {root} (a dg project, [tool.dagster] in pyproject.toml, "
+    "workspace.yaml, or definitions.py); "
     "`marimo-tui new --template dagster-asset` scaffolds a paired notebook"
 )
 
@@ -59,7 +63,11 @@ def cannot_serve(root: Path) -> str | None:
     """Why `dev` or `--dagster` cannot run a webserver for the project at `root`, if so."""
     if not webserver_installed():
         return "dagster-webserver is not installed: pip install 'marimo-tui[dagster]'"
-    if find_definitions(root) is None:
+    try:
+        layout = find_layout(root)
+    except LayoutError as exc:
+        return str(exc)
+    if layout is None:
         return NO_DEFINITIONS.format(root=root)
     return None
 
@@ -86,7 +94,9 @@ def project_webserver(root: Path, state_dir: Path, port: int = 0) -> Webserver:
 @dataclass
 class WebserverOptions:
     root: Path  # the project
-    definitions: Path  # workspace.yaml, or a Python file defining `defs`
+    # What names the definitions: workspace.yaml, dg.toml or pyproject.toml, or a Python file
+    # defining `defs` (see `layout`).
+    definitions: Path
     home: Path  # DAGSTER_HOME
     log: Path
     host: str = "127.0.0.1"
@@ -103,9 +113,15 @@ class Webserver:
     def url(self) -> str:
         return f"http://{self.options.host}:{self.port}"
 
+    def describe(self) -> str:
+        """What it serves, for a line of `dev`: the file, and the code locations we chose."""
+        try:
+            return layout_for_file(self.options.root, self.options.definitions).shown
+        except LayoutError:
+            return self.options.definitions.name
+
     def _command(self) -> list[str]:
-        target = self.options.definitions
-        where = ["-w", str(target)] if target.suffix in (".yaml", ".yml") else ["-f", str(target)]
+        layout = layout_for_file(self.options.root, self.options.definitions)
         return [
             sys.executable,
             "-m",
@@ -116,9 +132,7 @@ class Webserver:
             self.options.host,
             "-p",
             str(self.port),
-            *where,
-            "-d",
-            str(self.options.root),
+            *layout.webserver_args(self.options.home),
         ]
 
     async def start(self) -> None:
@@ -128,13 +142,17 @@ class Webserver:
         instance = home / "dagster.yaml"
         if not instance.exists():
             instance.write_text(INSTANCE_YAML, encoding="utf-8")
+        try:
+            command = self._command()
+        except LayoutError as exc:
+            raise WebserverError(str(exc)) from None
         self.options.log.parent.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, "DAGSTER_HOME": str(home), "PYTHONUNBUFFERED": "1"}
         with open(self.options.log, "ab") as log:
             log.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} port {self.port}\n".encode())
             log.flush()
             self.process = await asyncio.create_subprocess_exec(
-                *self._command(),
+                *command,
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,

@@ -86,6 +86,7 @@ CellStatus = Literal["ok", "error", "blocked", "stopped", "interrupted", "disabl
 SUMMARY_LINES = 8  # of a cell's output summary
 SUMMARY_CHARS = 600
 TABLE_ROWS = 5  # of a table shown in a summary
+PRINTED_CHARS = 4000  # of what one cell printed, kept in its report
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +101,8 @@ class CellResult:
     status: CellStatus
     summary: str = ""
     line: int = 0  # where the cell starts in the file; 0 when unknown
+    # What the cell printed (stdout and stderr, tracebacks left out), up to PRINTED_CHARS.
+    printed: str = ""
 
     @property
     def label(self) -> str:
@@ -385,7 +388,8 @@ def _run_worker(request: dict[str, Any], out: Path) -> dict[str, Any]:
             failure = CellFailure(ref.position, ref.cell_id, ref.name, ref.line, message, raised_at)
             failures.append(asdict(failure))
         status, summary = _cell_outcome(view, ref.cell_id, own, ref.cell_id in disabled, label)
-        result = CellResult(ref.position, ref.cell_id, ref.name, status, summary, ref.line)
+        printed = _printed(view, ref.cell_id)
+        result = CellResult(ref.position, ref.cell_id, ref.name, status, summary, ref.line, printed)
         results.append(asdict(result))
     return {
         "cells": len(cells),
@@ -535,6 +539,27 @@ def _output_summary(output: Any, console: Any) -> str:
     if converted.kind == "image":
         return f"[image {converted.mimetype}]" if converted.mimetype else "[image]"
     return _shorten(converted.text)
+
+
+def _printed(view: Any, cell_id: str) -> str:
+    """What the cell wrote to stdout and stderr; its traceback is in its error already."""
+    from marimo_tui.runtime.outputs import TRACEBACK_MIME, console_text
+
+    notification = view.cell_notifications.get(cell_id)
+    console = notification.console if notification is not None else None
+    entries = console if isinstance(console, list) else [console] if console else []
+    try:
+        text = "".join(
+            console_text(str(e.mimetype), e.data)
+            for e in entries
+            if getattr(e.channel, "value", e.channel) in ("stdout", "stderr")
+            and str(e.mimetype) != TRACEBACK_MIME
+        )
+    except Exception:  # a courtesy, like the summary
+        return ""
+    if len(text) > PRINTED_CHARS:
+        text = "…" + text[-(PRINTED_CHARS - 1) :]  # the end of a long log says most
+    return text
 
 
 def _shorten(text: str, lines: int = SUMMARY_LINES, chars: int = SUMMARY_CHARS) -> str:
