@@ -23,7 +23,7 @@ from marimo_tui.mcp_server.attach_server import AttachServer
 from marimo_tui.mcp_server.attach_wire import AttachError
 from marimo_tui.mcp_server.attached_backend import AttachedBackend
 from marimo_tui.mcp_server.backend import socket_path
-from marimo_tui.mcp_server.choose import choose_backend
+from marimo_tui.mcp_server.choose import AttachedSource, choose_backend
 from marimo_tui.mcp_server.outside_agent import OutsideAgent
 from marimo_tui.workbench import Workbench
 from tests.conftest import HANG
@@ -84,7 +84,9 @@ async def attached(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[At
 
 async def connect(attached: Attached, client: str, policy: Approval = "auto") -> AttachedBackend:
     attached.policy[0] = policy  # taken when the client connects
-    backend = await choose_backend(attached.root, client)
+    source = await choose_backend(attached.workbench.config)  # as `marimo-tui mcp` picks
+    assert isinstance(source, AttachedSource)
+    backend = await source.open(client)
     assert isinstance(backend, AttachedBackend)
     return backend
 
