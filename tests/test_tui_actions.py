@@ -90,3 +90,28 @@ async def test_events_reach_the_panes_that_follow_them_and_a_pane_bug_is_one_not
         await pilot.pause()
         errors = [n for n in app._notifications if "display error" in str(n.message)]
         assert len(errors) == 1, "an event about another notebook reached the view"
+
+
+def test_a_burst_of_kernel_changes_is_one_message_until_the_pane_takes_it(tmp_path: Path) -> None:
+    from marimo_tui.runtime.kernel_state import KernelState
+    from marimo_tui.tui import workbench_messages as wm
+
+    class Pane:
+        def __init__(self) -> None:
+            self.posted: list[object] = []
+
+        def on_workbench_kernel_changed(self, message: object) -> None: ...
+
+        def post_message(self, message: object) -> bool:
+            self.posted.append(message)
+            return True
+
+    pane, kernel, path = Pane(), KernelState(), tmp_path / "nb.py"
+    for cell_id in ("a", "b", None, "c"):
+        wm.deliver(KernelChanged(path, kernel, cell_id), path, [pane])  # type: ignore[list-item]
+    (first,) = pane.posted
+    assert isinstance(first, wm.KernelChanged) and first.cell_ids == ["a", "b", None, "c"]
+    first.taken = True  # the pane began with it: what comes next is a new message
+    wm.deliver(KernelChanged(path, kernel, "d"), path, [pane])  # type: ignore[list-item]
+    wm.deliver(KernelChanged(path, KernelState(), "e"), path, [pane])  # type: ignore[list-item]
+    assert [m.cell_ids for m in pane.posted[1:]] == [["d"], ["e"]]  # type: ignore[attr-defined]

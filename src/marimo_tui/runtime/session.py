@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 
 SessionState = Literal["connecting", "ready", "reconnecting", "taken-over", "closed"]
 ALREADY_CONNECTED = 1003  # marimo: another client holds this notebook
+BURST_SLICE = 0.004  # s of kernel messages handled before the event loop gets a turn
 RECONNECT_PAUSES = (0.05, 0.2, 0.5, 1.0, 2.0)
 SETTLE_QUIET = 0.4  # s without a kernel message after which a change that ran nothing is over
 
@@ -165,8 +167,14 @@ class NotebookSession:
                 ) as ws:
                     self._ws = ws
                     attempt = 0
+                    busy_since = time.perf_counter()
                     async for raw in ws:
                         await self._handle(self._redacted(json.loads(raw), raw))
+                        # A rerun of many cells sends hundreds of messages at once, all read
+                        # without a pause: let the view draw (and the user type) in between.
+                        if time.perf_counter() - busy_since > BURST_SLICE:
+                            await asyncio.sleep(0)
+                            busy_since = time.perf_counter()
                     detail = describe_close(ws.close_code, ws.close_reason)
                     if ws.close_code == ALREADY_CONNECTED:
                         self._set("taken-over", "another client holds this notebook")

@@ -114,6 +114,8 @@ class WorkbenchApp(App[None]):
         self.watch_files = watch
         self.run_cells = run
         self._last_broken: str | None = None
+        self._cell_view: CellView | None = None
+        self._status: StatusBar | None = None
         self._theme_errors = register_themes(self, workbench.config.theme)
 
     # Editing and the chat's commands pull in the editor, dialogs and the store: loaded on use.
@@ -158,7 +160,7 @@ class WorkbenchApp(App[None]):
         # Everything the first frame shows is set here, not in on_mount: each change after
         # mounting costs a restyle before the first paint.
         with Container(id="panes", classes=layout_mode(self.size.width)):
-            cells = CellView(self.initial, id="cells", classes="pane -active")
+            cells = self._cell_view = CellView(self.initial, id="cells", classes="pane -active")
             if self.initial is not None:
                 cells.border_title = cells_title(self.initial)
                 cells.border_subtitle = "analysing…" if self.initial.pending else ""
@@ -181,7 +183,7 @@ class WorkbenchApp(App[None]):
                 runs.can_focus = True
             runs.border_title = "runs"
             yield runs
-        status = StatusBar(id="status")
+        status = self._status = StatusBar(id="status")
         wb = self.workbench
         config = wb.config
         status.project = wb.root.name
@@ -206,9 +208,11 @@ class WorkbenchApp(App[None]):
             return f"replay of {over.script.name}"
         return f"{provider} {(over and over.model) or agent.model}"
 
+    # Made once in `compose` and never replaced: kept, not queried (a query walks the DOM, and
+    # every kernel message asks for the cell view).
     @property
     def cell_view(self) -> CellView:
-        return self.query_one(CellView)
+        return self._cell_view if self._cell_view is not None else self.query_one(CellView)
 
     @property
     def chat(self) -> ChatPane:
@@ -229,7 +233,7 @@ class WorkbenchApp(App[None]):
 
     @property
     def status(self) -> StatusBar:
-        return self.query_one(StatusBar)
+        return self._status if self._status is not None else self.query_one(StatusBar)
 
     def on_mount(self) -> None:
         # SIGTERM, SIGINT from outside, or SIGHUP when an SSH session drops: `launch` has the
@@ -457,8 +461,10 @@ class WorkbenchApp(App[None]):
 
     @shows_errors
     def on_workbench_kernel_changed(self, message: wm.KernelChanged) -> None:
+        message.taken = True
         if message.current:
-            self.widget_flows.announce_prompt(message.event.kernel, message.event.cell_id)
+            for cell_id in message.cell_ids:
+                self.widget_flows.announce_prompt(message.event.kernel, cell_id)
 
     @shows_errors
     def on_workbench_service_state(self, message: wm.ServiceState) -> None:

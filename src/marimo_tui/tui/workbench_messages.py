@@ -13,6 +13,7 @@ import functools
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Generic, TypeVar
+from weakref import WeakKeyDictionary
 
 from textual.message import Message
 from textual.message_pump import MessagePump
@@ -56,7 +57,22 @@ class ServiceState(Delivered[ev.ServiceState], namespace="workbench", bubble=Fal
 
 
 class KernelChanged(Delivered[ev.KernelChanged], namespace="workbench", bubble=False):
-    pass
+    """One or more changes of the same kernel: a rerun of many cells sends hundreds, and
+    those that arrive before the pane got to the message ride along (`cell_ids`, in order)
+    instead of each being a message of its own."""
+
+    def __init__(self, event: ev.KernelChanged, current: bool) -> None:
+        super().__init__(event, current)
+        self.cell_ids: list[str | None] = [event.cell_id]
+        self.taken = False  # the pane began handling it: no more ride along
+
+    def joins(self, event: ev.KernelChanged, current: bool) -> bool:
+        if self.taken or current != self.current or event.kernel is not self.event.kernel:
+            return False
+        if event.path != self.event.path:
+            return False
+        self.cell_ids.append(event.cell_id)
+        return True
 
 
 class Notice(Delivered[ev.Notice], namespace="workbench", bubble=False):
@@ -82,10 +98,23 @@ def deliver(event: ev.Event, current: Path | None, panes: Iterable[MessagePump])
     is_current = about is not None and about == current
     posted = 0
     for pane in panes:
-        if hasattr(pane, kind.handler_name):
-            pane.post_message(kind(event, is_current))
-            posted += 1
+        if not hasattr(pane, kind.handler_name):
+            continue
+        if isinstance(event, ev.KernelChanged):
+            waiting = _waiting.get(pane)
+            if waiting is not None and waiting.joins(event, is_current):
+                continue
+            joined = _waiting[pane] = KernelChanged(event, is_current)
+            message: Delivered[Any] = joined
+        else:
+            message = kind(event, is_current)
+        pane.post_message(message)
+        posted += 1
     return posted
+
+
+# The kernel message each pane has not taken yet: later changes join it.
+_waiting: WeakKeyDictionary[MessagePump, KernelChanged] = WeakKeyDictionary()
 
 
 H = TypeVar("H", bound=Callable[..., None])

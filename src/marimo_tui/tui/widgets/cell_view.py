@@ -338,8 +338,10 @@ class CellView(ScrollView, can_focus=True):
 
     @shows_errors
     def on_workbench_kernel_changed(self, message: wm.KernelChanged) -> None:
+        message.taken = True
         if message.current:
-            self.set_kernel(message.event.kernel, message.event.cell_id)
+            for cell_id in message.cell_ids:
+                self.set_kernel(message.event.kernel, cell_id)
 
     def _update_title(self, notebook: Notebook) -> None:
         # Setting a border title repaints the whole view, even to the same text. A reload is
