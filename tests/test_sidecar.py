@@ -4,6 +4,7 @@ orphan server after the workbench goes — however it goes."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -73,6 +74,24 @@ class Live:
         run = self.run_of(code_start)
         assert run is not None
         return run
+
+
+@contextlib.asynccontextmanager
+async def running(tmp_path: Path, cells: list[tuple[str, str]]) -> AsyncIterator[Live]:
+    """A sidecar and a session on a notebook of `cells`, ready; stopped with nothing left."""
+    path = make_notebook(tmp_path, cells)
+    live = Live(tmp_path, path)
+    live.sidecar.start()
+    live.session.start()
+    try:
+        await live.session.wait_ready(START)
+        yield live
+    finally:
+        pgid = live.sidecar.pid
+        await live.session.close()
+        await live.sidecar.stop()
+        if pgid is not None:
+            assert wait_group_gone(pgid) == []
 
 
 @pytest.fixture

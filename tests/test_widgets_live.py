@@ -15,7 +15,7 @@ from marimo_tui.runtime import widget_text as words
 from marimo_tui.runtime import widgets as w
 from marimo_tui.runtime.output_blocks import Widget
 from tests.sidecar_support import make_notebook, wait_group_gone
-from tests.test_sidecar import START, Live
+from tests.test_sidecar import START, Live, running
 from tests.tui_support import wait_until
 
 # Each element is made in one cell and read, with repr, in another: the reader's output is what
@@ -49,19 +49,8 @@ def cells() -> list[tuple[str, str]]:
 
 @pytest.fixture
 async def live(tmp_path: Path) -> AsyncIterator[Live]:
-    path = make_notebook(tmp_path, cells())
-    live = Live(tmp_path, path)
-    live.sidecar.start()
-    live.session.start()
-    try:
-        await live.session.wait_ready(START)
+    async with running(tmp_path, cells()) as live:
         yield live
-    finally:
-        pgid = live.sidecar.pid
-        await live.session.close()
-        await live.sidecar.stop()
-        if pgid is not None:
-            assert wait_group_gone(pgid) == []
 
 
 def widget(live: Live, name: str) -> Widget:

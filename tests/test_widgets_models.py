@@ -13,8 +13,7 @@ from marimo_tui.runtime.kernel_state import KernelState
 from marimo_tui.runtime.output_blocks import Widget
 from marimo_tui.runtime.widget_text import describe, transforms_text, widget_text
 from tests.corpus_support import fixture, output_of
-from tests.sidecar_support import make_notebook, wait_group_gone
-from tests.test_sidecar import START, Live
+from tests.test_sidecar import START, Live, running
 from tests.tui_support import wait_until
 
 FILTER = {
@@ -105,19 +104,8 @@ async def live(tmp_path: Path) -> AsyncIterator[Live]:
          "value=('2024-02-01', '2024-03-01'))\ndays"),
         ("read_days", "print('days=' + repr(days.value))"),
     ]  # fmt: skip
-    path = make_notebook(tmp_path, cells)
-    live = Live(tmp_path, path)
-    live.sidecar.start()
-    live.session.start()
-    try:
-        await live.session.wait_ready(START)
+    async with running(tmp_path, cells) as live:
         yield live
-    finally:
-        pgid = live.sidecar.pid
-        await live.session.close()
-        await live.sidecar.stop()
-        if pgid is not None:
-            assert wait_group_gone(pgid) == []
 
 
 def printed(live: Live) -> str:

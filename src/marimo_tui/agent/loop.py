@@ -52,6 +52,8 @@ from marimo_tui.agent.tools import (
 from marimo_tui.notebook.errors import StoreError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from marimo_tui.agent.transcripts import Transcript
     from marimo_tui.redaction import Redactor
     from marimo_tui.workbench import Workbench
@@ -439,8 +441,12 @@ class AgentSession:
         return out
 
 
-async def undo_turn(workbench: Workbench, group: str) -> list[str]:
-    """Revert every write journaled under a turn's `group`; what was undone, one line each."""
+async def undo_turn(
+    workbench: Workbench, group: str, seen: dict[Path, str | None] | None = None
+) -> list[str]:
+    """Revert every write journaled under a turn's `group`; what was undone, one line each.
+    `seen`: what the agent read, forgotten for the files whose bytes changed under it (its
+    next edit reads them again instead of being a conflict)."""
     try:
         entries = await workbench.run_in_store(lambda s: s.undo_group(group))
     except StoreError as exc:
@@ -448,6 +454,8 @@ async def undo_turn(workbench: Workbench, group: str) -> list[str]:
     done = []
     for entry in entries:
         path = workbench.store.resolve(entry.path)
+        if seen is not None:
+            seen.pop(path, None)
         if path.exists():
             workbench.reload(path, "undo")
         done.append(f"{entry.op} on {entry.path}")

@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from marimo_tui.agent.events import AgentEvent
+from marimo_tui.agent.loop import undo_turn
 from marimo_tui.agent.providers.base import ToolSpec
 from marimo_tui.agent.tools import Approval, Approver, ToolContext, ToolFailure
-from marimo_tui.notebook.errors import StoreError
 
 if TYPE_CHECKING:
     from marimo_tui.workbench import Workbench
@@ -94,17 +94,4 @@ class OutsideTurns:
         if not self.written:
             raise ToolFailure("nothing to undo: none of your turns has written anything")
         group = self.written.pop()
-        wb = self.workbench
-        try:
-            entries = await wb.run_in_store(lambda s: s.undo_group(group))
-        except StoreError as exc:
-            raise ToolFailure(str(exc)) from None
-        done = []
-        for entry in entries:
-            path = wb.store.resolve(entry.path)
-            # Its bytes changed under the agent: the next edit reads it again, no conflict.
-            self.ctx.seen.pop(path, None)
-            if path.exists():
-                wb.reload(path, "undo")
-            done.append(f"{entry.op} on {entry.path}")
-        return done
+        return await undo_turn(self.workbench, group, self.ctx.seen)
