@@ -115,19 +115,24 @@ async def test_an_outside_edit_runs_in_the_workbench_and_reports_marimos_rerun(
         assert not planned.is_error
         text = await backend.read_notebook("notebooks/main.py")
         assert "## #3 answer · error" in text and "ZeroDivisionError" in text
-        assert "## #2 double · idle" in text and "→ 40" in text
+        assert "## #2 double · idle" in text and "output (text): 40" in text
     finally:
         await backend.close()
     # The chat heard it all, labelled with the client; the turn closed when it left.
     await wait_until(lambda: attached.of(ev.TurnEnded), what="the end of the turn")
     labels = {label for label, _ in attached.events}
     assert labels == {"outside agent: claude-code"}
-    (started,) = attached.of(ev.TurnStarted)
-    assert isinstance(started[1], ev.TurnStarted) and started[1].agent == labels.pop()
+    # A `plan` after writes begins a new turn: the writes are one turn (one undo), the plan
+    # the next.
+    first, second = attached.of(ev.TurnStarted)
+    assert isinstance(first[1], ev.TurnStarted) and first[1].agent == labels.pop()
     finished = [e for _, e in attached.of(ev.ToolFinished) if isinstance(e, ev.ToolFinished)]
     assert [f.name for f in finished] == ["add_cell", "edit_cell", "plan"]
     ended = [e for _, e in attached.of(ev.TurnEnded) if isinstance(e, ev.TurnEnded)]
-    assert [(e.reason, e.steps, e.writes) for e in ended] == [("finished", 3, 2)]
+    assert [(e.reason, e.steps, e.writes) for e in ended] == [
+        ("finished", 2, 2),
+        ("finished", 1, 0),
+    ]
     # Its plan hangs under a task of its own in the task tree, done with the turn.
     tasks = {t.title: t for t in attached.workbench.tasks}
     assert tasks["outside agent: claude-code"].status == "done"
@@ -238,7 +243,7 @@ async def test_secrets_never_reach_the_outside_agent_or_the_chat(attached: Attac
         assert secret not in added.text and secret not in json.dumps(added.data)
         assert "***" in added.data["outputs"]["leak"]["text"]
         shown = await backend.read_notebook("notebooks/main.py")
-        assert secret not in shown and "→ '***'" in shown
+        assert secret not in shown and "output (text): '***'" in shown
     finally:
         await backend.close()
     assert not any(secret in repr(event) for _, event in attached.events)

@@ -14,21 +14,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from marimo_tui.agent.events import AgentEvent
 from marimo_tui.agent.providers.base import ToolSpec
-from marimo_tui.agent.tools import ToolFailure, dispatch, specs
 from marimo_tui.mcp_server.backend import CallResult, NotebookResource
-from marimo_tui.mcp_server.results import (
-    failure_result,
-    notebook_resources,
-    notebook_text,
-    outcome_result,
-)
-from marimo_tui.mcp_server.turns import UNDO, OutsideTurns
-from marimo_tui.notebook.errors import NotebookError, StoreError
+from marimo_tui.mcp_server.outside_agent import OutsideAgent
 
 if TYPE_CHECKING:
     from marimo_tui.config import Config
@@ -107,65 +98,37 @@ class HeadlessProject:
 
 
 class HeadlessBackend:
-    """One client's view of the headless project (a `ToolBackend`)."""
+    """One client of the headless project: the `OutsideAgent` the attach server runs for a
+    client of the open workbench, here over the project's own workbench, approval `auto`."""
 
     def __init__(self, project: HeadlessProject, label: str) -> None:
         self.project = project
         self.workbench: Workbench = project.workbench
-        self.turns = OutsideTurns(
+        self.agent = OutsideAgent(
             self.workbench,
-            self._log_event,
+            label,
             approval="auto",
+            listener=self._log_event,
             rerun_timeout=project.config.agent.rerun_timeout,
-            label=label,
         )
-        self._lock = asyncio.Lock()  # one call at a time per client, as the built-in agent
 
     async def list_tools(self) -> list[ToolSpec]:
-        return [*specs(dagster=bool(self.project.config.dagster.url)), UNDO]
+        return await self.agent.list_tools()
 
     async def call(self, name: str, arguments: dict[str, Any]) -> CallResult:
-        redact = self.workbench.redactor
         await self.project.ready()
-        async with self._lock:
-            try:
-                if name == UNDO.name:
-                    self.turns.before(name)
-                    undone = await self.turns.undo()
-                    summary = f"undid {len(undone)} writes: " + "; ".join(undone)
-                    return CallResult(redact(summary), {"ok": True, "undone": undone})
-                ctx = self.turns.before(name)
-                outcome = await dispatch(ctx, name, arguments)
-            except ToolFailure as exc:
-                return failure_result(str(exc), redact)
-            except Exception as exc:  # a bug of ours answers the call; the server goes on
-                log.exception("internal error in %s", name)
-                return failure_result(f"internal error in {name}: {exc!r}", redact)
-        return outcome_result(outcome, redact)
+        return await self.agent.call(name, arguments)
 
     async def notebooks(self) -> list[NotebookResource]:
-        from marimo_tui.project import discover_notebooks
-
-        wb = self.workbench
-        found = await asyncio.to_thread(discover_notebooks, wb.config)
-        return notebook_resources(wb, found)
+        return await self.agent.notebooks()
 
     async def read_notebook(self, path: str) -> str:
-        wb = self.workbench
-        try:
-            resolved = wb.store.resolve(Path(path))
-        except StoreError as exc:
-            raise ValueError(str(exc)) from None
-        if resolved.suffix != ".py" or not resolved.is_file():
-            raise ValueError(f"no notebook {path}")
-        try:
-            return await notebook_text(wb, resolved)
-        except NotebookError as exc:
-            raise ValueError(f"cannot read {path}: {exc}") from None
+        return await self.agent.read_notebook(path)
 
     async def close(self) -> None:
-        """Nothing of the client's outlives it but its journal entries (undo stays possible
-        from the workbench); the project stops with its source."""
+        """Its open turn ends; nothing else of the client outlives it but its journal entries
+        (undo stays possible from the workbench); the project stops with its source."""
+        await self.agent.close()
 
-    def _log_event(self, event: AgentEvent) -> None:
-        log.debug("%s", self.workbench.redactor(repr(event)))
+    def _log_event(self, label: str, event: AgentEvent) -> None:
+        log.debug("%s: %r", label, event)  # (redacted by the agent)

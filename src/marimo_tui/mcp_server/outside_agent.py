@@ -3,18 +3,22 @@ this process: its calls go through `agent.tools.dispatch` exactly as the built-i
 (same validation, store, journal, approval, rerun report), and it reports the same
 `AgentEvent`s, so the chat pane shows it as a labelled agent and `/undo` reverts its last turn.
 
-An MCP client has no turns to tell us about, so a turn here is a run of calls without a pause
-longer than `turn_gap` (or until the client says goodbye): its writes share a journal group,
-its plan hangs under one task, and the chat shows it as one turn.
+An MCP client has no turns to tell us about, so a turn here is a run of calls that ends with
+a pause longer than `turn_gap`, when the client says goodbye, or when it calls `plan` or `undo`
+after writing: its writes share a journal group, its plan hangs under one task, and the chat
+shows it as one turn. The `undo` tool reverts its last turn that wrote; again, the one before.
 
-This is a `ToolBackend`: the attach server runs one per connected client; a headless server
-can run one over a workbench of its own.
+This is the one `ToolBackend` both modes serve: the attach server runs one per connected client
+of the open workbench; the headless server one per client over a workbench of its own. Answers
+are built by `results`, so an agent reads the same either way.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -22,9 +26,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from marimo_tui.agent import cell_report as report
 from marimo_tui.agent import events as ev
 from marimo_tui.agent.loop import close_turn_task, redacted, undo_turn
+from marimo_tui.agent.providers.base import ToolSpec
 from marimo_tui.agent.tools import (
     Answer,
     Approval,
@@ -35,14 +39,27 @@ from marimo_tui.agent.tools import (
     specs,
 )
 from marimo_tui.mcp_server.backend import CallResult, NotebookResource
+from marimo_tui.mcp_server.results import (
+    failure_result,
+    notebook_resources,
+    notebook_text,
+    outcome_result,
+)
 from marimo_tui.notebook.errors import NotebookError, StoreError
 
 if TYPE_CHECKING:
-    from marimo_tui.agent.providers.base import ToolSpec
-    from marimo_tui.notebook.model import Notebook
     from marimo_tui.workbench import Workbench
 
+log = logging.getLogger("marimo_tui.mcp")
 TURN_GAP = 45.0  # s without a call after which an outside agent's turn is over
+UNDO = ToolSpec(
+    "undo",
+    "Revert your last turn's writes (a turn: your calls since your last `plan` or `undo`, "
+    "or since you connected): every file it changed gets its bytes back. Repeat to go back "
+    "further.",
+    {"type": "object", "properties": {}},
+)
+TURN_STARTERS = frozenset({"plan", UNDO.name})
 PROVIDER = "MCP"  # what the chat's turn header names as the agent's provider
 OutsideListener = Callable[[str, ev.AgentEvent], None]  # (the agent's label, the event)
 
@@ -72,7 +89,7 @@ class OutsideAgent:
         self.rerun_timeout = rerun_timeout
         self.turn_gap = turn_gap
         self.on_write = on_write  # told when one of its writes lands
-        self.last_turn: str | None = None  # the journal group of the last turn that wrote
+        self.written: list[str] = []  # journal groups of the turns that wrote, oldest first
         self.seen: dict[Path, str | None] = {}  # kept across turns: what the agent has read
         self._ctx: ToolContext | None = None
         self._started = 0.0
@@ -88,6 +105,11 @@ class OutsideAgent:
     @property
     def busy(self) -> bool:
         return self._lock.locked()
+
+    @property
+    def last_turn(self) -> str | None:
+        """The journal group of the last closed turn that wrote."""
+        return self.written[-1] if self.written else None
 
     @property
     def undoable(self) -> bool:
@@ -107,7 +129,7 @@ class OutsideAgent:
 
     # -- ToolBackend ---------------------------------------------------------------------------
     async def list_tools(self) -> list[ToolSpec]:
-        return specs(None, dagster=bool(self.workbench.config.dagster.url))
+        return [*specs(None, dagster=bool(self.workbench.config.dagster.url)), UNDO]
 
     async def call(self, name: str, arguments: dict[str, Any]) -> CallResult:
         async with self._lock:
@@ -124,18 +146,21 @@ class OutsideAgent:
         from marimo_tui.project import discover_notebooks
 
         wb = self.workbench
-        found = await asyncio.to_thread(discover_notebooks, wb.config)
-        return [NotebookResource(wb.relative(p), p.stem) for p in found]
+        return notebook_resources(wb, await asyncio.to_thread(discover_notebooks, wb.config))
 
     async def read_notebook(self, path: str) -> str:
+        """ValueError for a path that is not a notebook of the project."""
         wb = self.workbench
         try:
             target = wb.store.resolve(Path(path))
-            nb = await wb.run_in_store(lambda s: s.read(target))
-        except (StoreError, NotebookError) as exc:
-            raise ToolFailure(str(exc)) from None
-        self.seen[target] = nb.base_hash
-        return self.workbench.redactor(notebook_text(wb, target, nb))
+        except StoreError as exc:
+            raise ValueError(str(exc)) from None
+        if target.suffix != ".py" or not target.is_file():
+            raise ValueError(f"no notebook {path}")
+        try:
+            return await notebook_text(wb, target)
+        except NotebookError as exc:
+            raise ValueError(f"cannot read {path}: {exc}") from None
 
     async def close(self) -> None:
         if self._gap is not None:
@@ -146,7 +171,9 @@ class OutsideAgent:
     # -- turns -------------------------------------------------------------------------------
     def _turn(self) -> ToolContext:
         if self._ctx is None:
-            turn = f"outside-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+            # Named by the client: the journal says who wrote it.
+            who = re.sub(r"[^A-Za-z0-9_.-]+", "-", self.client).strip("-") or "outside"
+            turn = f"{who}-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
             self._ctx = ToolContext(
                 self.workbench,
                 turn,
@@ -177,9 +204,11 @@ class OutsideAgent:
             )
         )
         if ctx.writes:
-            self.last_turn = ctx.group
+            self.written.append(ctx.group)
 
     async def _call(self, name: str, arguments: dict[str, Any]) -> CallResult:
+        if name in TURN_STARTERS and self._ctx is not None and self._ctx.writes:
+            self.end_turn()
         ctx = self._turn()
         self._steps += 1
         self._calls += 1
@@ -187,13 +216,21 @@ class OutsideAgent:
         ctx.call_id = call_id
         self._emit(ev.ToolCalled(call_id, name, dict(arguments)))
         writes = ctx.writes
-        ok, diff, path = False, "", ""
+        redact = self.workbench.redactor
+        diff, path = "", ""
         try:
-            if name not in {s.name for s in await self.list_tools()}:
+            if name == UNDO.name:
+                undone = await self._undo(forget=True)  # `plan`/`undo` closed the last turn
+                summary = f"undid {len(undone)} writes: " + "; ".join(undone)
+                result = CallResult(redact(summary), {"ok": True, "undone": undone})
+            elif name not in {s.name for s in await self.list_tools()}:
                 raise ToolFailure(f"unknown tool {name!r}")
-            outcome = await dispatch(ctx, name, arguments)
+            else:
+                outcome = await dispatch(ctx, name, arguments)
+                result = outcome_result(outcome, redact)
+                summary, diff, path = outcome.summary, outcome.diff, outcome.path
         except ToolFailure as exc:
-            data: dict[str, Any] = {"ok": False, "error": str(exc)}
+            result = failure_result(str(exc), redact)
             summary = (str(exc).splitlines() or [""])[0]
         except asyncio.CancelledError:
             # The client went away mid-call (a write already under way still lands: shielded).
@@ -203,33 +240,38 @@ class OutsideAgent:
             )
             raise
         except Exception as exc:  # a bug of ours must not end the connection or the app
-            data = {"ok": False, "error": f"internal error in {name}: {exc!r}"}
-            summary = data["error"]
-        else:
-            ok, data, summary = True, outcome.data, outcome.summary
-            diff, path = outcome.diff, outcome.path
+            log.exception("internal error in %s", name)
+            result = failure_result(f"internal error in {name}: {exc!r}", redact)
+            summary = result.text
         self._wrote(ctx, writes)
-        redact = self.workbench.redactor
-        data = redact.value(data)
-        text = redact(json.dumps(data, ensure_ascii=False, default=str, separators=(",", ":")))
-        self._emit(ev.ToolFinished(call_id, name, ok, summary[:300], text, diff, path))
-        return CallResult(text, data, is_error=not ok)
+        text = json.dumps(result.data, ensure_ascii=False, default=str, separators=(",", ":"))
+        ok = not result.is_error
+        self._emit(ev.ToolFinished(call_id, name, ok, redact(summary)[:300], text, diff, path))
+        return result
 
     def _wrote(self, ctx: ToolContext, before: int) -> None:
         if ctx.writes > before and self.on_write is not None:
             self.on_write(self)
 
     async def undo_last_turn(self) -> list[str]:
-        """Revert every write of this agent's last turn that wrote (closing an open one)."""
+        """Revert every write of this agent's last turn that wrote (closing an open one);
+        called again, the turn before. (`/undo` in the workbench.)"""
         if self.busy:
             raise ToolFailure(f"{self.label} is working: undo once its call is done")
         self.end_turn()
-        group = self.last_turn
-        if group is None:
-            raise ToolFailure(f"{self.label} has written nothing yet")
-        done = await undo_turn(self.workbench, group)
-        self.last_turn = None
-        return done
+        # The user undid it, not the agent: its next write, based on what it read, is a
+        # conflict rather than a clobber.
+        return await self._undo(forget=False)
+
+    async def _undo(self, *, forget: bool) -> list[str]:
+        """`forget`: the agent asked; what it had read of the files is dropped, so its next
+        edit reads them again."""
+        if not self.written:
+            raise ToolFailure(
+                f"nothing to undo: {self.label} has written nothing (or all is undone)"
+            )
+        seen = self.seen if forget else None
+        return await undo_turn(self.workbench, self.written.pop(), seen)
 
     async def _ask(self, asked: ev.ApprovalAsked) -> Answer:
         """The user's answer, asked naming who wants to write (several agents may ask)."""
@@ -238,31 +280,3 @@ class OutsideAgent:
 
     def _emit(self, event: ev.AgentEvent) -> None:
         self.listener(self.label, redacted(self.workbench.redactor, event))
-
-
-def notebook_text(workbench: Workbench, path: Path, nb: Notebook) -> str:
-    """The notebook as the cell view shows it: per cell its number, name, status, code, error
-    and a glance at its output."""
-    runs = report.kernel_runs(workbench, path, nb)
-    live = runs is not None
-    lines = [f"# {workbench.relative(path)} · {len(nb.cells)} cells"]
-    if not live:
-        lines.append("(no marimo session for this notebook: cells are not run)")
-    for index, cell in enumerate(nb.cells, 1):
-        run = (runs or {}).get(cell.id)
-        state = report.cell_state(cell, run, live, brief=False)
-        head = f"## #{index} {cell.name if cell.named else cell.id}"
-        if "status" in state:
-            head += f" · {state['status']}"
-        lines += ["", head, cell.code]
-        if "error" in state:
-            lines.append("error: " + state["error"])
-        shown = report.output_of(run, overview=True)
-        output = shown.get("output")
-        if isinstance(output, dict) and output.get("text"):
-            lines.append(f"→ {output['text']}")
-        elif isinstance(output, dict) and output.get("kind") == "table":
-            lines.append(f"→ table {output['columns']} ({output['total_rows']} rows)")
-        if shown.get("console"):
-            lines.append("console: " + str(shown["console"]))
-    return "\n".join(lines) + "\n"
