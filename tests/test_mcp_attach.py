@@ -124,7 +124,7 @@ async def test_an_outside_edit_runs_in_the_workbench_and_reports_marimos_rerun(
     assert labels == {"outside agent: claude-code"}
     # A `plan` after writes begins a new turn: the writes are one turn (one undo), the plan
     # the next.
-    first, second = attached.of(ev.TurnStarted)
+    first, _second = attached.of(ev.TurnStarted)
     assert isinstance(first[1], ev.TurnStarted) and first[1].agent == labels.pop()
     finished = [e for _, e in attached.of(ev.ToolFinished) if isinstance(e, ev.ToolFinished)]
     assert [f.name for f in finished] == ["add_cell", "edit_cell", "plan"]
