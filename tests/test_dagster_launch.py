@@ -40,8 +40,8 @@ def kinds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Dags
 
 
 def launched(out: subprocess.CompletedProcess[str]) -> dict[str, object]:
-    """The `launched` line of `run --json`."""
-    assert out.returncode == 0, out.stdout + out.stderr
+    """The `launched` line of `run --json` (a run followed to FAILURE exits 1)."""
+    assert out.stdout, out.stderr
     first = json.loads(out.stdout.splitlines()[0])
     assert first["type"] == "launched", first
     return dict(first)
@@ -375,3 +375,70 @@ def test_a_refused_connection_fails_at_once_without_looking() -> None:
 
     error = asyncio.run(asyncio.wait_for(scenario(), HANG))
     assert error.kind == "Refused" and "connection refused" in str(error)
+
+
+def test_the_agent_launches_every_kind(kinds: tuple[Path, DagsterServer]) -> None:
+    from marimo_tui.agent.tools import ToolContext, ToolFailure, dispatch
+    from marimo_tui.config import load_config
+    from marimo_tui.workbench import Workbench
+
+    root, server = kinds
+    wb = Workbench(load_config(start=root, environ={}))
+
+    async def scenario() -> None:
+        ctx = ToolContext(wb, "t", lambda _e: None, approval="auto")
+
+        async def finished(run_id: str) -> dict[str, object]:
+            status = await dispatch(ctx, "run_status", {"run_id": run_id, "wait": 3 * HANG})
+            return dict(status.data)
+
+        colour = await dispatch(
+            ctx, "launch_asset", {"asset": "colour", "partition": "red", "tags": {"by": "agent"}}
+        )
+        assert (await finished(colour.data["run_id"]))["status"] == "SUCCESS"
+        assert written(root, "colour") == {"partition": "red"}
+        tags = run_info(server.url, colour.data["run_id"])["tags"]
+        assert tags["dagster/partition"] == "red" and tags["by"] == "agent"
+
+        job = await dispatch(
+            ctx,
+            "launch_asset",
+            {"job": "greet_job", "config": {"ops": {"greet": {"config": {"name": "Agent"}}}}},
+        )
+        assert (await finished(job.data["run_id"]))["status"] == "SUCCESS"
+        assert written(root, "greet") == {"name": "Agent"}
+
+        pair = await dispatch(ctx, "launch_asset", {"assets": ["pair/left", "pair/right"]})
+        assert (await finished(pair.data["run_id"]))["status"] == "SUCCESS"
+
+        backfill = await dispatch(
+            ctx, "launch_asset", {"asset": "daily", "partition_range": "2024-01-20...2024-01-21"}
+        )
+        assert backfill_info(server.url, backfill.data["backfill_id"])["partitionNames"] == [
+            "2024-01-20",
+            "2024-01-21",
+        ]
+
+        again = await dispatch(ctx, "launch_asset", {"relaunch": colour.data["run_id"]})
+        assert (await finished(again.data["run_id"]))["status"] == "SUCCESS"
+        assert run_info(server.url, again.data["run_id"])["tags"]["dagster/partition"] == "red"
+
+        (root / "out" / "flaky.ok").unlink(missing_ok=True)
+        failed = await dispatch(ctx, "launch_asset", {"assets": ["flaky_first", "flaky"]})
+        assert (await finished(failed.data["run_id"]))["status"] == "FAILURE"
+        (root / "out" / "flaky.ok").touch()
+        resumed = await dispatch(
+            ctx, "launch_asset", {"relaunch": failed.data["run_id"], "from_failure": True}
+        )
+        assert (await finished(resumed.data["run_id"]))["status"] == "SUCCESS"
+        steps = run_info(server.url, resumed.data["run_id"])["stepStats"]
+        assert [s["stepKey"] for s in steps] == ["flaky"]
+
+        with pytest.raises(ToolFailure, match="DagsterInvalidSubsetError"):
+            await dispatch(ctx, "launch_asset", {"asset": "pair/left"})
+        with pytest.raises(ToolFailure, match=r"ops\.configured\.config: MISSING_REQUIRED_FIELD"):
+            await dispatch(ctx, "launch_asset", {"asset": "configured"})
+        with pytest.raises(ToolFailure, match="PartitionKeyNotFound"):
+            await dispatch(ctx, "launch_asset", {"asset": "colour", "partition": "teal"})
+
+    server.loop.run(scenario())
