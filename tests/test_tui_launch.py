@@ -138,11 +138,14 @@ async def test_run_config_prefilled_errors_shown_and_a_relaunch_keeps_it(
         dialog = await open_dialog(app, pilot, "configured")
         editor = dialog.query_one("#run-config", TextArea)
         await wait_until(lambda: "label: plain" in editor.text, what="Dagster's default config")
-        assert "ops:\n  configured:\n    config:" in editor.text
-        await pilot.press("ctrl+l")  # `rows` has no default: Dagster says so, in the dialog
+        # The default, and the required field without one, left empty to fill.
+        assert (
+            "ops:\n  configured:\n    config:\n      label: plain\n      rows: null" in editor.text
+        )
+        await pilot.press("ctrl+l")  # launched as it is: Dagster's error, in the dialog
         error = dialog.query_one("#launch-error", Static)
-        await wait_until(lambda: "MISSING_REQUIRED_FIELD" in str(error.render()), what="error")
-        assert "ops.configured.config" in str(error.render())
+        await wait_until(lambda: "RUNTIME_TYPE_MISMATCH" in str(error.render()), what="error")
+        assert "ops.configured.config.rows" in str(error.render())
         assert isinstance(app.screen, LaunchDialog)
         editor.load_text("ops:\n  configured:\n    config:\n      rows: 4\n")
         await pilot.press("ctrl+l")
@@ -175,7 +178,8 @@ async def test_several_assets_a_job_and_from_failure(kinds: tuple[Path, DagsterS
         known = len(runs(app))
         dialog = await open_dialog(app, pilot, "job greet_job")
         editor = dialog.query_one("#run-config", TextArea)
-        await wait_until(lambda: "greet" in editor.text, what="the job's default config")
+        await wait_until(lambda: "name: null" in editor.text, what="the job's required config")
+        assert editor.text == "ops:\n  greet:\n    config:\n      name: null\n"
         editor.load_text("ops:\n  greet:\n    config:\n      name: Pane\n")
         await pilot.press("ctrl+l")
         await wait_until(lambda: not isinstance(app.screen, LaunchDialog), what="launched")
