@@ -173,6 +173,7 @@ async def run(
     partition, partition_range, run_config, tags); with `wait`, follow the run: 0 on SUCCESS,
     1 on FAILURE/CANCELED."""
     from marimo_tui.dagster.launcher import launch as send
+    from marimo_tui.dagster.launcher import patiently
 
     async with client_for(config) as client:
         request: LaunchRequest | Reexecution
@@ -180,7 +181,7 @@ async def run(
         if reexecute is not None:
             request = reexecute
         else:
-            workspace = await client.workspace()
+            workspace = await patiently(client, client.workspace)
             request = await build_request(
                 config,
                 workspace,

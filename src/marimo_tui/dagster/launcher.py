@@ -14,7 +14,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from marimo_tui.dagster.client import DagsterClient, parse_run
 from marimo_tui.dagster.errors import DagsterError, result_error
@@ -23,17 +23,13 @@ from marimo_tui.dagster.launch_request import (
     LaunchRequest,
     Reexecution,
     RequestError,
-    config_from_yaml,
 )
 from marimo_tui.dagster.model import ASSET_JOB, Run, Workspace, key_text
 from marimo_tui.dagster.pairs import asset_named
 
+T = TypeVar("T")
 RECOVERY_POLL = 1.0
 SHOWN_KEYS = 8
-CONFIG_ROUNDS = 8
-SCALARS = frozenset(
-    {"RegularConfigType", "ScalarUnionConfigType", "EnumConfigType", "NullableConfigType"}
-)
 
 
 @dataclass(frozen=True)
@@ -164,56 +160,6 @@ async def check_partitions(client: DagsterClient, request: LaunchRequest) -> Non
                 )
 
 
-async def default_run_config(client: DagsterClient, target: Target) -> str:
-    """The target's run config to start an editor with, as YAML: Dagster's defaults, plus every
-    required field they leave out (an empty value that Dagster refuses until it is filled)."""
-    import yaml
-
-    doing = "reading the run config schema"
-    config: dict[str, Any] | None = None
-    for _ in range(CONFIG_ROUNDS):  # each round finds the required fields one level deeper
-        variables = {"selector": _pipeline(target), "config": config or {}}
-        data = await client.execute("config_schema", variables, doing)
-        result = data["runConfigSchemaOrError"]
-        if result["__typename"] != "RunConfigSchema":
-            raise result_error(result, doing)
-        if config is None:
-            config = config_from_yaml(result["rootDefaultYaml"], "Dagster's default config")
-            continue
-        missing = _missing_fields(result["isRunConfigValid"])
-        if not missing:
-            break
-        for path, name, kind in missing:
-            _place(config, path, name, kind)
-    return yaml.safe_dump(config or {}, sort_keys=False)
-
-
-def _missing_fields(validation: dict[str, Any]) -> list[tuple[list[str], str, str]]:
-    missing: list[tuple[list[str], str, str]] = []
-    for error in validation.get("errors") or ():
-        path = [e["fieldName"] for e in error["stack"]["entries"] if "fieldName" in e]
-        fields = error.get("fields") or ([error["field"]] if error.get("field") else [])
-        missing += [(path, f["name"], f["configType"]["__typename"]) for f in fields]
-    return missing
-
-
-def _place(config: dict[str, Any], path: list[str], name: str, kind: str) -> None:
-    node: Any = config
-    for part in path:
-        if not isinstance(node.get(part), dict):
-            node[part] = {}
-        node = node[part]
-    if name not in node:
-        # A scalar stays empty: Dagster refuses it, naming the field, until it is filled.
-        node[name] = [] if kind == "ArrayConfigType" else None if kind in SCALARS else {}
-
-
-def _pipeline(target: Target) -> dict[str, Any]:
-    selector = target.selector()
-    selector["pipelineName"] = selector.pop("jobName")
-    return selector
-
-
 def _tags(tags: dict[str, str]) -> list[dict[str, str]]:
     return [{"key": k, "value": v} for k, v in tags.items()]
 
@@ -243,9 +189,9 @@ async def launch(
             patience,
         )
     if workspace is None:
-        workspace = await client.workspace()
+        workspace = await patiently(client, client.workspace, patience)
     target = target_of(workspace, request)
-    await check_partitions(client, request)
+    await patiently(client, lambda: check_partitions(client, request), patience)
     doing = f"launching {request.describe()}"
     if request.partition_range is not None:
         start, end = request.partition_range
@@ -282,6 +228,25 @@ async def launch(
     )
 
 
+async def patiently(
+    client: DagsterClient, read: Callable[[], Awaitable[T]], patience: float | None = None
+) -> T:
+    """A read that a busy webserver answers late is asked again (reads change nothing), for
+    `patience` seconds; a refused connection or a real error is not."""
+    deadline = time.monotonic() + (patience if patience is not None else _patience(client))
+    while True:
+        try:
+            return await read()
+        except DagsterError as exc:
+            if not exc.down or exc.kind == "Refused" or time.monotonic() >= deadline:
+                raise
+        await asyncio.sleep(RECOVERY_POLL)
+
+
+def _patience(client: DagsterClient) -> float:
+    return max(30.0, 3 * client.timeout)
+
+
 async def _run_answer(
     client: DagsterClient, document: str, variables: dict[str, Any], doing: str
 ) -> Launched:
@@ -316,7 +281,7 @@ async def _recoverable(
         if not exc.down or exc.kind == "Refused":
             raise
         lost = exc
-    wait = patience if patience is not None else max(30.0, 3 * client.timeout)
+    wait = patience if patience is not None else _patience(client)
     found = await find_launched(client, launch_id, wait)
     if found is None:
         raise DagsterError(
@@ -378,9 +343,9 @@ __all__ = [
     "RequestError",
     "Target",
     "check_partitions",
-    "default_run_config",
     "find_launched",
     "launch",
     "partitions_of",
+    "patiently",
     "target_of",
 ]

@@ -34,12 +34,8 @@ def dialog_target(flows: DagsterFlows, run_id: str | None) -> str:
 
 
 async def open_launch_dialog(flows: DagsterFlows, run_id: str | None) -> None:
-    from marimo_tui.dagster.launcher import (
-        default_run_config,
-        launch,
-        partitions_of,
-        target_of,
-    )
+    from marimo_tui.dagster.config_defaults import default_run_config
+    from marimo_tui.dagster.launcher import launch, partitions_of, target_of
     from marimo_tui.tui.screens.launch_dialog import LaunchChoices, LaunchDialog
 
     client = flows.client
