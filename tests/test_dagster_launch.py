@@ -437,7 +437,8 @@ def test_the_agent_launches_every_kind(kinds: tuple[Path, DagsterServer]) -> Non
         with pytest.raises(ToolFailure, match="DagsterInvalidSubsetError"):
             await dispatch(ctx, "launch_asset", {"asset": "pair/left"})
         with pytest.raises(ToolFailure, match=r"ops\.configured\.config: MISSING_REQUIRED_FIELD"):
-            await dispatch(ctx, "launch_asset", {"asset": "configured"})
+            empty = {"ops": {"configured": {"config": {}}}}
+            await dispatch(ctx, "launch_asset", {"asset": "configured", "config": empty})
         with pytest.raises(ToolFailure, match="PartitionKeyNotFound"):
             await dispatch(ctx, "launch_asset", {"asset": "colour", "partition": "teal"})
 
