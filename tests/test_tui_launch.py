@@ -35,7 +35,9 @@ def kinds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Dags
     root = tmp_path_factory.mktemp("pane-kinds")
     (root / "notebooks").mkdir()
     (root / "notebooks" / "main.py").write_text(render(CHAIN))
-    for server in serve_launch_kinds(root, "  poll_interval: 0.3\n"):
+    # The open notebook is paired with the partitioned `colour`: `l` asks for a partition.
+    settings = "  poll_interval: 0.3\npairs:\n  notebooks/main.py: colour\n"
+    for server in serve_launch_kinds(root, settings):
         yield root, server
 
 
@@ -217,3 +219,25 @@ async def test_several_assets_a_job_and_from_failure(kinds: tuple[Path, DagsterS
             timeout=RUN,
             what="the resumed run's SUCCESS",
         )
+
+
+async def test_l_on_a_partitioned_asset_asks_for_the_partition(
+    kinds: tuple[Path, DagsterServer],
+) -> None:
+    root, _ = kinds
+    app = make_app(root)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await ready(app, pilot)
+        await wait_until(lambda: app.dagster is not None and bool(app.dagster.pairs))
+        known = len(runs(app))
+        await pilot.press("l")
+        await wait_until(lambda: isinstance(app.screen, LaunchDialog), what="the launch dialog")
+        dialog = app.screen
+        assert isinstance(dialog, LaunchDialog)
+        assert dialog.query_one("#launch-target", Input).value == "colour"
+        picker = dialog.query_one("#partitions", OptionList)
+        await wait_until(lambda: picker.option_count == 3, what="colour's partitions")
+        await pilot.press("escape")
+        await wait_until(lambda: not isinstance(app.screen, LaunchDialog), what="cancelled")
+        await pilot.pause()
+        assert len(runs(app)) == known  # nothing launched without a partition

@@ -176,6 +176,9 @@ class DagsterFlows:
             asset = launchable(pair_for(self.pairs, current), current, self.config.root)
             run = await launch(self.client, asset)
         except DagsterError as exc:
+            if exc.kind == "PartitionMissing":  # a partitioned asset: pick one in the dialog
+                await open_launch_dialog(self, None)
+                return
             self.app.notify(str(exc), severity="error", timeout=10)
             return
         self._launched(run, f"launched {asset.name}")
