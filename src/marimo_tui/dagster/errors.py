@@ -11,8 +11,9 @@ SERVER_DOWN_FIX = "start it (`marimo-tui dev` or `dagster dev`) or fix dagster.u
 
 
 class DagsterError(Exception):
-    """A request to Dagster failed; `str()` is one line. `down` marks an unreachable server,
-    which a poller retries by itself."""
+    """A request to Dagster failed; `str()` is one line (run config refused for several
+    reasons: one line for each). `down` marks an unreachable server, which a poller retries by
+    itself."""
 
     def __init__(self, message: str, *, down: bool = False, kind: str = "") -> None:
         super().__init__(message)
@@ -70,9 +71,11 @@ def result_error(result: dict[str, Any], doing: str) -> DagsterError:
     if kind == "RunConfigValidationInvalid":
         errors = result.get("errors") or []
         lines = [config_problem(e) for e in errors] or ["(Dagster gave no reason)"]
-        head = f"{doing}: invalid run config ({len(lines)} error{'s' if len(lines) != 1 else ''})"
+        if len(lines) == 1:
+            return DagsterError(f"{doing}: invalid run config: {lines[0]}", kind=kind)
         # One line for each error: a long config needs every path, not the first.
-        return DagsterError("\n".join([f"{head}:", *(f"  {line}" for line in lines)]), kind=kind)
+        head = f"{doing}: invalid run config ({len(lines)} errors):"
+        return DagsterError("\n".join([head, *(f"  {line}" for line in lines)]), kind=kind)
     if kind == "PartitionKeysNotFoundError":
         keys = ", ".join(result.get("partitionKeys") or ()) or "?"
         return DagsterError(
