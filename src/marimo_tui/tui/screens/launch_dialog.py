@@ -123,7 +123,10 @@ class LaunchDialog(DialogScreen[bool]):
 
     @work(exclusive=True, group="launch-choices")
     async def _fetch(self, probe: LaunchRequest) -> None:
-        choices = await self._load(probe)
+        try:
+            choices = await self._load(probe)
+        except Exception as exc:  # shown in the dialog: a worker's error would end the app
+            choices = LaunchChoices(error=f"{type(exc).__name__}: {exc}")
         self.choices = choices
         self.show_error(choices.error)
         editor = self.query_one("#run-config", TextArea)
@@ -204,6 +207,8 @@ class LaunchDialog(DialogScreen[bool]):
         button.disabled = True
         try:
             error = await self._submit(request)
+        except Exception as exc:  # shown in the dialog: a worker's error would end the app
+            error = f"{type(exc).__name__}: {exc}"
         finally:
             button.disabled = False
         if error:
