@@ -82,45 +82,27 @@ async def list_assets(ctx: ToolContext, args: dict[str, Any]) -> ToolOutcome:
 
 def _request(ctx: ToolContext, args: dict[str, Any], workspace: Workspace) -> Any:
     """The LaunchRequest (or Reexecution) the arguments ask for."""
-    from marimo_tui.dagster.commands import pick_asset
-    from marimo_tui.dagster.launch_request import (
-        LaunchRequest,
-        Reexecution,
-        Strategy,
-        merge_config,
-        parse_range,
-    )
-    from marimo_tui.dagster.pairs import asset_named, find_pairs
-    from marimo_tui.dagster.params import run_config
+    from marimo_tui.dagster.commands import build_request
+    from marimo_tui.dagster.launch_request import Reexecution, Strategy, parse_range
 
-    config = ctx.workbench.config
     tags = {str(k): str(v) for k, v in (args.get("tags") or {}).items()}
     if args.get("relaunch"):
         strategy: Strategy = "FROM_FAILURE" if args.get("from_failure") else "ALL_STEPS"
         return Reexecution(str(args["relaunch"]), strategy, tags=tags)
-    names = [str(a) for a in args.get("assets") or ()]
-    if args.get("asset"):
-        names.insert(0, str(args["asset"]))
-    keys = [asset_named(workspace, n).key for n in names]
-    if not keys and not args.get("job"):
-        path = notebook_path(ctx, args)
-        pairs = find_pairs(config.pairs, config.root, workspace)
-        keys = [pick_asset(workspace, pairs, config.root, path, None).key]
-    run_cfg = dict(args.get("config") or {})
-    params = dict(args.get("params") or {})
-    if params:
-        if len(keys) != 1:
-            raise ToolFailure("`params` are a notebook asset's: launch one asset with them")
-        asset = workspace.asset(keys[0])
-        assert asset is not None
-        run_cfg = merge_config(run_cfg, run_config(asset, params))
+    names = [str(a) for a in [args.get("asset"), *(args.get("assets") or ())] if a]
+    job = str(args["job"]) if args.get("job") else None
     span = args.get("partition_range")
-    return LaunchRequest(
-        assets=tuple(keys),
-        job=str(args["job"]) if args.get("job") else None,
+    return build_request(
+        ctx.workbench.config,
+        workspace,
+        # Neither assets nor a job: the notebook's (the open one by default).
+        notebook=notebook_path(ctx, args) if not names and not job else None,
+        asset_keys=names,
+        params=dict(args.get("params") or {}),
+        job=job,
         partition=str(args["partition"]) if args.get("partition") else None,
         partition_range=parse_range(str(span)) if span else None,
-        run_config=run_cfg,
+        run_config=dict(args.get("config") or {}),
         tags=tags,
     )
 

@@ -130,7 +130,7 @@ def describe_event(event: RunEvent) -> str:
     return f"{stamp}{step} {event.event_type or event.kind}: {' '.join(text.split())}"
 
 
-async def build_request(
+def build_request(
     config: Config,
     workspace: Workspace,
     *,
@@ -148,7 +148,7 @@ async def build_request(
     keys += [asset_named(workspace, k).key for k in asset_keys]
     if params:
         if len(keys) != 1:
-            raise RequestError("--param needs one notebook asset (its mo.cli_args())")
+            raise RequestError("notebook parameters need one notebook asset (its mo.cli_args())")
         asset = workspace.asset(keys[0])
         assert asset is not None
         fields["run_config"] = merge_config(
@@ -182,7 +182,7 @@ async def run(
             request = reexecute
         else:
             workspace = await patiently(client, client.workspace)
-            request = await build_request(
+            request = build_request(
                 config,
                 workspace,
                 notebook=notebook,
@@ -209,12 +209,11 @@ async def run(
 
 
 def report_launched(config: Config, echo: Echo, launched: Launched, *, as_json: bool) -> None:
-    base = (config.dagster.url or "").rstrip("/")
     if launched.run is not None:
         url = run_url(config, launched.run.run_id)
         what = f"run {launched.run.run_id}"
     else:
-        url = f"{base}/runs/b/{launched.backfill_id}"
+        url = run_url(config, f"b/{launched.backfill_id}")  # Dagster's page of a backfill
         what = f"backfill {launched.backfill_id}"
     if as_json:
         run = launched.run
