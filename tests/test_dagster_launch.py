@@ -25,6 +25,7 @@ from tests.conftest import HANG, Runner, cli_env
 from tests.dagster_support import CLIENT_TIMEOUT, DagsterServer
 from tests.launch_support import (
     backfill_info,
+    graphql,
     run_info,
     runs_tagged,
     serve_launch_kinds,
@@ -361,6 +362,29 @@ def test_a_launch_whose_answer_is_lost_is_found_by_its_launch_id(
     dropped, recovered, run_id, found = server.loop.run(scenario())
     assert dropped == 1 and recovered
     assert found == [run_id]  # launched once, and reported launched
+
+
+def test_a_backfill_whose_answer_is_lost_is_found_by_its_launch_id(
+    kinds: tuple[Path, DagsterServer],
+) -> None:
+    _, server = kinds
+    request = LaunchRequest(assets=(("daily",),), partition_range=("2024-01-05", "2024-01-06"))
+
+    async def scenario() -> tuple[int, bool, str | None]:
+        async with DroppingProxy(server.server.port, b"mutation LaunchBackfill") as proxy:
+            async with DagsterClient(proxy.url, timeout=CLIENT_TIMEOUT) as client:
+                done = await launch(client, request)
+            return proxy.dropped, done.recovered, done.backfill_id
+
+    dropped, recovered, backfill_id = server.loop.run(scenario())
+    assert dropped == 1 and recovered and backfill_id
+    backfills = graphql(
+        server.url,
+        "{ partitionBackfillsOrError { ... on PartitionBackfills { results {"
+        " id tags { key value } } } } }",
+    )["partitionBackfillsOrError"]["results"]
+    tag = {"key": LAUNCH_ID_TAG, "value": request.launch_id}
+    assert [b["id"] for b in backfills if tag in b["tags"]] == [backfill_id]
 
 
 def test_a_refused_connection_fails_at_once_without_looking() -> None:
