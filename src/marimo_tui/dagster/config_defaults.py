@@ -37,7 +37,9 @@ async def default_run_config(client: DagsterClient, target: Target) -> str:
             break
         for path, name, kind in missing:
             _place(config, path, name, kind)
-    return yaml.safe_dump(config or {}, sort_keys=False)
+    # `resources: {}` and the like say nothing: an editor starts with what there is to fill.
+    shown = {k: v for k, v in (config or {}).items() if v != {}}
+    return yaml.safe_dump(shown, sort_keys=False) if shown else ""
 
 
 def _missing_fields(validation: dict[str, Any]) -> list[tuple[list[str], str, str]]:

@@ -81,6 +81,7 @@ class LaunchDialog(DialogScreen[bool]):
         self._load = load
         self._submit = submit
         self.choices = LaunchChoices()
+        self.loads = 0  # answers from `load` shown so far
         self._picking = "partition"  # the partition input the picker fills
         self._loaded_for: str | None = None
 
@@ -97,7 +98,7 @@ class LaunchDialog(DialogScreen[bool]):
             yield Label("run config (YAML)", classes="field")
             yield TextArea("", id="run-config")
             yield Label("tags: key=value, …", classes="field")
-            yield Input(placeholder="team=data", id="tags")
+            yield Input(placeholder="e.g. team=data", id="tags")
             yield Static("", id="launch-error", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button("Cancel (Esc)", id="cancel")
@@ -134,8 +135,12 @@ class LaunchDialog(DialogScreen[bool]):
         picker = self.query_one("#partitions", OptionList)
         picker.display = bool(choices.partitions)
         for field_id in ("#partition", "#partition-end"):
-            self.query_one(field_id, Input).disabled = not choices.partitions
+            field = self.query_one(field_id, Input)
+            field.disabled = not choices.partitions
+            if not choices.partitions:
+                field.value = ""  # a key of the last target means nothing to this one
         self._filter("")
+        self.loads += 1
 
     def _filter(self, text: str) -> None:
         picker = self.query_one("#partitions", OptionList)
