@@ -94,8 +94,10 @@ def graph_pair():  # type: ignore[no-untyped-def]
 
 
 @dg.multi_asset(
-    specs=[dg.AssetSpec(["split", "one"], group_name="multi"),
-           dg.AssetSpec(["split", "two"], group_name="multi")],
+    specs=[
+        dg.AssetSpec(["split", "one"], group_name="multi"),
+        dg.AssetSpec(["split", "two"], group_name="multi"),
+    ],
     can_subset=True,
 )
 def split(context: dg.AssetExecutionContext):  # type: ignore[no-untyped-def]
@@ -129,8 +131,18 @@ def checked_is_positive() -> dg.AssetCheckResult:
 
 
 defs = dg.Definitions(
-    assets=[daily, colour, configured, base, doubled, graph_pair, split, flaky_first, flaky,
-            checked],
+    assets=[
+        daily,
+        colour,
+        configured,
+        base,
+        doubled,
+        graph_pair,
+        split,
+        flaky_first,
+        flaky,
+        checked,
+    ],
     asset_checks=[checked_is_positive],
     jobs=[sums_job, greet_job],
 )
