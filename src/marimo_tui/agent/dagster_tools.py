@@ -7,6 +7,7 @@ the project, so it asks for approval like a write does (and read-only mode refus
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,7 @@ from marimo_tui.dagster.model import key_text
 
 if TYPE_CHECKING:
     from marimo_tui.dagster.client import DagsterClient
+    from marimo_tui.dagster.model import Workspace
 
 RUN_WAIT_LIMIT = 600
 EVENT_ERRORS = 10
@@ -78,37 +80,65 @@ async def list_assets(ctx: ToolContext, args: dict[str, Any]) -> ToolOutcome:
     )
 
 
+def _request(ctx: ToolContext, args: dict[str, Any], workspace: Workspace) -> Any:
+    """The LaunchRequest (or Reexecution) the arguments ask for."""
+    from marimo_tui.dagster.commands import build_request
+    from marimo_tui.dagster.launch_request import Reexecution, Strategy, parse_range
+
+    tags = {str(k): str(v) for k, v in (args.get("tags") or {}).items()}
+    if args.get("relaunch"):
+        strategy: Strategy = "FROM_FAILURE" if args.get("from_failure") else "ALL_STEPS"
+        return Reexecution(str(args["relaunch"]), strategy, tags=tags)
+    names = [str(a) for a in [args.get("asset"), *(args.get("assets") or ())] if a]
+    job = str(args["job"]) if args.get("job") else None
+    span = args.get("partition_range")
+    return build_request(
+        ctx.workbench.config,
+        workspace,
+        # Neither assets nor a job: the notebook's (the open one by default).
+        notebook=notebook_path(ctx, args) if not names and not job else None,
+        asset_keys=names,
+        params=dict(args.get("params") or {}),
+        job=job,
+        partition=str(args["partition"]) if args.get("partition") else None,
+        partition_range=parse_range(str(span)) if span else None,
+        run_config=dict(args.get("config") or {}),
+        tags=tags,
+    )
+
+
 async def launch_asset(ctx: ToolContext, args: dict[str, Any]) -> ToolOutcome:
-    from marimo_tui.dagster.commands import launch
     from marimo_tui.dagster.connect import run_url
-    from marimo_tui.dagster.pairs import asset_named, find_pairs, launchable, pair_for
-    from marimo_tui.dagster.params import run_config
+    from marimo_tui.dagster.launch_request import LaunchRequest, RequestError
+    from marimo_tui.dagster.launcher import launch
 
     config = ctx.workbench.config
-    params = dict(args.get("params") or {})
     try:
         async with _client(ctx) as client:
             workspace = await client.workspace()
-            if args.get("asset"):
-                asset = asset_named(workspace, str(args["asset"]))
-            else:
-                path = notebook_path(ctx, args)
-                pairs = find_pairs(config.pairs, config.root, workspace)
-                asset = launchable(pair_for(pairs, path), path, config.root)
-            shown = ", ".join(f"{k}={v!r}" for k, v in params.items()) or "default parameters"
-            await consent(
-                ctx, "launch_asset", asset.name, f"launch {asset.name} in Dagster with {shown}"
-            )
-            run = await launch(client, asset, run_config(asset, params))
+            try:
+                request = _request(ctx, args, workspace)
+            except RequestError as exc:
+                raise ToolFailure(str(exc)) from None
+            what = request.describe()
+            shown = ""
+            if isinstance(request, LaunchRequest) and request.run_config:
+                shown = f" with run config {json.dumps(request.run_config)[:300]}"
+            await consent(ctx, "launch_asset", what, f"launch {what} in Dagster{shown}")
+            launched = await launch(client, request, workspace)
     except DagsterError as exc:
         raise ToolFailure(str(exc)) from None
-    data = {
-        "run_id": run.run_id,
-        "asset": asset.name,
-        "status": run.status,
-        "url": run_url(config, run.run_id),
-    }
-    return done(data, f"launched {asset.name} · run {run.run_id[:8]}")
+    data: dict[str, Any] = {"launched": launched.what, "launch_id": launched.launch_id}
+    if launched.run is not None:
+        data |= {
+            "run_id": launched.run.run_id,
+            "asset": launched.run.target,
+            "status": launched.run.status,
+            "url": run_url(config, launched.run.run_id),
+        }
+        return done(data, f"launched {launched.what} · run {launched.run.run_id[:8]}")
+    data["backfill_id"] = launched.backfill_id
+    return done(data, f"launched {launched.what} · backfill {launched.backfill_id}")
 
 
 async def run_status(ctx: ToolContext, args: dict[str, Any]) -> ToolOutcome:
@@ -180,13 +210,22 @@ DAGSTER_TOOLS: tuple[Tool, ...] = (
     Tool(
         ToolSpec(
             "launch_asset",
-            "Only when the user asks: launch a notebook's paired asset (or an `asset` key) in "
-            "Dagster. Follow the run with run_status.",
+            "Only when the user asks: launch in Dagster a notebook's paired asset, `asset`/"
+            "`assets` keys (one run) or a `job`; `partition_range` 'A...B' is a backfill; "
+            "`relaunch` a run id (with `from_failure`) keeps its config. Follow with run_status.",
             schema(
                 [],
                 notebook=NOTEBOOK,
                 asset={"type": "string"},
+                assets={"type": "array", "items": {"type": "string"}},
+                job={"type": "string"},
+                partition={"type": "string"},
+                partition_range={"type": "string"},
+                config={"type": "object", "description": "run config"},
                 params={"type": "object", "description": "the notebook's mo.cli_args()"},
+                tags={"type": "object"},
+                relaunch={"type": "string"},
+                from_failure={"type": "boolean"},
             ),
         ),
         launch_asset,

@@ -60,6 +60,10 @@ class DagsterClient:
         self._requests: dict[str, Any] = {}
         self.requests_sent = 0  # for the benchmark and tests: one per poll
 
+    def sibling(self, timeout: float) -> DagsterClient:
+        """A client of the same server with another timeout (and a connection of its own)."""
+        return DagsterClient(self.url, token=self._token, timeout=timeout)
+
     # -- connection ------------------------------------------------------------------------
     async def __aenter__(self) -> DagsterClient:
         await self.connect()
@@ -151,7 +155,13 @@ class DagsterClient:
         if isinstance(cause, httpx.TimeoutException):
             reason = f"no answer within {self.timeout:g} s"
         elif isinstance(cause, httpx.ConnectError | ConnectionRefusedError):
-            reason = "connection refused"
+            # Nothing reached the server: a launch surely did not happen.
+            return DagsterError(
+                f"{doing}: Dagster is not reachable at {self.url} (connection refused); "
+                f"{SERVER_DOWN_FIX}",
+                down=True,
+                kind="Refused",
+            )
         elif isinstance(cause, httpx.RemoteProtocolError):
             reason = "the connection closed mid-answer"
         else:

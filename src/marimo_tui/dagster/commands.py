@@ -6,7 +6,7 @@ import asyncio
 import json
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,8 @@ from marimo_tui.config import Config
 from marimo_tui.dagster.client import DagsterClient
 from marimo_tui.dagster.connect import client_for, run_url
 from marimo_tui.dagster.errors import DagsterError
+from marimo_tui.dagster.launch_request import LaunchRequest, Reexecution, RequestError, merge_config
+from marimo_tui.dagster.launcher import Launched
 from marimo_tui.dagster.model import ASSET_JOB, Asset, Run, RunEvent, Workspace, key_text
 from marimo_tui.dagster.pairs import Pair, asset_named, find_pairs, launchable, pair_for
 from marimo_tui.dagster.params import run_config
@@ -112,13 +114,13 @@ def pick_asset(
 async def launch(
     client: DagsterClient, asset: Asset, run_config: Mapping[str, Any] | None = None
 ) -> Run:
-    return await client.launch_assets(
-        asset.location,
-        asset.repository,
-        [asset.key],
-        run_config=run_config,
-        tags={"marimo-tui/launched-by": "marimo-tui"},
-    )
+    """Materialize one asset with this run config (the runs pane's and the agent's old way)."""
+    from marimo_tui.dagster.launcher import launch as send
+
+    request = LaunchRequest(assets=(asset.key,), run_config=dict(run_config or {}))
+    launched = await send(client, request)
+    assert launched.run is not None
+    return launched.run
 
 
 def describe_event(event: RunEvent) -> str:
@@ -128,36 +130,73 @@ def describe_event(event: RunEvent) -> str:
     return f"{stamp}{step} {event.event_type or event.kind}: {' '.join(text.split())}"
 
 
+def build_request(
+    config: Config,
+    workspace: Workspace,
+    *,
+    notebook: Path | None,
+    asset_keys: Sequence[str],
+    params: Mapping[str, Any],
+    **fields: Any,
+) -> LaunchRequest:
+    """The request for a notebook's paired asset or named assets (or a job, in `fields`), with
+    the notebook parameters merged into its run config."""
+    keys: list[tuple[str, ...]] = []
+    if notebook is not None:
+        pairs = find_pairs(config.pairs, config.root, workspace)
+        keys.append(pick_asset(workspace, pairs, config.root, notebook, None).key)
+    keys += [asset_named(workspace, k).key for k in asset_keys]
+    if params:
+        if len(keys) != 1:
+            raise RequestError("notebook parameters need one notebook asset (its mo.cli_args())")
+        asset = workspace.asset(keys[0])
+        assert asset is not None
+        fields["run_config"] = merge_config(
+            fields.get("run_config") or {}, run_config(asset, params)
+        )
+    return LaunchRequest(assets=tuple(keys), **fields)
+
+
 async def run(
     config: Config,
     echo: Echo,
     *,
     notebook: Path | None = None,
-    asset_key: str | None = None,
+    asset_keys: Sequence[str] = (),
     params: Mapping[str, Any] | None = None,
+    reexecute: Reexecution | None = None,
     wait: bool = False,
     as_json: bool = False,
+    **fields: Any,
 ) -> int:
-    """Launch the materialization; with `wait`, follow it: 0 on SUCCESS, 1 on FAILURE/CANCELED."""
+    """Launch assets, a job, a backfill or a re-execution (`fields` are LaunchRequest's: job,
+    partition, partition_range, run_config, tags); with `wait`, follow the run: 0 on SUCCESS,
+    1 on FAILURE/CANCELED."""
+    from marimo_tui.dagster.launcher import launch as send
+    from marimo_tui.dagster.launcher import patiently
+
     async with client_for(config) as client:
-        workspace = await client.workspace()
-        pairs = find_pairs(config.pairs, config.root, workspace)
-        asset = pick_asset(workspace, pairs, config.root, notebook, asset_key)
-        started = await launch(client, asset, run_config(asset, params or {}))
-        url = run_url(config, started.run_id)
-        if as_json:
-            echo(
-                json.dumps(
-                    {"type": "launched", "run_id": started.run_id, "asset": asset.name, "url": url}
-                )
-            )
+        request: LaunchRequest | Reexecution
+        workspace = None
+        if reexecute is not None:
+            request = reexecute
         else:
-            echo(f"launched {asset.name}: run {started.run_id} ({url})")
-        if not wait:
+            workspace = await patiently(client, client.workspace)
+            request = build_request(
+                config,
+                workspace,
+                notebook=notebook,
+                asset_keys=asset_keys,
+                params=params or {},
+                **fields,
+            )
+        launched = await send(client, request, workspace)
+        report_launched(config, echo, launched, as_json=as_json)
+        if not wait or launched.run is None:
             return EXIT_OK
         final = await follow(
             client,
-            started.run_id,
+            launched.run.run_id,
             echo,
             as_json=as_json,
             interval=min(config.dagster.poll_interval, 1.0),
@@ -167,6 +206,34 @@ async def run(
     else:
         echo(f"run {final.run_id}: {final.status}")
     return EXIT_OK if final.status == "SUCCESS" else EXIT_FAILURE
+
+
+def report_launched(config: Config, echo: Echo, launched: Launched, *, as_json: bool) -> None:
+    if launched.run is not None:
+        url = run_url(config, launched.run.run_id)
+        what = f"run {launched.run.run_id}"
+    else:
+        url = run_url(config, f"b/{launched.backfill_id}")  # Dagster's page of a backfill
+        what = f"backfill {launched.backfill_id}"
+    if as_json:
+        run = launched.run
+        echo(
+            json.dumps(
+                {
+                    "type": "launched",
+                    "run_id": launched.run_id,
+                    "backfill_id": launched.backfill_id,
+                    "asset": run.target if run is not None else launched.what,
+                    "what": launched.what,
+                    "launch_id": launched.launch_id,
+                    "recovered": launched.recovered,
+                    "url": url,
+                }
+            )
+        )
+    else:
+        found = " (found by its launch id after the answer was lost)" if launched.recovered else ""
+        echo(f"launched {launched.what}: {what} ({url}){found}")
 
 
 async def follow(

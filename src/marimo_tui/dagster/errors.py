@@ -11,8 +11,9 @@ SERVER_DOWN_FIX = "start it (`marimo-tui dev` or `dagster dev`) or fix dagster.u
 
 
 class DagsterError(Exception):
-    """A request to Dagster failed; `str()` is one line. `down` marks an unreachable server,
-    which a poller retries by itself."""
+    """A request to Dagster failed; `str()` is one line (run config refused for several
+    reasons: one line for each). `down` marks an unreachable server, which a poller retries by
+    itself."""
 
     def __init__(self, message: str, *, down: bool = False, kind: str = "") -> None:
         super().__init__(message)
@@ -44,17 +45,43 @@ def python_error(error: dict[str, Any]) -> str:
     return one_line(f"{describe(causes[-1], 200)} ({describe(error, 100)})")
 
 
+def config_problem(error: dict[str, Any]) -> str:
+    """One config validation error: where (`ops.configured.config.rows`), Dagster's reason and
+    message."""
+    parts: list[str] = []
+    for entry in (error.get("stack") or {}).get("entries") or error.get("path") or ():
+        if isinstance(entry, str):
+            parts.append(entry)
+        elif "fieldName" in entry:
+            parts.append(str(entry["fieldName"]))
+        elif "listIndex" in entry:
+            parts.append(f"[{entry['listIndex']}]")
+        elif "mapKey" in entry:
+            parts.append(f"[{entry['mapKey']!r}]")
+    where = ".".join(parts).replace(".[", "[") or "(root)"
+    reason = error.get("reason") or "INVALID"
+    return one_line(f"{where}: {reason}: {error.get('message') or ''}")
+
+
 def result_error(result: dict[str, Any], doing: str) -> DagsterError:
     """The error a typed GraphQL result (a union member that is not the success type) holds."""
     kind = str(result.get("__typename") or "error")
     if kind == "PythonError":
         return DagsterError(f"{doing}: Dagster raised {python_error(result)}", kind=kind)
     if kind == "RunConfigValidationInvalid":
-        problems = "; ".join(
-            f"{'.'.join(e.get('path') or []) or 'config'}: {one_line(e.get('message') or '')}"
-            for e in result.get("errors") or []
+        errors = result.get("errors") or []
+        lines = [config_problem(e) for e in errors] or ["(Dagster gave no reason)"]
+        if len(lines) == 1:
+            return DagsterError(f"{doing}: invalid run config: {lines[0]}", kind=kind)
+        # One line for each error: a long config needs every path, not the first.
+        head = f"{doing}: invalid run config ({len(lines)} errors):"
+        return DagsterError("\n".join([head, *(f"  {line}" for line in lines)]), kind=kind)
+    if kind == "PartitionKeysNotFoundError":
+        keys = ", ".join(result.get("partitionKeys") or ()) or "?"
+        return DagsterError(
+            f"{doing}: PartitionKeyNotFound: {keys}: {one_line(result.get('message') or '')}",
+            kind=kind,
         )
-        return DagsterError(f"{doing}: invalid run config: {problems}", kind=kind)
     if kind == "PipelineNotFoundError":
         name = result.get("pipelineName") or "?"
         return DagsterError(
@@ -63,10 +90,14 @@ def result_error(result: dict[str, Any], doing: str) -> DagsterError:
             kind=kind,
         )
     if kind == "InvalidSubsetError":
-        return DagsterError(
-            f"{doing}: invalid asset selection: {one_line(result.get('message') or '')}",
-            kind=kind,
-        )
+        message = (result.get("message") or "").strip()
+        # Dagster's message starts with the exception's qualified name; keep its last part.
+        head, sep, rest = message.partition(": ")
+        if sep and head.rsplit(".", 1)[-1].endswith("Error"):
+            message = f"{head.rsplit('.', 1)[-1]}: {rest}"
+        elif not message.startswith("DagsterInvalidSubsetError"):
+            message = f"DagsterInvalidSubsetError: {message}"
+        return DagsterError(f"{doing}: invalid asset selection: {one_line(message)}", kind=kind)
     if kind == "RunNotFoundError":
         return DagsterError(f"{doing}: no run {result.get('runId') or ''}".rstrip(), kind=kind)
     if kind == "UnauthorizedError":

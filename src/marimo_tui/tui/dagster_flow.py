@@ -9,6 +9,7 @@ import contextlib
 from typing import TYPE_CHECKING
 
 from marimo_tui.dagster.errors import DagsterError
+from marimo_tui.tui.launch_flow import launch_again, open_launch_dialog
 
 if TYPE_CHECKING:
     from marimo_tui.config import Config
@@ -127,12 +128,16 @@ class DagsterFlows:
     def handle(self, action: str, run_id: str | None) -> None:
         if action == "launch":
             self.app.run_guarded(self.launch_current(), group="dagster-action")
+        elif action == "launch_dialog":
+            self.app.run_guarded(open_launch_dialog(self, run_id), group="dagster-dialog")
         elif run_id is None:
             self.app.notify("no run selected", severity="warning")
         elif action == "open":
             self.open(run_id)
         elif action == "relaunch":
-            self.app.run_guarded(self.relaunch(run_id), group="dagster-action")
+            self.app.run_guarded(launch_again(self, run_id, "ALL_STEPS"), group="dagster-action")
+        elif action == "from_failure":
+            self.app.run_guarded(launch_again(self, run_id, "FROM_FAILURE"), group="dagster-action")
         elif action == "terminate":
             self.app.run_guarded(self.terminate(run_id), group="dagster-action")
 
@@ -171,29 +176,12 @@ class DagsterFlows:
             asset = launchable(pair_for(self.pairs, current), current, self.config.root)
             run = await launch(self.client, asset)
         except DagsterError as exc:
+            if exc.kind == "PartitionMissing":  # a partitioned asset: pick one in the dialog
+                await open_launch_dialog(self, None)
+                return
             self.app.notify(str(exc), severity="error", timeout=10)
             return
         self._launched(run, f"launched {asset.name}")
-
-    async def relaunch(self, run_id: str) -> None:
-        assert self.client is not None and self.poller is not None
-        run = self.poller.state.runs.get(run_id)
-        if run is None or not run.assets:
-            self.app.notify("only asset runs can be relaunched here", severity="warning")
-            return
-        try:
-            if self.workspace is None:
-                await self._load_workspace()
-            asset = self.workspace.asset(run.assets[0]) if self.workspace else None
-            if asset is None:
-                raise DagsterError(f"{run.target} is not defined in any loaded code location")
-            again = await self.client.launch_assets(
-                asset.location, asset.repository, list(run.assets)
-            )
-        except DagsterError as exc:
-            self.app.notify(str(exc), severity="error", timeout=10)
-            return
-        self._launched(again, f"relaunched {run.target}")
 
     def _launched(self, run: Run, what: str) -> None:
         """List the new run at once, with the cursor on it."""

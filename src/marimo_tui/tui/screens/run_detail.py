@@ -54,6 +54,7 @@ class RunScreen(ModalScreen[None]):
         Binding("escape,q", "dismiss(None)", "Close"),
         Binding("x", "request('terminate')", "Terminate"),
         Binding("r", "request('relaunch')", "Relaunch"),
+        Binding("f", "request('from_failure')", "From failure"),
     ]
     DEFAULT_CSS = """
     RunScreen { align: center middle; }
@@ -90,7 +91,8 @@ class RunScreen(ModalScreen[None]):
         if error:
             header.append(f"\n{one_line(error)}", style="red")
         else:
-            header.append("\nEsc closes · x terminates · r relaunches", style="dim")
+            keys = "Esc closes · x terminates · r relaunches · f from failure"
+            header.append(f"\n{keys}", style="dim")
         self.query_one("#run-header", Static).update(header)
 
     def add_events(self, events: list[RunEvent] | tuple[RunEvent, ...]) -> None:

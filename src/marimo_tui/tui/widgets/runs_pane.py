@@ -2,7 +2,8 @@
 
 A table the poller refills: status in colour, asset or job, start time, a duration that ticks
 while the run is in flight, steps succeeded / failed. Enter opens a run; `l` launches the open
-notebook's asset, `r` relaunches the selected run, `x` terminates it (the app asks first).
+notebook's asset, `L` opens the launch dialog (partition, config, tags), `r` relaunches the selected
+run with its config, `x` terminates it (the app asks first).
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ class RunsPane(Vertical):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "request('open')", "Open run", id="open_run"),
         Binding("l", "request('launch')", "Launch asset", id="launch_asset"),
+        Binding("L", "request('launch_dialog')", "Launch…", id="launch_dialog"),
         Binding("r", "request('relaunch')", "Relaunch", id="relaunch_run"),
         Binding("x", "request('terminate')", "Terminate", id="terminate_run"),
         Binding("a", "toggle_all", "All runs", id="toggle_all_runs"),
