@@ -3,7 +3,9 @@
 Each poll asks for the runs updated since the last one (new runs and status changes), the step
 counts of the runs on screen, and the events of the selected run after its cursor — all in one
 GraphQL document (`documents/poll.graphql`). While the server is down it backs off and keeps
-trying; when it answers again, it reloads the list and carries on by itself.
+trying; when it answers again, it reloads the list and carries on by itself. Any other failure —
+a bug in a poll or in the listener — is one failure of its `Streak` (told once to `on_health`),
+and polling goes on after a growing pause: the task never dies of it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from marimo_tui.dagster.client import DagsterClient
 from marimo_tui.dagster.errors import DagsterError
 from marimo_tui.dagster.model import Run, RunEvent, RunStats
+from marimo_tui.supervisor import HealthListener, Streak, stop
 
 MAX_BACKOFF = 30.0
 RECENT = 50  # runs listed at first and after a reconnect
@@ -70,6 +73,7 @@ class RunPoller:
         interval: float = 2.0,
         listener: Listener | None = None,
         recent: int = RECENT,
+        on_health: HealthListener | None = None,
     ) -> None:
         self.client = client
         self.interval = interval
@@ -82,6 +86,7 @@ class RunPoller:
         self._turn = 0
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self.streak = Streak("polling runs", on_health, first=interval, most=MAX_BACKOFF)
 
     # -- what to ask about ---------------------------------------------------------------
     def select(self, run_id: str | None) -> None:
@@ -179,17 +184,21 @@ class RunPoller:
             self.listener(self.state, update)
 
     async def run(self) -> None:
-        """Poll forever: every `interval`, sooner when woken, backing off while down."""
-        failures = 0
+        """Poll forever: every `interval`, sooner when woken, backing off while down or broken."""
+        down = 0
         while True:
             self._wake.clear()
             try:
                 await self.poll_once()
-                failures = 0
-                pause = self.interval
             except DagsterError:
-                failures += 1
-                pause = min(self.interval * 2 ** min(failures - 1, 5), MAX_BACKOFF)
+                down += 1
+                pause = min(self.interval * 2 ** min(down - 1, 5), MAX_BACKOFF)
+            except Exception as exc:
+                pause = self.streak.failed(exc)
+            else:
+                down = 0
+                pause = self.interval
+                self.streak.succeeded()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), pause)
 
@@ -198,8 +207,5 @@ class RunPoller:
             self._task = asyncio.ensure_future(self.run())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await stop(self._task)
+        self._task = None

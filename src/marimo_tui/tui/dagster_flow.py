@@ -1,6 +1,11 @@
 """Dagster in the app: the poller feeds the runs pane and an open run's screen; launch,
 relaunch and terminate (after a confirmation) go through the client. Connection state is in
-the status bar; going down and coming back are one notice each."""
+the status bar; going down and coming back are one notice each.
+
+Every background task here is supervised (`supervisor.Streak`): a failure of one is one notice,
+the pane and the status bar say "error" until it works again, and it is tried again after a
+growing pause — a bug never leaves the pane frozen under a status bar saying "connected".
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ import contextlib
 from typing import TYPE_CHECKING
 
 from marimo_tui.dagster.errors import DagsterError
+from marimo_tui.supervisor import Streak
 
 if TYPE_CHECKING:
     from marimo_tui.config import Config
@@ -35,6 +41,8 @@ class DagsterFlows:
         self.screen: RunScreen | None = None
         self._logs: dict[str, str | None] = {}  # file key -> cursor, for the open run
         self._was_connected: bool | None = None
+        self.failures: dict[str, str] = {}  # task -> its error, while it fails
+        self._logs_streak = Streak("reading run logs", self._health)
 
     @property
     def config(self) -> Config:
@@ -46,7 +54,10 @@ class DagsterFlows:
 
         self.client = client_for(self.config)
         self.poller = RunPoller(
-            self.client, interval=self.config.dagster.poll_interval, listener=self._polled
+            self.client,
+            interval=self.config.dagster.poll_interval,
+            listener=self._polled,
+            on_health=self._health,
         )
         self.poller.start()
         self.app.run_guarded(self._load_workspace(), group="dagster-workspace")
@@ -85,21 +96,45 @@ class DagsterFlows:
         if self.poller is not None:
             self.pane.refresh_runs(self.poller.state)
 
-    # -- the poller ------------------------------------------------------------------------
-    def _polled(self, state: PollState, update: PollUpdate) -> None:
+    # -- health ----------------------------------------------------------------------------
+    def _health(self, task: str, error: str | None) -> None:
+        """A supervised task failed (once per streak) or works again."""
+        if error is not None:
+            self.failures[task] = error
+            self.app.notify(f"dagster: {task} failed: {error} (trying again)", severity="error")
+        else:
+            self.failures.pop(task, None)
+            self.app.notify(f"dagster: {task} works again", timeout=4)
+        self._show_connection()
+        if error is None and self.poller is not None:
+            self.pane.refresh_runs(self.poller.state)
+
+    def _show_connection(self) -> None:
         status = self.app.status
-        if state.connected:
+        state = self.poller.state if self.poller is not None else None
+        if self.failures:
+            task, error = next(iter(self.failures.items()))
+            status.set_service(SERVICE, "error", False)
+            self.pane.set_connection(f"✗ error: {task}: {error}")
+        elif state is None or state.connected is None:
+            return
+        elif state.connected:
             status.set_service(SERVICE, "connected", True)
             self.pane.set_connection("● connected")
+        else:
+            status.set_service(SERVICE, "disconnected", False)
+            self.pane.set_connection(f"✗ disconnected: {state.error}")
+
+    # -- the poller ------------------------------------------------------------------------
+    def _polled(self, state: PollState, update: PollUpdate) -> None:
+        self._show_connection()
+        if state.connected:
             if self._was_connected is False:
                 self.app.notify("Dagster is back", timeout=4)
                 if self.workspace is None:
                     self.app.run_guarded(self._load_workspace(), group="dagster-workspace")
-        else:
-            status.set_service(SERVICE, "disconnected", False)
-            self.pane.set_connection(f"✗ disconnected: {state.error}")
-            if self._was_connected is not False:
-                self.app.notify(state.error, severity="warning", timeout=8)
+        elif self._was_connected is not False:
+            self.app.notify(state.error, severity="warning", timeout=8)
         self._was_connected = state.connected
         if update.runs or update.stats_changed or update.connection_changed:
             self.pane.refresh_runs(state)
@@ -114,14 +149,27 @@ class DagsterFlows:
                 if event.log_key and event.log_key not in self._logs:
                     self._logs[event.log_key] = None
             if self._logs and state.connected:
-                self.app.run_guarded(self._read_logs(screen), group="dagster-logs", exclusive=True)
+                self.app.run_worker(
+                    self._read_logs(screen),
+                    group="dagster-logs",
+                    exclusive=True,
+                    exit_on_error=False,
+                )
 
     async def _read_logs(self, screen: RunScreen) -> None:
+        """The open run's captured output since the last read; the next poll tries again."""
         assert self.client is not None
-        for key, cursor in list(self._logs.items()):
-            logs = await self.client.captured_logs(screen.run_id, key, cursor)
-            self._logs[key] = logs.cursor
-            screen.add_logs(logs.stdout, logs.stderr)
+        try:
+            for key, cursor in list(self._logs.items()):
+                logs = await self.client.captured_logs(screen.run_id, key, cursor)
+                self._logs[key] = logs.cursor
+                screen.add_logs(logs.stdout, logs.stderr)
+        except DagsterError:
+            return  # the poll says when the server is down
+        except Exception as exc:
+            self._logs_streak.failed(exc)
+        else:
+            self._logs_streak.succeeded()
 
     # -- actions ---------------------------------------------------------------------------
     def handle(self, action: str, run_id: str | None) -> None:
