@@ -9,7 +9,7 @@ from importlib.resources import files
 
 _FRAGMENT = re.compile(r"^fragment\s+(\w+)\s+on\s+\w+\s*\{", re.M)
 _SPREAD = re.compile(r"\.\.\.\s*(?!on\b)([A-Za-z_]\w*)")
-NAMES = ("workspace", "launch", "terminate", "poll", "logs")
+NAMES = ("workspace", "launch", "terminate", "poll", "logs", "reload")
 
 
 def _read(name: str) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from marimo_tui.dagster.client import DagsterClient
 from marimo_tui.dagster.errors import DagsterError
-from marimo_tui.dagster.model import Run, RunEvent, RunStats
+from marimo_tui.dagster.model import AssetStatus, LocationStamp, Run, RunEvent, RunStats
 from marimo_tui.supervisor import HealthListener, Streak, stop
 
 MAX_BACKOFF = 30.0
@@ -46,6 +46,8 @@ class PollState:
     polls: int = 0
     last_poll_ms: float = 0.0
     stats_asked: list[str] = field(default_factory=list)  # runs the last poll counted steps of
+    locations: dict[str, LocationStamp] = field(default_factory=dict)
+    assets: dict[tuple[str, ...], AssetStatus] = field(default_factory=dict)  # asset view on
 
     def newest(self, limit: int | None = None) -> list[Run]:
         runs = sorted(self.runs.values(), key=lambda r: r.created, reverse=True)
@@ -60,6 +62,8 @@ class PollUpdate:
     events: tuple[RunEvent, ...] = ()
     connection_changed: bool = False
     stats_changed: bool = False
+    locations_changed: bool = False  # loaded, reloaded, failed to load or fixed
+    assets_changed: bool = False
 
 
 Listener = Callable[[PollState, PollUpdate], None]
@@ -84,6 +88,8 @@ class RunPoller:
         self._shown: list[str] = []
         self._final: set[str] = set()  # finished runs whose last step counts we have
         self._turn = 0
+        self._assets_on = False
+        self._asset_keys: list[tuple[str, ...]] | None = None  # None: every asset
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.streak = Streak("polling runs", on_health, first=interval, most=MAX_BACKOFF)
@@ -101,6 +107,15 @@ class RunPoller:
     def show(self, run_ids: Iterable[str]) -> None:
         """The runs on screen: their step counts come with each poll."""
         self._shown = list(run_ids)
+
+    def watch_assets(self, on: bool, keys: Iterable[tuple[str, ...]] | None = None) -> None:
+        """The asset view: with `on`, each poll asks the status of `keys` (None: every asset)."""
+        keys = None if keys is None else sorted(set(keys))
+        if (on, keys) != (self._assets_on, self._asset_keys):
+            self._assets_on, self._asset_keys = on, keys
+            self.state.assets = {}
+            if on:
+                self.wake()
 
     def track(self, run: Run) -> None:
         """A run we just launched: list it before the next poll confirms it."""
@@ -127,6 +142,8 @@ class RunPoller:
                 shown=shown,
                 selected=state.selected,
                 after=state.cursor,
+                assets=self._asset_keys,
+                with_assets=self._assets_on,
             )
         except DagsterError as exc:
             state.connected = False
@@ -159,11 +176,23 @@ class RunPoller:
             del state.events[:-EVENTS_KEPT]
         if answer.has_more:
             self.wake()
+        locations_changed = False
+        if answer.locations is not None:
+            seen = {loc.name: loc for loc in answer.locations}
+            locations_changed = seen != state.locations
+            state.locations = seen
+        assets_changed = False
+        if answer.assets is not None and self._assets_on:
+            statuses = {a.key: a for a in answer.assets}
+            assets_changed = statuses != state.assets
+            state.assets = statuses
         update = PollUpdate(
             runs=tuple(fresh),
             events=tuple(answer.events),
             connection_changed=was is not True,
             stats_changed=stats_changed,
+            locations_changed=locations_changed,
+            assets_changed=assets_changed,
         )
         self._tell(update)
         return update

@@ -43,6 +43,8 @@ class DagsterFlows:
         self._was_connected: bool | None = None
         self.failures: dict[str, str] = {}  # task -> its error, while it fails
         self._logs_streak = Streak("reading run logs", self._health)
+        self._workspace_streak = Streak("reading the workspace", self._health, first=2.0)
+        self._told_errors: set[str] = set()
 
     @property
     def config(self) -> Config:
@@ -60,7 +62,7 @@ class DagsterFlows:
             on_health=self._health,
         )
         self.poller.start()
-        self.app.run_guarded(self._load_workspace(), group="dagster-workspace")
+        self.read_workspace()
 
     async def stop(self) -> None:
         if self.poller is not None:
@@ -69,32 +71,65 @@ class DagsterFlows:
             with contextlib.suppress(Exception):
                 await self.client.close()
 
+    def read_workspace(self) -> None:
+        """(Re-)read the workspace in the background; a newer read replaces a pending one."""
+        self.app.run_worker(
+            self._load_workspace(), group="dagster-workspace", exclusive=True, exit_on_error=False
+        )
+
     async def _load_workspace(self) -> None:
-        """The assets and their pairs; tried again while Dagster is unreachable."""
+        """The assets and their pairs; tried again while Dagster is unreachable or failing."""
         from marimo_tui.dagster.pairs import find_pairs
 
         assert self.client is not None
         while True:
             try:
-                self.workspace = await self.client.workspace()
+                workspace = await self.client.workspace()
+                self.pairs = find_pairs(self.config.pairs, self.config.root, workspace)
             except DagsterError as exc:
                 if not exc.down:
-                    self.app.notify(str(exc), severity="error")
-                    return
+                    await asyncio.sleep(self._workspace_streak.failed(exc))
+                    continue
                 await asyncio.sleep(WORKSPACE_RETRY)
                 continue
+            except Exception as exc:
+                await asyncio.sleep(self._workspace_streak.failed(exc))
+                continue
             break
-        self.pairs = find_pairs(self.config.pairs, self.config.root, self.workspace)
+        self._workspace_streak.succeeded()
+        self.workspace = workspace
         self.pane.paired = {p.key for p in self.pairs}
-        for location in self.workspace.locations:
-            if location.error:
-                self.app.notify(
-                    f"Dagster location {location.name}: {location.error}",
-                    severity="error",
-                    timeout=15,
-                )
+        self._watch_assets()
+        self._show_notes()
         if self.poller is not None:
             self.pane.refresh_runs(self.poller.state)
+
+    def _watch_assets(self) -> None:
+        if self.poller is not None:
+            self.poller.watch_assets(self.pane.view == "assets", self.pane.asset_keys())
+
+    def _location_errors(self) -> dict[str, str]:
+        """Code locations that do not load, by name: as the last poll saw them."""
+        state = self.poller.state if self.poller is not None else None
+        if state is not None and state.locations:
+            return {n: loc.error for n, loc in state.locations.items() if loc.error}
+        locations = self.workspace.locations if self.workspace is not None else ()
+        return {loc.name: loc.error for loc in locations if loc.error}
+
+    def _show_notes(self) -> None:
+        """What is wrong stays in the pane until fixed: failing tasks, locations that do not
+        load (a notice says so once, when it starts)."""
+        errors = self._location_errors()
+        for name in errors.keys() - self._told_errors:
+            self.app.notify(
+                f"Dagster location {name} does not load (see the runs pane)", severity="error"
+            )
+        self._told_errors = set(errors)
+        notes = [
+            f"✗ {task} failed: {error} (trying again)" for task, error in self.failures.items()
+        ]
+        notes += [f"✗ location {name}: {error} · R reloads" for name, error in errors.items()]
+        self.pane.set_notes(notes)
 
     # -- health ----------------------------------------------------------------------------
     def _health(self, task: str, error: str | None) -> None:
@@ -106,6 +141,7 @@ class DagsterFlows:
             self.failures.pop(task, None)
             self.app.notify(f"dagster: {task} works again", timeout=4)
         self._show_connection()
+        self._show_notes()
         if error is None and self.poller is not None:
             self.pane.refresh_runs(self.poller.state)
 
@@ -113,9 +149,8 @@ class DagsterFlows:
         status = self.app.status
         state = self.poller.state if self.poller is not None else None
         if self.failures:
-            task, error = next(iter(self.failures.items()))
             status.set_service(SERVICE, "error", False)
-            self.pane.set_connection(f"✗ error: {task}: {error}")
+            self.pane.set_connection("✗ error")
         elif state is None or state.connected is None:
             return
         elif state.connected:
@@ -132,11 +167,20 @@ class DagsterFlows:
             if self._was_connected is False:
                 self.app.notify("Dagster is back", timeout=4)
                 if self.workspace is None:
-                    self.app.run_guarded(self._load_workspace(), group="dagster-workspace")
+                    self.read_workspace()
         elif self._was_connected is not False:
             self.app.notify(state.error, severity="warning", timeout=8)
         self._was_connected = state.connected
-        if update.runs or update.stats_changed or update.connection_changed:
+        if update.locations_changed:
+            self._show_notes()
+            if self.workspace is not None:
+                self.read_workspace()  # a location was reloaded: its assets may have changed
+        if (
+            update.runs
+            or update.stats_changed
+            or update.connection_changed
+            or update.assets_changed
+        ):
             self.pane.refresh_runs(state)
         if self.poller is not None:
             self.poller.show(r.run_id for r in self.pane.visible_runs()[:20])
@@ -173,7 +217,9 @@ class DagsterFlows:
 
     # -- actions ---------------------------------------------------------------------------
     def handle(self, action: str, run_id: str | None) -> None:
-        if action == "launch":
+        if action in ("view", "reload"):
+            self._pane_action(action)
+        elif action == "launch":
             self.app.run_guarded(self.launch_current(), group="dagster-action")
         elif run_id is None:
             self.app.notify("no run selected", severity="warning")
@@ -183,6 +229,36 @@ class DagsterFlows:
             self.app.run_guarded(self.relaunch(run_id), group="dagster-action")
         elif action == "terminate":
             self.app.run_guarded(self.terminate(run_id), group="dagster-action")
+
+    def _pane_action(self, action: str) -> None:
+        if action == "view":
+            self._watch_assets()
+        else:
+            self.app.run_guarded(self.reload_locations(), group="dagster-action")
+
+    async def reload_locations(self) -> None:
+        """`R`: reload every code location, as Dagster's UI does; the workspace is read again
+        when the next poll sees them reloaded."""
+        assert self.client is not None and self.poller is not None
+        names = list(self.poller.state.locations) or [
+            loc.name for loc in (self.workspace.locations if self.workspace else ())
+        ]
+        if not names:
+            self.app.notify(
+                "no code location to reload (Dagster not reached yet)", severity="warning"
+            )
+            return
+        for name in names:
+            try:
+                entry = await self.client.reload_location(name)
+            except DagsterError as exc:
+                self.app.notify(str(exc), severity="error", timeout=10)
+                continue
+            if entry.error:
+                self.app.notify(f"reloaded {name}: it does not load", severity="error")
+            else:
+                self.app.notify(f"reloaded {name}", timeout=4)
+        self.poller.wake()
 
     def open(self, run_id: str) -> None:
         from marimo_tui.tui.screens.run_detail import RunScreen

@@ -22,7 +22,7 @@ from textual.widgets import Markdown, Static, TabbedContent, TabPane
 from marimo_tui.dagster.model import Run, RunEvent, RunStats, key_text
 from marimo_tui.safe_text import console_text, one_line, visible
 from marimo_tui.tui.widgets.follow_log import FollowLog
-from marimo_tui.tui.widgets.runs_pane import duration_text, status_text, steps_text
+from marimo_tui.tui.widgets.run_cells import duration_text, status_text, steps_text
 
 LEVEL_STYLE = {"ERROR": "red", "CRITICAL": "bold red", "WARNING": "yellow", "DEBUG": "dim"}
 
