@@ -61,7 +61,7 @@ def painted_row(app: WorkbenchApp, name: str) -> str:
     """The first row of the runs pane's table naming `name`, as painted ('' when none)."""
     assert app.dagster is not None
     rows = painted_text(app, app.dagster.pane.table).splitlines()
-    return next((row.strip() for row in rows if name in row), "")
+    return next((" ".join(row.split()) for row in rows if name in row), "")
 
 
 def dagster_state(app: WorkbenchApp) -> str:

@@ -193,9 +193,9 @@ class RunsPane(Vertical):
     def _header(self) -> None:
         scope = "all" if self.show_all else "paired"
         count = len(self._rows) if self.view == "runs" else len(self._assets)
-        other = "assets" if self.view == "runs" else "runs"
+        # The keys (`s` for the other view, `a` for all) are in the key help: the pane is narrow.
         self.query_one("#runs-state", Static).update(
-            one_line(f"{self.connection} · {scope} {self.view} ({count}) · s: {other}")
+            one_line(f"{self.connection} · {scope} {self.view} ({count})")
         )
 
     def refresh_runs(self, state: PollState) -> None:
