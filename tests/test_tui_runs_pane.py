@@ -229,7 +229,7 @@ async def test_the_asset_view_shows_staleness_partitions_and_checks_in_one_reque
             return next((r.split() for r in rows if f" {name} " in r), [])
 
         # Painted: staleness glyph, name, materialized/total with the failed, checks ✓/✗.
-        await wait_until(lambda: row("checked") == ["●", "checked", "–", "✓1", "✗1"], what="checks")
+        await wait_until(lambda: row("checked") == ["●", "checked", "✓1", "✗1"], what="checks")
         await wait_until(lambda: row("daily") == ["●", "daily", "1/7"], what="daily 1 of 7")
         await wait_until(lambda: row("regions") == ["●", "regions", "1/3", "✗1"], what="regions")
         assert row("plain") == ["○", "plain", "–"]

@@ -85,6 +85,20 @@ def cut(text: str, width: int) -> Text:
     return Text(line)
 
 
+def cut_key(text: str, width: int) -> Text:
+    """An asset key (or a run's keys, or a job) in `width` columns: what tells keys apart is
+    their end, so the leading parts of a path go first (`…/orders`), then the end is cut."""
+    line = one_line(text)
+    if len(line) <= width:
+        return Text(line)
+    first, *others = line.split(", ")  # a run of several assets: the first and how many more
+    more = f" +{len(others)}" if others else ""
+    if "/" in first and len(first) + len(more) > width:
+        first = "…/" + first.rsplit("/", 1)[1]
+    room = max(1, width - len(more))
+    return Text(cut(first, room).plain + more)
+
+
 def started_text(stamp: float) -> str:
     return time.strftime("%H:%M:%S", time.localtime(stamp))
 
@@ -106,6 +120,16 @@ def partitions_text(counts: PartitionCounts | None) -> Text:
     if counts.materializing:
         text.append(f" ▶{counts.materializing}", style="cyan")
     return text
+
+
+def detail_text(status: AssetStatus) -> Text:
+    """Partition counts, then check results, in one cell (for a narrow pane)."""
+    parts = partitions_text(status.partitions) if status.partitions else Text()
+    checks = checks_text(status)
+    if parts and checks:
+        parts.append(" ")
+    parts.append_text(checks)
+    return parts if parts else Text("–", style="dim")
 
 
 def checks_text(status: AssetStatus) -> Text:

@@ -31,7 +31,8 @@ from marimo_tui.safe_text import one_line
 from marimo_tui.tui.widgets.run_cells import (
     ago_text,
     checks_text,
-    cut,
+    cut_key,
+    detail_text,
     duration_text,
     partitions_text,
     stale_text,
@@ -63,11 +64,10 @@ def run_columns(width: int) -> list[Column]:
 def asset_columns(width: int) -> list[Column]:
     if width >= WIDE:
         fixed = [("stale", "state", 9), ("materialized", "last", 5)]
-        fixed += [("partitions", "partitions", 10), ("checks", "checks", 8)]
+        fixed += [("partitions", "partitions", 14), ("checks", "checks", 8)]
     else:
-        fixed = [("stale", "", 1), ("partitions", "parts", 6)]
-        if width >= ROOMY:
-            fixed.append(("checks", "checks", 5))
+        # Partition counts and check results share a column: few assets have both.
+        fixed = [("stale", "", 1), ("detail", "parts ✓✗", 12 if width >= ROOMY else 9)]
     return _with_name(width, fixed, "asset")
 
 
@@ -268,6 +268,7 @@ class RunsPane(Vertical):
             "materialized": ago_text(status.materialized, now),
             "partitions": partitions_text(status.partitions),
             "checks": checks_text(status),
+            "detail": detail_text(status),
         }
         return self._row(self.assets_table, values, status.name)
 
@@ -279,7 +280,7 @@ class RunsPane(Vertical):
         cells: list[Text | str] = []
         for column in table.columns.values():
             key = str(column.key.value)
-            cells.append(cut(name, column.width) if key == "name" else values[key])
+            cells.append(cut_key(name, column.width) if key == "name" else values[key])
         return cells
 
     def _tick(self) -> None:
