@@ -28,6 +28,10 @@ EVENTS_KEPT = 5000
 # Step counts cost the webserver ~2 ms a run (a read of that run's event log): a poll asks for
 # a few of the runs on screen, in turn, and a finished run's counts only once more.
 STATS_PER_POLL = 5
+# An asset's status costs the webserver ~5 ms (staleness, partitions, checks, materialization,
+# each ~1-2 ms; bench/dagster_poll.py): with the asset view on, the first poll asks every asset
+# on it, then each poll the assets of runs that just changed and a few more in turn.
+ASSETS_PER_POLL = 4
 # Dagster keeps update times to the microsecond, stored and compared as floats: ask from a
 # little before the newest one seen and drop what did not change.
 OVERLAP = 1.0
@@ -90,6 +94,10 @@ class RunPoller:
         self._turn = 0
         self._assets_on = False
         self._asset_keys: list[tuple[str, ...]] | None = None  # None: every asset
+        self._assets_filled = False  # a poll has answered for every watched asset
+        self._assets_due: set[tuple[str, ...]] = set()  # assets of runs that changed
+        self._asset_turn = 0
+        self._asset_watch = 0  # counts watch_assets changes: an answer for older ones is dropped
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.streak = Streak("polling runs", on_health, first=interval, most=MAX_BACKOFF)
@@ -113,9 +121,23 @@ class RunPoller:
         keys = None if keys is None else sorted(set(keys))
         if (on, keys) != (self._assets_on, self._asset_keys):
             self._assets_on, self._asset_keys = on, keys
+            self._assets_filled, self._assets_due = False, set()
+            self._asset_watch += 1
             self.state.assets = {}
             if on:
                 self.wake()
+
+    def _assets_to_ask(self) -> tuple[list[tuple[str, ...]] | None, bool]:
+        """The assets this poll asks about (None: every asset), and whether that is all."""
+        keys = self._asset_keys
+        if keys is None or not self._assets_filled or len(keys) <= ASSETS_PER_POLL:
+            return keys, True
+        due = sorted(self._assets_due.intersection(keys))[:ASSETS_PER_POLL]
+        start = self._asset_turn % len(keys)
+        turn = [k for k in keys[start:] + keys[:start] if k not in due]
+        more = turn[: max(0, ASSETS_PER_POLL - len(due))]
+        self._asset_turn += len(more)
+        return due + more, False
 
     def track(self, run: Run) -> None:
         """A run we just launched: list it before the next poll confirms it."""
@@ -132,6 +154,8 @@ class RunPoller:
         changed = {"updatedAfter": self._since - OVERLAP} if self._since is not None else {}
         limit = CHANGED_LIMIT if self._since is not None else self.recent
         shown = state.stats_asked = self._stats_to_ask()
+        assets, every_asset = self._assets_to_ask() if self._assets_on else (None, False)
+        watch = self._asset_watch
         was = state.connected
         started = time.perf_counter()
         try:
@@ -142,7 +166,7 @@ class RunPoller:
                 shown=shown,
                 selected=state.selected,
                 after=state.cursor,
-                assets=self._asset_keys,
+                assets=assets,
                 with_assets=self._assets_on,
             )
         except DagsterError as exc:
@@ -182,10 +206,17 @@ class RunPoller:
             locations_changed = seen != state.locations
             state.locations = seen
         assets_changed = False
-        if answer.assets is not None and self._assets_on:
+        if answer.assets is not None and self._assets_on and watch == self._asset_watch:
             statuses = {a.key: a for a in answer.assets}
+            if every_asset:
+                self._assets_filled = True
+            else:
+                statuses = state.assets | statuses
+            self._assets_due.difference_update(a.key for a in answer.assets)
             assets_changed = statuses != state.assets
             state.assets = statuses
+        for run in fresh:
+            self._assets_due.update(run.assets)
         update = PollUpdate(
             runs=tuple(fresh),
             events=tuple(answer.events),

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 SERVICE = "dagster"
 WORKSPACE_RETRY = 10.0
+CELL_WAIT = 10.0  # seconds for a notebook opened at its failing cell to be read
 
 
 class DagsterFlows:
@@ -105,8 +106,14 @@ class DagsterFlows:
             self.pane.refresh_runs(self.poller.state)
 
     def _watch_assets(self) -> None:
-        if self.poller is not None:
-            self.poller.watch_assets(self.pane.view == "assets", self.pane.asset_keys())
+        """Tell the poller what the asset view shows: "all" is every asset of the workspace (a
+        list it can ask about a few at a time), else the paired ones."""
+        if self.poller is None:
+            return
+        keys = self.pane.asset_keys()
+        if keys is None and self.workspace is not None:
+            keys = [a.key for a in self.workspace.assets]
+        self.poller.watch_assets(self.pane.view == "assets", keys)
 
     def _location_errors(self) -> dict[str, str]:
         """Code locations that do not load, by name: as the last poll saw them."""
@@ -225,6 +232,8 @@ class DagsterFlows:
             self.app.notify("no run selected", severity="warning")
         elif action == "open":
             self.open(run_id)
+        elif action == "cell":
+            self.app.run_guarded(self.goto_failed_cell(run_id), group="dagster-action")
         elif action == "relaunch":
             self.app.run_guarded(self.relaunch(run_id), group="dagster-action")
         elif action == "terminate":
@@ -279,6 +288,36 @@ class DagsterFlows:
         self.app.call_after_refresh(
             screen.show_run, state.runs.get(run_id), state.stats.get(run_id)
         )
+
+    async def goto_failed_cell(self, run_id: str) -> None:
+        """`c` on a failed notebook run: that notebook in the cell view, at the failing cell."""
+        screen = self.screen
+        failed = screen.failed if screen is not None and screen.run_id == run_id else None
+        if failed is None:
+            self.app.notify("this run names no failing notebook cell", severity="warning")
+            return
+        path = failed.notebook
+        if not path.is_absolute():
+            path = self.config.root / path
+        if not path.is_file():
+            self.app.notify(f"{failed.notebook} is not here", severity="warning")
+            return
+        if screen is not None:
+            screen.dismiss(None)
+        self.app.open_notebook(path)
+        view = self.app.cell_view
+        deadline = asyncio.get_running_loop().time() + CELL_WAIT
+        while asyncio.get_running_loop().time() < deadline:
+            notebook = view.notebook
+            if notebook is not None and notebook.path == path.resolve() and not notebook.pending:
+                cell = notebook.find(failed.ref)
+                if cell is not None:
+                    view.select_id(cell.id)
+                    self.app.action_show_pane("cells")
+                    return
+                break
+            await asyncio.sleep(0.05)
+        self.app.notify(f"{failed.label}: no such cell now", severity="warning")
 
     async def launch_current(self) -> None:
         from marimo_tui.dagster.commands import launch

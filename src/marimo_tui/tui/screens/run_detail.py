@@ -19,6 +19,7 @@ from textual.css.query import NoMatches
 from textual.screen import ModalScreen
 from textual.widgets import Markdown, Static, TabbedContent, TabPane
 
+from marimo_tui.dagster.failed_cell import FailedCell, failed_cell
 from marimo_tui.dagster.model import Run, RunEvent, RunStats, key_text
 from marimo_tui.safe_text import console_text, one_line, visible
 from marimo_tui.tui.widgets.follow_log import FollowLog
@@ -61,6 +62,7 @@ class RunScreen(ModalScreen[None]):
         Binding("escape,q", "dismiss(None)", "Close"),
         Binding("x", "request('terminate')", "Terminate"),
         Binding("r", "request('relaunch')", "Relaunch"),
+        Binding("c", "request('cell')", "Failing cell"),
         # The focus is often on the tabs: these keys scroll the log shown, wherever it is.
         Binding("end", "log('follow')", "End", show=False),
         Binding("home", "log('scroll_home')", "Top", show=False),
@@ -87,6 +89,7 @@ class RunScreen(ModalScreen[None]):
         self._pending: list[tuple[str, Text]] = []  # (log id, line) until the logs exist
         self._header: Text | None = None
         self._ready = False
+        self.failed: FailedCell | None = None  # the notebook cell a failed run failed in
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -118,11 +121,16 @@ class RunScreen(ModalScreen[None]):
         if error:
             header.append(f"\n{one_line(error)}", style="red")
         else:
-            header.append("\nEsc closes · x terminates · r relaunches · End follows", style="dim")
+            keys = "Esc closes · x terminates · r relaunches · End follows"
+            if self.failed is not None:
+                keys += f" · c: {self.failed.label}"
+            header.append(f"\n{one_line(keys)}", style="dim")
         self._header = header
         self._flush()
 
     def add_events(self, events: list[RunEvent] | tuple[RunEvent, ...]) -> None:
+        if self.failed is None:
+            self.failed = failed_cell(events)
         for event in events:
             self._pending.append(("event-log", event_line(event)))
             if event.kind == "MaterializationEvent" and event.asset:
