@@ -339,7 +339,8 @@ async def breakdown(
     base = {"limit": 500, "shown": shown, "withShown": True, "selected": selected}
     base |= {"withInFlight": False, "withLocations": True, "withAssets": False, "assets": None}
     assets = base | {"withAssets": True}
-    some = [{"path": list(k)} for k in sorted(state.assets)[:ASSETS_PER_POLL]]
+    watched = poller.watched_assets or []
+    some = [{"path": list(k)} for k in watched[:ASSETS_PER_POLL]]
     base |= {"withSelected": True, "after": state.cursor}
     parts = split_poll()
     whole = document("poll")
@@ -368,7 +369,7 @@ async def breakdown(
         ("selected: run, events after cursor", parts["selected"], base, False),
         ("selected: run + all events", parts["selected"], base | {"after": None}, False),
         ("locations", parts["locations"], base, False),
-        (f"assets: status of all {len(state.assets)}", parts["assets"], assets, False),
+        (f"assets: status of all {len(watched)}", parts["assets"], assets, False),
         (
             f"assets: status of {ASSETS_PER_POLL} (a poll's share)",
             parts["assets"],
@@ -502,7 +503,7 @@ async def _polls(args: argparse.Namespace, fleet: Fleet, url: str, group: int) -
         poller = RunPoller(client)
         # The asset view over every asset, as the pane asks for it (`a`): the workspace's keys.
         workspace = await client.workspace()
-        poller.watch_assets(args.asset_view, [a.key for a in workspace.assets])
+        poller.watch_assets(args.asset_view, sorted(a.key for a in workspace.assets))
         selected = fleet.in_flight[0]
         poller.select(selected)
         for _ in range(WARMUP):

@@ -127,6 +127,11 @@ class RunPoller:
             if on:
                 self.wake()
 
+    @property
+    def watched_assets(self) -> list[tuple[str, ...]] | None:
+        """The asset view's assets (None: every asset), whether it is on or not."""
+        return self._asset_keys
+
     def _assets_to_ask(self) -> tuple[list[tuple[str, ...]] | None, bool]:
         """The assets this poll asks about (None: every asset), and whether that is all."""
         keys = self._asset_keys
