@@ -41,7 +41,7 @@ Polls     Through `RunPoller.poll_once()`, as the runs pane does: `show()` of th
           The asset view is on (`watch_assets` over every asset: staleness, latest
           materialization, partition counts, check results): the first poll asks every asset,
           then each poll the assets of runs that changed and ASSETS_PER_POLL more in turn.
-          Every poll reads the code locations.
+          Every LOCATIONS_EVERY-th poll reads the code locations.
 CPU       utime+stime (+ reaped children) from /proc of every process in the webserver's
           process group — `webserver_main`, which runs dagster-webserver in-process, and the
           code server it spawns — over the N polls, divided by N. The same figure over an idle
@@ -83,6 +83,7 @@ from marimo_tui.dagster.client import DagsterClient, endpoint  # noqa: E402
 from marimo_tui.dagster.documents import document  # noqa: E402
 from marimo_tui.dagster.poller import (  # noqa: E402
     ASSETS_PER_POLL,
+    LOCATIONS_EVERY,
     OVERLAP,
     STATS_PER_POLL,
     RunPoller,
@@ -562,7 +563,7 @@ async def _polls(args: argparse.Namespace, fleet: Fleet, url: str, group: int) -
         f"{args.interval:g} s over {elapsed:.1f} s, {changes} runs finished and started meanwhile"
     )
     view = f"on, {assets} assets" if args.asset_view else "off"
-    print(f"  asset view {view}; code locations read every poll")
+    print(f"  asset view {view}; code locations read every {LOCATIONS_EVERY} polls")
     print(f"  requests per poll  min {min(requests)}  max {max(requests)}")
     print(
         f"  poll wall (client)   p50 {p50:6.1f}  p95 {percentile(walls, 95):6.1f}  "

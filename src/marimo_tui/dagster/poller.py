@@ -32,6 +32,9 @@ STATS_PER_POLL = 5
 # each ~1-2 ms; bench/dagster_poll.py): with the asset view on, the first poll asks every asset
 # on it, then each poll the assets of runs that just changed and a few more in turn.
 ASSETS_PER_POLL = 4
+# The code locations (~8 ms of the webserver's time): every few polls, and on the poll after
+# `ask_locations` (a reload from here).
+LOCATIONS_EVERY = 5
 # Dagster keeps update times to the microsecond, stored and compared as floats: ask from a
 # little before the newest one seen and drop what did not change.
 OVERLAP = 1.0
@@ -98,6 +101,7 @@ class RunPoller:
         self._assets_due: set[tuple[str, ...]] = set()  # assets of runs that changed
         self._asset_turn = 0
         self._asset_watch = 0  # counts watch_assets changes: an answer for older ones is dropped
+        self._locations_in = 0  # polls until the code locations are read again
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.streak = Streak("polling runs", on_health, first=interval, most=MAX_BACKOFF)
@@ -144,6 +148,11 @@ class RunPoller:
         self._asset_turn += len(more)
         return due + more, False
 
+    def ask_locations(self) -> None:
+        """Read the code locations on the next poll (they were just reloaded), and poll now."""
+        self._locations_in = 0
+        self.wake()
+
     def track(self, run: Run) -> None:
         """A run we just launched: list it before the next poll confirms it."""
         self.state.runs[run.run_id] = run
@@ -161,6 +170,7 @@ class RunPoller:
         shown = state.stats_asked = self._stats_to_ask()
         assets, every_asset = self._assets_to_ask() if self._assets_on else (None, False)
         watch = self._asset_watch
+        locations = self._locations_in <= 0
         was = state.connected
         started = time.perf_counter()
         try:
@@ -173,6 +183,7 @@ class RunPoller:
                 after=state.cursor,
                 assets=assets,
                 with_assets=self._assets_on,
+                locations=locations,
             )
         except DagsterError as exc:
             state.connected = False
@@ -183,6 +194,7 @@ class RunPoller:
             self._tell(update)
             raise
         state.last_poll_ms = (time.perf_counter() - started) * 1000
+        self._locations_in = LOCATIONS_EVERY - 1 if locations else self._locations_in - 1
         state.polls += 1
         state.connected, state.error = True, ""
         fresh = [r for r in answer.changed if state.runs.get(r.run_id) != r]

@@ -267,7 +267,7 @@ class DagsterFlows:
                 self.app.notify(f"reloaded {name}: it does not load", severity="error")
             else:
                 self.app.notify(f"reloaded {name}", timeout=4)
-        self.poller.wake()
+        self.poller.ask_locations()
 
     def open(self, run_id: str) -> None:
         from marimo_tui.tui.screens.run_detail import RunScreen
