@@ -193,3 +193,20 @@ class DevProcess:
         """Ctrl-C, as a terminal sends it; the rest of its output."""
         os.kill(self.proc.pid, signal.SIGINT)
         return self.proc.communicate(timeout=HANG)[0]
+
+
+ASSET_VIEW = Path(__file__).parent / "dagster_projects" / "asset_view"
+
+
+def serve_asset_view(root: Path, settings: str = "") -> Iterator[tuple[Path, DagsterServer]]:
+    """tests/dagster_projects/asset_view served from a copy in `root`, with a marimo-tui.yaml."""
+    shutil.copytree(
+        ASSET_VIEW, root, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    (root / "notebooks").mkdir(exist_ok=True)
+    for server in serve(root, root / "definitions.py"):
+        (root / "marimo-tui.yaml").write_text(
+            f"notebooks:\n  folder: notebooks\ndagster:\n  url: {server.url}\n"
+            f"  timeout: {CLIENT_TIMEOUT:g}\n{settings}"
+        )
+        yield root, server

@@ -27,7 +27,7 @@ from marimo_tui.agent.events import (
     TurnEnded,
     TurnStarted,
 )
-from marimo_tui.dagster.model import Metadata, Run, RunEvent, RunStats
+from marimo_tui.dagster.model import AssetStatus, CheckResult, Metadata, Run, RunEvent, RunStats
 from marimo_tui.dagster.poller import PollState
 from marimo_tui.runtime.output_errors import CellError
 from marimo_tui.runtime.output_tables import Table
@@ -175,6 +175,13 @@ async def test_runs_pane_and_run_screen() -> None:
         pane.set_connection(f"✗ disconnected: {EVIL}")
         pane.refresh_runs(state)
         await shows(app, SHOWN, MARKUP)
+        # A load error's note and the asset view: names and errors from Dagster.
+        pane.set_notes([f"✗ location {EVIL}: {EVIL}"])
+        state.assets = {(EVIL,): AssetStatus((EVIL,), EVIL, checks=(CheckResult(EVIL, EVIL),))}
+        pane.action_switch_view()
+        pane.refresh_runs(state)
+        await shows(app, SHOWN, MARKUP)
+        pane.action_switch_view()
 
         screen = RunScreen(EVIL)
         await app.push_screen(screen)

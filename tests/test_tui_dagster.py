@@ -60,8 +60,11 @@ async def test_launch_follow_and_open_a_run(project: tuple[Path, DagsterServer])
         def painted() -> str:
             return painted_text(app, pane)
 
-        # On screen as painted, which follows the state at the next refresh.
-        await wait_until(lambda: "success" in painted() and "marimo/sales" in painted())
+        # On screen as painted, which follows the state at the next refresh: in a pane this
+        # narrow the status is its glyph.
+        await wait_until(
+            lambda: any(r.split()[:2] == ["✓", "marimo/sales"] for r in painted().splitlines())
+        )
         run_id = pane.selected_run_id()
         assert run_id is not None
         await wait_until(lambda: str(pane.table.get_cell(run_id, "steps")) == "✓1")
@@ -135,3 +138,49 @@ async def test_open_with_dagster_and_no_definitions_says_so_and_keeps_running(
         assert app.dagster is None and wb.config.dagster.url is None
         await pilot.press("1")  # still at work
         assert app.is_running
+
+
+async def test_c_on_a_failed_notebook_run_opens_its_failing_cell(
+    project: tuple[Path, DagsterServer],
+) -> None:
+    root, _ = project
+    app = make_app(root, "sales.py")  # another notebook is open: `c` opens broken.py
+    async with app.run_test(size=(200, 50)) as pilot:
+        await wait_until(lambda: app.dagster is not None and bool(app.dagster.pairs))
+        flows = app.dagster
+        assert flows is not None and flows.client is not None and flows.workspace is not None
+        poller = flows.poller
+        assert poller is not None
+        broken = flows.workspace.asset(("marimo", "broken"))
+        assert broken is not None
+        run = await flows.client.launch_assets(broken.location, broken.repository, [broken.key])
+        await pilot.press("4")
+        await wait_until(lambda: run.run_id in flows.pane._rows, what="the run listed")
+        await wait_until(
+            lambda: (r := poller.state.runs.get(run.run_id)) is not None and r.finished,
+            timeout=RUN,
+            what="the run's end",
+        )
+        assert poller.state.runs[run.run_id].status == "FAILURE"
+        flows.pane.select_run(run.run_id)
+        await pilot.press("enter")
+        await wait_until(lambda: isinstance(app.screen, RunScreen), what="the run screen")
+        screen = app.screen
+        assert isinstance(screen, RunScreen)
+        await wait_until(lambda: screen.failed is not None, what="the failing cell named")
+        assert screen.failed is not None and screen.failed.ref == "load_rows"
+        await pilot.press("c")
+        await wait_until(lambda: not isinstance(app.screen, RunScreen), what="the screen closed")
+
+        def at_cell() -> bool:
+            view = app.cell_view
+            selected = view.selected
+            return (
+                view.notebook is not None
+                and view.notebook.path.name == "broken.py"
+                and selected is not None
+                and selected.name == "load_rows"
+            )
+
+        await wait_until(at_cell, what="broken.py at load_rows")
+        assert app.cell_view.has_focus

@@ -20,6 +20,7 @@ NAMES = (
     "launched",
     "partitions",
     "config_schema",
+    "reload",
 )
 
 

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from marimo_tui.dagster.client import DagsterClient, parse_run
+from marimo_tui.dagster.client import DagsterClient
 from marimo_tui.dagster.errors import DagsterError, result_error
 from marimo_tui.dagster.launch_request import (
     LAUNCH_ID_TAG,
@@ -26,6 +26,7 @@ from marimo_tui.dagster.launch_request import (
 )
 from marimo_tui.dagster.model import ASSET_JOB, Run, Workspace, key_text
 from marimo_tui.dagster.pairs import asset_named
+from marimo_tui.dagster.parse import parse_run
 
 T = TypeVar("T")
 RECOVERY_POLL = 1.0

@@ -145,3 +145,48 @@ class CapturedLogs:
     stdout: str
     stderr: str
     cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LocationStamp:
+    """A code location as each poll sees it: a new `updated` means it was reloaded."""
+
+    name: str
+    status: str  # LOADING | LOADED
+    updated: float
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionCounts:
+    total: int
+    materialized: int
+    failed: int
+    materializing: int
+
+    @property
+    def missing(self) -> int:
+        return max(0, self.total - self.materialized - self.failed - self.materializing)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    name: str
+    status: str | None  # SUCCEEDED, FAILED, EXECUTION_FAILED, IN_PROGRESS, SKIPPED; None: not run
+
+
+@dataclass(frozen=True, slots=True)
+class AssetStatus:
+    """What the asset view shows of one asset: its latest materialization, whether it is stale,
+    its partitions' counts and its checks' latest results."""
+
+    key: tuple[str, ...]
+    stale: str | None = None  # FRESH | STALE | MISSING
+    materialized: float | None = None  # seconds
+    run_id: str | None = None  # of the latest materialization
+    partitions: PartitionCounts | None = None
+    checks: tuple[CheckResult, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return key_text(self.key)

@@ -3,7 +3,9 @@
 Each poll asks for the runs updated since the last one (new runs and status changes), the step
 counts of the runs on screen, and the events of the selected run after its cursor — all in one
 GraphQL document (`documents/poll.graphql`). While the server is down it backs off and keeps
-trying; when it answers again, it reloads the list and carries on by itself.
+trying; when it answers again, it reloads the list and carries on by itself. Any other failure —
+a bug in a poll or in the listener — is one failure of its `Streak` (told once to `on_health`),
+and polling goes on after a growing pause: the task never dies of it.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from dataclasses import dataclass, field
 
 from marimo_tui.dagster.client import DagsterClient
 from marimo_tui.dagster.errors import DagsterError
-from marimo_tui.dagster.model import Run, RunEvent, RunStats
+from marimo_tui.dagster.model import AssetStatus, LocationStamp, Run, RunEvent, RunStats
+from marimo_tui.supervisor import HealthListener, Streak, stop
 
 MAX_BACKOFF = 30.0
 RECENT = 50  # runs listed at first and after a reconnect
@@ -25,6 +28,13 @@ EVENTS_KEPT = 5000
 # Step counts cost the webserver ~2 ms a run (a read of that run's event log): a poll asks for
 # a few of the runs on screen, in turn, and a finished run's counts only once more.
 STATS_PER_POLL = 5
+# An asset's status costs the webserver ~5 ms (staleness, partitions, checks, materialization,
+# each ~1-2 ms; bench/dagster_poll.py): with the asset view on, the first poll asks every asset
+# on it, then each poll the assets of runs that just changed and a few more in turn.
+ASSETS_PER_POLL = 4
+# The code locations (~8 ms of the webserver's time): every few polls, and on the poll after
+# `ask_locations` (a reload from here).
+LOCATIONS_EVERY = 5
 # Dagster keeps update times to the microsecond, stored and compared as floats: ask from a
 # little before the newest one seen and drop what did not change.
 OVERLAP = 1.0
@@ -43,6 +53,8 @@ class PollState:
     polls: int = 0
     last_poll_ms: float = 0.0
     stats_asked: list[str] = field(default_factory=list)  # runs the last poll counted steps of
+    locations: dict[str, LocationStamp] = field(default_factory=dict)
+    assets: dict[tuple[str, ...], AssetStatus] = field(default_factory=dict)  # asset view on
 
     def newest(self, limit: int | None = None) -> list[Run]:
         runs = sorted(self.runs.values(), key=lambda r: r.created, reverse=True)
@@ -57,6 +69,8 @@ class PollUpdate:
     events: tuple[RunEvent, ...] = ()
     connection_changed: bool = False
     stats_changed: bool = False
+    locations_changed: bool = False  # loaded, reloaded, failed to load or fixed
+    assets_changed: bool = False
 
 
 Listener = Callable[[PollState, PollUpdate], None]
@@ -70,6 +84,7 @@ class RunPoller:
         interval: float = 2.0,
         listener: Listener | None = None,
         recent: int = RECENT,
+        on_health: HealthListener | None = None,
     ) -> None:
         self.client = client
         self.interval = interval
@@ -80,8 +95,16 @@ class RunPoller:
         self._shown: list[str] = []
         self._final: set[str] = set()  # finished runs whose last step counts we have
         self._turn = 0
+        self._assets_on = False
+        self._asset_keys: list[tuple[str, ...]] | None = None  # None: every asset
+        self._assets_filled = False  # a poll has answered for every watched asset
+        self._assets_due: set[tuple[str, ...]] = set()  # assets of runs that changed
+        self._asset_turn = 0
+        self._asset_watch = 0  # counts watch_assets changes: an answer for older ones is dropped
+        self._locations_in = 0  # polls until the code locations are read again
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self.streak = Streak("polling runs", on_health, first=interval, most=MAX_BACKOFF)
 
     # -- what to ask about ---------------------------------------------------------------
     def select(self, run_id: str | None) -> None:
@@ -96,6 +119,39 @@ class RunPoller:
     def show(self, run_ids: Iterable[str]) -> None:
         """The runs on screen: their step counts come with each poll."""
         self._shown = list(run_ids)
+
+    def watch_assets(self, on: bool, keys: Iterable[tuple[str, ...]] | None = None) -> None:
+        """The asset view: with `on`, each poll asks the status of `keys` (None: every asset)."""
+        keys = None if keys is None else sorted(set(keys))
+        if (on, keys) != (self._assets_on, self._asset_keys):
+            self._assets_on, self._asset_keys = on, keys
+            self._assets_filled, self._assets_due = False, set()
+            self._asset_watch += 1
+            self.state.assets = {}
+            if on:
+                self.wake()
+
+    @property
+    def watched_assets(self) -> list[tuple[str, ...]] | None:
+        """The asset view's assets (None: every asset), whether it is on or not."""
+        return self._asset_keys
+
+    def _assets_to_ask(self) -> tuple[list[tuple[str, ...]] | None, bool]:
+        """The assets this poll asks about (None: every asset), and whether that is all."""
+        keys = self._asset_keys
+        if keys is None or not self._assets_filled or len(keys) <= ASSETS_PER_POLL:
+            return keys, True
+        due = sorted(self._assets_due.intersection(keys))[:ASSETS_PER_POLL]
+        start = self._asset_turn % len(keys)
+        turn = [k for k in keys[start:] + keys[:start] if k not in due]
+        more = turn[: max(0, ASSETS_PER_POLL - len(due))]
+        self._asset_turn += len(more)
+        return due + more, False
+
+    def ask_locations(self) -> None:
+        """Read the code locations on the next poll (they were just reloaded), and poll now."""
+        self._locations_in = 0
+        self.wake()
 
     def track(self, run: Run) -> None:
         """A run we just launched: list it before the next poll confirms it."""
@@ -112,6 +168,9 @@ class RunPoller:
         changed = {"updatedAfter": self._since - OVERLAP} if self._since is not None else {}
         limit = CHANGED_LIMIT if self._since is not None else self.recent
         shown = state.stats_asked = self._stats_to_ask()
+        assets, every_asset = self._assets_to_ask() if self._assets_on else (None, False)
+        watch = self._asset_watch
+        locations = self._locations_in <= 0
         was = state.connected
         started = time.perf_counter()
         try:
@@ -122,6 +181,9 @@ class RunPoller:
                 shown=shown,
                 selected=state.selected,
                 after=state.cursor,
+                assets=assets,
+                with_assets=self._assets_on,
+                locations=locations,
             )
         except DagsterError as exc:
             state.connected = False
@@ -132,6 +194,7 @@ class RunPoller:
             self._tell(update)
             raise
         state.last_poll_ms = (time.perf_counter() - started) * 1000
+        self._locations_in = LOCATIONS_EVERY - 1 if locations else self._locations_in - 1
         state.polls += 1
         state.connected, state.error = True, ""
         fresh = [r for r in answer.changed if state.runs.get(r.run_id) != r]
@@ -154,11 +217,30 @@ class RunPoller:
             del state.events[:-EVENTS_KEPT]
         if answer.has_more:
             self.wake()
+        locations_changed = False
+        if answer.locations is not None:
+            seen = {loc.name: loc for loc in answer.locations}
+            locations_changed = seen != state.locations
+            state.locations = seen
+        assets_changed = False
+        if answer.assets is not None and self._assets_on and watch == self._asset_watch:
+            statuses = {a.key: a for a in answer.assets}
+            if every_asset:
+                self._assets_filled = True
+            else:
+                statuses = state.assets | statuses
+            self._assets_due.difference_update(a.key for a in answer.assets)
+            assets_changed = statuses != state.assets
+            state.assets = statuses
+        for run in fresh:
+            self._assets_due.update(run.assets)
         update = PollUpdate(
             runs=tuple(fresh),
             events=tuple(answer.events),
             connection_changed=was is not True,
             stats_changed=stats_changed,
+            locations_changed=locations_changed,
+            assets_changed=assets_changed,
         )
         self._tell(update)
         return update
@@ -179,17 +261,21 @@ class RunPoller:
             self.listener(self.state, update)
 
     async def run(self) -> None:
-        """Poll forever: every `interval`, sooner when woken, backing off while down."""
-        failures = 0
+        """Poll forever: every `interval`, sooner when woken, backing off while down or broken."""
+        down = 0
         while True:
             self._wake.clear()
             try:
                 await self.poll_once()
-                failures = 0
-                pause = self.interval
             except DagsterError:
-                failures += 1
-                pause = min(self.interval * 2 ** min(failures - 1, 5), MAX_BACKOFF)
+                down += 1
+                pause = min(self.interval * 2 ** min(down - 1, 5), MAX_BACKOFF)
+            except Exception as exc:
+                pause = self.streak.failed(exc)
+            else:
+                down = 0
+                pause = self.interval
+                self.streak.succeeded()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), pause)
 
@@ -198,8 +284,5 @@ class RunPoller:
             self._task = asyncio.ensure_future(self.run())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await stop(self._task)
+        self._task = None
