@@ -14,7 +14,7 @@ from typing import Literal
 
 from textual.binding import Binding
 
-Where = Literal["app", "cells", "tasks"]
+Where = Literal["app", "cells", "tasks", "runs"]
 
 RunAction = Literal["run", "run_all", "interrupt", "restart", "view_output"]
 # What the cell view asks the app to do with the selected cell (`CellView.Requested`).
@@ -125,6 +125,21 @@ ACTIONS: tuple[Action, ...] = (
            "Add a task to the task tree"),
     Action("toggle_task", "space,x", "request('toggle')", "Done", "tasks"),
     Action("delete_task", "d,delete", "request('delete')", "Delete task", "tasks"),
+    # -- the runs pane (when Dagster is configured) ------------------------------------------
+    Action("open_run", "enter", "request('open')", "Open run", "runs"),
+    Action("launch_asset", "l", "request('launch')", "Launch asset", "runs",
+           "Launch this notebook's asset", "Materialize the open notebook's paired asset"),
+    Action("launch_dialog", "L", "request('launch_dialog')", "Launch…", "runs",
+           "Launch in Dagster…", "Assets or a job, with a partition, config and tags"),
+    Action("relaunch_run", "r", "request('relaunch')", "Relaunch", "runs", "Relaunch run",
+           "Launch the selected run again with its config, partition and tags"),
+    Action("terminate_run", "x", "request('terminate')", "Terminate", "runs",
+           "Terminate run", "Stop the selected run"),
+    Action("toggle_all_runs", "a", "toggle_all", "All runs", "runs"),
+    Action("switch_runs_view", "s", "switch_view", "Runs/assets", "runs",
+           "Runs or assets", "Switch the runs pane between runs and assets"),
+    Action("reload_locations", "R", "request('reload')", "Reload code", "runs",
+           "Reload Dagster code", "Reload the code locations"),
 )  # fmt: skip
 
 
@@ -135,6 +150,7 @@ def bindings(where: Where) -> list[Binding]:
 APP_BINDINGS = bindings("app")
 CELL_BINDINGS = bindings("cells")
 TASK_BINDINGS = bindings("tasks")
+RUNS_BINDINGS = bindings("runs")
 
 
 def listed(keymap: Mapping[str, str]) -> list[tuple[str, str, str]]:

@@ -603,8 +603,10 @@ class WorkbenchApp(App[None]):
             "cells": self.cell_view,
             "tasks": self.tasks_pane,
         }
+        if self.dagster is not None:
+            targets["runs"] = self.dagster.pane
         for action in ACTIONS:
-            if action.title:
+            if action.title and action.where in targets:
                 run = partial(self.run_action, action.action, targets[action.where])
                 yield SystemCommand(action.title, action.help, run)
 

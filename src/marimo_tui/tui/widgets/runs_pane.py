@@ -20,7 +20,7 @@ from typing import ClassVar, Literal
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.events import Resize
 from textual.message import Message
@@ -29,6 +29,7 @@ from textual.widgets import DataTable, Static
 from marimo_tui.dagster.model import AssetStatus, Run, RunStats
 from marimo_tui.dagster.poller import PollState
 from marimo_tui.safe_text import one_line
+from marimo_tui.tui.actions import RUNS_BINDINGS
 from marimo_tui.tui.widgets.run_cells import (
     ago_text,
     checks_text,
@@ -79,16 +80,7 @@ def _with_name(width: int, fixed: list[Column], label: str) -> list[Column]:
 
 
 class RunsPane(Vertical):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "request('open')", "Open run", id="open_run"),
-        Binding("l", "request('launch')", "Launch asset", id="launch_asset"),
-        Binding("L", "request('launch_dialog')", "Launch…", id="launch_dialog"),
-        Binding("r", "request('relaunch')", "Relaunch", id="relaunch_run"),
-        Binding("x", "request('terminate')", "Terminate", id="terminate_run"),
-        Binding("a", "toggle_all", "All runs", id="toggle_all_runs"),
-        Binding("s", "switch_view", "Runs/assets", id="switch_runs_view"),
-        Binding("R", "request('reload')", "Reload code", id="reload_locations"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(RUNS_BINDINGS)
     DEFAULT_CSS = """
     RunsPane { background: $surface; }
     RunsPane > #runs-state { height: 1; color: $text-muted; }
