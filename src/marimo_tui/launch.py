@@ -125,6 +125,11 @@ def launch(
     # Before Textual is imported: a frame every ~8 ms instead of ~17, so an output that
     # arrives just after a frame waits less for the next one (see bench/rerun.py).
     os.environ.setdefault("TEXTUAL_FPS", "120")
+    # marimo's parse of a change (the analysis thread) and the image workers hold the GIL for
+    # their 5 ms slices by default: every hand-off the UI thread and Textual's output thread
+    # make while a frame is drawn waits that long. 1 ms slices keep the frame moving
+    # (bench/follow.py: p50 about 120 -> 95 ms, p95 about 290-450 -> 220-270 ms).
+    sys.setswitchinterval(0.001)
     try:
         config = load_config(config_path, start=path if path.is_dir() else path.parent)
     except ConfigError as exc:
