@@ -449,10 +449,18 @@ def test_links_and_an_unresolvable_marimo_host(tmp_path: Path, cli: Runner) -> N
     assert_no_traceback(inside)
     assert inside.returncode == 0, inside.stderr and "y = 2" in path.read_text()
     env = cli_env(MARIMO_TUI_MARIMO_HOST="no.such.host.invalid")
-    script.write_text(LIST)  # no write: nothing waits for a rerun that cannot come
+    script.write_text(LIST)
     nohost = cli(*agent, "--notebook", "notebooks/main.py", cwd=root, env=env)
     assert_no_traceback(nohost)
     assert nohost.returncode == 0, nohost.stderr
+    # A write with no server to rerun it: written, and the agent is told why it did not run
+    # (at once: nothing waits through the server's retries for a rerun that cannot come).
+    script.write_text(EDIT.replace("y = 2", "z = 3"))
+    edit = cli(*agent, "--notebook", "notebooks/main.py", "--json", cwd=root, env=env)
+    assert_no_traceback(edit)
+    assert edit.returncode == 0, edit.stderr
+    assert "z = 3" in path.read_text()
+    assert "the marimo server is down (cannot listen on marimo.host" in edit.stdout
 
 
 @pytest.fixture

@@ -140,9 +140,8 @@ async def run_agent(
         loop.add_signal_handler(signal.SIGINT, interrupt)
     try:
         runtime = workbench.runtime
-        if runtime is not None and runtime.session is not None:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(runtime.session.wait_ready(), READY_TIMEOUT)
+        if runtime is not None:
+            await runtime.wait_ready(READY_TIMEOUT)
         end = await session.run_turn(prompt)
     finally:
         with contextlib.suppress(NotImplementedError, RuntimeError):

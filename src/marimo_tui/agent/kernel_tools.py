@@ -61,6 +61,9 @@ async def run_cells(ctx: ToolContext, args: dict[str, Any]) -> ToolOutcome:
     timeout = float(args.get("timeout", ctx.rerun_timeout))
     codes = [c.code for c in nb.cells]
     if not await runtime.settle(path, codes, timeout):
+        down = runtime.down()
+        if down:
+            raise ToolFailure(f"the marimo server is down ({down}): cells cannot be run now")
         raise ToolFailure("the marimo kernel is not ready (still starting or busy); try again")
     runs = report.kernel_runs(wb, path, nb) or {}
     before = report.versions(runs)

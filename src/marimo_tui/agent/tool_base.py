@@ -257,5 +257,8 @@ async def wait_for_rerun(
     if wb.current != path:
         wb.open(path)  # the cell view follows the agent, and the notebook gets a session
     settled = await runtime.settle(path, [c.code for c in nb.cells], ctx.rerun_timeout)
+    down = runtime.down()
+    if not settled and down:
+        return {"rerun": f"the marimo server is down ({down}): the change was written, not run"}
     runs = report.kernel_runs(wb, path, nb)
     return report.rerun_report(nb, runs, before, settled, focus)

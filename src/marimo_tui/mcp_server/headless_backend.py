@@ -58,13 +58,7 @@ class HeadlessProject:
     async def wait_ready(self, timeout: float = READY_TIMEOUT) -> bool:
         """Wait for the open notebook's kernel; False when it is not ready in time."""
         runtime = self.workbench.runtime
-        if runtime is None or runtime.session is None:
-            return False
-        try:
-            await asyncio.wait_for(runtime.session.wait_ready(), timeout)
-        except TimeoutError:
-            return False
-        return True
+        return runtime is not None and await runtime.wait_ready(timeout)
 
     async def ready(self) -> None:
         """Before the first call of any client: marimo up (or given up on), so that the first

@@ -111,6 +111,27 @@ class Runtime:
         self.session.start()
         self.publish(KernelChanged(path, self.session.kernel, None))
 
+    async def wait_ready(self, timeout: float) -> bool:
+        """Wait for the open notebook's kernel. False when `timeout` passes, or at once when
+        the server cannot start (then `down()` says why) rather than through its retries."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        try:
+            if self.session is None or not await asyncio.wait_for(self.sidecar.wait_up(), timeout):
+                return False
+            await self.session.wait_ready(max(0.0, deadline - loop.time()))
+        except TimeoutError:
+            return False
+        return True
+
+    def down(self) -> str:
+        """Why the marimo server is down for now (its start failed, or it stopped); "" while
+        it is up or coming up."""
+        sidecar = self.sidecar
+        if sidecar.state in ("failed", "stopped") or sidecar.start_error:
+            return sidecar.start_error or sidecar.detail or f"the marimo server {sidecar.state}"
+        return ""
+
     # -- commands ----------------------------------------------------------------------------
     def _session_for(self, path: Path) -> NotebookSession:
         if self.session is None or self.session.path != path:
@@ -132,7 +153,8 @@ class Runtime:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         try:
-            await asyncio.wait_for(self.sidecar.wait_ready(), timeout)
+            if not await asyncio.wait_for(self.sidecar.wait_up(), timeout):
+                return False  # down for now (`down()` says why): nothing to wait for
         except TimeoutError:
             return False
         settled = await session.settle(codes, max(0.0, deadline - loop.time()))

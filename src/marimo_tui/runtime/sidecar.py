@@ -88,6 +88,8 @@ class Sidecar:
         self.process: asyncio.subprocess.Process | None = None
         self.restarts = 0
         self._ready = asyncio.Event()
+        self._moved = asyncio.Event()  # set (and replaced) at every change of state
+        self.start_error = ""  # while restarting after a start that failed: why it failed
         self._supervisor: asyncio.Task[None] | None = None
         self._kick = asyncio.Event()  # `restart()`: cut the current wait short
         self.tries = 0  # while restarting: deaths and failed starts in a row (1: the first)
@@ -127,6 +129,16 @@ class Sidecar:
     async def wait_ready(self) -> None:
         await self._ready.wait()
 
+    async def wait_up(self) -> bool:
+        """True once the server is up; False as soon as it is down for now: its start failed
+        (the next try is seconds away, see START_BACKOFF) or it stopped. A server that died
+        after it was up is waited for: it is back within a second."""
+        while self.state != "ready":
+            if self.state in ("failed", "stopped") or self.start_error:
+                return False
+            await self._moved.wait()
+        return True
+
     def redact(self, text: str) -> str:
         return self.redactor(text)
 
@@ -135,6 +147,7 @@ class Sidecar:
         """Start in the background; the state listener hears how it goes."""
         if self._supervisor is None or self._supervisor.done():
             self._stopping = False
+            self._set("starting", "")  # now, so that `wait_up` right after waits for the start
             self._supervisor = asyncio.ensure_future(self._supervise())
 
     def restart(self) -> None:
@@ -153,8 +166,10 @@ class Sidecar:
         await self._terminate()
         self._set("stopped", "")
 
-    def _set(self, state: SidecarState, detail: str) -> None:
-        self.state, self.detail = state, detail
+    def _set(self, state: SidecarState, detail: str, start_error: str = "") -> None:
+        self.state, self.detail, self.start_error = state, detail, start_error
+        moved, self._moved = self._moved, asyncio.Event()
+        moved.set()
         if state == "ready":
             self._ready.set()
         else:
@@ -165,7 +180,6 @@ class Sidecar:
     async def _supervise(self) -> None:
         failures = 0  # starts in a row that never got healthy
         crashes = 0  # quick deaths in a row of a server that was up
-        self._set("starting", "")
         while not self._stopping:
             self._kick.clear()
             started = time.monotonic()
@@ -180,6 +194,7 @@ class Sidecar:
                     self.port = self._free_port()
                 detail = str(exc)
                 pause = START_BACKOFF[min(failures - 1, len(START_BACKOFF) - 1)]
+                start_error = detail
             except _Kicked:
                 await self._terminate()
                 failures = crashes = 0
@@ -203,10 +218,11 @@ class Sidecar:
                     continue
                 crashes = 0 if time.monotonic() - started > STABLE_AFTER else crashes + 1
                 detail = f"the marimo server exited ({describe_exit(code)})"
+                start_error = ""
                 pause = CRASH_BACKOFF[min(crashes, len(CRASH_BACKOFF) - 1)]
             self.pause = min(pause, MAX_BACKOFF)
             self.tries = failures + crashes + 1
-            self._set("restarting", detail)
+            self._set("restarting", detail, start_error)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._kick.wait(), self.pause)  # `restart()` cuts it short
             if self._kick.is_set():
