@@ -54,3 +54,55 @@ async def test_open_with_dagster_serves_a_dg_project_and_pairs_its_notebook(
         # The instance of its own, and the workspace file written as `dg dev` writes one.
         written = (root / ".marimo-tui" / "dagster" / "workspace.yaml").read_text()
         assert "module_name: dg_project.definitions" in written
+
+
+async def test_r_reloads_the_location_picked_of_a_workspace_yaml(tmp_path: Path) -> None:
+    from textual.widgets import OptionList
+
+    from marimo_tui.tui.screens.dialogs import ChoiceScreen
+
+    isolate_user_config(tmp_path)
+    root = tmp_path / "two"
+    shutil.copytree(
+        REPO / "tests" / "dagster_projects" / "two_locations",
+        root,
+        ignore=shutil.ignore_patterns("__pycache__", ".marimo-tui"),
+    )
+    (root / "marimo-tui.yaml").write_text("notebooks:\n  folder: notebooks\n")
+    wb = Workbench(load_config(start=root, environ={}))
+    notebook = root / "notebooks" / "weekly.py"
+    app = WorkbenchApp(wb, wb.quick_open(notebook), watch=False, run=False, serve_dagster=True)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await wait_until(
+            lambda: app.status.services["dagster"][0] == "connected",
+            timeout=3 * HANG,
+            what="the workspace's webserver",
+        )
+        flows = app.dagster
+        assert flows is not None and flows.poller is not None
+        state = flows.poller.state
+        await wait_until(lambda: set(state.locations) == {"reports", "warehouse"})
+        before = {name: stamp.updated for name, stamp in state.locations.items()}
+        await pilot.press("4")  # the runs pane
+        await pilot.press("R")
+        await wait_until(lambda: isinstance(app.screen, ChoiceScreen), what="the picker")
+        options = app.screen.query_one(OptionList)
+        shown = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert shown[0] == "every location"
+        assert sorted(shown[1:]) == ["reports · loaded", "warehouse · loaded"]
+        picked = next(i for i, line in enumerate(shown) if line.startswith("warehouse"))
+        options.highlighted = picked
+        await pilot.press("enter")
+        await wait_until(
+            lambda: state.locations["warehouse"].updated > before["warehouse"],
+            timeout=3 * HANG,
+            what="warehouse reloaded",
+        )
+        polls = state.polls
+        await wait_until(lambda: state.polls >= polls + 2, what="two more polls")
+        assert state.locations["reports"].updated == before["reports"]  # not reloaded
+        # Escape leaves every location as it was.
+        await pilot.press("R")
+        await wait_until(lambda: isinstance(app.screen, ChoiceScreen), what="the picker")
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ChoiceScreen)

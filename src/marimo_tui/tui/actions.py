@@ -139,7 +139,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("switch_runs_view", "s", "switch_view", "Runs/assets", "runs",
            "Runs or assets", "Switch the runs pane between runs and assets"),
     Action("reload_locations", "R", "request('reload')", "Reload code", "runs",
-           "Reload Dagster code", "Reload the code locations"),
+           "Reload Dagster code", "Reload a code location (picked), or every one"),
 )  # fmt: skip
 
 

@@ -20,10 +20,11 @@ from marimo_tui.tui.launch_flow import launch_again, open_launch_dialog
 if TYPE_CHECKING:
     from marimo_tui.config import Config
     from marimo_tui.dagster.client import DagsterClient
-    from marimo_tui.dagster.model import Run, Workspace
+    from marimo_tui.dagster.model import LocationStamp, Run, Workspace
     from marimo_tui.dagster.pairs import Pair
     from marimo_tui.dagster.poller import PollState, PollUpdate, RunPoller
     from marimo_tui.tui.app import WorkbenchApp
+    from marimo_tui.tui.screens.dialogs import ChoiceScreen
     from marimo_tui.tui.screens.run_detail import RunScreen
     from marimo_tui.tui.widgets.runs_pane import RunsPane
 
@@ -251,10 +252,12 @@ class DagsterFlows:
             self.app.run_guarded(self.reload_locations(), group="dagster-action")
 
     async def reload_locations(self) -> None:
-        """`R`: reload every code location, as Dagster's UI does; the workspace is read again
-        when the next poll sees them reloaded."""
+        """`R`: reload a code location, picked when there are several (failing ones first, and
+        "every location", as Dagster's UI offers); the workspace is read again when the next
+        poll sees it reloaded."""
         assert self.client is not None and self.poller is not None
-        names = list(self.poller.state.locations) or [
+        stamps = self.poller.state.locations
+        names = list(stamps) or [
             loc.name for loc in (self.workspace.locations if self.workspace else ())
         ]
         if not names:
@@ -262,6 +265,11 @@ class DagsterFlows:
                 "no code location to reload (Dagster not reached yet)", severity="warning"
             )
             return
+        if len(names) > 1:
+            picked = await self.app.push_screen_wait(location_choice(names, stamps))
+            if picked is None:
+                return
+            names = names if picked == ALL_LOCATIONS else [picked]
         for name in names:
             try:
                 entry = await self.client.reload_location(name)
@@ -372,3 +380,23 @@ class DagsterFlows:
             return
         self.poller.wake()
         self.app.notify(f"terminating run {run_id[:8]}")
+
+
+ALL_LOCATIONS = "\0all"  # not a location name: Dagster's names are Python identifiers
+
+
+def location_choice(names: list[str], stamps: dict[str, LocationStamp]) -> ChoiceScreen:
+    """The `R` picker: locations that fail to load first, each with its state."""
+    from marimo_tui.tui.screens.dialogs import ChoiceScreen
+
+    def line(name: str) -> str:
+        stamp = stamps.get(name)
+        if stamp is None:
+            return name
+        if stamp.error:
+            return f"✗ {name} · does not load: {stamp.error}"
+        return f"{name} · {stamp.status.lower()}"
+
+    failing = sorted(names, key=lambda n: not (stamps.get(n) and stamps[n].error))
+    choices = [(ALL_LOCATIONS, "every location"), *((name, line(name)) for name in failing)]
+    return ChoiceScreen("Reload which code location?", choices)

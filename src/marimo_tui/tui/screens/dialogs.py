@@ -1,14 +1,15 @@
-"""Small modal dialogs: confirm, ask for a line of text."""
+"""Small modal dialogs: confirm, ask for a line of text, pick one of a few choices."""
 
 from __future__ import annotations
 
 from typing import TypeVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label
+from textual.widgets import Button, Input, Label, OptionList
 
 from marimo_tui.safe_text import one_line, visible
 
@@ -75,3 +76,27 @@ class PromptScreen(DialogScreen[str | None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.dismiss(event.value)
+
+
+class ChoiceScreen(DialogScreen[str | None]):
+    """Pick one of a few choices (id, line shown); Enter picks, Escape cancels."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, title: str, choices: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.choices = choices
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets.option_list import Option
+
+        with Vertical(classes="dialog"):
+            yield Label(one_line(self.title_text), classes="title", markup=False)
+            # Choices name code locations and their errors: text, never markup.
+            options = [Option(Text(one_line(shown)), id=key) for key, shown in self.choices]
+            yield OptionList(*options, id="choices")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(event.option.id)
