@@ -1,16 +1,15 @@
 """The cell view: every cell of the open notebook, virtualised with Textual's line API.
 
 Nothing is mounted per cell or per line. Each cell is a block of lines whose height is known
-without rendering (header, defs/refs, code or a fold marker, errors, a gap); `render_line`
-finds the block under a screen row by bisection and renders only that block, cached by the
-cell's content. A 1000-cell notebook therefore costs what its visible rows cost.
+without rendering (`cell_layout`); `render_line` finds the block under a screen row by
+bisection and renders only that block, cached by the cell's content. A 1000-cell notebook
+therefore costs what its visible rows cost. Selection, scrolling and folding are
+`cell_scroller`'s; the rows' text `cell_lines`', the kernel's outputs `cell_outputs`'.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -20,10 +19,8 @@ from textual import events
 from textual.binding import BindingType
 from textual.cache import LRUCache
 from textual.content import Content
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.message import Message
-from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.timer import Timer
 
@@ -32,8 +29,10 @@ from marimo_tui.notebook.model import Cell, Notebook
 from marimo_tui.safe_text import one_line
 from marimo_tui.tui import workbench_messages as wm
 from marimo_tui.tui.actions import CELL_BINDINGS, CellAction
+from marimo_tui.tui.widgets.cell_layout import Block, Painted
 from marimo_tui.tui.widgets.cell_lines import CellLines
 from marimo_tui.tui.widgets.cell_outputs import NO_ROWS, CellOutputs
+from marimo_tui.tui.widgets.cell_scroller import CellScroller
 from marimo_tui.tui.workbench_messages import shows_errors
 
 if TYPE_CHECKING:
@@ -57,38 +56,7 @@ def cells_title(notebook: Notebook) -> Content:
     return Content(one_line(f"cells · {notebook.path.name}"))
 
 
-@dataclass(slots=True)
-class _Block:
-    cell: Cell
-    top: int
-    height: int
-    folded: bool
-    code_lines: int
-    output: list[Strip]  # rows after the header, info, code and errors; then a gap
-
-
-@dataclass(slots=True)
-class _Painted:
-    """What a cell's rows showed when last painted; lists are compared by identity (the
-    caches hand out the same list for the same content)."""
-
-    top: int
-    height: int
-    relation: str
-    lines: list[Content]
-    output: list[Strip]
-
-    def same(self, other: _Painted) -> bool:
-        return (
-            self.top == other.top
-            and self.height == other.height
-            and self.relation == other.relation
-            and self.lines is other.lines
-            and self.output is other.output
-        )
-
-
-class CellView(ScrollView, can_focus=True):
+class CellView(CellScroller, can_focus=True):
     """Shows a `Notebook`; keeps the selection and the viewport on the same cell across
     reloads (cells have stable ids)."""
 
@@ -130,17 +98,11 @@ class CellView(ScrollView, can_focus=True):
             self.action = action
             self.cell = cell
 
-    selected_id: reactive[str | None] = reactive(None, always_update=False, layout=False)
-
     def __init__(
         self, notebook: Notebook | None = None, *, id: str | None = None, classes: str = ""
     ) -> None:
         super().__init__(id=id, classes=classes)
         self.notebook: Notebook | None = None
-        self.blocks: list[_Block] = []
-        self._tops: list[int] = []
-        self._index: dict[str, int] = {}
-        self._folded: set[str] = set()
         self._parents: set[str] = set()
         self._children: set[str] = set()
         self.broken: tuple[int | None, str] | None = None
@@ -150,7 +112,7 @@ class CellView(ScrollView, can_focus=True):
         # A row's strip is keyed by the very lists it is drawn from: any change of a cell's
         # text, status or output makes new lists, so nothing needs clearing on a change.
         self._strips: LRUCache[tuple[object, ...], tuple[object, object, Strip]] = LRUCache(4096)
-        self._painted: dict[str, _Painted] = {}  # cell id -> what its rows last showed
+        self._painted: dict[str, Painted] = {}  # cell id -> what its rows last showed
         self._painted_view: tuple[object, ...] | None = None
         self._painted_total = 0
         self._relayout_pending = False
@@ -158,21 +120,10 @@ class CellView(ScrollView, can_focus=True):
         self._spinner: Timer | None = None
         self._document_timer: Timer | None = None
         self._analysing_timer: Timer | None = None
-        self._wanted: str | None = None  # a cell to select once it is shown
         if notebook is not None:
             self.show(notebook)
 
     # -- model -------------------------------------------------------------------------------
-    @property
-    def selected(self) -> Cell | None:
-        if self.selected_id is None or self.selected_id not in self._index:
-            return None
-        return self.blocks[self._index[self.selected_id]].cell
-
-    @property
-    def selected_index(self) -> int | None:
-        return self._index.get(self.selected_id) if self.selected_id is not None else None
-
     def show(self, notebook: Notebook) -> None:
         """Show a (new version of a) notebook; the selected cell keeps its place on screen.
         Switching to another notebook restores where the view was when it was last shown."""
@@ -181,7 +132,7 @@ class CellView(ScrollView, can_focus=True):
             return
         self.notebook = notebook
         self._relayout_anchored()
-        if self._wanted is not None and self._wanted in self._index:
+        if self._wanted is not None and self._wanted in self._cell_index:
             self.select_id(self._wanted)
 
     def _relayout_anchored(self) -> None:
@@ -195,7 +146,7 @@ class CellView(ScrollView, can_focus=True):
         keep = self._valid_selection(keep, old_index)
         self.set_reactive(CellView.selected_id, keep)
         if anchor is not None and keep is not None:
-            top = self.blocks[self._index[keep]].top
+            top = self.blocks[self._cell_index[keep]].top
             self.scroll_to(y=max(0, top - anchor), animate=False, immediate=True)
         self._changed()
 
@@ -204,11 +155,11 @@ class CellView(ScrollView, can_focus=True):
         self._memory[self.notebook.path] = (
             self.selected_id,
             self.scroll_offset.y,
-            set(self._folded),
+            set(self.cell_layout.folded),
         )
         selected, scroll_y, folded = self._memory.get(notebook.path, (None, 0, set()))
         self.notebook = notebook
-        self._folded = folded
+        self.cell_layout.folded = folded
         self.broken = None
         self._layout()
         self.set_reactive(CellView.selected_id, self._valid_selection(selected, 0))
@@ -216,7 +167,7 @@ class CellView(ScrollView, can_focus=True):
         self._changed()
 
     def _valid_selection(self, wanted: str | None, old_index: int | None) -> str | None:
-        if wanted in self._index:
+        if wanted in self._cell_index:
             return wanted
         if not self.blocks:
             return None
@@ -248,13 +199,11 @@ class CellView(ScrollView, can_focus=True):
         scroll_y = self.scroll_offset.y
         view = (self.scroll_offset, region.size, self.virtual_size.width)
         total = self.virtual_size.height
-        first = max(0, bisect_right(self._tops, scroll_y) - 1)
-        last = bisect_right(self._tops, scroll_y + region.height)
-        painted: dict[str, _Painted] = {}
+        painted: dict[str, Painted] = {}
         dirty: list[tuple[int, int]] = []
-        for i in range(first, min(last, len(self.blocks))):
+        for i in self.cell_layout.visible(scroll_y, region.height):
             block = self.blocks[i]
-            now = _Painted(
+            now = Painted(
                 block.top,
                 block.height,
                 self._relation(block.cell.id),
@@ -279,24 +228,11 @@ class CellView(ScrollView, can_focus=True):
 
     def _layout(self) -> None:
         self.outputs.match(self.notebook)
-        blocks: list[_Block] = []
-        top = 0
-        width = 0
         broken_at = self.broken[0] if self.broken else None
-        output_width = self._output_width()
-        for i, cell in enumerate(self.notebook.cells if self.notebook else []):
-            code_lines = cell.code.count("\n") + 1
-            folded = cell.id in self._folded
-            text_rows = 2 + (1 if folded else code_lines) + bool(cell.error) + (broken_at == i)
-            output = self._output_rows(cell, output_width)
-            height = text_rows + len(output) + 1
-            blocks.append(_Block(cell, top, height, folded, code_lines, output))
-            top += height
-            width = max(width, max(map(len, cell.code.split("\n"))), len(cell.label) + 40)
-        self.blocks = blocks
-        self._tops = [b.top for b in blocks]
-        self._index = {b.cell.id: i for i, b in enumerate(blocks)}
-        self.virtual_size = Size(width + GUTTER + 1, top)
+        width = self._output_width()
+        cells = self.notebook.cells if self.notebook else []
+        self.cell_layout.build(cells, broken_at, lambda cell: self._output_rows(cell, width))
+        self.virtual_size = Size(self.cell_layout.width + GUTTER + 1, self.cell_layout.height)
 
     def _update_relations(self) -> None:
         cell = self.selected
@@ -459,7 +395,7 @@ class CellView(ScrollView, can_focus=True):
         self.select_tab(cell, 0, (current + 1) % len(first.panes))
 
     # -- rendering ---------------------------------------------------------------------------
-    def _block_lines(self, block: _Block, index: int) -> list[Content]:
+    def _block_lines(self, block: Block, index: int) -> list[Content]:
         cell = block.cell
         status = self.status_of(cell)
         return self.text.lines(
@@ -485,8 +421,8 @@ class CellView(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         base = self.rich_style
         row = scroll_y + y
-        i = bisect_right(self._tops, row) - 1
-        if i < 0 or i >= len(self.blocks) or row >= self.blocks[i].top + self.blocks[i].height:
+        i = self.cell_layout.at(row)
+        if i is None:
             return Strip.blank(width, base)
         block = self.blocks[i]
         offset = row - block.top
@@ -546,89 +482,8 @@ class CellView(ScrollView, can_focus=True):
         if self.outputs.kernel_ids and self.notebook is not None:
             self._relayout_anchored()
 
-    # -- navigation --------------------------------------------------------------------------
-    def select(self, index: int) -> None:
-        if not self.blocks:
-            return
-        index = max(0, min(index, len(self.blocks) - 1))
-        self.selected_id = self.blocks[index].cell.id
-        self.scroll_to_cell(index)
-
-    def select_id(self, cell_id: str) -> None:
-        """Select a cell; one the view has not been shown yet (a write's event is on its way
-        in the message queue) is selected when it arrives."""
-        if cell_id in self._index:
-            self._wanted = None
-            self.select(self._index[cell_id])
-        else:
-            self._wanted = cell_id
-
-    def scroll_to_cell(self, index: int) -> None:
-        block = self.blocks[index]
-        height = min(block.height, self.scrollable_content_region.height or block.height)
-        self.scroll_to_region(
-            Region(0, block.top, 1, height), animate=False, immediate=True, force=True
-        )
-
-    def action_cursor(self, step: int) -> None:
-        current = self.selected_index
-        self.select(0 if current is None else current + step)
-
-    def action_first(self) -> None:
-        self.select(0)
-
-    def action_last(self) -> None:
-        self.select(len(self.blocks) - 1)
-
-    def action_page(self, direction: int) -> None:
-        """Scroll by a screen; the selection moves to the first cell that starts in view
-        (or, when one cell fills the screen, the cell showing at its top)."""
-        if not self.blocks:
-            return
-        height = max(1, self.scrollable_content_region.height)
-        before = round(self.scroll_offset.y)
-        target = max(0, min(before + direction * height, round(self.max_scroll_y)))
-        if target == before:  # at the top or the bottom already: go to the end cell
-            self.select(0 if direction < 0 else len(self.blocks) - 1)
-            return
-        self.scroll_to(y=target, animate=False, immediate=True, force=True)
-        index = max(0, bisect_right(self._tops, target) - 1)
-        starts_in_view = index + 1 < len(self.blocks) and self._tops[index + 1] < target + height
-        if self._tops[index] < target and starts_in_view:
-            index += 1
-        self.selected_id = self.blocks[index].cell.id
-
-    def action_toggle_fold(self) -> None:
-        cell = self.selected
-        if cell is None:
-            return
-        self._folded ^= {cell.id}
-        self._relayout_keeping(cell.id)
-
-    def action_fold_all(self) -> None:
-        ids = {b.cell.id for b in self.blocks}
-        self._folded = set() if ids <= self._folded else ids
-        if self.selected_id is not None:
-            self._relayout_keeping(self.selected_id)
-
-    def _relayout_keeping(self, cell_id: str) -> None:
-        self._layout()
-        self.scroll_to_cell(self._index[cell_id])
-        self._repaint()
-
     def action_request(self, action: CellAction) -> None:
         self.post_message(self.Requested(action, self.selected))
-
-    def on_click(self, event: events.Click) -> None:
-        row = self.scroll_offset.y + event.y
-        i = bisect_right(self._tops, row) - 1
-        if 0 <= i < len(self.blocks):
-            self.selected_id = self.blocks[i].cell.id
-            if event.chain == 2:
-                self.action_toggle_fold()
-
-    def cells(self) -> Iterable[Cell]:
-        return (b.cell for b in self.blocks)
 
     def screen_text(self) -> str:
         """The visible rows as plain text (for tests and debugging)."""

@@ -1,0 +1,111 @@
+"""Where each cell of the cell view sits: a block of rows per cell, found by bisection.
+
+A block's height is known without rendering (header, defs/refs, code or a fold marker, errors,
+the output's rows, a gap), so laying out a 1000-cell notebook costs a pass over its cells, and
+finding the cell under a screen row costs a bisection.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from textual.content import Content
+from textual.strip import Strip
+
+from marimo_tui.notebook.model import Cell
+
+
+@dataclass(slots=True)
+class Block:
+    cell: Cell
+    top: int
+    height: int
+    folded: bool
+    code_lines: int
+    output: list[Strip]  # rows after the header, info, code and errors; then a gap
+
+
+@dataclass(slots=True)
+class Painted:
+    """What a cell's rows showed when last painted; lists are compared by identity (the
+    caches hand out the same list for the same content)."""
+
+    top: int
+    height: int
+    relation: str
+    lines: list[Content]
+    output: list[Strip]
+
+    def same(self, other: Painted) -> bool:
+        return (
+            self.top == other.top
+            and self.height == other.height
+            and self.relation == other.relation
+            and self.lines is other.lines
+            and self.output is other.output
+        )
+
+
+class CellLayout:
+    """The blocks of the shown cells, top to bottom, and which cells are folded."""
+
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.tops: list[int] = []
+        self.index: dict[str, int] = {}  # cell id -> its block's position
+        self.folded: set[str] = set()
+        self.width = 0  # of the widest row of code or header
+        self.height = 0
+
+    def build(
+        self, cells: Iterable[Cell], broken_at: int | None, rows: Callable[[Cell], list[Strip]]
+    ) -> None:
+        """Lay the cells out; `rows` gives a cell's output rows, `broken_at` the cell that
+        carries the line saying the file does not parse."""
+        blocks: list[Block] = []
+        top = width = 0
+        for i, cell in enumerate(cells):
+            code_lines = cell.code.count("\n") + 1
+            folded = cell.id in self.folded
+            text_rows = 2 + (1 if folded else code_lines) + bool(cell.error) + (broken_at == i)
+            output = rows(cell)
+            height = text_rows + len(output) + 1
+            blocks.append(Block(cell, top, height, folded, code_lines, output))
+            top += height
+            width = max(width, max(map(len, cell.code.split("\n"))), len(cell.label) + 40)
+        self.blocks = blocks
+        self.tops = [b.top for b in blocks]
+        self.index = {b.cell.id: i for i, b in enumerate(blocks)}
+        self.width, self.height = width, top
+
+    def at(self, row: int) -> int | None:
+        """The position of the block that holds `row`, if any does."""
+        i = bisect_right(self.tops, row) - 1
+        if i < 0 or i >= len(self.blocks) or row >= self.blocks[i].top + self.blocks[i].height:
+            return None
+        return i
+
+    def visible(self, top: int, height: int) -> range:
+        """The positions of the blocks with a row in `top … top + height`."""
+        first = max(0, bisect_right(self.tops, top) - 1)
+        last = bisect_right(self.tops, top + height)
+        return range(first, min(last, len(self.blocks)))
+
+    def first_in_view(self, top: int, height: int) -> int:
+        """The cell a page move selects: the first that starts in view, or, when one cell
+        fills the screen, the one showing at its top."""
+        index = max(0, bisect_right(self.tops, top) - 1)
+        starts_in_view = index + 1 < len(self.blocks) and self.tops[index + 1] < top + height
+        if self.tops[index] < top and starts_in_view:
+            index += 1
+        return index
+
+    def toggle_fold(self, cell_id: str) -> None:
+        self.folded ^= {cell_id}
+
+    def fold_all(self) -> None:
+        """Fold every cell, or unfold them all when all are folded."""
+        ids = {b.cell.id for b in self.blocks}
+        self.folded = set() if ids <= self.folded else ids
