@@ -1,5 +1,12 @@
 """File watching: watchfiles over the project, as batches of changed notebook paths.
 
+Besides the project's recursive watch, the open notebook's own folder is watched alone (not
+recursively): a batch of the project's watch is only handed over after a quiet step, and the
+tree is never quiet while marimo runs — it rewrites its session cache under `__marimo__/`, and
+our logs grow under `.marimo-tui/` — so the open notebook's changes would wait on those. Its
+folder's watch sees them at once; the project's watch sees them again a little later, which
+costs a read and a hash (`Workbench.reload` skips content it has shown).
+
 Batches go into an unbounded queue, so a change that arrives while the workbench is busy waits
 its turn instead of being dropped. The consumer reads each path's state on disk when it gets to
 it, so coalescing several batches loses nothing: the file's latest content is what counts.
@@ -24,6 +31,7 @@ ChangeKind = Literal["modified", "deleted"]
 # save (temp file, rename) lands in one batch, yet a change shows within a frame or two.
 STEP_MS = 15
 DEBOUNCE_MS = 400
+FOLLOW_STEP_MS = 5  # the open notebook's folder: only its own saves make events there
 IGNORED_DIRS = (".marimo-tui", "__marimo__", "__pycache__", ".ipynb_checkpoints")
 
 
@@ -54,9 +62,42 @@ class ProjectWatcher:
         self.special: dict[Path, str] = {}
         self.queue: asyncio.Queue[list[Path]] = asyncio.Queue()
         self._stop = asyncio.Event()
+        self.followed: Path | None = None
+        self._follow_stop = asyncio.Event()
+        self._follower: asyncio.Task[None] | None = None
 
     def stop(self) -> None:
         self._stop.set()
+        self._follow_stop.set()
+
+    def follow(self, path: Path | None) -> None:
+        """Watch the folder of `path` (the open notebook) alone too, for `path`'s changes."""
+        if path == self.followed or self._stop.is_set():
+            return
+        self._follow_stop.set()
+        self.followed = path
+        if path is None:
+            return
+        self._follow_stop = asyncio.Event()
+        self._follower = asyncio.ensure_future(self._follow(path, self._follow_stop))
+        self._follower.add_done_callback(_quietly)
+
+    async def _follow(self, path: Path, stop: asyncio.Event) -> None:
+        import watchfiles
+
+        wanted = str(path)
+        async for _ in watchfiles.awatch(
+            path.parent,
+            watch_filter=lambda _change, changed: changed == wanted,
+            recursive=False,
+            step=FOLLOW_STEP_MS,
+            debounce=DEBOUNCE_MS,
+            stop_event=stop,
+        ):
+            # Saves only: a rename or a deletion is the project's watch's to tell, since it
+            # sees both names of a rename in one batch (and a FIFO or a folder in its place).
+            if path.is_file():
+                self.queue.put_nowait([path])
 
     async def run(self) -> None:
         import watchfiles
@@ -90,3 +131,10 @@ class ProjectWatcher:
         while not self.queue.empty():
             batches.append(self.queue.get_nowait())
         return coalesce(batches)
+
+
+def _quietly(task: asyncio.Task[None]) -> None:
+    """The follower is a shortcut: if its folder goes away (or cannot be watched), the
+    project's watch still sees the notebook's changes."""
+    if not task.cancelled():
+        task.exception()

@@ -162,6 +162,7 @@ class Workbench:
             self._watcher = ProjectWatcher(
                 self.root, ignore=[self.config.state_dir], on_special=self._special_file
             )
+            self._watcher.follow(self.current)
             self._spawn(self._watch())
             self._spawn(self._follow())
 
@@ -275,10 +276,14 @@ class Workbench:
             self.notice(str(exc), "error")
             return
         shown = self.shown.get(path)
-        if shown is not None and shown.base_hash == text_hash(data) and not shown.pending:
-            if cause != "disk":  # e.g. reopening: show what we have, nothing to parse
-                self.publish(NotebookLoaded(path, shown, analysed=True, cause=cause))
-            return  # our own write coming back, or a touch that changed nothing
+        if shown is not None and shown.base_hash == text_hash(data):
+            analysing = self._analysing.get(path)
+            if not shown.pending or (cause == "disk" and analysing and not analysing.done()):
+                if cause != "disk":  # e.g. reopening: show what we have, nothing to parse
+                    self.publish(NotebookLoaded(path, shown, analysed=True, cause=cause))
+                # Our own write coming back, a touch that changed nothing, or the second
+                # report of a change (see `watch`) whose analysis is under way.
+                return
         try:
             nb = preview_notebook(data, path, self._previous(path))
         except NotebookError:
@@ -291,6 +296,8 @@ class Workbench:
     def open(self, path: Path) -> None:
         path = self.store.resolve(path)
         self.current = path
+        if self._watcher is not None:
+            self._watcher.follow(path)
         self.reload(path, "open")
         if self.runtime is not None:
             self.runtime.open(path)
@@ -309,14 +316,16 @@ class Workbench:
             try:
                 nb = await self.run_in_store(lambda s: s.read(path))
             except NotebookError as exc:
-                if path in self._stale:
-                    continue
+                if path in self._stale or not path.exists():
+                    continue  # changed again, or deleted: the watcher tells of it
                 self._broken(path, exc)
                 continue
             except Exception as exc:
                 self.notice(f"could not read {self.relative(path)}: {exc}", "error")
                 continue
-            if path not in self._stale:
+            # A file deleted while it was read is the watcher's to tell: announcing it loaded
+            # (or broken) after that would take back what the view says ("deleted on disk").
+            if path not in self._stale and path.exists():
                 self.shown[path] = nb
                 self.publish(NotebookLoaded(path, nb, analysed=True, cause=cause))
 

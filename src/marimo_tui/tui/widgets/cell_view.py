@@ -270,6 +270,9 @@ class CellView(CellScroller, can_focus=True):
     @shows_errors
     def on_workbench_notebook_removed(self, message: wm.NotebookRemoved) -> None:
         if message.current and message.event.renamed_to is None:
+            if self._analysing_timer is not None:  # its analysis will not come
+                self._analysing_timer.stop()
+                self._analysing_timer = None
             self.border_subtitle = "deleted on disk"
 
     @shows_errors
