@@ -7,7 +7,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from marimo_tui.agent.loop import AgentSession, Limits, Listener
+from marimo_tui.agent.limits import Limits
+from marimo_tui.agent.loop import AgentSession, Listener
 from marimo_tui.agent.profiles import Profile, get_profile
 from marimo_tui.agent.providers.base import ChatMessage, Provider
 from marimo_tui.agent.tools import Approval, Approver
