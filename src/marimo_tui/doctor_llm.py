@@ -7,7 +7,7 @@ import asyncio
 import os
 from typing import TYPE_CHECKING, Any
 
-from marimo_tui.config import Config
+from marimo_tui.config_schema import Config
 from marimo_tui.doctor_base import Check, get_json, reason
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ from marimo_tui.agent.tools import Approval, Approver
 from marimo_tui.agent.transcripts import Transcript
 
 if TYPE_CHECKING:
-    from marimo_tui.config import Config
+    from marimo_tui.config_schema import Config
     from marimo_tui.workbench import Workbench
 
 
