@@ -39,7 +39,8 @@ from tests.tui_support import make_project  # noqa: E402
 
 from _tmux import median  # noqa: E402
 from marimo_tui.agent import events as ev  # noqa: E402
-from marimo_tui.agent.loop import AgentSession, Limits  # noqa: E402
+from marimo_tui.agent.limits import Limits  # noqa: E402
+from marimo_tui.agent.loop import AgentSession  # noqa: E402
 from marimo_tui.agent.profiles import get_profile  # noqa: E402
 from marimo_tui.agent.providers.base import (  # noqa: E402
     ChatMessage,

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from marimo_tui.agent import events as ev
-from marimo_tui.agent.loop import AgentSession, Limits
+from marimo_tui.agent.limits import Limits
+from marimo_tui.agent.loop import AgentSession
 from marimo_tui.agent.profiles import get_profile
 from marimo_tui.agent.providers.base import Provider
 from marimo_tui.agent.providers.ollama import OllamaProvider
@@ -258,7 +259,7 @@ async def test_a_model_without_tools_gets_json_steps_from_the_first_request(
 async def test_undo_waits_for_the_turn_and_a_resumed_call_without_result_is_answered(
     tmp_path: Path, ollama: OllamaServer
 ) -> None:
-    from marimo_tui.agent.loop import answered
+    from marimo_tui.agent.history import answered
     from marimo_tui.agent.providers.base import ChatMessage, ToolCall
     from marimo_tui.agent.tools import ToolFailure
 

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from marimo_tui.agent import events as ev
-from marimo_tui.agent.loop import AgentSession, Limits
+from marimo_tui.agent.limits import Limits
+from marimo_tui.agent.loop import AgentSession
 from marimo_tui.agent.profiles import get_profile
 from marimo_tui.agent.providers.base import ChatMessage, ToolCall
 from marimo_tui.agent.providers.openai import OpenAIProvider

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from marimo_tui.agent import events as ev
-from marimo_tui.agent.loop import AgentSession, Limits
+from marimo_tui.agent.limits import Limits
+from marimo_tui.agent.loop import AgentSession
 from marimo_tui.agent.profiles import get_profile
 from marimo_tui.agent.providers.ollama import OllamaProvider
 from marimo_tui.agent.providers.scripted import ScriptedProvider

@@ -407,11 +407,11 @@ async def test_output_viewer_draws_a_chart_with_terminal_graphics_when_prepared(
 def test_export_summary_names_the_chart_not_its_mimetype(case: str, summary: str) -> None:
     from types import SimpleNamespace
 
-    from marimo_tui.runtime.export import _output_summary
+    from marimo_tui.runtime.export_cells import output_summary
 
     out = fixture(case)["output"]
     output = SimpleNamespace(mimetype=out["mimetype"], data=out["data"])
-    assert _output_summary(output, None) == summary
+    assert output_summary(output, None) == summary
 
 
 CONTROLS = "".join(chr(i) for i in range(0xA0)) + "\ud800\ufffe"

@@ -7,14 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from marimo_tui.config import (
-    CONFIG_NAME,
-    Config,
-    ConfigError,
-    config_keys,
-    load_config,
-    render_config,
-)
+from marimo_tui.config import load_config, render_config
+from marimo_tui.config_parse import ConfigError
+from marimo_tui.config_schema import CONFIG_NAME, Config, config_keys
 
 
 def write(folder: Path, text: str) -> Path:

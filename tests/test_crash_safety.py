@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from marimo_tui.config import Config
+from marimo_tui.config_schema import Config
 from marimo_tui.notebook import marimo_render
 from marimo_tui.notebook.atomic import TMP_SUFFIX
 from marimo_tui.notebook.errors import ConflictError, StoreError

@@ -162,7 +162,7 @@ def test_dg_settings_alone_are_no_dg_project(tmp_path: Path) -> None:
 
 
 def test_the_dagster_url_works_with_or_without_graphql() -> None:
-    from marimo_tui.config import Config
+    from marimo_tui.config_schema import Config
     from marimo_tui.dagster.connect import run_url
 
     for given in (
@@ -190,7 +190,7 @@ def dg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DagsterServe
 def test_a_dg_project_is_served_with_every_asset_of_its_defs_folder(
     dg_server: DagsterServer,
 ) -> None:
-    from marimo_tui.config import Config
+    from marimo_tui.config_schema import Config
     from marimo_tui.doctor import check_dagster
 
     workspace = dg_server.loop.run(read_workspace(dg_server.url))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from marimo_tui.config import Config, NotebooksConfig
+from marimo_tui.config_schema import Config, NotebooksConfig
 from marimo_tui.notebook.preview import quick_read
 from marimo_tui.notebook.reader import read_notebook
 from marimo_tui.project import creates_app, discover_notebooks, looks_like_notebook

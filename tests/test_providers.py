@@ -22,7 +22,8 @@ from marimo_tui.agent.providers.base import (
 )
 from marimo_tui.agent.providers.factory import make_provider, names
 from marimo_tui.agent.providers.ollama import OllamaProvider
-from marimo_tui.agent.providers.openai import OpenAIProvider, api_base
+from marimo_tui.agent.providers.openai import OpenAIProvider
+from marimo_tui.agent.providers.openai_request import api_base
 from marimo_tui.agent.providers.scripted import ScriptedProvider
 from marimo_tui.agent.repair import calls_in_text, parse_arguments
 from tests.llm_servers import Call, Fail, OllamaServer, OpenAIServer, Raw, Reply, closed_port

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from marimo_tui.agent.cell_report import cell_summary, error_of, status
-from marimo_tui.config import Config, NotebooksConfig
+from marimo_tui.config_schema import Config, NotebooksConfig
 from marimo_tui.doctor import check_notebooks
 from marimo_tui.notebook.model import Cell, Notebook
 from marimo_tui.notebook.pyversion import RUNNING, requirement_message

@@ -9,7 +9,7 @@ import click
 import pytest
 
 from marimo_tui.cli import main
-from marimo_tui.config import AgentProfile, config_keys, public_fields
+from marimo_tui.config_schema import AgentProfile, config_keys, public_fields
 from tests.conftest import REPO
 from tests.template_support import ALL
 

@@ -97,7 +97,7 @@ def test_the_small_profile_offers_six_tools_and_a_shorter_prompt() -> None:
 
 def test_a_configured_profile_over_small_keeps_its_rules() -> None:
     from marimo_tui.agent.profiles import _from_config
-    from marimo_tui.config import AgentProfile
+    from marimo_tui.config_schema import AgentProfile
 
     custom = _from_config("small", AgentProfile(system_prompt="Use polars."), BUILT_IN["small"])
     assert custom.rules == BUILT_IN["small"].rules and custom.tools == BUILT_IN["small"].tools

@@ -17,7 +17,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 from urllib.parse import urlsplit
 
-from marimo_tui.config import Config
+from marimo_tui.config_schema import Config
 from marimo_tui.dagster.client import web_url
 from marimo_tui.dagster.webserver import Webserver, WebserverError, project_webserver
 from marimo_tui.runtime.manager import sidecar_options

@@ -8,7 +8,8 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from marimo_tui.config import Config, ConfigError
+from marimo_tui.config_parse import ConfigError
+from marimo_tui.config_schema import Config
 from marimo_tui.doctor_base import Check, reason
 from marimo_tui.doctor_llm import check_llm
 from marimo_tui.doctor_mcp import check_mcp

@@ -7,7 +7,7 @@ import asyncio
 import os
 from typing import TYPE_CHECKING, Any
 
-from marimo_tui.config import Config
+from marimo_tui.config_schema import Config
 from marimo_tui.doctor_base import Check, get_json, reason
 
 if TYPE_CHECKING:
@@ -127,7 +127,7 @@ def _listed(data: object, key: str) -> list[dict[str, Any]]:
 
 def _openai_instead(host: str) -> str:
     """What answers at an Ollama host that is not Ollama: llama-server, or another /v1 API."""
-    from marimo_tui.agent.providers.openai import api_base, server_root
+    from marimo_tui.agent.providers.openai_request import api_base, server_root
 
     base = api_base(host)
     for url, what in ((f"{server_root(base)}/props", "llama-server"), (f"{base}/models", "/v1")):

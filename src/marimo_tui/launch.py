@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from marimo_tui.config import ConfigError, load_config
+from marimo_tui.config import load_config
+from marimo_tui.config_parse import ConfigError
 
 if TYPE_CHECKING:
     from marimo_tui.agent.start import Overrides

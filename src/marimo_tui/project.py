@@ -9,14 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from marimo_tui.config import (
-    CONFIG_NAME,
-    STATE_DIR,
-    Config,
-    NotebooksConfig,
-    parse_config_text,
-    render_config,
-)
+from marimo_tui.config import render_config
+from marimo_tui.config_parse import parse_config_text
+from marimo_tui.config_schema import CONFIG_NAME, STATE_DIR, Config, NotebooksConfig
 from marimo_tui.notebook.atomic import TMP_SUFFIX, atomic_create, atomic_write
 from marimo_tui.notebook.displaced import PART, STAGE_MARK
 from marimo_tui.notebook.file_kind import read_regular, special_kind

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from marimo_tui.config import Config
+    from marimo_tui.config_schema import Config
 
 REDACTED = "***"
 OUR_PREFIX = "MARIMO_TUI_"

@@ -15,7 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from marimo_tui.config import Config
+from marimo_tui.config_schema import Config
 from marimo_tui.events import (
     Cause,
     Event,

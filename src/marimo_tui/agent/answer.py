@@ -12,6 +12,7 @@ import math
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
+from marimo_tui.agent import events as ev
 from marimo_tui.agent import structured
 from marimo_tui.agent.context import MESSAGE_OVERHEAD, Budget, Counter, Fitted, message_text
 from marimo_tui.agent.providers.base import (
@@ -28,7 +29,7 @@ from marimo_tui.agent.providers.base import (
     ToolSpec,
     Usage,
 )
-from marimo_tui.agent.repair import parse_arguments
+from marimo_tui.agent.repair import calls_in_text, parse_arguments
 
 
 @dataclass(frozen=True)
@@ -215,3 +216,25 @@ def distinct(calls: list[ToolCall]) -> list[ToolCall]:
             seen.add(key)
             out.append(call)
     return out
+
+
+def read_step(
+    text: str, calls: list[ToolCall], known: list[str], json_mode: bool
+) -> tuple[str, list[ToolCall], list[ev.AgentEvent]]:
+    """An answer's text and the calls to run, each once: a JSON step parsed, calls a small model
+    wrote as text taken as calls; with what to tell the user about it, in order."""
+    said: list[ev.AgentEvent] = []
+    if json_mode:
+        text, calls = structured.parse_step(text, known)
+        if text:
+            said.append(ev.TextDelta(text))
+    elif not calls and text:
+        # Small models often write the call as JSON in their text instead of calling.
+        rest, found = calls_in_text(text, known)
+        if found:
+            said.append(ev.AgentWarning("the model wrote its tool calls as text: run as calls"))
+            text, calls = rest, found
+    unique = distinct(calls)
+    if len(unique) < len(calls):
+        said.append(ev.AgentWarning("the model repeated a call in one answer: run once"))
+    return text, unique, said

@@ -24,7 +24,7 @@ from marimo_tui.agent.tools import Answer
 from marimo_tui.safe_text import json_safe, one_line, visible
 
 if TYPE_CHECKING:
-    from marimo_tui.config import Config
+    from marimo_tui.config_schema import Config
 
 READY_TIMEOUT = 60.0  # s for the marimo server and the notebook's kernel before the turn
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130

@@ -6,76 +6,56 @@ printer of `marimo-tui agent --json`) and saved to the conversation's transcript
 every message the model is sent, pass the workbench's redactor first: a secret a cell dug out
 (its environment, /proc) never reaches the model, the screen, `--json` or a file. The writes of
 one turn share a journal group, so `undo_last_turn` reverts all of them.
+
+One request and its answer are `answer`'s, one tool call `tool_call`'s; `history` keeps the
+conversation sendable, `turns` holds what a turn leaves behind (undo, its task node), shared
+with outside (MCP) agents.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import json
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from marimo_tui.agent import events as ev
-from marimo_tui.agent import structured
 from marimo_tui.agent.answer import (
     Request,
     account,
     complete,
-    distinct,
     prepare,
+    read_step,
     receive,
 )
 from marimo_tui.agent.context import WINDOW_ASK_TIMEOUT, Budget, learn_budget
+from marimo_tui.agent.history import answered, redacted, unanswered_results, unique_ids
+from marimo_tui.agent.limits import Limits
 from marimo_tui.agent.profiles import Profile
 from marimo_tui.agent.providers.base import (
     ChatMessage,
     Provider,
     ProviderError,
     ToolCall,
-    ToolChoice,
     ToolSpec,
 )
-from marimo_tui.agent.repair import calls_in_text, parse_arguments
+from marimo_tui.agent.tool_call import RESULT_CHARS, result_text, run_call
 from marimo_tui.agent.tools import (
-    TOOLS,
-    Approval,
     Approver,
     ToolContext,
     ToolFailure,
-    dispatch,
     specs,
 )
-from marimo_tui.notebook.errors import StoreError
+from marimo_tui.agent.turns import close_turn_task, undo_turn
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from marimo_tui.agent.transcripts import Transcript
-    from marimo_tui.redaction import Redactor
     from marimo_tui.workbench import Workbench
 
 T = TypeVar("T")
-RESULT_CHARS = 24_000  # of one tool result sent back to the model
 Listener = Callable[[ev.AgentEvent], None]
-ToolMode = Literal["auto", "native", "json"]
-
-
-@dataclass
-class Limits:
-    approval: Approval = "ask"
-    max_steps: int = 25
-    timeout: float = 600.0
-    rerun_timeout: float = 30.0
-    answer_timeout: float = 300.0  # one streamed answer, however steadily tokens come
-    max_tokens: int = 2048
-    context_window: int = 0  # 0: ask the server
-    tool_choice: ToolChoice = "auto"
-    tool_mode: ToolMode = "auto"
-    temperature: float | None = None
 
 
 @dataclass
@@ -329,19 +309,9 @@ class AgentSession:
                 )
             )
             calls = whole
-        if json_mode:
-            text, calls = structured.parse_step(text, known)
-            if text:
-                self._emit(ev.TextDelta(text))
-        elif not calls and text:
-            # Small models often write the call as JSON in their text instead of calling.
-            rest, found = calls_in_text(text, known)
-            if found:
-                self._emit(ev.AgentWarning("the model wrote its tool calls as text: run as calls"))
-                text, calls = rest, found
-        unique = distinct(calls)
-        if len(unique) < len(calls):
-            self._emit(ev.AgentWarning("the model repeated a call in one answer: run once"))
+        text, unique, said = read_step(text, calls, known, json_mode)
+        for event in said:
+            self._emit(event)
         return text, self._unique_ids(unique)
 
     async def _call(self, call: ToolCall, ctx: ToolContext, allowed: list[str] | None) -> None:
@@ -350,37 +320,12 @@ class AgentSession:
         )
         self._emit(ev.ToolCalled(call.id, call.name, shown))
         ctx.call_id = call.id
-        ok, diff, path = False, "", ""
-        try:
-            if allowed is not None and call.name not in allowed and call.name in TOOLS:
-                raise ToolFailure(
-                    f"tool {call.name} is not allowed for the {self.profile.name} agent; "
-                    f"its tools: {', '.join(allowed)}"
-                )
-            try:
-                args = parse_arguments(call.arguments)
-            except ValueError as exc:
-                raise ToolFailure(f"arguments of {call.name} are not valid JSON: {exc}") from None
-            outcome = await dispatch(ctx, call.name, args)
-        except ToolFailure as exc:
-            data: dict[str, Any] = {"ok": False, "error": str(exc)}
-            summary = (str(exc).splitlines() or [""])[0]
-        except Exception as exc:  # a bug of ours must not end the turn or the app
-            data = {"ok": False, "error": f"internal error in {call.name}: {exc!r}"}
-            summary = data["error"]
-        else:
-            ok, data, summary = True, outcome.data, outcome.summary
-            diff, path = outcome.diff, outcome.path
-        # Compact separators: the model reads JSON as well without the spaces, in fewer tokens.
-        result = json.dumps(data, ensure_ascii=False, default=str, separators=(",", ":"))
-        result = self.redact(result)  # before the cut: half a secret cut off would still show
-        limit = self._result_room()
-        if len(result) > limit:
-            result = (
-                result[:limit] + f"… [{len(result) - limit} characters cut to fit the model's "
-                "window: ask for less at once, e.g. fewer cells]"
-            )
-        self._emit(ev.ToolFinished(call.id, call.name, ok, summary[:300], result, diff, path))
+        ok, outcome = await run_call(ctx, call, allowed, self.profile.name)
+        result = result_text(outcome.data, self.redact, self._result_room())
+        summary = outcome.summary[:300]
+        self._emit(
+            ev.ToolFinished(call.id, call.name, ok, summary, result, outcome.diff, outcome.path)
+        )
         self._add(ChatMessage("tool", result, tool_call_id=call.id, name=call.name))
 
     def _result_room(self) -> int:
@@ -390,13 +335,8 @@ class AgentSession:
 
     def _close_unanswered(self, turn: _Turn, reason: str, written: set[str]) -> None:
         """Every call the model made gets an answer, or the next request would be refused."""
-        for call in turn.unanswered:
-            if call.id in written:  # Esc during marimo's rerun: the write is on disk
-                error = f"it was written, but the turn ended ({reason}) before marimo's rerun"
-                note = {"ok": True, "note": error + "; read the notebook again"}
-            else:
-                note = {"ok": False, "error": f"not run: the turn ended ({reason})"}
-            self._add(ChatMessage("tool", json.dumps(note), tool_call_id=call.id, name=call.name))
+        for message in unanswered_results(turn.unanswered, reason, written):
+            self._add(message)
         turn.unanswered.clear()
 
     def _close_plan(self, ctx: ToolContext, reason: str) -> None:
@@ -428,92 +368,4 @@ class AgentSession:
         return redacted(self.redact, item)
 
     def _unique_ids(self, calls: list[ToolCall]) -> list[ToolCall]:
-        """Ids the model left out, or repeated in this conversation (Ollama numbers each
-        answer's calls from 1), would pair results with the wrong call."""
-        seen = self._call_ids
-        out = []
-        for i, call in enumerate(calls):
-            cid = call.id or f"call_{len(seen) + i + 1}"
-            while cid in seen:
-                cid = f"{cid}_{uuid.uuid4().hex[:4]}"
-            seen.add(cid)
-            out.append(call if cid == call.id else ToolCall(cid, call.name, call.arguments))
-        return out
-
-
-async def undo_turn(
-    workbench: Workbench, group: str, seen: dict[Path, str | None] | None = None
-) -> list[str]:
-    """Revert every write journaled under a turn's `group`; what was undone, one line each.
-    `seen`: what the agent read, forgotten for the files whose bytes changed under it (its
-    next edit reads them again instead of being a conflict)."""
-    try:
-        entries = await workbench.run_in_store(lambda s: s.undo_group(group))
-    except StoreError as exc:
-        raise ToolFailure(str(exc)) from None
-    done = []
-    for entry in entries:
-        path = workbench.store.resolve(entry.path)
-        if seen is not None:
-            seen.pop(path, None)
-        if path.exists():
-            workbench.reload(path, "undo")
-        done.append(f"{entry.op} on {entry.path}")
-    return done
-
-
-def close_turn_task(ctx: ToolContext, reason: str) -> None:
-    """The turn's node in the task tree ends with the turn (the pane folds it then)."""
-    from marimo_tui.tasks import TaskStatus
-
-    if ctx.turn_task is None:
-        return
-    status = {"finished": TaskStatus.DONE, "cancelled": TaskStatus.CANCELLED}.get(
-        reason, TaskStatus.FAILED
-    )
-    note = None if reason == "finished" else reason
-    try:
-        task = ctx.workbench.tasks.set_status(ctx.turn_task, status, note)
-    except KeyError:  # the user deleted it meanwhile
-        return
-    ctx.emit(ev.TaskUpdated(task.id, task.title, str(task.status), task.parent))
-
-
-def redacted(redact: Redactor, item: T) -> T:
-    """An event or message with every secret in its text replaced (itself when none)."""
-    changes: dict[str, Any] = {}
-    for f in dataclasses.fields(item):  # type: ignore[arg-type]
-        value = getattr(item, f.name)
-        if f.name == "tool_calls":
-            clean = tuple(redacted(redact, call) for call in value)
-            same = all(a is b for a, b in zip(clean, value, strict=True))
-        else:
-            clean = redact.value(value)
-            same = clean is value
-        if not same:
-            changes[f.name] = clean
-    return dataclasses.replace(item, **changes) if changes else item  # type: ignore[type-var]
-
-
-def answered(history: list[ChatMessage]) -> list[ChatMessage]:
-    """A saved conversation with every tool call answered: a call whose result was never
-    saved (the process was stopped mid-call) gets a "not run" result, or servers refuse it."""
-    out: list[ChatMessage] = []
-    pending: list[ToolCall] = []
-
-    def close() -> None:
-        for call in pending:
-            note = {"ok": False, "error": "not run: the conversation was interrupted"}
-            out.append(ChatMessage("tool", json.dumps(note), tool_call_id=call.id, name=call.name))
-        pending.clear()
-
-    for message in history:
-        if message.role == "tool":
-            pending[:] = [c for c in pending if c.id != message.tool_call_id]
-        else:
-            close()
-        out.append(message)
-        if message.role == "assistant":
-            pending.extend(message.tool_calls)
-    close()
-    return out
+        return unique_ids(calls, self._call_ids)

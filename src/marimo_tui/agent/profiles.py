@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from marimo_tui.config import AgentProfile, Config
+from marimo_tui.config_schema import AgentProfile, Config
 
 MARIMO_RULES = """\
 You edit marimo notebooks through tools that change cells on disk; marimo reruns what changed.

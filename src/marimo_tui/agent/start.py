@@ -7,14 +7,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from marimo_tui.agent.loop import AgentSession, Limits, Listener
+from marimo_tui.agent.limits import Limits
+from marimo_tui.agent.loop import AgentSession, Listener
 from marimo_tui.agent.profiles import Profile, get_profile
 from marimo_tui.agent.providers.base import ChatMessage, Provider
 from marimo_tui.agent.tools import Approval, Approver
 from marimo_tui.agent.transcripts import Transcript
 
 if TYPE_CHECKING:
-    from marimo_tui.config import Config
+    from marimo_tui.config_schema import Config
     from marimo_tui.workbench import Workbench
 
 

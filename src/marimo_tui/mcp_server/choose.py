@@ -12,7 +12,7 @@ from marimo_tui.mcp_server.attached_backend import AttachedBackend
 from marimo_tui.mcp_server.backend import BackendSource, ToolBackend
 
 if TYPE_CHECKING:
-    from marimo_tui.config import Config
+    from marimo_tui.config_schema import Config
 
 
 class AttachedSource:

@@ -22,7 +22,7 @@ from marimo_tui.mcp_server.backend import CallResult, NotebookResource
 from marimo_tui.mcp_server.outside_agent import OutsideAgent
 
 if TYPE_CHECKING:
-    from marimo_tui.config import Config
+    from marimo_tui.config_schema import Config
     from marimo_tui.events import Event
     from marimo_tui.workbench import Workbench
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from marimo_tui.agent import events as ev
-from marimo_tui.agent.loop import close_turn_task, redacted, undo_turn
+from marimo_tui.agent.history import redacted
 from marimo_tui.agent.providers.base import ToolSpec
 from marimo_tui.agent.tools import (
     Answer,
@@ -38,6 +38,7 @@ from marimo_tui.agent.tools import (
     dispatch,
     specs,
 )
+from marimo_tui.agent.turns import close_turn_task, undo_turn
 from marimo_tui.mcp_server.backend import CallResult, NotebookResource
 from marimo_tui.mcp_server.results import (
     failure_result,

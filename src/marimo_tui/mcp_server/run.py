@@ -19,7 +19,7 @@ import signal
 import sys
 from pathlib import Path
 
-from marimo_tui.config import Config
+from marimo_tui.config_schema import Config
 
 TOKEN_ENV = "MARIMO_TUI_MCP_TOKEN"
 TOKEN_FILE = "mcp-token"

@@ -12,10 +12,11 @@ How marimo 0.25's own `marimo export` differs, and why we do not shell out to it
 - marimo writes the output in place (`write_bytes`), prompts before overwriting, and its html
   export also drops a session snapshot under `__marimo__/` as a side effect.
 
-So a worker process (`python -m marimo_tui.runtime.export REQUEST`) calls marimo's exporter
-functions once: the html and ipynb bytes are marimo's own, and the session view of that run is
-captured on the way (`_capture_runs`) to read each cell's errors. Every call into marimo's
-private export API is in the worker part at the end of this module (pinned minor version).
+So a worker process (`python -m marimo_tui.runtime.export_worker REQUEST`) calls marimo's
+exporter functions once: the html and ipynb bytes are marimo's own, and the session view of that
+run is captured on the way (`_capture_runs`) to read each cell's errors (`export_cells`). Every
+call into marimo's private export API is in those two modules (pinned minor version); this one
+holds the report's types and the parent's side: checks, the worker's process, the write.
 Why a worker and not this process: the run must be killable. marimo's kernel is a child of
 whoever runs the exporter, in a session of its own, and only leaves when that parent is gone
 (it polls each second). Killing the worker's process group on a timeout or Ctrl-C thus ends
@@ -30,18 +31,16 @@ code says so. Not supported: `--sandbox` (uv-isolated environments) and `--watch
 from __future__ import annotations
 
 import contextlib
-import html
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 FORMATS = ("html", "md", "ipynb", "session")
 EXTENSIONS = {"html": ".html", "md": ".md", "ipynb": ".ipynb"}
@@ -83,10 +82,6 @@ class CellFailure:
 # reference); "stopped": an ancestor called `mo.stop`; "disabled": disabled in the notebook, or
 # below a disabled cell; "not run": marimo never reported on it.
 CellStatus = Literal["ok", "error", "blocked", "stopped", "interrupted", "disabled", "not run"]
-SUMMARY_LINES = 8  # of a cell's output summary
-SUMMARY_CHARS = 600
-TABLE_ROWS = 5  # of a table shown in a summary
-PRINTED_CHARS = 4000  # of what one cell printed, kept in its report
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +96,8 @@ class CellResult:
     status: CellStatus
     summary: str = ""
     line: int = 0  # where the cell starts in the file; 0 when unknown
-    # What the cell printed (stdout and stderr, tracebacks left out), up to PRINTED_CHARS.
+    # What the cell printed (stdout and stderr, tracebacks left out), up to
+    # `export_cells.PRINTED_CHARS`.
     printed: str = ""
 
     @property
@@ -216,7 +212,12 @@ def _run_worker_process(scratch: Path, timeout: float | None) -> dict[str, Any]:
         # A session of its own: the terminal's Ctrl-C reaches only us, and we end the worker's
         # whole group ourselves.
         proc = subprocess.Popen(
-            [sys.executable, "-m", "marimo_tui.runtime.export", str(scratch / "request.json")],
+            [
+                sys.executable,
+                "-m",
+                "marimo_tui.runtime.export_worker",
+                str(scratch / "request.json"),
+            ],
             stdin=subprocess.DEVNULL,
             stdout=sink,
             stderr=sink,
@@ -245,364 +246,3 @@ def _end_group(proc: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-
-
-# --- the worker: everything below runs in the child process -----------------------------
-
-_TRACEBACK_LINE = r'__marimo__cell_{cell_id}_\.py", line (\d+)'
-
-
-class _CellRef(NamedTuple):
-    position: int
-    cell_id: str
-    name: str
-    line: int  # 0 when unknown
-    code: str
-
-    @property
-    def label(self) -> str:
-        return cell_label(self.position, self.cell_id, self.name)
-
-
-def _worker_main(request_file: str) -> int:
-    request = json.loads(Path(request_file).read_text(encoding="utf-8"))
-    from marimo_tui.processes import die_with_parent
-
-    die_with_parent(int(request["parent"]))
-    scratch = Path(request["scratch"])
-    result = _run_worker(request, scratch / "output")
-    (scratch / "result.json").write_text(json.dumps(result), encoding="utf-8")
-    return 0
-
-
-def _run_worker(request: dict[str, Any], out: Path) -> dict[str, Any]:
-    """Run the notebook once through marimo's exporter, write the format's bytes to `out` and
-    report its cells' errors: the adapter to marimo 0.25's private export API."""
-    from marimo_tui.notebook.errors import NotebookError
-    from marimo_tui.notebook.marimo_adapter import parse_text
-    from marimo_tui.notebook.reader import decode, read_bytes
-
-    path, shown = Path(request["path"]), Path(request["shown"])
-    fmt: str = request["format"]
-    args: list[str] = request["args"]
-    try:
-        text, _ = decode(read_bytes(path), shown)
-        parsed = parse_text(text, shown).cells
-    except NotebookError as exc:
-        return {"usage_error": str(exc)}
-    if fmt == "ipynb":
-        try:
-            import nbformat  # noqa: F401
-        except ModuleNotFoundError:
-            return {"usage_error": "ipynb export needs nbformat: pip install nbformat"}
-
-    import asyncio
-
-    from marimo._cli.parse_args import parse_args
-    from marimo._export import file as mexport
-    from marimo._export._session_cache import serialize_session_snapshot
-    from marimo._export.requests import (
-        HTMLFileExportRequest,
-        IPYNBFileExportRequest,
-        MarkdownFileExportRequest,
-        NotebookExecutionOptions,
-        RunNotebookRequest,
-    )
-    from marimo._schemas.export_options import (
-        HTMLExportOptions,
-        IPYNBExportOptions,
-        MarkdownExportOptions,
-    )
-    from marimo._session.notebook import load_notebook
-    from marimo._session.state.serialize import get_session_cache_file
-    from marimo._utils.marimo_path import MarimoPath
-
-    runs = _capture_runs(mexport)
-    # persist_session=False: no snapshot left under __marimo__/ unless one was asked for.
-    execution = NotebookExecutionOptions(
-        cli_args=parse_args(args), argv=list(args), quiet=True, persist_session=False
-    )
-    mpath = MarimoPath(str(path))
-    contents: bytes | str
-    if fmt == "html":
-        html_request = HTMLFileExportRequest(
-            path=mpath, options=HTMLExportOptions(files=(), include_code=True), execution=execution
-        )
-        contents = asyncio.run(mexport.export_html(html_request)).contents
-    elif fmt == "ipynb":
-        ipynb_request = IPYNBFileExportRequest(
-            path=mpath, options=IPYNBExportOptions(sort_mode="topological"), execution=execution
-        )
-        contents = asyncio.run(mexport.export_ipynb(ipynb_request)).contents
-    else:
-        # marimo's md exporter does not run the notebook and session has no exporter function.
-        manager = load_notebook(str(path))
-        asyncio.run(
-            mexport.run_notebook(RunNotebookRequest(file_manager=manager, options=execution))
-        )
-        if fmt == "md":
-            md_options = MarkdownExportOptions(flavor=None, filename=request["output_name"] or None)
-            md_request = MarkdownFileExportRequest(path=mpath, options=md_options)
-            contents = mexport.export_markdown(md_request).contents
-        else:
-            cell_ids = list(manager.app.cell_manager.cell_ids())
-            snapshot = serialize_session_snapshot(
-                runs[-1][1], notebook_path=str(path), cell_ids=cell_ids
-            )
-            contents = json.dumps(snapshot, indent=2)
-    out.write_bytes(contents.encode("utf-8") if isinstance(contents, str) else contents)
-
-    manager, view, did_error = runs[-1]
-    cells = list(manager.app.cell_manager.cell_data())
-    # The same file through the same parser: cells match one to one. Were it ever not so,
-    # better no line than a wrong one.
-    matched = len(parsed) == len(cells)
-    refs = {
-        c.cell_id: _CellRef(
-            i + 1,
-            c.cell_id,
-            str(c.name),
-            parsed[i].lineno if matched else 0,
-            parsed[i].code if matched else "",
-        )
-        for i, c in enumerate(cells)
-    }
-
-    def label(cell_id: str) -> str:
-        ref = refs.get(cell_id)
-        if ref is None:
-            return f"cell [{cell_id}]"
-        return f"{ref.label} (line {ref.line})" if ref.line else ref.label
-
-    failures: list[dict[str, Any]] = []
-    results: list[dict[str, Any]] = []
-    blocked = 0
-    lines = text.split("\n")
-    disabled = {c.cell_id for c in cells if getattr(c.config, "disabled", False)}
-    for ref in refs.values():
-        own, inherited = _cell_errors(view, ref.cell_id, label)
-        blocked += bool(inherited and not own)
-        for message, line_in_cell in own:
-            line_in_cell = line_in_cell or _raised_line(view, ref.cell_id)
-            raised_at = _file_line(lines, ref, line_in_cell) if line_in_cell else None
-            failure = CellFailure(ref.position, ref.cell_id, ref.name, ref.line, message, raised_at)
-            failures.append(asdict(failure))
-        status, summary = _cell_outcome(view, ref.cell_id, own, ref.cell_id in disabled, label)
-        printed = _printed(view, ref.cell_id)
-        result = CellResult(ref.position, ref.cell_id, ref.name, status, summary, ref.line, printed)
-        results.append(asdict(result))
-    return {
-        "cells": len(cells),
-        "failures": failures,
-        "blocked": blocked,
-        "did_error": bool(did_error),
-        "cell_results": results,
-        "default_output": str(_beside(shown, path, get_session_cache_file(path))),
-    }
-
-
-def _beside(shown: Path, path: Path, target: Path) -> Path:
-    # marimo answers with an absolute path; say it the way the user named the notebook.
-    try:
-        return shown.parent / target.relative_to(path.parent)
-    except ValueError:
-        return target
-
-
-def _capture_runs(mexport: Any) -> list[tuple[Any, Any, bool]]:
-    """Record (file manager, session view, did_error) of every run marimo's exporters make.
-
-    `export_html` and `export_ipynb` call the module's `run_notebook` and keep the session view
-    to themselves; wrapping it gives us the per-cell errors without a second run.
-    """
-    runs: list[tuple[Any, Any, bool]] = []
-    original = mexport.run_notebook
-
-    async def recording(request: Any) -> tuple[Any, bool]:
-        view, did_error = await original(request)
-        runs.append((request.file_manager, view, did_error))
-        return view, did_error
-
-    mexport.run_notebook = recording
-    return runs
-
-
-def _cell_errors(
-    view: Any, cell_id: str, label: Callable[[str], str]
-) -> tuple[list[tuple[str, int | None]], bool]:
-    """(message, line within the cell) of each error the cell raised itself, and whether it
-    also failed because an ancestor did."""
-    from marimo._messaging.cell_output import CellChannel
-    from marimo._messaging.errors import (
-        CycleError,
-        MarimoExceptionRaisedError,
-        MarimoSyntaxError,
-        MultipleDefinitionError,
-        is_unexpected_error,
-    )
-
-    notification = view.cell_notifications.get(cell_id)
-    output = notification.output if notification is not None else None
-    if output is None or output.channel != CellChannel.MARIMO_ERROR:
-        return [], False
-    own: list[tuple[str, int | None]] = []
-    inherited = False
-    for error in output.data:
-        if not is_unexpected_error(error):
-            continue  # mo.stop and interruptions are on purpose
-        if isinstance(error, MarimoExceptionRaisedError):
-            if error.raising_cell is not None and error.raising_cell != cell_id:
-                inherited = True
-            else:
-                own.append((_one_line(f"{error.exception_type}: {error.msg}"), None))
-        elif isinstance(error, MultipleDefinitionError):
-            others = ", ".join(label(c) for c in error.cells)
-            own.append((f"multiple definitions: {error.name!r} is also defined by {others}", None))
-        elif isinstance(error, CycleError):
-            edges = "; ".join(
-                f"{label(a)} → {label(b)} via {', '.join(names)}"
-                for a, names, b in error.edges_with_vars
-            )
-            own.append((f"cycle: {edges}", None))
-        elif isinstance(error, MarimoSyntaxError):
-            last = [ln for ln in error.msg.strip().splitlines() if ln.strip()][-1:]
-            own.append((_one_line(last[0] if last else "SyntaxError"), error.lineno))
-        else:
-            kind = type(error).__name__.removeprefix("Marimo")
-            own.append((_one_line(f"{kind}: {error.describe()}"), None))
-    return own, inherited
-
-
-def _cell_outcome(
-    view: Any,
-    cell_id: str,
-    own: list[tuple[str, int | None]],
-    disabled: bool,
-    label: Callable[[str], str],
-) -> tuple[CellStatus, str]:
-    """(status, summary) of a cell after the run; `own` are the errors it raised itself."""
-    from marimo._messaging.cell_output import CellChannel
-    from marimo._messaging.errors import (
-        MarimoAncestorPreventedError,
-        MarimoAncestorStoppedError,
-        MarimoInterruptionError,
-    )
-
-    if own:
-        more = f" (+{len(own) - 1} more)" if len(own) > 1 else ""
-        return "error", own[0][0] + more
-    notification = view.cell_notifications.get(cell_id)
-    if notification is None:
-        return ("disabled" if disabled else "not run"), ""
-    if notification.status == "disabled-transitively" or disabled:
-        return "disabled", ""
-    output = notification.output
-    if output is not None and output.channel == CellChannel.MARIMO_ERROR:
-        for error in output.data:
-            raising = getattr(error, "raising_cell", None)
-            other = label(raising) if isinstance(raising, str) and raising != cell_id else ""
-            if isinstance(error, MarimoAncestorStoppedError):
-                return "stopped", f"not run: mo.stop in {other or 'an ancestor'}"
-            if isinstance(error, MarimoInterruptionError):
-                return "interrupted", "interrupted"
-            if isinstance(error, MarimoAncestorPreventedError) or other:
-                return "blocked", f"not run: {other or 'an ancestor'} failed"
-        return "ok", ""
-    try:
-        return "ok", _output_summary(output, notification.console)
-    except Exception:  # a summary is a courtesy: never let it fail the export
-        return "ok", ""
-
-
-def _output_summary(output: Any, console: Any) -> str:
-    """A few lines of plain text for a cell's output, or of what it printed when it shows
-    nothing; the converters are the ones the workbench's cell view uses."""
-    from marimo_tui.runtime.html_convert import table_text
-    from marimo_tui.runtime.outputs import console_text, convert_output
-
-    converted = convert_output(str(output.mimetype), output.data) if output is not None else None
-    if converted is None or converted.kind == "empty":
-        entries = console if isinstance(console, list) else [console] if console else []
-        printed = "".join(
-            console_text(str(e.mimetype), e.data)
-            for e in entries
-            if getattr(e.channel, "value", e.channel) == "stdout"
-        )
-        return _shorten(f"stdout: {printed.strip()}") if printed.strip() else ""
-    if converted.kind == "table" and converted.table is not None:
-        table = converted.table
-        rows = table.total_rows if table.total_rows is not None else len(table.rows)
-        head = f"table: {rows} rows × {len(table.columns)} columns"
-        first = replace(table, rows=table.rows[:TABLE_ROWS], total_rows=rows)
-        body = table_text(first, markdown=False)
-        return _shorten(f"{head}\n{body}" if body else head, lines=TABLE_ROWS + 3)
-    if converted.kind == "image":
-        return f"[image {converted.mimetype}]" if converted.mimetype else "[image]"
-    return _shorten(converted.text)
-
-
-def _printed(view: Any, cell_id: str) -> str:
-    """What the cell wrote to stdout and stderr; its traceback is in its error already."""
-    from marimo_tui.runtime.outputs import TRACEBACK_MIME, console_text
-
-    notification = view.cell_notifications.get(cell_id)
-    console = notification.console if notification is not None else None
-    entries = console if isinstance(console, list) else [console] if console else []
-    try:
-        text = "".join(
-            console_text(str(e.mimetype), e.data)
-            for e in entries
-            if getattr(e.channel, "value", e.channel) in ("stdout", "stderr")
-            and str(e.mimetype) != TRACEBACK_MIME
-        )
-    except Exception:  # a courtesy, like the summary
-        return ""
-    if len(text) > PRINTED_CHARS:
-        text = "…" + text[-(PRINTED_CHARS - 1) :]  # the end of a long log says most
-    return text
-
-
-def _shorten(text: str, lines: int = SUMMARY_LINES, chars: int = SUMMARY_CHARS) -> str:
-    kept = [ln.rstrip() for ln in text.strip("\n").split("\n")]
-    cut = len(kept) > lines
-    short = "\n".join(kept[:lines])
-    if len(short) > chars:
-        short, cut = short[: chars - 1].rstrip(), True
-    return short + "…" if cut else short
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _raised_line(view: Any, cell_id: str) -> int | None:
-    """The line within the cell that raised, from the last frame of the cell's traceback."""
-    notification = view.cell_notifications.get(cell_id)
-    console = notification.console if notification is not None else None
-    entries = console if isinstance(console, list) else [console] if console else []
-    pattern = re.compile(_TRACEBACK_LINE.format(cell_id=re.escape(cell_id)))
-    for entry in reversed(entries):
-        if "traceback" in str(entry.mimetype):
-            plain = html.unescape(re.sub(r"<[^>]+>", "", str(entry.data)))
-            found = pattern.findall(plain)
-            if found:
-                return int(found[-1])
-    return None
-
-
-def _file_line(lines: list[str], ref: _CellRef, line_in_cell: int) -> int | None:
-    """File line of a line of the cell's code: the code sits, indented, after the signature
-    (which may span lines), so find where its first line is."""
-    code_lines = ref.code.split("\n")
-    first = next((i for i, ln in enumerate(code_lines) if ln.strip()), None)
-    if first is None or not ref.line:
-        return None
-    wanted = code_lines[first].strip()
-    for index in range(ref.line - 1, min(len(lines), ref.line + 50)):
-        if lines[index].strip() == wanted:
-            return index - first + line_in_cell
-    return None
-
-
-if __name__ == "__main__":
-    sys.exit(_worker_main(sys.argv[1]))

@@ -17,7 +17,7 @@ from marimo_tui.runtime.session import NotebookSession, SessionError, SessionUpd
 from marimo_tui.runtime.sidecar import MAX_BACKOFF, Sidecar, SidecarOptions, SidecarState
 
 if TYPE_CHECKING:
-    from marimo_tui.config import Config
+    from marimo_tui.config_schema import Config
     from marimo_tui.tasks import TaskTree
 
 SERVICE = "marimo"

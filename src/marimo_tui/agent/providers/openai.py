@@ -1,50 +1,31 @@
 """Any OpenAI-compatible endpoint (llama.cpp server, vLLM, LM Studio, OpenRouter): streaming
-`/chat/completions` over httpx, read as server-sent events."""
+`/chat/completions` over httpx, read as server-sent events (`openai_stream`), with what the
+server says about itself (its window, whether it renders tools) and its errors made one line
+with a fix. The messages' JSON is `openai_request`'s."""
 
 from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
 
 from marimo_tui.agent.providers.base import (
     ChatMessage,
     Delta,
-    Done,
     ProviderError,
     ProviderInfo,
     RequestOptions,
-    TextDelta,
-    ToolCall,
-    ToolCallDelta,
     ToolSpec,
-    Usage,
     Window,
     one_line,
-    unparsed_arguments,
 )
+from marimo_tui.agent.providers.openai_request import api_base, server_root, wire_message
+from marimo_tui.agent.providers.openai_stream import AnswerStream, error_text, sse_data
 from marimo_tui.agent.providers.text_repair import repair_delta, repair_messages
 
 if TYPE_CHECKING:
     import httpx  # imported when a request is made: the package stays cheap to import
-
-
-def api_base(url: str) -> str:
-    """`http://host:port` and `http://host:port/v1` both mean the `/v1` API."""
-    url = url.strip()
-    if "://" not in url:
-        url = f"http://{url}"
-    parts = urlsplit(url)
-    path = parts.path.rstrip("/") or "/v1"
-    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
-
-
-def server_root(base: str) -> str:
-    """The server's own root (llama-server's `/props`, `/health`): the API base without `/v1`."""
-    return base[: -len("/v1")] if base.endswith("/v1") else base
 
 
 class OpenAIProvider:
@@ -92,7 +73,7 @@ class OpenAIProvider:
         """The request body: bounded output always; tools, or a JSON schema to answer in."""
         body: dict[str, Any] = {
             "model": self.model,
-            "messages": [_wire(m) for m in messages],
+            "messages": [wire_message(m) for m in messages],
             "stream": True,
             "stream_options": {"include_usage": True},
             "max_tokens": options.max_tokens,
@@ -118,13 +99,13 @@ class OpenAIProvider:
         if self._key:
             headers["Authorization"] = f"Bearer {self._key}"
         url = f"{self.base_url}/chat/completions"
-        state = _Stream()
+        state = AnswerStream()
         async with self._connect().stream("POST", url, json=body, headers=headers) as reply:
             if reply.status_code >= 400:
                 await reply.aread()
                 text = self._redact(reply.text)
                 raise self._status(reply.status_code, text, bool(body.get("tools")))
-            async for data in _events(reply.aiter_lines()):
+            async for data in sse_data(reply.aiter_lines()):
                 for delta in state.feed(self._redact(data)):
                     yield delta
                 if state.finished:
@@ -287,173 +268,6 @@ class OpenAIProvider:
         return text.replace(self._key, "***") if self._key and self._key in text else text
 
 
-@dataclass
-class _PendingCall:
-    id: str | None = None
-    name: str = ""
-    arguments: list[str] = field(default_factory=list)
-    whole: Mapping[str, Any] | None = None  # servers that send arguments as an object
-
-
-@dataclass
-class _Stream:
-    """What the chunks of one answer add up to."""
-
-    calls: dict[int, _PendingCall] = field(default_factory=dict)
-    reason: str | None = None
-    finished: bool = False  # `[DONE]` seen
-    usage: Mapping[str, Any] | None = None
-    timings: Mapping[str, Any] | None = None  # llama-server's, in the same or another event
-    events: int = 0  # stream events seen: none at all is a silent close
-
-    def feed(self, data: str) -> list[Delta]:
-        self.events += 1
-        if data.strip() == "[DONE]":
-            self.finished = True
-            return []
-        try:
-            chunk = json.loads(data)
-        except json.JSONDecodeError:
-            raise ProviderError(
-                f"the endpoint sent a stream event that is not JSON: {one_line(data, 80)}",
-                "check that agent.host points at an OpenAI-compatible API",
-            ) from None
-        if not isinstance(chunk, dict):
-            return []
-        if chunk.get("error"):
-            raise ProviderError(
-                f"the endpoint failed mid-answer: {_error_text(chunk['error'])}",
-                "check the server's log",
-            )
-        out: list[Delta] = []
-        if isinstance(usage := chunk.get("usage"), dict):
-            self.usage = usage
-        if isinstance(timings := chunk.get("timings"), dict):
-            self.timings = timings
-        for choice in chunk.get("choices") or ():
-            if not isinstance(choice, dict):
-                continue
-            delta = choice.get("delta")
-            delta = delta if isinstance(delta, dict) else {}
-            if content := delta.get("content"):
-                out.append(TextDelta(str(content)))
-            for part in delta.get("tool_calls") or ():
-                if isinstance(part, dict):
-                    self._add_call(part)
-            if choice.get("finish_reason"):
-                self.reason = str(choice["finish_reason"])
-                out.extend(self._flush())
-        return out
-
-    def close(self) -> list[Delta]:
-        out = self._flush()
-        if self.usage is not None:
-            out.append(_usage(self.usage, self.timings))
-        out.append(Done(self.reason or "stop"))
-        return out
-
-    def _add_call(self, part: Mapping[str, Any]) -> None:
-        index = part.get("index")
-        call_id = part.get("id") or None
-        if not isinstance(index, int):
-            # Some servers leave the index out: a new id starts a call, no id continues the last.
-            ids = {c.id: i for i, c in self.calls.items() if c.id}
-            if call_id in ids:
-                index = ids[call_id]
-            elif call_id or not self.calls:
-                index = max(self.calls, default=-1) + 1
-            else:
-                index = max(self.calls)
-        call = self.calls.setdefault(index, _PendingCall())
-        call.id = call.id or call_id
-        function = part.get("function")
-        function = function if isinstance(function, dict) else {}
-        name = str(function.get("name") or "")
-        if name != call.name:  # names come whole; a server repeating one must not double it
-            call.name += name
-        arguments = function.get("arguments")
-        if isinstance(arguments, Mapping):
-            call.whole = arguments
-        elif arguments:
-            call.arguments.append(str(arguments))
-
-    def _flush(self) -> list[Delta]:
-        out: list[Delta] = []
-        for index in sorted(self.calls):
-            call = self.calls.pop(index)
-            arguments = call.whole if call.whole is not None else "".join(call.arguments)
-            out.append(
-                ToolCallDelta(ToolCall(call.id or f"call_{index + 1}", call.name, arguments))
-            )
-        return out
-
-
-async def _events(lines: AsyncIterator[str]) -> AsyncIterator[str]:
-    """The data of each server-sent event (`data:` lines up to a blank line)."""
-    data: list[str] = []
-    async for line in lines:
-        if not line.strip():
-            if data:
-                yield "\n".join(data)
-                data = []
-        elif line.startswith("data:"):
-            value = line[5:]
-            data.append(value[1:] if value.startswith(" ") else value)
-            if value.strip() == "[DONE]":  # some servers send no blank line after it
-                yield "\n".join(data)
-                data = []
-    if data:
-        yield "\n".join(data)
-
-
-def _usage(usage: Mapping[str, Any], timings: object) -> Usage:
-    """OpenAI's usage, with what is cached from llama-server's `timings` (cache_n, prompt_ms)
-    or OpenAI's `prompt_tokens_details.cached_tokens`."""
-    cached: int | None = None
-    first: float | None = None
-    details = usage.get("prompt_tokens_details")
-    if isinstance(details, dict) and isinstance(details.get("cached_tokens"), int):
-        cached = details["cached_tokens"]
-    if isinstance(timings, dict):
-        if isinstance(timings.get("cache_n"), int):
-            cached = timings["cache_n"]
-        if isinstance(timings.get("prompt_ms"), int | float):
-            first = float(timings["prompt_ms"])
-    return Usage(
-        int(usage.get("prompt_tokens") or 0),
-        int(usage.get("completion_tokens") or 0),
-        cached,
-        first,
-    )
-
-
-def _wire(message: ChatMessage) -> dict[str, Any]:
-    # `content` is always a string: llama-cpp-python answers HTTP 500 to a null one.
-    out: dict[str, Any] = {"role": message.role, "content": message.content}
-    if message.tool_calls:
-        out["tool_calls"] = [
-            {
-                "id": c.id,
-                "type": "function",
-                "function": {"name": c.name, "arguments": _arguments(c.arguments)},
-            }
-            for c in message.tool_calls
-        ]
-    if message.role == "tool":
-        out["tool_call_id"] = message.tool_call_id or ""
-    return out
-
-
-def _arguments(raw: Mapping[str, Any] | str) -> str:
-    """Arguments as JSON text; strict servers (vLLM) reject history whose arguments don't parse."""
-    from marimo_tui.agent.repair import parse_arguments
-
-    try:
-        return json.dumps(parse_arguments(raw), ensure_ascii=False)
-    except ValueError:
-        return json.dumps(unparsed_arguments(raw), ensure_ascii=False)
-
-
 def _server_message(text: str) -> str:
     try:
         body = json.loads(text)
@@ -462,11 +276,5 @@ def _server_message(text: str) -> str:
     if isinstance(body, dict):
         for key in ("error", "detail", "message"):
             if body.get(key):
-                return _error_text(body[key])
+                return error_text(body[key])
     return one_line(text)
-
-
-def _error_text(error: Any) -> str:
-    if isinstance(error, dict):
-        error = error.get("message") or error.get("error") or json.dumps(error)
-    return one_line(str(error))
