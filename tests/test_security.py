@@ -188,6 +188,28 @@ def openai_server() -> Iterator[OpenAIServer]:
         yield server
 
 
+@pytest.mark.parametrize("fmt", ["html", "md"])
+def test_an_export_runs_the_notebook_without_our_secrets(tmp_path: Path, fmt: str) -> None:
+    """`marimo-tui export` runs the notebook's code in a worker: a cell that prints its
+    environment finds none of the secret variables, so the file written has none of them."""
+    values = secret_values()
+    path = make_notebook(tmp_path, [("_", ENV_CELL)])
+    proc = subprocess.run(
+        [sys.executable, "-m", "marimo_tui", "export", str(path), "--format", fmt],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=cli_env(**values),
+        timeout=5 * HANG,
+    )
+    assert proc.returncode == 0, proc.stderr
+    written = path.with_suffix(f".{fmt}")
+    assert "secretish" in written.read_text()  # the cell ran and its output was written
+    streams = {"stdout": proc.stdout, "stderr": proc.stderr, **produced_files(tmp_path)}
+    assert str(written.relative_to(tmp_path)) in streams
+    assert leaks(streams, values) == []
+
+
 @pytest.mark.parametrize("confine", ["off", "project"])
 def test_no_secret_in_anything_a_headless_run_produces(
     tmp_path: Path, openai_server: OpenAIServer, confine: str

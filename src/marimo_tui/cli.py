@@ -305,8 +305,14 @@ def clean(state: State, yes: bool, journal: bool) -> None:
     help="Give up (writing nothing) when the run takes longer.",
 )
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
+@pass_state
 def export(
-    notebook: Path, fmt: str, output: Path | None, timeout: float | None, args: tuple[str, ...]
+    state: State,
+    notebook: Path,
+    fmt: str,
+    output: Path | None,
+    timeout: float | None,
+    args: tuple[str, ...],
 ) -> None:
     """Run NOTEBOOK headless and export it; name every cell that fails.
 
@@ -315,10 +321,12 @@ def export(
     cells fail. Exits 0 when every cell ran, 1 when a cell failed or the run did not finish,
     2 for usage errors.
     """
+    from marimo_tui.redaction import child_env
     from marimo_tui.runtime.export import ExportError, export_notebook
 
+    env = child_env(state.config())  # the notebook's code sees none of our secrets
     try:
-        report = export_notebook(notebook, fmt, output, args, timeout)
+        report = export_notebook(notebook, fmt, output, args, timeout, env)
     except ExportError as exc:
         fail(str(exc), exc.code)
     except KeyboardInterrupt:

@@ -37,7 +37,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -135,6 +135,7 @@ def export_notebook(
     output: Path | None = None,
     args: Sequence[str] = (),
     timeout: float | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> ExportReport:
     """Run NOTEBOOK in a worker, write it as FMT to OUTPUT atomically and report failed cells.
 
@@ -164,7 +165,7 @@ def export_notebook(
             "scratch": str(scratch),
         }
         (scratch / "request.json").write_text(json.dumps(request), encoding="utf-8")
-        result = _run_worker_process(scratch, timeout)
+        result = _run_worker_process(scratch, timeout, env)
         if "usage_error" in result:
             raise ExportError(str(result["usage_error"]), EXIT_USAGE)
         target = planned or Path(result["default_output"])
@@ -206,7 +207,9 @@ def _write(target: Path, data: bytes) -> None:
         raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from None
 
 
-def _run_worker_process(scratch: Path, timeout: float | None) -> dict[str, Any]:
+def _run_worker_process(
+    scratch: Path, timeout: float | None, env: Mapping[str, str] | None
+) -> dict[str, Any]:
     log = scratch / "worker.log"
     with log.open("wb") as sink:
         # A session of its own: the terminal's Ctrl-C reaches only us, and we end the worker's
@@ -222,6 +225,7 @@ def _run_worker_process(scratch: Path, timeout: float | None) -> dict[str, Any]:
             stdout=sink,
             stderr=sink,
             start_new_session=True,
+            env=env,  # the notebook's code runs there: without our secrets (`child_env`)
         )
         try:
             code = proc.wait(timeout=timeout)
