@@ -36,6 +36,7 @@ from marimo_tui.redaction import Redactor, child_env, redactor_for
 from marimo_tui.runtime import landlock
 from marimo_tui.runtime.session import NotebookSession
 from marimo_tui.runtime.sidecar import Sidecar, SidecarOptions
+from marimo_tui.workbench import Workbench
 from tests.conftest import HANG, cli_env
 from tests.llm_servers import Call, OpenAIServer, Reply
 from tests.sidecar_support import make_notebook
@@ -315,8 +316,37 @@ def test_a_linked_state_folder_keeps_journal_conflicts_and_transcripts_inside(
     transcript = Transcript(root / ".marimo-tui" / "conversations", Redactor(), root=root)
     transcript.meta(profile="p")
     assert "outside the project root" in transcript.problem
+    wb = Workbench(load_config(start=root, environ={}))
+    notices: list[str] = []
+    wb.subscribe(lambda event: notices.append(getattr(event, "text", "")))
+    wb.tasks.add("a plan", owner="agent")
+    wb.tasks.add("and more", owner="user")
+    assert [n for n in notices if "task tree is not saved" in n] == [
+        f"the task tree is not saved: {wb.tasks.problem}"
+    ]
+    assert "outside the project root" in wb.tasks.problem
     assert list(outside.rglob("*")) == []
     assert "z2" not in nb.read_text()
+
+
+async def test_the_outside_editor_gets_no_file_through_a_linked_state_folder(
+    tmp_path: Path, outside: Path
+) -> None:
+    from tests.tui_support import make_app
+
+    root = tmp_path / "project"
+    make_notebook(root)
+    (root / ".marimo-tui").symlink_to(outside)
+    app = make_app(root, watch=False)
+    notices: list[str] = []
+    notify = app.notify
+    app.notify = lambda message, **kw: (notices.append(message), notify(message, **kw))[1]  # type: ignore[method-assign]
+    async with app.run_test():
+        ran = outside / "ran"
+        assert app.edits._external_editor(f"touch {ran}", "x = 1") is None
+        assert [n for n in notices if "cannot hand the cell to" in n], notices
+        assert "outside the project root" in notices[-1]
+    assert list(outside.rglob("*")) == []  # no cell file, and the editor never ran
 
 
 def test_notebook_links_and_default_exports_through_links_are_refused(

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from marimo_tui.notebook.atomic import atomic_write
+from marimo_tui.notebook.write_paths import OutsideRoot, check_inside
 
 Owner = Literal["system", "user", "agent"]
 
@@ -55,9 +56,18 @@ Listener = Callable[[Task, bool], None]  # (task, removed)
 
 
 class TaskTree:
-    def __init__(self, path: Path | None = None, listener: Listener | None = None) -> None:
+    def __init__(
+        self,
+        path: Path | None = None,
+        listener: Listener | None = None,
+        root: Path | None = None,
+        on_problem: Callable[[str], None] | None = None,
+    ) -> None:
         self.path = path
         self.listener = listener
+        self.root = root  # when given, the file must resolve inside it (no linked folder)
+        self.on_problem = on_problem  # told once why the tree is not saved
+        self.problem = ""
         self._tasks: dict[str, Task] = {}
         self._ids = count(1)
         self.load_error: str | None = None
@@ -164,7 +174,14 @@ class TaskTree:
         return task
 
     def _save(self) -> None:
-        if self.path is None:
+        if self.path is None or self.problem:
+            return
+        try:
+            check_inside(self.path, self.root)
+        except OutsideRoot as exc:
+            self.problem = str(exc)
+            if self.on_problem is not None:
+                self.on_problem(f"the task tree is not saved: {exc}")
             return
         kept = [_to_json(t) for t in self._tasks.values() if t.owner != "system"]
         self.path.parent.mkdir(parents=True, exist_ok=True)

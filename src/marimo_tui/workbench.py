@@ -82,7 +82,10 @@ class Workbench:
     def tasks(self) -> TaskTree:
         from marimo_tui.tasks import TaskTree
 
-        return TaskTree(self.config.state_dir / "tasks.json", self._task_changed)
+        path = self.config.state_dir / "tasks.json"
+        return TaskTree(
+            path, self._task_changed, self.root, lambda line: self.notice(line, "warning")
+        )
 
     def relative(self, path: Path) -> str:
         return display_path(path, self.root)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from marimo_tui.notebook.errors import ConflictError, NotebookError, StoreError
 from marimo_tui.notebook.model import Cell, Notebook
 from marimo_tui.notebook.store import EditResult, NotebookStore
+from marimo_tui.notebook.write_paths import OutsideRoot, check_inside
 from marimo_tui.safe_text import is_visible
 from marimo_tui.tui.screens.cell_editor import CellEditorScreen, ConflictScreen
 from marimo_tui.tui.screens.dialogs import ConfirmScreen, PromptScreen
@@ -72,6 +73,11 @@ class EditFlows:
             self.app.notify("editor is $EDITOR but EDITOR is not set", severity="error")
             return None
         state = self.workbench.config.state_dir
+        try:  # the cell's code goes in a file there: never through a link out of the project
+            check_inside(state, self.workbench.root)
+        except OutsideRoot as exc:
+            self.app.notify(f"cannot hand the cell to {command}: {exc}", severity="error")
+            return None
         state.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(
             "w", suffix=".py", prefix="cell-", dir=state, delete=False, encoding="utf-8"
