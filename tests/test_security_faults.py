@@ -247,7 +247,7 @@ async def test_the_sidecar_survives_20_quick_kills_and_x_restarts_it_at_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Short pauses so twenty deaths fit in a test; the figure with the shipped pauses is
-    # bench/sidecar_recovery.py's. Before, the supervisor gave up for good after 8.
+    # bench/fault_recovery.py's. Before, the supervisor gave up for good after 8.
     monkeypatch.setattr(sidecar_module, "START_BACKOFF", (0.1, 0.2, 0.5))
     monkeypatch.setattr(sidecar_module, "CRASH_BACKOFF", (0.05, 0.2, 0.5))
     make_notebook(tmp_path)
