@@ -29,6 +29,7 @@ from marimo_tui.agent.events import (
 )
 from marimo_tui.dagster.model import AssetStatus, CheckResult, Metadata, Run, RunEvent, RunStats
 from marimo_tui.dagster.poller import PollState
+from marimo_tui.runtime.output_blocks import Widget as Element
 from marimo_tui.runtime.output_errors import CellError
 from marimo_tui.runtime.output_tables import Table
 from marimo_tui.runtime.outputs import Output
@@ -36,11 +37,12 @@ from marimo_tui.safe_text import is_visible
 from marimo_tui.tasks import Task, TaskStatus
 from marimo_tui.tui.screens.approval import ApprovalScreen
 from marimo_tui.tui.screens.cell_editor import CellEditorScreen, ConflictScreen
-from marimo_tui.tui.screens.dialogs import ConfirmScreen, PromptScreen
+from marimo_tui.tui.screens.dialogs import ChoiceScreen, ConfirmScreen, PromptScreen
 from marimo_tui.tui.screens.keys import KeysScreen
 from marimo_tui.tui.screens.output_viewer import OutputScreen
 from marimo_tui.tui.screens.run_detail import RunScreen
 from marimo_tui.tui.screens.sidecar import SidecarScreen
+from marimo_tui.tui.screens.ui_elements import ElementsScreen, StdinScreen
 from marimo_tui.tui.widgets.agent_log import AgentLog, ToolEntry
 from marimo_tui.tui.widgets.runs_pane import RunsPane
 from marimo_tui.tui.widgets.status_bar import StatusBar
@@ -115,7 +117,23 @@ SCREENS: dict[str, Callable[[], Screen[object]]] = {
         f"raise X({EVIL!r})",
     ),
     "output-image": lambda: OutputScreen(EVIL, Output("image", EVIL), "", ""),
+    # Code-location names and their load errors (R's picker).
+    "choice": lambda: ChoiceScreen(EVIL, [("a", EVIL), ("b", f"✗ loc · does not load: {EVIL}")]),
+    # A notebook's widgets (labels, options, values) and an `input()` prompt.
+    "elements": lambda: ElementsScreen(
+        EVIL,
+        (
+            Element("a-0", "dropdown", EVIL, [EVIL], {"options": [EVIL, "x"]}),
+            Element("a-1", "text", EVIL, EVIL),
+        ),
+        _ignore,
+    ),
+    "stdin": lambda: StdinScreen(EVIL, EVIL),
 }
+
+
+async def _ignore(object_id: str, value: object) -> None:
+    pass
 
 
 @pytest.mark.parametrize("name", sorted(SCREENS))
