@@ -289,6 +289,45 @@ async def test_the_sidecar_survives_20_quick_kills_and_x_restarts_it_at_once(
             assert wait_group_gone(last) == []
 
 
+async def test_x_in_the_workbench_brings_a_waiting_server_back_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The key, not the method: X on the cell view while the server waits out its pause."""
+    from tests.tui_support import make_app
+
+    path = make_notebook(tmp_path)
+    app = make_app(tmp_path, path, watch=False, run=True)
+    async with app.run_test() as pilot:
+        await wait_until(lambda: app.workbench.runtime is not None, HANG, "the runtime")
+        runtime = app.workbench.runtime
+        assert runtime is not None
+        sidecar = runtime.sidecar
+        await asyncio.wait_for(sidecar.wait_ready(), 2 * HANG)
+        monkeypatch.setattr(sidecar_module, "CRASH_BACKOFF", (3600.0,))  # capped at 30 s
+        states: list[tuple[str, str]] = []
+        told = sidecar.listener
+        assert told is not None
+
+        def listen(state: sidecar_module.SidecarState, detail: str) -> None:
+            states.append((state, detail))
+            told(state, detail)
+
+        sidecar.listener = listen
+        pid = sidecar.pid
+        assert pid is not None
+        kill_group(pid)
+        await wait_until(lambda: sidecar.state == "restarting", HANG, "the restart wait")
+        assert sidecar.pause == sidecar_module.MAX_BACKOFF
+        app.cell_view.focus()
+        pressed = time.monotonic()
+        await pilot.press("X")
+        await asyncio.wait_for(sidecar.wait_ready(), 2 * HANG)
+        # Up again before the pause it was waiting out would have ended: X cut it short.
+        assert time.monotonic() - pressed < sidecar_module.MAX_BACKOFF, states
+        assert states[-1] == ("ready", sidecar.browser_url)
+        assert await _healthy(sidecar)
+
+
 # -- kernels of notebooks left behind ------------------------------------------------------------
 async def _leave_each(root: Path, paths: list[Path]) -> tuple[Runtime, TaskTree]:
     """A runtime that opened each notebook in turn and waited for its kernel."""
