@@ -546,8 +546,14 @@ async def test_no_secret_on_the_screen_or_in_the_files_of_an_app_run(
     workbench = Workbench(load_config(start=tmp_path, environ=dict(os.environ)))
     overrides = Overrides(provider="scripted", script=tmp_path / "script.yaml")
     app = WorkbenchApp(workbench, workbench.quick_open(path), run=True, agent=overrides)
+    notices: list[str] = []
+    notify = app.notify
+    app.notify = lambda message, **kw: (notices.append(message), notify(message, **kw))[1]  # type: ignore[method-assign]
     async with app.run_test(size=(200, 60)) as pilot:
         token = await wait_for_token(app)
+        # A notice that names a secret (as an error from a server might): it shows as ***.
+        workbench.notice(f"probe {values['OPENAI_API_KEY']} {token}", "error")
+        await wait_until(lambda: "probe *** ***" in notices, HANG, "the probe notice")
         field = app.chat.input
         field.focus()
         field.value = "look around"
@@ -562,6 +568,7 @@ async def test_no_secret_on_the_screen_or_in_the_files_of_an_app_run(
             "chat": app.chat.agent_log.text(),
             "cells": app.cell_view.screen_text(),
             "status": app.status.text,
+            "notices": "\n".join(notices),
         }
     assert all(f"{n}=***" in streams["chat"] for n in values), "the tool result, redacted"
     files = produced_files(tmp_path)
