@@ -154,8 +154,8 @@ async def _follow_daemon(webserver: Webserver, failures: int, echo: Callable[[st
         return failures
     failures += 1
     if failures > RESTARTS:
-        echo(f"dagster-daemon: gave up after {RESTARTS} restarts: {trouble}")
+        echo(f"{trouble}; gave up after {RESTARTS} restarts")
         return failures
-    echo(f"dagster-daemon: {trouble}; starting it again")
     await webserver.start_daemon()
+    echo(f"{trouble}; started it again")
     return failures

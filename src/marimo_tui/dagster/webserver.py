@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import os
 import re
+import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -199,7 +200,7 @@ class Webserver:
         was not asked for)."""
         if not self.options.daemon or self.daemon_alive:
             return None
-        why = last_line(self.options.daemon_log) if self.daemon is not None else "did not start"
+        why = exit_reason(self.daemon, self.options.daemon_log)
         return (
             f"dagster-daemon is not running ({why}): backfills, schedules and sensors will "
             f"not run (log: {self.options.daemon_log})"
@@ -236,6 +237,18 @@ class Webserver:
         await asyncio.gather(
             *(stop_group(p, grace=5.0) for p in (self.process, self.daemon) if p is not None)
         )
+
+
+def exit_reason(process: asyncio.subprocess.Process | None, log: Path) -> str:
+    """Why a server is gone: the signal that killed it (its log then ends mid-work and says
+    nothing of it), else its exit code and the last line it logged."""
+    if process is None:
+        return "it could not be started"
+    code = process.returncode or 0
+    if code < 0:
+        with contextlib.suppress(ValueError):
+            return f"killed by {signal.Signals(-code).name}"
+    return f"exit code {code}: {last_line(log)}"
 
 
 _COLOUR = re.compile(r"\x1b\[[0-9;]*m")
