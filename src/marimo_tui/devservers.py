@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import signal
 import sys
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,7 +28,8 @@ from marimo_tui.runtime.sidecar import Sidecar, SidecarState
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 HEALTH_EVERY = 1.0
-RESTARTS = 5  # webserver restarts in a row before giving up
+RESTARTS = 5  # webserver (or daemon) restarts in a row before giving up
+DAEMON_SETTLED = 300.0  # seconds up after which a daemon's death is not counted as in a row
 
 
 def _dagster_port(config: Config) -> int:
@@ -112,8 +114,11 @@ async def _daemon_heartbeat(
 
     async with DagsterClient(webserver.url, timeout=30.0) as client:
         while not stop.is_set():
-            with contextlib.suppress(DagsterError):
-                if (await backfill_daemon(client)).running():
+            with contextlib.suppress(DagsterError, KeyError, TypeError):
+                health = await backfill_daemon(client)
+                # A heartbeat of an earlier `dev` on this instance is not this daemon's.
+                beat = health.last_heartbeat or 0.0
+                if health.running() and beat >= webserver.daemon_started - 1.0:
                     echo("dagster-daemon: running (backfills, schedules, sensors)")
                     return
             with contextlib.suppress(TimeoutError):
@@ -152,6 +157,8 @@ async def _follow_daemon(webserver: Webserver, failures: int, echo: Callable[[st
     trouble = webserver.daemon_trouble()
     if trouble is None or failures > RESTARTS:
         return failures
+    if time.time() - webserver.daemon_started > DAEMON_SETTLED:
+        failures = 0  # it had run well: a crash now and then is no crash loop
     failures += 1
     if failures > RESTARTS:
         echo(f"{trouble}; gave up after {RESTARTS} restarts")

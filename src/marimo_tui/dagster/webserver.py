@@ -125,6 +125,7 @@ class Webserver:
         self.port = options.port or free_port(options.host)
         self.process: asyncio.subprocess.Process | None = None
         self.daemon: asyncio.subprocess.Process | None = None
+        self.daemon_started = 0.0  # time.time() of its last start: older heartbeats are not its
 
     @property
     def url(self) -> str:
@@ -182,11 +183,13 @@ class Webserver:
         target options are the webserver's: `dagster-daemon run` takes the same -w/-f/-d)."""
         if self.daemon_alive:
             return
-        if target is None:
-            layout = layout_for_file(self.options.root, self.options.definitions)
-            target = layout.webserver_args(self.options.home)
-        # A daemon that cannot be spawned is told by daemon_trouble(), like one that exits.
-        with contextlib.suppress(OSError):
+        # A daemon that cannot be spawned (or whose project no longer loads) is told by
+        # daemon_trouble(), like one that exits: the webserver serves on regardless.
+        with contextlib.suppress(OSError, LayoutError):
+            if target is None:
+                layout = layout_for_file(self.options.root, self.options.definitions)
+                target = layout.webserver_args(self.options.home)
+            self.daemon_started = time.time()
             self.daemon = await self._spawn(
                 self._command("daemon", target), self.options.daemon_log
             )
