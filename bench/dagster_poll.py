@@ -43,7 +43,7 @@ Polls     Through `RunPoller.poll_once()`, as the runs pane does: `show()` of th
           then each poll the assets of runs that changed and ASSETS_PER_POLL more in turn.
           Every LOCATIONS_EVERY-th poll reads the code locations.
 CPU       utime+stime (+ reaped children) from /proc of every process in the webserver's
-          process group — `webserver_main`, which runs dagster-webserver in-process, and the
+          process group — `serve_main`, which runs dagster-webserver in-process, and the
           code server it spawns — over the N polls, divided by N. The same figure over an idle
           window of the same length right after (no requests) is what the server burns anyway
           (heartbeats, workspace checks); net = raw - idle. With 10 ms clock ticks, 40 polls

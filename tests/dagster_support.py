@@ -131,7 +131,8 @@ def serve_project(root: Path) -> Iterator[DagsterServer]:
     it (`project_webserver`: its layout, an instance under `.marimo-tui/`)."""
     from marimo_tui.dagster.webserver import project_webserver
 
-    webserver = project_webserver(root, root / ".marimo-tui")
+    # Without the daemon: these tests launch single runs, which start without one.
+    webserver = project_webserver(root, root / ".marimo-tui", daemon=False)
     server = DagsterServer(root, webserver.options.definitions, webserver)
     server.start()
     try:

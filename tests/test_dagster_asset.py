@@ -391,7 +391,7 @@ def test_dev_starts_both_servers_and_stops_them_on_ctrl_c(tmp_path: Path) -> Non
     import urllib.request
 
     from tests.dagster_support import DevProcess
-    from tests.sidecar_support import wait_group_gone
+    from tests.sidecar_support import kill_group, wait_group_gone
 
     (tmp_path / "marimo-tui.yaml").write_text("notebooks:\n  folder: notebooks\n")
     (tmp_path / "notebooks").mkdir()
@@ -402,17 +402,41 @@ def test_dev_starts_both_servers_and_stops_them_on_ctrl_c(tmp_path: Path) -> Non
         "defs = dg.Definitions(assets=[sales])\n"
     )
     dev = DevProcess(tmp_path)
-    dev.read_until(lambda: dev.url and any("marimo: ready" in s for s in dev.seen))
+    # The daemon (backfills, schedules, sensors) says it runs at its first heartbeat.
+    daemon_line = "dagster-daemon: running (backfills, schedules, sensors)\n"
+    dev.read_until(
+        lambda: dev.url and any("marimo: ready" in s for s in dev.seen) and daemon_line in dev.seen
+    )
     proc, seen, url = dev.proc, dev.seen, dev.url
-    assert url, "".join(seen)
+    assert url and daemon_line in seen, "".join(seen)
     with urllib.request.urlopen(f"{url}/server_info", timeout=HANG) as answer:
         assert answer.status == 200
     assert (tmp_path / ".marimo-tui" / "dagster" / "dagster.yaml").is_file()
+    assert (tmp_path / ".marimo-tui" / "logs" / "dagster-daemon.log").is_file()
+
+    # Our servers have process groups of their own: the daemon's is found by its command line.
+    def daemons() -> list[int]:
+        return [
+            p for p in pids() if "serve_main daemon" in cmdline(p) and str(tmp_path) in cmdline(p)
+        ]
+
+    # A daemon that dies is told in one line and started again; the webserver serves on.
+    [first] = daemons()
+    kill_group(first)
+    dev.read_until(lambda: any("; started it again" in s for s in dev.seen))
+    [told] = [s for s in seen if s.startswith("dagster-daemon is not running")]
+    assert told.startswith("dagster-daemon is not running (killed by SIGKILL): backfills, "), told
+    assert "schedules and sensors will not run (log: " in told, told
+    with urllib.request.urlopen(f"{url}/server_info", timeout=HANG) as answer:
+        assert answer.status == 200
+    [daemon] = daemons()
+    assert daemon != first
     # Not a terminal: the marimo URL's token is not printed.
     assert "access_token=***" in "".join(seen)
     rest = dev.interrupt()
     assert proc.returncode == 0, "".join(seen) + rest
     assert rest.rstrip().endswith("stopped")
     assert wait_group_gone(proc.pid) == []
+    assert wait_group_gone(daemon) == [], "the daemon outlived `dev`"
     with pytest.raises(OSError):
         urllib.request.urlopen(f"{url}/server_info", timeout=2)

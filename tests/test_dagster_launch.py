@@ -99,6 +99,19 @@ def test_a_partition_range_is_a_backfill(kinds: tuple[Path, DagsterServer], cli:
     assert backfill["assetSelection"] == [{"path": ["daily"]}]
     assert backfill["tags"]["why"] == "backfill"
     assert backfill["tags"][LAUNCH_ID_TAG] == first["launch_id"]
+    # This webserver runs no dagster-daemon: the backfill will wait, and the user is told.
+    waits = (
+        f"backfill {first['backfill_id']} registered; "
+        "no dagster-daemon is running, so it will not start until one does"
+    )
+    assert first["note"] == waits
+    out = cli("run", "--asset", "daily", "--partition-range", "2024-01-05...2024-01-06", cwd=root)
+    assert out.returncode == 0, out.stderr
+    said, told = out.stdout.splitlines()
+    assert said.startswith("launched daily [2024-01-05...2024-01-06]: backfill "), said
+    assert told == f"backfill {said.split(': backfill ')[1].split()[0]} registered; " + (
+        "no dagster-daemon is running, so it will not start until one does"
+    )
 
 
 def test_run_config_from_a_file_and_json(kinds: tuple[Path, DagsterServer], cli: Runner) -> None:
@@ -442,6 +455,8 @@ def test_the_agent_launches_every_kind(kinds: tuple[Path, DagsterServer]) -> Non
             "2024-01-20",
             "2024-01-21",
         ]
+        assert "no dagster-daemon is running" in backfill.data["note"]
+        assert backfill.summary.endswith(backfill.data["note"])
 
         again = await dispatch(ctx, "launch_asset", {"relaunch": colour.data["run_id"]})
         assert (await finished(again.data["run_id"]))["status"] == "SUCCESS"

@@ -191,7 +191,7 @@ def test_a_dg_project_is_served_with_every_asset_of_its_defs_folder(
     dg_server: DagsterServer,
 ) -> None:
     from marimo_tui.config_schema import Config
-    from marimo_tui.doctor import check_dagster
+    from marimo_tui.doctor import check_dagster, check_dagster_daemon
 
     workspace = dg_server.loop.run(read_workspace(dg_server.url))
     assert [(loc.name, loc.error) for loc in workspace.locations] == [("dg-project", None)]
@@ -203,6 +203,10 @@ def test_a_dg_project_is_served_with_every_asset_of_its_defs_folder(
     config.dagster.url = f"{dg_server.url}/graphql"
     check = check_dagster(config)
     assert check.ok, check
+    # The tests' webserver runs no daemon: doctor says what that costs and how to get one.
+    daemon = check_dagster_daemon(config)
+    assert daemon.ok is False and "backfills wait" in daemon.detail, daemon
+    assert "marimo-tui dev" in daemon.hint
 
 
 def test_a_partitioned_notebook_asset_takes_its_input_and_hands_on_its_value(

@@ -116,6 +116,14 @@ async def test_a_partition_picked_from_dagsters_keys_and_a_backfill(
         dialog.query_one("#tags", Input).value = "from=pane-backfill"
         await pilot.press("ctrl+l")
         await wait_until(lambda: not isinstance(app.screen, LaunchDialog), what="launched")
+        # This webserver has no daemon: the notice says the backfill waits for one.
+        await wait_until(
+            lambda: any(
+                "registered; no dagster-daemon is running" in str(n.message)
+                for n in app._notifications
+            ),
+            what="the notice that no daemon runs",
+        )
     backfills = graphql(
         server.url,
         "{ partitionBackfillsOrError { ... on PartitionBackfills { results {"

@@ -1,10 +1,12 @@
 """`marimo-tui dev`: a Dagster webserver and the marimo sidecar for the project, in one
 terminal (a tmux split), until Ctrl-C.
 
-The webserver gets an instance of its own under `.marimo-tui/dagster/` that runs launches
-without a daemon; it listens on the port of `dagster.url` when that is a loopback URL, so the
-workbench in the next split finds it. Both servers are followed: a state change prints one
-line, a webserver that dies is started again (the sidecar restarts itself).
+The webserver gets an instance of its own under `.marimo-tui/dagster/` that starts a launched
+run at once, and a `dagster-daemon` over the same instance, as `dagster dev` has, which runs
+backfills, schedules and sensors; it listens on the port of `dagster.url` when that is a
+loopback URL, so the workbench in the next split finds it. The servers are followed: a state
+change prints one line, a webserver or daemon that dies is started again (the sidecar restarts
+itself). A daemon that will not run leaves the webserver serving, and says so.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import asyncio
 import contextlib
 import signal
 import sys
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,7 +28,8 @@ from marimo_tui.runtime.sidecar import Sidecar, SidecarState
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 HEALTH_EVERY = 1.0
-RESTARTS = 5  # webserver restarts in a row before giving up
+RESTARTS = 5  # webserver (or daemon) restarts in a row before giving up
+DAEMON_SETTLED = 300.0  # seconds up after which a daemon's death is not counted as in a row
 
 
 def _dagster_port(config: Config) -> int:
@@ -70,7 +74,12 @@ async def run_dev(config: Config, echo: Callable[[str], None]) -> int:
         echo(f"dagster: ready {webserver.url}")
         if web_url(config.dagster.url or "") != webserver.url:
             echo(f"  (for the workbench: dagster.url: {webserver.url} in marimo-tui.yaml)")
-        code = await _follow(webserver, stop, echo)
+        echo(f"dagster-daemon: starting (log: {webserver.options.daemon_log})")
+        heartbeat = asyncio.ensure_future(_daemon_heartbeat(webserver, stop, echo))
+        try:
+            code = await _follow(webserver, stop, echo)
+        finally:
+            heartbeat.cancel()
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             loop.remove_signal_handler(sig)
@@ -94,12 +103,38 @@ async def _until(work: Coroutine[Any, Any, None], stop: asyncio.Event) -> None:
     task.result()
 
 
+async def _daemon_heartbeat(
+    webserver: Webserver, stop: asyncio.Event, echo: Callable[[str], None]
+) -> None:
+    """Say when the daemon is at work: its first heartbeat, not merely its process (which
+    still imports Dagster and loads the code location)."""
+    from marimo_tui.dagster.client import DagsterClient
+    from marimo_tui.dagster.daemon_health import backfill_daemon
+    from marimo_tui.dagster.errors import DagsterError
+
+    async with DagsterClient(webserver.url, timeout=30.0) as client:
+        while not stop.is_set():
+            with contextlib.suppress(DagsterError, KeyError, TypeError):
+                health = await backfill_daemon(client)
+                # A heartbeat of an earlier `dev` on this instance is not this daemon's.
+                beat = health.last_heartbeat or 0.0
+                if health.running() and beat >= webserver.daemon_started - 1.0:
+                    echo("dagster-daemon: running (backfills, schedules, sensors)")
+                    return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), HEALTH_EVERY)
+
+
 async def _follow(webserver: Webserver, stop: asyncio.Event, echo: Callable[[str], None]) -> int:
     failures = 0
+    daemon_failures = 0
     while not stop.is_set():
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), HEALTH_EVERY)
-        if stop.is_set() or webserver.alive:
+        if stop.is_set():
+            continue
+        daemon_failures = await _follow_daemon(webserver, daemon_failures, echo)
+        if webserver.alive:
             continue
         echo(f"dagster: exited ({webserver.last_log_line()}); starting it again")
         failures += 1
@@ -114,3 +149,20 @@ async def _follow(webserver: Webserver, stop: asyncio.Event, echo: Callable[[str
             echo(f"dagster: failed: {exc}")
             await asyncio.sleep(min(2.0 * failures, 10.0))
     return EXIT_OK
+
+
+async def _follow_daemon(webserver: Webserver, failures: int, echo: Callable[[str], None]) -> int:
+    """Tell a daemon's death in one line and start it again, RESTARTS times at most (then the
+    webserver serves on without it); the count of restarts so far."""
+    trouble = webserver.daemon_trouble()
+    if trouble is None or failures > RESTARTS:
+        return failures
+    if time.time() - webserver.daemon_started > DAEMON_SETTLED:
+        failures = 0  # it had run well: a crash now and then is no crash loop
+    failures += 1
+    if failures > RESTARTS:
+        echo(f"{trouble}; gave up after {RESTARTS} restarts")
+        return failures
+    await webserver.start_daemon()
+    echo(f"{trouble}; started it again")
+    return failures

@@ -156,6 +156,41 @@ def check_dagster(config: Config) -> Check:
     return Check("dagster", True, f"GraphQL at {url} (Dagster {found})")
 
 
+def check_dagster_daemon(config: Config) -> Check:
+    """Whether a `dagster-daemon` works for the configured Dagster: without one a backfill
+    waits forever, and schedules and sensors never tick."""
+    import httpx
+
+    from marimo_tui.dagster.client import endpoint
+    from marimo_tui.dagster.daemon_health import parse_health
+    from marimo_tui.dagster.documents import document
+
+    headers = {"Content-Type": "application/json"}
+    if token := os.environ.get(config.dagster.token_env):
+        headers["Dagster-Cloud-Api-Token"] = token
+    try:
+        response = httpx.post(
+            endpoint(config.dagster.url or ""),
+            json={"query": document("daemon")},
+            headers=headers,
+            timeout=config.dagster.timeout,
+        )
+        response.raise_for_status()
+        health = parse_health(response.json()["data"])
+    except Exception as exc:
+        return Check("dagster-daemon", None, f"its health could not be read ({reason(exc)})")
+    if not health.required:
+        return Check("dagster-daemon", None, "not used: this instance runs no daemons")
+    if health.running():
+        return Check("dagster-daemon", True, "running (backfills, schedules, sensors)")
+    return Check(
+        "dagster-daemon",
+        False,
+        "not running: backfills wait, schedules and sensors do not tick",
+        "`marimo-tui dev` runs one beside its webserver (or `dagster dev`, `dagster-daemon run`)",
+    )
+
+
 def check_terminal() -> Check:
     size = shutil.get_terminal_size(fallback=(0, 0))
     if os.environ.get("NO_COLOR"):
@@ -211,7 +246,9 @@ def run_checks(
     if config is not None:
         checks += check_notebooks(config, notebooks)
         checks += check_llm(config)
-        checks.append(check_dagster(config))
+        checks.append(dagster := check_dagster(config))
+        if dagster.ok:
+            checks.append(check_dagster_daemon(config))
         checks.append(check_confinement(config))
         checks.append(check_mcp(config.root))
     checks.append(check_terminal())

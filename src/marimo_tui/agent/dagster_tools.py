@@ -138,6 +138,9 @@ async def launch_asset(ctx: ToolContext, args: dict[str, Any]) -> ToolOutcome:
         }
         return done(data, f"launched {launched.what} · run {launched.run.run_id[:8]}")
     data["backfill_id"] = launched.backfill_id
+    if launched.note:
+        data["note"] = launched.note
+        return done(data, f"launched {launched.what} · {launched.note}")
     return done(data, f"launched {launched.what} · backfill {launched.backfill_id}")
 
 

@@ -228,12 +228,15 @@ def report_launched(config: Config, echo: Echo, launched: Launched, *, as_json: 
                     "launch_id": launched.launch_id,
                     "recovered": launched.recovered,
                     "url": url,
+                    "note": launched.note,
                 }
             )
         )
     else:
         found = " (found by its launch id after the answer was lost)" if launched.recovered else ""
         echo(f"launched {launched.what}: {what} ({url}){found}")
+        if launched.note:
+            echo(launched.note)
 
 
 async def follow(

@@ -21,6 +21,7 @@ NAMES = (
     "partitions",
     "config_schema",
     "reload",
+    "daemon",
 )
 
 

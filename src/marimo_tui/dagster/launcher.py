@@ -13,10 +13,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from marimo_tui.dagster.client import DagsterClient
+from marimo_tui.dagster.daemon_health import backfill_waits
 from marimo_tui.dagster.errors import DagsterError, result_error
 from marimo_tui.dagster.launch_request import (
     LAUNCH_ID_TAG,
@@ -40,6 +41,8 @@ class Launched:
     run: Run | None = None  # None for a backfill
     backfill_id: str | None = None
     recovered: bool = False  # the answer was lost; the launch was found by its launch id
+    # One line for the user beside the launch: a backfill that no daemon will launch.
+    note: str | None = None
 
     @property
     def run_id(self) -> str | None:
@@ -208,13 +211,15 @@ async def launch(
         }
         if request.run_config:
             backfill["runConfigData"] = dict(request.run_config)
-        return await _recoverable(
+        registered = await _recoverable(
             client,
             request.launch_id,
             doing,
             lambda: _backfill_answer(client, backfill, doing),
             patience,
         )
+        note = await backfill_waits(client, registered.backfill_id or "")
+        return replace(registered, note=note)
     params: dict[str, Any] = {
         "selector": target.selector(),
         "runConfigData": dict(request.run_config),

@@ -2,9 +2,12 @@
 
 It runs `dagster-webserver` on 127.0.0.1 with an instance of its own under
 `.marimo-tui/dagster/` whose `dagster.yaml` uses the `DefaultRunCoordinator`: a launched run
-starts at once, without `dagster-daemon` (with the default queued coordinator a run would stay
-QUEUED). Like the marimo sidecar it has its own process group and a parent-death signal, so it
-never outlives us.
+starts at once, without waiting for a daemon to dequeue it (with the default queued coordinator
+a run would stay QUEUED until one did). With `daemon` on (`dev`, `open --dagster`) it also runs
+`dagster-daemon run` over the same instance and workspace, as `dagster dev` does: backfills,
+schedules, sensors and run monitoring need it. Each has its own process group and a
+parent-death signal, so neither outlives us; a daemon that dies or cannot start leaves the
+webserver serving, and `daemon_trouble()` says so.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
+import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -72,9 +77,12 @@ def cannot_serve(root: Path) -> str | None:
     return None
 
 
-def project_webserver(root: Path, state_dir: Path, port: int = 0) -> Webserver:
-    """The webserver `dev` and `open --dagster` run for a project: an instance of its own
-    under the state folder, its log beside the others. WebserverError when it cannot be."""
+def project_webserver(
+    root: Path, state_dir: Path, port: int = 0, *, daemon: bool = True
+) -> Webserver:
+    """The webserver `dev` and `open --dagster` run for a project (with its daemon): an
+    instance of its own under the state folder, its logs beside the others. WebserverError
+    when it cannot be."""
     problem = cannot_serve(root)
     if problem is not None:
         raise WebserverError(problem)
@@ -87,6 +95,7 @@ def project_webserver(root: Path, state_dir: Path, port: int = 0) -> Webserver:
             home=state_dir / "dagster",
             log=state_dir / "logs" / "dagster.log",
             port=port,
+            daemon=daemon,
         )
     )
 
@@ -101,6 +110,13 @@ class WebserverOptions:
     log: Path
     host: str = "127.0.0.1"
     port: int = 0
+    # Also run `dagster-daemon` (backfills, schedules, sensors). Off unless asked: the tests'
+    # servers mostly launch single runs, which the DefaultRunCoordinator starts without it.
+    daemon: bool = False
+
+    @property
+    def daemon_log(self) -> Path:
+        return self.log.with_name("dagster-daemon.log")
 
 
 class Webserver:
@@ -108,6 +124,8 @@ class Webserver:
         self.options = options
         self.port = options.port or free_port(options.host)
         self.process: asyncio.subprocess.Process | None = None
+        self.daemon: asyncio.subprocess.Process | None = None
+        self.daemon_started = 0.0  # time.time() of its last start: older heartbeats are not its
 
     @property
     def url(self) -> str:
@@ -120,38 +138,17 @@ class Webserver:
         except LayoutError:
             return self.options.definitions.name
 
-    def _command(self) -> list[str]:
-        layout = layout_for_file(self.options.root, self.options.definitions)
-        return [
-            sys.executable,
-            "-m",
-            "marimo_tui.dagster.webserver_main",
-            str(os.getpid()),
-            "--",
-            "-h",
-            self.options.host,
-            "-p",
-            str(self.port),
-            *layout.webserver_args(self.options.home),
-        ]
+    def _command(self, program: str, args: list[str]) -> list[str]:
+        module = "marimo_tui.dagster.serve_main"
+        return [sys.executable, "-m", module, program, str(os.getpid()), "--", *args]
 
-    async def start(self) -> None:
-        """Start it and wait until it answers; WebserverError with the log's last line if not."""
-        home = self.options.home
-        home.mkdir(parents=True, exist_ok=True)
-        instance = home / "dagster.yaml"
-        if not instance.exists():
-            instance.write_text(INSTANCE_YAML, encoding="utf-8")
-        try:
-            command = self._command()
-        except LayoutError as exc:
-            raise WebserverError(str(exc)) from None
-        self.options.log.parent.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, "DAGSTER_HOME": str(home), "PYTHONUNBUFFERED": "1"}
-        with open(self.options.log, "ab") as log:
+    async def _spawn(self, command: list[str], log_path: Path) -> asyncio.subprocess.Process:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "DAGSTER_HOME": str(self.options.home), "PYTHONUNBUFFERED": "1"}
+        with open(log_path, "ab") as log:
             log.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} port {self.port}\n".encode())
             log.flush()
-            self.process = await asyncio.create_subprocess_exec(
+            return await asyncio.create_subprocess_exec(
                 *command,
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=log,
@@ -160,7 +157,57 @@ class Webserver:
                 env=env,
                 start_new_session=True,
             )
+
+    async def start(self) -> None:
+        """Start it and wait until it answers; WebserverError with the log's last line if not.
+        Then the daemon, when asked for, not waited on: its trouble never fails the start."""
+        home = self.options.home
+        home.mkdir(parents=True, exist_ok=True)
+        instance = home / "dagster.yaml"
+        if not instance.exists():
+            instance.write_text(INSTANCE_YAML, encoding="utf-8")
+        try:
+            target = layout_for_file(self.options.root, self.options.definitions).webserver_args(
+                home
+            )
+        except LayoutError as exc:
+            raise WebserverError(str(exc)) from None
+        server = ["-h", self.options.host, "-p", str(self.port), *target]
+        self.process = await self._spawn(self._command("webserver", server), self.options.log)
         await self._wait_healthy()
+        if self.options.daemon:
+            await self.start_daemon(target)
+
+    async def start_daemon(self, target: list[str] | None = None) -> None:
+        """(Re)start `dagster-daemon run` over the webserver's instance and workspace (its
+        target options are the webserver's: `dagster-daemon run` takes the same -w/-f/-d)."""
+        if self.daemon_alive:
+            return
+        # A daemon that cannot be spawned (or whose project no longer loads) is told by
+        # daemon_trouble(), like one that exits: the webserver serves on regardless.
+        with contextlib.suppress(OSError, LayoutError):
+            if target is None:
+                layout = layout_for_file(self.options.root, self.options.definitions)
+                target = layout.webserver_args(self.options.home)
+            self.daemon_started = time.time()
+            self.daemon = await self._spawn(
+                self._command("daemon", target), self.options.daemon_log
+            )
+
+    @property
+    def daemon_alive(self) -> bool:
+        return self.daemon is not None and self.daemon.returncode is None
+
+    def daemon_trouble(self) -> str | None:
+        """One line when the daemon was asked for and is not running; None when it runs (or
+        was not asked for)."""
+        if not self.options.daemon or self.daemon_alive:
+            return None
+        why = exit_reason(self.daemon, self.options.daemon_log)
+        return (
+            f"dagster-daemon is not running ({why}): backfills, schedules and sensors will "
+            f"not run (log: {self.options.daemon_log})"
+        )
 
     async def _wait_healthy(self) -> None:
         import httpx
@@ -182,17 +229,40 @@ class Webserver:
         raise WebserverError(f"the Dagster webserver did not answer within {START_TIMEOUT:.0f} s")
 
     def last_log_line(self) -> str:
-        with contextlib.suppress(OSError):
-            lines = self.options.log.read_text(encoding="utf-8", errors="replace").splitlines()
-            for line in reversed(lines):
-                if line.strip() and not line.startswith("---"):
-                    return line.strip()
-        return "no output (see the log)"
+        return last_line(self.options.log)
 
     @property
     def alive(self) -> bool:
         return self.process is not None and self.process.returncode is None
 
     async def stop(self) -> None:
-        if self.process is not None:
-            await stop_group(self.process, grace=5.0)
+        """Stop the webserver and its daemon together."""
+        await asyncio.gather(
+            *(stop_group(p, grace=5.0) for p in (self.process, self.daemon) if p is not None)
+        )
+
+
+def exit_reason(process: asyncio.subprocess.Process | None, log: Path) -> str:
+    """Why a server is gone: the signal that killed it (its log then ends mid-work and says
+    nothing of it), else its exit code and the last line it logged."""
+    if process is None:
+        return "it could not be started"
+    code = process.returncode or 0
+    if code < 0:
+        with contextlib.suppress(ValueError):
+            return f"killed by {signal.Signals(-code).name}"
+    return f"exit code {code}: {last_line(log)}"
+
+
+_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def last_line(log: Path) -> str:
+    """The last line a server wrote to its log (not our own `---` start markers), without the
+    colours Dagster's loggers write even to a file."""
+    with contextlib.suppress(OSError):
+        lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+        for line in reversed(lines):
+            if line.strip() and not line.startswith("---"):
+                return _COLOUR.sub("", line).strip()
+    return "no output (see the log)"

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from textual.driver import Driver
     from textual.message_pump import MessagePump
     from textual.notifications import SeverityLevel
+    from textual.timer import Timer
 
     from marimo_tui.agent.start import Overrides
     from marimo_tui.dagster.webserver import Webserver
@@ -104,6 +105,7 @@ class WorkbenchApp(App[None]):
         # `--dagster`: the app runs the project's webserver itself, for as long as it runs.
         self.serve_dagster = serve_dagster
         self._webserver: Webserver | None = None
+        self._daemon_watch: Timer
         # A replay with a `prompt:` plays by itself once these services are up.
         running = run and workbench.config.marimo.enabled
         self._autoplay_waits: set[str] | None = {"marimo"} if running else set()
@@ -277,7 +279,16 @@ class WorkbenchApp(App[None]):
         else:
             config.dagster.url = self._webserver.url
             self._start_dagster()
+            self._daemon_watch = self.set_interval(5.0, self._tell_daemon_trouble)
         self._autoplay_when_ready("dagster")
+
+    def _tell_daemon_trouble(self) -> None:
+        """Once, in one line: the daemon died or never started (the webserver serves on, but
+        backfills, schedules and sensors wait)."""
+        trouble = self._webserver.daemon_trouble() if self._webserver is not None else None
+        if trouble is not None:
+            self._daemon_watch.stop()
+            self.notify(f"dagster: {trouble}", severity="warning", timeout=15)
 
     def _autoplay_when_ready(self, ready: str = "") -> None:
         if self._autoplay_waits is None:

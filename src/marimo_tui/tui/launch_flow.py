@@ -95,5 +95,7 @@ async def launch_again(flows: DagsterFlows, run_id: str, strategy: Strategy) -> 
 def shown(flows: DagsterFlows, launched: Launched) -> None:
     if launched.run is not None:
         flows._launched(launched.run, f"launched {launched.what}")
+    elif launched.note:
+        flows.app.notify(launched.note, severity="warning", timeout=15)
     else:
         flows.app.notify(f"launched {launched.what}: backfill {launched.backfill_id}")
