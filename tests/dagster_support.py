@@ -164,11 +164,11 @@ async def wait_finished(client: DagsterClient, run_id: str, timeout: float = 90)
 class DevProcess:
     """`marimo-tui dev` started in `root` as from a terminal, its output read line by line."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, **env: str) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "marimo_tui", "dev"],
             cwd=root,
-            env=cli_env(),
+            env=cli_env(**env),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

@@ -10,8 +10,10 @@ downstream of the notebook) and `tests/dagster_projects/two_locations` (a worksp
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import pickle
+import secrets
 import shutil
 import subprocess
 import sys
@@ -252,12 +254,18 @@ def test_dev_serves_every_location_of_a_workspace_yaml(tmp_path: Path) -> None:
 
     root = copy_project("two_locations", tmp_path / "two")
     (root / "marimo-tui.yaml").write_text("notebooks:\n  folder: notebooks\n")
-    dev = DevProcess(root)
+    key = "sk-dev-" + secrets.token_hex(12)
+    dev = DevProcess(root, OPENAI_API_KEY=key)
     try:
         dev.read_until(lambda: dev.url)
         assert dev.url, "".join(dev.seen)
         assert any("dagster: starting workspace.yaml" in s for s in dev.seen), dev.seen
         workspace = asyncio.run(read_workspace(dev.url))
+        # Notebook assets run in the webserver's code servers and runs: they get our
+        # environment less our secrets, as the marimo server's kernels do.
+        served = serving_processes(root)
+        assert served, "no webserver process found"
+        assert not [pid for pid in served if key.encode() in environ_of(pid)]
     finally:
         rest = dev.interrupt()
     assert sorted((loc.name, loc.error) for loc in workspace.locations) == [
@@ -334,3 +342,21 @@ def test_pairing_lines_never_define_a_second_definitions(tmp_path: Path) -> None
     lines = pairing_lines(two / "notebooks" / "daily.py", two)
     assert "add to a code location of" in lines and "workspace.yaml" in lines
     assert 'marimo_asset("notebooks/daily.py"' in lines and "Definitions(" not in lines
+
+
+def serving_processes(root: Path) -> list[int]:
+    """Our webserver and daemon (and what they started) for the project at `root`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                command = (entry / "cmdline").read_bytes()
+                if b"serve_main" in command and str(root).encode() in command:
+                    found.append(int(entry.name))
+    return found
+
+
+def environ_of(pid: int) -> bytes:
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/environ").read_bytes()
+    return b""

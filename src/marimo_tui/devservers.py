@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from marimo_tui.config_schema import Config
 from marimo_tui.dagster.client import web_url
 from marimo_tui.dagster.webserver import Webserver, WebserverError, project_webserver
+from marimo_tui.redaction import child_env
 from marimo_tui.runtime.manager import sidecar_options
 from marimo_tui.runtime.sidecar import Sidecar, SidecarState
 
@@ -43,7 +44,9 @@ def _dagster_port(config: Config) -> int:
 
 async def run_dev(config: Config, echo: Callable[[str], None]) -> int:
     try:
-        webserver = project_webserver(config.root, config.state_dir, _dagster_port(config))
+        webserver = project_webserver(
+            config.root, config.state_dir, _dagster_port(config), env=child_env(config)
+        )
     except WebserverError as exc:
         echo(f"error: {exc}")
         return EXIT_USAGE

@@ -19,6 +19,7 @@ import re
 import signal
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,7 +79,12 @@ def cannot_serve(root: Path) -> str | None:
 
 
 def project_webserver(
-    root: Path, state_dir: Path, port: int = 0, *, daemon: bool = True
+    root: Path,
+    state_dir: Path,
+    port: int = 0,
+    *,
+    daemon: bool = True,
+    env: Mapping[str, str] | None = None,
 ) -> Webserver:
     """The webserver `dev` and `open --dagster` run for a project (with its daemon): an
     instance of its own under the state folder, its logs beside the others. WebserverError
@@ -96,6 +102,7 @@ def project_webserver(
             log=state_dir / "logs" / "dagster.log",
             port=port,
             daemon=daemon,
+            env=env,
         )
     )
 
@@ -113,6 +120,9 @@ class WebserverOptions:
     # Also run `dagster-daemon` (backfills, schedules, sensors). Off unless asked: the tests'
     # servers mostly launch single runs, which the DefaultRunCoordinator starts without it.
     daemon: bool = False
+    # Their environment (None: ours). Notebook assets run our users' code in it: `dev` and
+    # `--dagster` hand them ours less our secrets, as the marimo server gets (`child_env`).
+    env: Mapping[str, str] | None = None
 
     @property
     def daemon_log(self) -> Path:
@@ -144,7 +154,8 @@ class Webserver:
 
     async def _spawn(self, command: list[str], log_path: Path) -> asyncio.subprocess.Process:
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, "DAGSTER_HOME": str(self.options.home), "PYTHONUNBUFFERED": "1"}
+        base = os.environ if self.options.env is None else self.options.env
+        env = {**base, "DAGSTER_HOME": str(self.options.home), "PYTHONUNBUFFERED": "1"}
         with open(log_path, "ab") as log:
             log.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} port {self.port}\n".encode())
             log.flush()

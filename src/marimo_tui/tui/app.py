@@ -265,10 +265,13 @@ class WorkbenchApp(App[None]):
 
     async def _serve_dagster(self) -> None:
         from marimo_tui.dagster.webserver import WebserverError, project_webserver
+        from marimo_tui.redaction import child_env
 
         config = self.workbench.config
         try:
-            self._webserver = project_webserver(config.root, config.state_dir)
+            self._webserver = project_webserver(
+                config.root, config.state_dir, env=child_env(config)
+            )
             self.status.set_service("dagster", "starting the webserver…")
             await self._webserver.start()
         except WebserverError as exc:
