@@ -52,7 +52,8 @@ async def test_open_with_dagster_serves_a_dg_project_and_pairs_its_notebook(
             (notebook.resolve(), ("daily_report",))
         ]
         # `--dagster` runs the daemon too (backfills, schedules, sensors), as `dev` does.
-        assert app._webserver is not None and app._webserver.daemon_alive
+        webserver = app.dagster_start.webserver
+        assert webserver is not None and webserver.daemon_alive
         # The instance of its own, and the workspace file written as `dg dev` writes one.
         written = (root / ".marimo-tui" / "dagster" / "workspace.yaml").read_text()
         assert "module_name: dg_project.definitions" in written

@@ -27,6 +27,7 @@ from marimo_tui.notebook.model import Notebook
 from marimo_tui.safe_text import one_line, visible
 from marimo_tui.tui import workbench_messages as wm
 from marimo_tui.tui.actions import ACTIONS, APP_BINDINGS, listed
+from marimo_tui.tui.dagster_start import DagsterStart
 from marimo_tui.tui.themes import register_themes, save_theme
 from marimo_tui.tui.widgets.cell_view import CellView, broken_message, cells_title
 from marimo_tui.tui.widgets.chat import ChatPane
@@ -38,10 +39,8 @@ if TYPE_CHECKING:
     from textual.driver import Driver
     from textual.message_pump import MessagePump
     from textual.notifications import SeverityLevel
-    from textual.timer import Timer
 
     from marimo_tui.agent.start import Overrides
-    from marimo_tui.dagster.webserver import Webserver
     from marimo_tui.tui.agent_flow import AgentFlows
     from marimo_tui.tui.dagster_flow import DagsterFlows
     from marimo_tui.tui.editing import EditFlows
@@ -104,8 +103,7 @@ class WorkbenchApp(App[None]):
         self.dagster: DagsterFlows | None = None
         # `--dagster`: the app runs the project's webserver itself, for as long as it runs.
         self.serve_dagster = serve_dagster
-        self._webserver: Webserver | None = None
-        self._daemon_watch: Timer
+        self.dagster_start = DagsterStart(self)
         # A replay with a `prompt:` plays by itself once these services are up.
         running = run and workbench.config.marimo.enabled
         self._autoplay_waits: set[str] | None = {"marimo"} if running else set()
@@ -178,7 +176,7 @@ class WorkbenchApp(App[None]):
             yield tasks
             runs: Widget
             if self.workbench.config.dagster.url or self.serve_dagster:
-                # The table and the poller come after the first frame (`_start_dagster`).
+                # The table and the poller come after the first frame (`DagsterStart`).
                 runs = Container(id="runs", classes="pane")
             else:
                 runs = Static(NOT_CONFIGURED, id="runs", classes="pane", markup=False)
@@ -258,42 +256,12 @@ class WorkbenchApp(App[None]):
         self.warm_highlighting()
         self.run_guarded(self.outside.start(), group="outside-agents")
         if self.serve_dagster:
-            self.run_guarded(self._serve_dagster(), group="dagster-serve")
+            self.run_guarded(self.dagster_start.serve(), group="dagster-serve")
         else:
-            self._start_dagster()
-        self._autoplay_when_ready()
+            self.dagster_start.connect()
+        self.autoplay_when_ready()
 
-    async def _serve_dagster(self) -> None:
-        from marimo_tui.dagster.webserver import WebserverError, project_webserver
-        from marimo_tui.redaction import child_env
-
-        config = self.workbench.config
-        try:
-            self._webserver = project_webserver(
-                config.root, config.state_dir, env=child_env(config)
-            )
-            self.status.set_service("dagster", "starting the webserver…")
-            await self._webserver.start()
-        except WebserverError as exc:
-            self._webserver = None
-            self.status.set_service("dagster", "failed", False)
-            self.query_one("#runs").mount(Static(one_line(f"✗ dagster: {exc}"), markup=False))
-            self.notify(f"dagster: {exc}", severity="error", timeout=10)
-        else:
-            config.dagster.url = self._webserver.url
-            self._start_dagster()
-            self._daemon_watch = self.set_interval(5.0, self._tell_daemon_trouble)
-        self._autoplay_when_ready("dagster")
-
-    def _tell_daemon_trouble(self) -> None:
-        """Once, in one line: the daemon died or never started (the webserver serves on, but
-        backfills, schedules and sensors wait)."""
-        trouble = self._webserver.daemon_trouble() if self._webserver is not None else None
-        if trouble is not None:
-            self._daemon_watch.stop()
-            self.notify(f"dagster: {trouble}", severity="warning", timeout=15)
-
-    def _autoplay_when_ready(self, ready: str = "") -> None:
+    def autoplay_when_ready(self, ready: str = "") -> None:
         if self._autoplay_waits is None:
             return
         self._autoplay_waits.discard(ready)
@@ -301,25 +269,6 @@ class WorkbenchApp(App[None]):
             self._autoplay_waits = None
             if self.agent_overrides is not None and self.agent_overrides.script is not None:
                 self.agent.autoplay()
-
-    def _start_dagster(self) -> None:
-        if not self.workbench.config.dagster.url:
-            # After the first frame, which should not wait on the dagster package's import.
-            from marimo_tui.dagster.webserver import find_definitions
-
-            if find_definitions(self.workbench.root) is not None:
-                self.query_one("#runs", Static).update(
-                    f"{NOT_CONFIGURED}.\n\nThis project has Dagster definitions: "
-                    "`marimo-tui open --dagster` runs their webserver with the workbench."
-                )
-            return
-        from marimo_tui.tui.dagster_flow import DagsterFlows
-        from marimo_tui.tui.widgets.runs_pane import RunsPane
-
-        pane = RunsPane(id="runs-pane")
-        self.query_one("#runs").mount(pane)
-        self.dagster = DagsterFlows(self, pane)
-        self.dagster.start()
 
     def on_runs_pane_requested(self, message: RunsPane.Requested) -> None:
         if self.dagster is not None:
@@ -347,8 +296,7 @@ class WorkbenchApp(App[None]):
             await self.outside.stop()
         if self.dagster is not None:
             await self.dagster.stop()
-        if self._webserver is not None:
-            await self._webserver.stop()
+        await self.dagster_start.stop()
         await self.workbench.stop()
 
     def _apply_keymap(self) -> None:
@@ -484,7 +432,7 @@ class WorkbenchApp(App[None]):
     def on_workbench_service_state(self, message: wm.ServiceState) -> None:
         event = message.event
         if event.service == "marimo" and event.state.startswith(("ready", "failed")):
-            self._autoplay_when_ready("marimo")
+            self.autoplay_when_ready("marimo")
 
     @shows_errors
     def on_workbench_notice(self, message: wm.Notice) -> None:
