@@ -79,10 +79,10 @@ sys.path.insert(0, str(ROOT))
 from tests.dagster_support import plain_project  # noqa: E402
 
 from _tmux import median, percentile  # noqa: E402
+from marimo_tui.dagster.asset_watch import SWEEP_ASSETS, SWEEP_EVERY  # noqa: E402
 from marimo_tui.dagster.client import DagsterClient, endpoint  # noqa: E402
-from marimo_tui.dagster.documents import document  # noqa: E402
+from marimo_tui.dagster.documents import document, pruned  # noqa: E402
 from marimo_tui.dagster.poller import (  # noqa: E402
-    ASSETS_PER_POLL,
     LOCATIONS_EVERY,
     OVERLAP,
     STATS_PER_POLL,
@@ -154,6 +154,7 @@ class Fleet:
         self.slow = AssetKey("slow")
         self.in_flight: list[str] = []  # oldest first
         self.succeeded: list[str] = []  # the ones this script finished
+        self.succeeded_before: dict[str, int] = {}  # run id -> the poll it finished before
         self.finished: dict[str, str] = {}  # the real finished runs: id -> status
         self.logged: dict[str, int] = {}  # run id -> lines logged by `log`
 
@@ -341,10 +342,15 @@ async def breakdown(
     base |= {"withInFlight": False, "withLocations": True, "withAssets": False, "assets": None}
     assets = base | {"withAssets": True}
     watched = poller.watched_assets or []
-    some = [{"path": list(k)} for k in watched[:ASSETS_PER_POLL]]
+    some = [{"path": list(k)} for k in watched[:SWEEP_ASSETS]]
     base |= {"withSelected": True, "after": state.cursor}
     parts = split_poll()
     whole = document("poll")
+    # What the poller sends: the document without the fields a poll does not ask.
+    quiet = pruned("poll", frozenset({"inFlight", "locations", "assets"}))[0]
+    no_assets = pruned("poll", frozenset({"inFlight", "assets"}))[0]
+    no_shown = pruned("poll", frozenset({"inFlight", "assets", "shown"}))[0]
+    with_assets = pruned("poll", frozenset({"inFlight"}))[0]
     incremental = base | {"changed": {"updatedAfter": since}, "shown": shown[:STATS_PER_POLL]}
     # (label, document, variables, whether the server answers with an error on purpose)
     cases = [
@@ -352,6 +358,7 @@ async def breakdown(
         # Without its required variables the server parses and validates the document, then
         # stops: what the document's size costs before any resolver runs.
         ("poll document, parse+validate", whole, {}, True),
+        ("quiet poll's document, parse+validate", quiet, {}, True),
         ("changed, incremental", parts["changed"], incremental, False),
         (
             "changed, first (no filter)",
@@ -372,16 +379,17 @@ async def breakdown(
         ("locations", parts["locations"], base, False),
         (f"assets: status of all {len(watched)}", parts["assets"], assets, False),
         (
-            f"assets: status of {ASSETS_PER_POLL} (a poll's share)",
+            f"assets: status of {SWEEP_ASSETS} (a sweep's share)",
             parts["assets"],
             assets | {"assets": some},
             False,
         ),
-        ("whole poll, incremental, no assets", whole, incremental, False),
-        ("whole poll without shown", whole, incremental | {"withShown": False}, False),
+        ("whole poll, quiet (no locations, assets)", quiet, incremental, False),
+        ("whole poll, incremental, no assets", no_assets, incremental, False),
+        ("whole poll without shown", no_shown, incremental | {"withShown": False}, False),
         (
-            f"whole poll, asset view on ({ASSETS_PER_POLL} assets)",
-            whole,
+            f"whole poll, asset view on ({SWEEP_ASSETS} assets)",
+            with_assets,
             incremental | {"withAssets": True, "assets": some},
             False,
         ),
@@ -455,6 +463,16 @@ def verify(poller: RunPoller, fleet: Fleet, check: Check, poll: int) -> None:
                 and (stats.steps_succeeded, stats.materializations) == (done, done),
                 f"poll {poll}: step counts of {run_id[:8]}: {stats}",
             )
+    # The asset view: the poll that sees a run finish makes its assets due, the next one asks
+    # them: `slow`'s latest materialization is that run's one poll later.
+    finished = [r for r in fleet.succeeded if fleet.succeeded_before.get(r, poll) < poll]
+    if state.assets and finished:
+        slow = state.assets.get(("slow",))
+        made = slow.run_id if slow else None
+        check(
+            made == finished[-1],
+            f"poll {poll}: slow materialized by {str(made)[:8]}, not {finished[-1][:8]}",
+        )
     lines = [e for e in state.events if e.message.startswith("bench line ")]
     want = fleet.logged.get(state.selected or "", 0)
     check(
@@ -526,7 +544,9 @@ async def _polls(args: argparse.Namespace, fleet: Fleet, url: str, group: int) -
             fleet.log(selected)
             if i % CHANGE_EVERY == 0:
                 running = [r for r in shown if r in fleet.in_flight and r != selected]
-                fleet.succeed(running[0] if running else fleet.in_flight[-1])
+                done = running[0] if running else fleet.in_flight[-1]
+                fleet.succeed(done)
+                fleet.succeeded_before[done] = i
                 fleet.start_run()
                 changes += 1
             sent = client.requests_sent
@@ -563,7 +583,10 @@ async def _polls(args: argparse.Namespace, fleet: Fleet, url: str, group: int) -
         f"{args.interval:g} s over {elapsed:.1f} s, {changes} runs finished and started meanwhile"
     )
     view = f"on, {assets} assets" if args.asset_view else "off"
-    print(f"  asset view {view}; code locations read every {LOCATIONS_EVERY} polls")
+    print(
+        f"  asset view {view} (due ones, and {SWEEP_ASSETS} more in turn every {SWEEP_EVERY} "
+        f"polls); code locations read every {LOCATIONS_EVERY} polls"
+    )
     print(f"  requests per poll  min {min(requests)}  max {max(requests)}")
     print(
         f"  poll wall (client)   p50 {p50:6.1f}  p95 {percentile(walls, 95):6.1f}  "
