@@ -11,8 +11,11 @@ poll, in turn, paid that price on every poll and still took ~100 s to come back 
 So a poll asks an asset's status when something that changes it happened:
 - a run that materializes it started or finished (the poll sees every run that changed: its
   asset selection is known), or the selected run's events show it materialized;
-- an asset it depends on materialized (staleness): its downstream assets, transitively, as far
-  as the view knows them (`dependedByKeys` of each answer), are asked together with it;
+- an asset it depends on materialized (staleness): the assets that depend on it directly
+  (`dependedByKeys` of each answer) are asked together with it. Dagster judges staleness by
+  direct dependencies only (`CachingStaleStatusResolver._get_stale_causes_materialized`: a
+  newer materialization or data version of a dependency), except through virtual assets,
+  which it looks through to their ancestors: that rare case is left to the sweep;
 - a code location was reloaded (code versions, hence staleness, may differ): every asset again.
 What no poll sees — a materialization reported outside a run, one in the middle of a run that
 is not selected (its end is seen), the passing of time for time partitions — a sweep catches:
@@ -79,13 +82,11 @@ class AssetWatch:
 
     def changed(self, keys: Iterable[Key]) -> None:
         """These assets may have changed (a run of theirs, a materialization): they are due,
-        and so is what depends on them, for its staleness."""
-        pending = list(keys)
-        while pending:
-            key = pending.pop()
-            if key in self._watched and key not in self._due:
-                self._due[key] = None
-                pending.extend(self._downstream.get(key, ()))
+        and so are the assets that depend on them directly, for their staleness."""
+        for key in list(keys):
+            for due in (key, *self._downstream.get(key, ())):
+                if due in self._watched:
+                    self._due[due] = None
 
     def everything_changed(self) -> None:
         """A code location was reloaded: every asset is due (a few polls' worth)."""
@@ -111,12 +112,14 @@ class AssetWatch:
         asked = set(statuses)
         for status in answer:
             before = old.get(status.key)
-            # A newer materialization found by the sweep: its downstream assets were not asked
-            # with it, and are due now.
+            # A newer materialization found by the sweep: the assets that depend on it were not
+            # asked with it, and are due now.
             moved = before is not None and (before.materialized, before.run_id) != (
                 status.materialized,
                 status.run_id,
             )
             if moved:
-                self.changed(k for k in status.downstream if k not in asked)
+                for key in status.downstream:
+                    if key in self._watched and key not in asked:
+                        self._due[key] = None
         return old | statuses

@@ -54,6 +54,7 @@ class PollState:
     stats_asked: list[str] = field(default_factory=list)  # runs the last poll counted steps of
     locations: dict[str, LocationStamp] = field(default_factory=dict)
     assets: dict[tuple[str, ...], AssetStatus] = field(default_factory=dict)  # asset view on
+    assets_asked: list[tuple[str, ...]] = field(default_factory=list)  # by the last poll
 
     def newest(self, limit: int | None = None) -> list[Run]:
         runs = sorted(self.runs.values(), key=lambda r: r.created, reverse=True)
@@ -204,6 +205,7 @@ class RunPoller:
                 self._assets.everything_changed()  # reloaded: code versions may differ
             state.locations = seen
         assets_changed = False
+        state.assets_asked = [a.key for a in answer.assets or ()]
         if answer.assets is not None and self._assets.on and watch == self._assets.generation:
             statuses = self._assets.answered(state.assets, answer.assets, every_asset)
             assets_changed = statuses != state.assets
