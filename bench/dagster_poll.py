@@ -40,8 +40,14 @@ Polls     Through `RunPoller.poll_once()`, as the runs pane does: `show()` of th
           run in flight; each poll asks the step counts of 5 of the 20 runs on screen, in turn.
           The asset view is on (`watch_assets` over every asset: staleness, latest
           materialization, partition counts, check results): the first poll asks every asset,
-          then each poll the assets of runs that changed and ASSETS_PER_POLL more in turn.
-          Every LOCATIONS_EVERY-th poll reads the code locations.
+          then a poll asks only the assets that may have changed — those of runs that started
+          or finished, the selected run's materializations, and the assets depending directly
+          on those (`dagster/asset_watch.py`) — and every SWEEP_EVERY-th poll SWEEP_ASSETS more
+          in turn; a quiet poll asks none. After a shown run succeeds, the check above also
+          wants `slow`'s latest materialization to be that run's from the next poll on.
+          Every LOCATIONS_EVERY-th poll reads the code locations. A poll's document holds only
+          the root fields it asks (`documents.pruned`): the webserver parses and validates it
+          on every request.
 CPU       utime+stime (+ reaped children) from /proc of every process in the webserver's
           process group — `webserver_main`, which runs dagster-webserver in-process, and the
           code server it spawns — over the N polls, divided by N. The same figure over an idle
@@ -53,7 +59,9 @@ Breakdown Each root field of the poll document sent alone with httpx (the fragme
           and nothing more), REPS times: wall p50 and the server's CPU per request, against
           `{ __typename }` (HTTP, request context and GraphQL floor), the poll document without
           its variables (the server parses and validates it, then stops: what the document's
-          size costs before any resolver runs), and the whole poll with and without `shown`.
+          size costs before any resolver runs), whole and as a quiet poll sends it, and whole
+          polls as the poller sends them: quiet, with the locations, without `shown`, and with
+          a sweep's assets.
 """
 
 from __future__ import annotations
@@ -534,6 +542,7 @@ async def _polls(args: argparse.Namespace, fleet: Fleet, url: str, group: int) -
         walls: list[float] = []
         per_poll: list[float] = []  # the server's CPU around each poll, 10 ms ticks
         requests: list[int] = []
+        asked: list[int] = []  # assets each poll asked the status of
         client_cpu = 0.0
         changes = 0
         cpu0 = group_cpu(group)
@@ -558,6 +567,7 @@ async def _polls(args: argparse.Namespace, fleet: Fleet, url: str, group: int) -
             client_cpu += time.process_time() - cpu_started
             per_poll.append(cpu_delta(before, group_cpu(group)) * 1000)
             requests.append(client.requests_sent - sent)
+            asked.append(len(poller.state.assets_asked))
             check(requests[-1] == 1, f"poll {i}: {requests[-1]} requests")
             verify(poller, fleet, check, i)
             shown = [r.run_id for r in poller.state.newest(SHOWN)]
@@ -588,6 +598,14 @@ async def _polls(args: argparse.Namespace, fleet: Fleet, url: str, group: int) -
         f"polls); code locations read every {LOCATIONS_EVERY} polls"
     )
     print(f"  requests per poll  min {min(requests)}  max {max(requests)}")
+    if args.asset_view:
+        with_assets = [k for k in range(n) if asked[k]]
+        print(
+            f"  polls that asked assets {len(with_assets)} of {n} "
+            f"({sum(asked)} statuses in all); their server CPU p50 "
+            f"{median([per_poll[k] for k in with_assets]) if with_assets else 0:.0f} ms, "
+            f"the others' {median([per_poll[k] for k in range(n) if not asked[k]] or [0]):.0f} ms"
+        )
     print(
         f"  poll wall (client)   p50 {p50:6.1f}  p95 {percentile(walls, 95):6.1f}  "
         f"max {max(walls):6.1f}  ms"

@@ -122,3 +122,46 @@ def test_quiet_polls_ask_no_asset_and_the_sweep_comes_round(server: DagsterServe
             assert sorted(set(asked)) == [0, SWEEP_ASSETS]
 
     server.loop.run(scenario())
+
+
+def test_the_watch_asks_what_changed_its_dependents_and_a_sweep_in_turn() -> None:
+    """The rules alone, on statuses as a poll parses them."""
+    from marimo_tui.dagster.asset_watch import DUE_PER_POLL, SWEEP_ASSETS, SWEEP_EVERY, AssetWatch
+    from marimo_tui.dagster.model import AssetStatus
+
+    keys = [(f"a{i:03d}",) for i in range(100)]
+    down = {("a000",): (("a001",), ("a002",))}
+    statuses = [AssetStatus(k, "FRESH", 1.0, "r1", downstream=down.get(k, ())) for k in keys]
+    watch = AssetWatch()
+    assert watch.to_ask() is None  # the view is off
+    assert watch.watch(True, keys) and not watch.watch(True, reversed(keys))
+    assert watch.to_ask() == (keys, True)
+    old = watch.answered({}, statuses, every=True)
+    assert len(old) == 100
+
+    plans = [watch.to_ask() for _ in range(2 * SWEEP_EVERY)]
+    sweeps = [p for p in plans if p is not None]
+    assert len(sweeps) == 2  # one every SWEEP_EVERY polls, nothing on the others
+    assert sweeps[0] == (keys[:SWEEP_ASSETS], False)
+    assert sweeps[1] == (keys[SWEEP_ASSETS : 2 * SWEEP_ASSETS], False)
+
+    # A run of a000 changed: a000 and what depends on it directly are asked on the next poll.
+    watch.changed([("a000",), ("elsewhere",)])  # an asset off the view is not asked
+    assert watch.to_ask() == ([("a000",), ("a001",), ("a002",)], False)
+    answer = [AssetStatus(("a000",), "FRESH", 2.0, "r2", downstream=down[("a000",)])]
+    answer += [AssetStatus(k, "STALE", 1.0, "r1") for k in (("a001",), ("a002",))]
+    new = watch.answered(old, answer, every=False)
+    assert len(new) == 100 and new[("a001",)].stale == "STALE"
+    assert watch.to_ask() is None  # answered: no longer due
+
+    # The sweep finds a newer materialization of a000: its dependents are due at once.
+    moved = [AssetStatus(("a000",), "FRESH", 3.0, "r3", downstream=down[("a000",)])]
+    watch.answered(new, moved, every=False)
+    plan = watch.to_ask()  # this one is also a sweep's turn: the due ones come first
+    assert plan is not None and plan[0] is not None
+    assert plan[0][:2] == [("a001",), ("a002",)] and len(plan[0]) == 2 + SWEEP_ASSETS
+
+    # A reload: every asset, DUE_PER_POLL a poll.
+    watch.everything_changed()
+    first = watch.to_ask()
+    assert first is not None and len(first[0] or ()) == DUE_PER_POLL
