@@ -592,11 +592,12 @@ async def _polls(args: argparse.Namespace, fleet: Fleet, url: str, group: int) -
         f"runs in flight {in_flight} (of {len(poller.state.runs)} listed); {n} polls every "
         f"{args.interval:g} s over {elapsed:.1f} s, {changes} runs finished and started meanwhile"
     )
-    view = f"on, {assets} assets" if args.asset_view else "off"
-    print(
-        f"  asset view {view} (due ones, and {SWEEP_ASSETS} more in turn every {SWEEP_EVERY} "
-        f"polls); code locations read every {LOCATIONS_EVERY} polls"
+    view = (
+        f"on, {assets} assets (due ones, and {SWEEP_ASSETS} more in turn every {SWEEP_EVERY} polls)"
+        if args.asset_view
+        else "off"
     )
+    print(f"  asset view {view}; code locations read every {LOCATIONS_EVERY} polls")
     print(f"  requests per poll  min {min(requests)}  max {max(requests)}")
     if args.asset_view:
         with_assets = [k for k in range(n) if asked[k]]
