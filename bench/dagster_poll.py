@@ -40,8 +40,14 @@ Polls     Through `RunPoller.poll_once()`, as the runs pane does: `show()` of th
           run in flight; each poll asks the step counts of 5 of the 20 runs on screen, in turn.
           The asset view is on (`watch_assets` over every asset: staleness, latest
           materialization, partition counts, check results): the first poll asks every asset,
-          then each poll the assets of runs that changed and ASSETS_PER_POLL more in turn.
-          Every LOCATIONS_EVERY-th poll reads the code locations.
+          then a poll asks only the assets that may have changed — those of runs that started
+          or finished, the selected run's materializations, and the assets depending directly
+          on those (`dagster/asset_watch.py`) — and every SWEEP_EVERY-th poll SWEEP_ASSETS more
+          in turn; a quiet poll asks none. After a shown run succeeds, the check above also
+          wants `slow`'s latest materialization to be that run's from the next poll on.
+          Every LOCATIONS_EVERY-th poll reads the code locations. A poll's document holds only
+          the root fields it asks (`documents.pruned`): the webserver parses and validates it
+          on every request.
 CPU       utime+stime (+ reaped children) from /proc of every process in the webserver's
           process group — `serve_main`, which runs dagster-webserver in-process, and the
           code server it spawns — over the N polls, divided by N. The same figure over an idle
@@ -53,7 +59,9 @@ Breakdown Each root field of the poll document sent alone with httpx (the fragme
           and nothing more), REPS times: wall p50 and the server's CPU per request, against
           `{ __typename }` (HTTP, request context and GraphQL floor), the poll document without
           its variables (the server parses and validates it, then stops: what the document's
-          size costs before any resolver runs), and the whole poll with and without `shown`.
+          size costs before any resolver runs), whole and as a quiet poll sends it, and whole
+          polls as the poller sends them: quiet, with the locations, without `shown`, and with
+          a sweep's assets.
 """
 
 from __future__ import annotations
@@ -79,10 +87,10 @@ sys.path.insert(0, str(ROOT))
 from tests.dagster_support import plain_project  # noqa: E402
 
 from _tmux import median, percentile  # noqa: E402
+from marimo_tui.dagster.asset_watch import SWEEP_ASSETS, SWEEP_EVERY  # noqa: E402
 from marimo_tui.dagster.client import DagsterClient, endpoint  # noqa: E402
-from marimo_tui.dagster.documents import document  # noqa: E402
+from marimo_tui.dagster.documents import document, pruned  # noqa: E402
 from marimo_tui.dagster.poller import (  # noqa: E402
-    ASSETS_PER_POLL,
     LOCATIONS_EVERY,
     OVERLAP,
     STATS_PER_POLL,
@@ -154,6 +162,7 @@ class Fleet:
         self.slow = AssetKey("slow")
         self.in_flight: list[str] = []  # oldest first
         self.succeeded: list[str] = []  # the ones this script finished
+        self.succeeded_before: dict[str, int] = {}  # run id -> the poll it finished before
         self.finished: dict[str, str] = {}  # the real finished runs: id -> status
         self.logged: dict[str, int] = {}  # run id -> lines logged by `log`
 
@@ -341,10 +350,15 @@ async def breakdown(
     base |= {"withInFlight": False, "withLocations": True, "withAssets": False, "assets": None}
     assets = base | {"withAssets": True}
     watched = poller.watched_assets or []
-    some = [{"path": list(k)} for k in watched[:ASSETS_PER_POLL]]
+    some = [{"path": list(k)} for k in watched[:SWEEP_ASSETS]]
     base |= {"withSelected": True, "after": state.cursor}
     parts = split_poll()
     whole = document("poll")
+    # What the poller sends: the document without the fields a poll does not ask.
+    quiet = pruned("poll", frozenset({"inFlight", "locations", "assets"}))[0]
+    no_assets = pruned("poll", frozenset({"inFlight", "assets"}))[0]
+    no_shown = pruned("poll", frozenset({"inFlight", "assets", "shown"}))[0]
+    with_assets = pruned("poll", frozenset({"inFlight"}))[0]
     incremental = base | {"changed": {"updatedAfter": since}, "shown": shown[:STATS_PER_POLL]}
     # (label, document, variables, whether the server answers with an error on purpose)
     cases = [
@@ -352,6 +366,7 @@ async def breakdown(
         # Without its required variables the server parses and validates the document, then
         # stops: what the document's size costs before any resolver runs.
         ("poll document, parse+validate", whole, {}, True),
+        ("quiet poll's document, parse+validate", quiet, {}, True),
         ("changed, incremental", parts["changed"], incremental, False),
         (
             "changed, first (no filter)",
@@ -372,16 +387,17 @@ async def breakdown(
         ("locations", parts["locations"], base, False),
         (f"assets: status of all {len(watched)}", parts["assets"], assets, False),
         (
-            f"assets: status of {ASSETS_PER_POLL} (a poll's share)",
+            f"assets: status of {SWEEP_ASSETS} (a sweep's share)",
             parts["assets"],
             assets | {"assets": some},
             False,
         ),
-        ("whole poll, incremental, no assets", whole, incremental, False),
-        ("whole poll without shown", whole, incremental | {"withShown": False}, False),
+        ("whole poll, quiet (no locations, assets)", quiet, incremental, False),
+        ("whole poll, incremental, no assets", no_assets, incremental, False),
+        ("whole poll without shown", no_shown, incremental | {"withShown": False}, False),
         (
-            f"whole poll, asset view on ({ASSETS_PER_POLL} assets)",
-            whole,
+            f"whole poll, asset view on ({SWEEP_ASSETS} assets)",
+            with_assets,
             incremental | {"withAssets": True, "assets": some},
             False,
         ),
@@ -455,6 +471,16 @@ def verify(poller: RunPoller, fleet: Fleet, check: Check, poll: int) -> None:
                 and (stats.steps_succeeded, stats.materializations) == (done, done),
                 f"poll {poll}: step counts of {run_id[:8]}: {stats}",
             )
+    # The asset view: the poll that sees a run finish makes its assets due, the next one asks
+    # them: `slow`'s latest materialization is that run's one poll later.
+    finished = [r for r in fleet.succeeded if fleet.succeeded_before.get(r, poll) < poll]
+    if state.assets and finished:
+        slow = state.assets.get(("slow",))
+        made = slow.run_id if slow else None
+        check(
+            made == finished[-1],
+            f"poll {poll}: slow materialized by {str(made)[:8]}, not {finished[-1][:8]}",
+        )
     lines = [e for e in state.events if e.message.startswith("bench line ")]
     want = fleet.logged.get(state.selected or "", 0)
     check(
@@ -516,6 +542,7 @@ async def _polls(args: argparse.Namespace, fleet: Fleet, url: str, group: int) -
         walls: list[float] = []
         per_poll: list[float] = []  # the server's CPU around each poll, 10 ms ticks
         requests: list[int] = []
+        asked: list[int] = []  # assets each poll asked the status of
         client_cpu = 0.0
         changes = 0
         cpu0 = group_cpu(group)
@@ -526,7 +553,9 @@ async def _polls(args: argparse.Namespace, fleet: Fleet, url: str, group: int) -
             fleet.log(selected)
             if i % CHANGE_EVERY == 0:
                 running = [r for r in shown if r in fleet.in_flight and r != selected]
-                fleet.succeed(running[0] if running else fleet.in_flight[-1])
+                done = running[0] if running else fleet.in_flight[-1]
+                fleet.succeed(done)
+                fleet.succeeded_before[done] = i
                 fleet.start_run()
                 changes += 1
             sent = client.requests_sent
@@ -538,6 +567,7 @@ async def _polls(args: argparse.Namespace, fleet: Fleet, url: str, group: int) -
             client_cpu += time.process_time() - cpu_started
             per_poll.append(cpu_delta(before, group_cpu(group)) * 1000)
             requests.append(client.requests_sent - sent)
+            asked.append(len(poller.state.assets_asked))
             check(requests[-1] == 1, f"poll {i}: {requests[-1]} requests")
             verify(poller, fleet, check, i)
             shown = [r.run_id for r in poller.state.newest(SHOWN)]
@@ -562,9 +592,21 @@ async def _polls(args: argparse.Namespace, fleet: Fleet, url: str, group: int) -
         f"runs in flight {in_flight} (of {len(poller.state.runs)} listed); {n} polls every "
         f"{args.interval:g} s over {elapsed:.1f} s, {changes} runs finished and started meanwhile"
     )
-    view = f"on, {assets} assets" if args.asset_view else "off"
+    view = (
+        f"on, {assets} assets (due ones, and {SWEEP_ASSETS} more in turn every {SWEEP_EVERY} polls)"
+        if args.asset_view
+        else "off"
+    )
     print(f"  asset view {view}; code locations read every {LOCATIONS_EVERY} polls")
     print(f"  requests per poll  min {min(requests)}  max {max(requests)}")
+    if args.asset_view:
+        with_assets = [k for k in range(n) if asked[k]]
+        print(
+            f"  polls that asked assets {len(with_assets)} of {n} "
+            f"({sum(asked)} statuses in all); their server CPU p50 "
+            f"{median([per_poll[k] for k in with_assets]) if with_assets else 0:.0f} ms, "
+            f"the others' {median([per_poll[k] for k in range(n) if not asked[k]] or [0]):.0f} ms"
+        )
     print(
         f"  poll wall (client)   p50 {p50:6.1f}  p95 {percentile(walls, 95):6.1f}  "
         f"max {max(walls):6.1f}  ms"

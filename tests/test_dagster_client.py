@@ -142,6 +142,29 @@ def test_documents_are_valid_against_dagsters_schema() -> None:
         assert validate(schema, parse(document(name))) == [], name
 
 
+def test_every_cut_of_the_poll_document_is_valid_and_names_its_variables() -> None:
+    """A poll sends the poll document without the root fields it does not ask: each of those
+    documents is valid (no unused variable or fragment), and says which variables it takes."""
+    from itertools import combinations
+
+    from dagster_graphql.schema import create_schema
+    from graphql import OperationDefinitionNode, parse, validate
+
+    from marimo_tui.dagster.documents import pruned
+
+    schema = create_schema().graphql_schema
+    optional = ("inFlight", "shown", "selected", "locations", "assets")
+    for count in range(len(optional) + 1):
+        for skip in map(frozenset, combinations(optional, count)):
+            text, variables = pruned("poll", skip)
+            tree = parse(text)
+            assert validate(schema, tree) == [], skip
+            (operation,) = [d for d in tree.definitions if isinstance(d, OperationDefinitionNode)]
+            fields = {(f.alias or f.name).value for f in operation.selection_set.selections}
+            assert fields == {"changed", *optional} - skip
+            assert variables == {v.variable.name.value for v in operation.variable_definitions}
+
+
 class _Canned:
     """A loopback HTTP server answering every POST with one status and body; it keeps the
     headers it was sent."""

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
-from marimo_tui.dagster.documents import document
+from marimo_tui.dagster.documents import document, pruned
 from marimo_tui.dagster.errors import (
     SERVER_DOWN_FIX,
     DagsterError,
@@ -51,7 +51,7 @@ class DagsterClient:
         self._token = token
         self._session: Any = None
         self._client: Any = None
-        self._requests: dict[str, Any] = {}
+        self._requests: dict[tuple[str, frozenset[str]], Any] = {}
         self.requests_sent = 0  # for the benchmark and tests: one per poll
 
     def sibling(self, timeout: float) -> DagsterClient:
@@ -97,16 +97,24 @@ class DagsterClient:
             await self._client.close_async()
 
     # -- requests --------------------------------------------------------------------------
-    def _request(self, name: str) -> Any:
-        request = self._requests.get(name)
+    def _request(self, name: str, skip: frozenset[str] = frozenset()) -> Any:
+        request = self._requests.get((name, skip))
         if request is None:
             from gql import gql
 
-            request = self._requests[name] = gql(document(name))
+            text = pruned(name, skip)[0] if skip else document(name)
+            request = self._requests[name, skip] = gql(text)
         return request
 
-    async def execute(self, name: str, variables: Mapping[str, Any], doing: str) -> dict[str, Any]:
-        """Send `documents/NAME.graphql`; the data, or DagsterError saying what `doing` hit."""
+    async def execute(
+        self,
+        name: str,
+        variables: Mapping[str, Any],
+        doing: str,
+        skip: frozenset[str] = frozenset(),
+    ) -> dict[str, Any]:
+        """Send `documents/NAME.graphql` without its root fields in `skip`; the data, or
+        DagsterError saying what `doing` hit."""
         from gql.graphql_request import GraphQLRequest
         from gql.transport.exceptions import (
             TransportConnectionFailed,
@@ -116,7 +124,7 @@ class DagsterClient:
         )
 
         await self.connect()
-        request = GraphQLRequest(self._request(name), variable_values=dict(variables))
+        request = GraphQLRequest(self._request(name, skip), variable_values=dict(variables))
         self.requests_sent += 1
         try:
             data = await self._session.execute(request)
@@ -288,7 +296,19 @@ class DagsterClient:
             "assets": None if assets is None else [{"path": list(k)} for k in assets],
             "withAssets": with_assets,
         }
-        data = await self.execute("poll", variables, "polling runs")
+        # The fields not asked this time are left out of the document, not just turned off
+        # (`documents.pruned`): what the webserver parses and validates is what it answers.
+        asked = {
+            "inFlight": in_flight,
+            "shown": bool(shown),
+            "selected": selected is not None,
+            "locations": locations,
+            "assets": with_assets,
+        }
+        skip = frozenset(k for k, on in asked.items() if not on)
+        used = pruned("poll", skip)[1]
+        variables = {k: v for k, v in variables.items() if k in used}
+        data = await self.execute("poll", variables, "polling runs", skip)
         return parse_poll(data, selected)
 
     async def captured_logs(

@@ -186,6 +186,7 @@ class AssetStatus:
     run_id: str | None = None  # of the latest materialization
     partitions: PartitionCounts | None = None
     checks: tuple[CheckResult, ...] = ()
+    downstream: tuple[tuple[str, ...], ...] = ()  # the assets that depend on it
 
     @property
     def name(self) -> str:

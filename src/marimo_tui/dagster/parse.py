@@ -125,6 +125,7 @@ def parse_asset_status(node: Mapping[str, Any]) -> AssetStatus:
         run_id=latest["runId"] if latest else None,
         partitions=partitions,
         checks=tuple(checks),
+        downstream=tuple(tuple(k["path"]) for k in node.get("dependedByKeys") or ()),
     )
 
 

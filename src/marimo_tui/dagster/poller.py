@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from marimo_tui.dagster.asset_watch import AssetWatch
 from marimo_tui.dagster.client import DagsterClient
 from marimo_tui.dagster.errors import DagsterError
 from marimo_tui.dagster.model import AssetStatus, LocationStamp, Run, RunEvent, RunStats
@@ -28,10 +29,8 @@ EVENTS_KEPT = 5000
 # Step counts cost the webserver ~2 ms a run (a read of that run's event log): a poll asks for
 # a few of the runs on screen, in turn, and a finished run's counts only once more.
 STATS_PER_POLL = 5
-# An asset's status costs the webserver ~5 ms (staleness, partitions, checks, materialization,
-# each ~1-2 ms; bench/dagster_poll.py): with the asset view on, the first poll asks every asset
-# on it, then each poll the assets of runs that just changed and a few more in turn.
-ASSETS_PER_POLL = 4
+# With the asset view on, the first poll asks every asset on it; after that a poll asks only the
+# assets that may have changed, and a few more in turn now and then (`asset_watch.AssetWatch`).
 # The code locations (~8 ms of the webserver's time): every few polls, and on the poll after
 # `ask_locations` (a reload from here).
 LOCATIONS_EVERY = 5
@@ -55,6 +54,7 @@ class PollState:
     stats_asked: list[str] = field(default_factory=list)  # runs the last poll counted steps of
     locations: dict[str, LocationStamp] = field(default_factory=dict)
     assets: dict[tuple[str, ...], AssetStatus] = field(default_factory=dict)  # asset view on
+    assets_asked: list[tuple[str, ...]] = field(default_factory=list)  # by the last poll
 
     def newest(self, limit: int | None = None) -> list[Run]:
         runs = sorted(self.runs.values(), key=lambda r: r.created, reverse=True)
@@ -95,12 +95,7 @@ class RunPoller:
         self._shown: list[str] = []
         self._final: set[str] = set()  # finished runs whose last step counts we have
         self._turn = 0
-        self._assets_on = False
-        self._asset_keys: list[tuple[str, ...]] | None = None  # None: every asset
-        self._assets_filled = False  # a poll has answered for every watched asset
-        self._assets_due: set[tuple[str, ...]] = set()  # assets of runs that changed
-        self._asset_turn = 0
-        self._asset_watch = 0  # counts watch_assets changes: an answer for older ones is dropped
+        self._assets = AssetWatch()
         self._locations_in = 0  # polls until the code locations are read again
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -122,11 +117,7 @@ class RunPoller:
 
     def watch_assets(self, on: bool, keys: Iterable[tuple[str, ...]] | None = None) -> None:
         """The asset view: with `on`, each poll asks the status of `keys` (None: every asset)."""
-        keys = None if keys is None else sorted(set(keys))
-        if (on, keys) != (self._assets_on, self._asset_keys):
-            self._assets_on, self._asset_keys = on, keys
-            self._assets_filled, self._assets_due = False, set()
-            self._asset_watch += 1
+        if self._assets.watch(on, keys):
             self.state.assets = {}
             if on:
                 self.wake()
@@ -134,19 +125,7 @@ class RunPoller:
     @property
     def watched_assets(self) -> list[tuple[str, ...]] | None:
         """The asset view's assets (None: every asset), whether it is on or not."""
-        return self._asset_keys
-
-    def _assets_to_ask(self) -> tuple[list[tuple[str, ...]] | None, bool]:
-        """The assets this poll asks about (None: every asset), and whether that is all."""
-        keys = self._asset_keys
-        if keys is None or not self._assets_filled or len(keys) <= ASSETS_PER_POLL:
-            return keys, True
-        due = sorted(self._assets_due.intersection(keys))[:ASSETS_PER_POLL]
-        start = self._asset_turn % len(keys)
-        turn = [k for k in keys[start:] + keys[:start] if k not in due]
-        more = turn[: max(0, ASSETS_PER_POLL - len(due))]
-        self._asset_turn += len(more)
-        return due + more, False
+        return self._assets.keys
 
     def ask_locations(self) -> None:
         """Read the code locations on the next poll (they were just reloaded), and poll now."""
@@ -168,8 +147,9 @@ class RunPoller:
         changed = {"updatedAfter": self._since - OVERLAP} if self._since is not None else {}
         limit = CHANGED_LIMIT if self._since is not None else self.recent
         shown = state.stats_asked = self._stats_to_ask()
-        assets, every_asset = self._assets_to_ask() if self._assets_on else (None, False)
-        watch = self._asset_watch
+        asking = self._assets.to_ask()
+        assets, every_asset = asking or (None, False)
+        watch = self._assets.generation
         locations = self._locations_in <= 0
         was = state.connected
         started = time.perf_counter()
@@ -182,7 +162,7 @@ class RunPoller:
                 selected=state.selected,
                 after=state.cursor,
                 assets=assets,
-                with_assets=self._assets_on,
+                with_assets=asking is not None,
                 locations=locations,
             )
         except DagsterError as exc:
@@ -221,19 +201,20 @@ class RunPoller:
         if answer.locations is not None:
             seen = {loc.name: loc for loc in answer.locations}
             locations_changed = seen != state.locations
+            if locations_changed and state.locations:
+                self._assets.everything_changed()  # reloaded: code versions may differ
             state.locations = seen
         assets_changed = False
-        if answer.assets is not None and self._assets_on and watch == self._asset_watch:
-            statuses = {a.key: a for a in answer.assets}
-            if every_asset:
-                self._assets_filled = True
-            else:
-                statuses = state.assets | statuses
-            self._assets_due.difference_update(a.key for a in answer.assets)
+        state.assets_asked = [a.key for a in answer.assets or ()]
+        if answer.assets is not None and self._assets.on and watch == self._assets.generation:
+            statuses = self._assets.answered(state.assets, answer.assets, every_asset)
             assets_changed = statuses != state.assets
             state.assets = statuses
-        for run in fresh:
-            self._assets_due.update(run.assets)
+        # What may have changed an asset's status since: its runs that started or finished,
+        # its materializations among the selected run's new events. Asked on the next poll.
+        if not (every_asset and answer.assets is not None):  # else they were just asked
+            self._assets.changed(key for run in fresh for key in run.assets)
+            self._assets.changed(e.asset for e in answer.events if e.asset is not None)
         update = PollUpdate(
             runs=tuple(fresh),
             events=tuple(answer.events),

@@ -109,7 +109,7 @@ class DagsterFlows:
 
     def _watch_assets(self) -> None:
         """Tell the poller what the asset view shows: "all" is every asset of the workspace (a
-        list it can ask about a few at a time), else the paired ones."""
+        list: it asks the ones that may have changed, and a few in turn), else the paired ones."""
         if self.poller is None:
             return
         keys = self.pane.asset_keys()
