@@ -48,6 +48,9 @@ class Painted:
         )
 
 
+MEASURED_KEPT = 4096  # cells' codes whose size is remembered
+
+
 class CellLayout:
     """The blocks of the shown cells, top to bottom, and which cells are folded."""
 
@@ -58,6 +61,9 @@ class CellLayout:
         self.folded: set[str] = set()
         self.width = 0  # of the widest row of code or header
         self.height = 0
+        # A kernel message lays every cell out again: a cell's code rarely changed since the
+        # last time, so its line count and width are looked up, not counted again.
+        self._measured: dict[str, tuple[int, int]] = {}
 
     def build(
         self, cells: Iterable[Cell], broken_at: int | None, rows: Callable[[Cell], list[Strip]]
@@ -66,15 +72,22 @@ class CellLayout:
         carries the line saying the file does not parse."""
         blocks: list[Block] = []
         top = width = 0
+        measured = self._measured
+        if len(measured) > MEASURED_KEPT:
+            measured.clear()
         for i, cell in enumerate(cells):
-            code_lines = cell.code.count("\n") + 1
+            size = measured.get(cell.code)
+            if size is None:
+                lines = cell.code.split("\n")
+                size = measured[cell.code] = (len(lines), max(map(len, lines)))
+            code_lines, code_width = size
             folded = cell.id in self.folded
             text_rows = 2 + (1 if folded else code_lines) + bool(cell.error) + (broken_at == i)
             output = rows(cell)
             height = text_rows + len(output) + 1
             blocks.append(Block(cell, top, height, folded, code_lines, output))
             top += height
-            width = max(width, max(map(len, cell.code.split("\n"))), len(cell.label) + 40)
+            width = max(width, code_width, len(cell.label) + 40)
         self.blocks = blocks
         self.tops = [b.top for b in blocks]
         self.index = {b.cell.id: i for i, b in enumerate(blocks)}
