@@ -39,6 +39,7 @@ from marimo_tui.tui.screens.approval import ApprovalScreen
 from marimo_tui.tui.screens.cell_editor import CellEditorScreen, ConflictScreen
 from marimo_tui.tui.screens.dialogs import ChoiceScreen, ConfirmScreen, PromptScreen
 from marimo_tui.tui.screens.keys import KeysScreen
+from marimo_tui.tui.screens.launch_dialog import LaunchChoices, LaunchDialog
 from marimo_tui.tui.screens.output_viewer import OutputScreen
 from marimo_tui.tui.screens.run_detail import RunScreen
 from marimo_tui.tui.screens.sidecar import SidecarScreen
@@ -129,7 +130,17 @@ SCREENS: dict[str, Callable[[], Screen[object]]] = {
         _ignore,
     ),
     "stdin": lambda: StdinScreen(EVIL, EVIL),
+    # Asset keys, partition keys and a config schema's defaults, all from the Dagster project.
+    "launch": lambda: LaunchDialog(f"daily{EVIL}", _choices, _refused),
 }
+
+
+async def _choices(request: object) -> LaunchChoices:
+    return LaunchChoices((f"2024-01-01{EVIL}", "2024-01-02"), f"ops:\n  x: {EVIL}\n", EVIL)
+
+
+async def _refused(request: object) -> str | None:
+    return EVIL
 
 
 async def _ignore(object_id: str, value: object) -> None:

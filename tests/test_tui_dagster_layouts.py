@@ -18,26 +18,37 @@ from tests.tui_support import isolate_user_config, wait_until
 pytest.importorskip("dagster_webserver")
 
 
-async def test_open_with_dagster_serves_a_dg_project_and_pairs_its_notebook(
-    tmp_path: Path,
-) -> None:
+def serving_app(tmp_path: Path, project: str, notebook: str) -> tuple[Path, WorkbenchApp]:
+    """A copy of tests/dagster_projects/PROJECT, and the workbench on NOTEBOOK with
+    `--dagster` (it runs the project's webserver and daemon)."""
     isolate_user_config(tmp_path)
-    root = tmp_path / "dg"
+    root = tmp_path / project
     shutil.copytree(
-        REPO / "tests" / "dagster_projects" / "dg_project",
+        REPO / "tests" / "dagster_projects" / project,
         root,
         ignore=shutil.ignore_patterns("__pycache__", ".marimo-tui"),
     )
     (root / "marimo-tui.yaml").write_text("notebooks:\n  folder: notebooks\n")
     wb = Workbench(load_config(start=root, environ={}))
+    path = root / "notebooks" / notebook
+    return root, WorkbenchApp(wb, wb.quick_open(path), watch=False, run=False, serve_dagster=True)
+
+
+async def connected(app: WorkbenchApp) -> None:
+    await wait_until(
+        lambda: app.status.services["dagster"][0] == "connected",
+        timeout=3 * HANG,
+        what="the project's webserver",
+    )
+
+
+async def test_open_with_dagster_serves_a_dg_project_and_pairs_its_notebook(
+    tmp_path: Path,
+) -> None:
+    root, app = serving_app(tmp_path, "dg_project", "daily_report.py")
     notebook = root / "notebooks" / "daily_report.py"
-    app = WorkbenchApp(wb, wb.quick_open(notebook), watch=False, run=False, serve_dagster=True)
     async with app.run_test(size=(200, 50)):
-        await wait_until(
-            lambda: app.status.services["dagster"][0] == "connected",
-            timeout=3 * HANG,
-            what="the dg project's webserver",
-        )
+        await connected(app)
         await wait_until(lambda: app.dagster is not None and bool(app.dagster.pairs))
         assert app.dagster is not None and app.dagster.workspace is not None
         workspace = app.dagster.workspace
@@ -64,23 +75,9 @@ async def test_r_reloads_the_location_picked_of_a_workspace_yaml(tmp_path: Path)
 
     from marimo_tui.tui.screens.dialogs import ChoiceScreen
 
-    isolate_user_config(tmp_path)
-    root = tmp_path / "two"
-    shutil.copytree(
-        REPO / "tests" / "dagster_projects" / "two_locations",
-        root,
-        ignore=shutil.ignore_patterns("__pycache__", ".marimo-tui"),
-    )
-    (root / "marimo-tui.yaml").write_text("notebooks:\n  folder: notebooks\n")
-    wb = Workbench(load_config(start=root, environ={}))
-    notebook = root / "notebooks" / "weekly.py"
-    app = WorkbenchApp(wb, wb.quick_open(notebook), watch=False, run=False, serve_dagster=True)
+    _, app = serving_app(tmp_path, "two_locations", "weekly.py")
     async with app.run_test(size=(200, 50)) as pilot:
-        await wait_until(
-            lambda: app.status.services["dagster"][0] == "connected",
-            timeout=3 * HANG,
-            what="the workspace's webserver",
-        )
+        await connected(app)
         flows = app.dagster
         assert flows is not None and flows.poller is not None
         state = flows.poller.state

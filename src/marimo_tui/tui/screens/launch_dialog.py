@@ -13,11 +13,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
 
 from marimo_tui.dagster.launch_request import (
     LaunchRequest,
@@ -84,12 +86,13 @@ class LaunchDialog(DialogScreen[bool]):
         self.loads = 0  # answers from `load` shown so far
         self._picking = "partition"  # the partition input the picker fills
         self._loaded_for: str | None = None
+        self._listed: list[str] = []  # the partition keys the picker shows
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("Launch in Dagster", classes="title")
             yield Label("assets (a, b/c: one run) or `job NAME`; Enter reads them", classes="field")
-            yield Input(self.target_text, id="launch-target")
+            yield Input(visible(self.target_text), id="launch-target")
             yield Label("partition · to (a range is a backfill) · type to search", classes="field")
             with Horizontal(classes="row"):
                 yield Input(placeholder="partition", id="partition")
@@ -131,7 +134,7 @@ class LaunchDialog(DialogScreen[bool]):
         self.choices = choices
         self.show_error(choices.error)
         editor = self.query_one("#run-config", TextArea)
-        editor.load_text(choices.default_config)
+        editor.load_text(visible(choices.default_config))
         picker = self.query_one("#partitions", OptionList)
         picker.display = bool(choices.partitions)
         for field_id in ("#partition", "#partition-end"):
@@ -145,9 +148,12 @@ class LaunchDialog(DialogScreen[bool]):
     def _filter(self, text: str) -> None:
         picker = self.query_one("#partitions", OptionList)
         needle = text.strip().lower()
-        keys = [k for k in self.choices.partitions if needle in k.lower()]
+        keys = [k for k in self.choices.partitions if needle in k.lower()][:PICKER_ROWS]
         picker.clear_options()
-        picker.add_options([visible(k) for k in keys[:PICKER_ROWS]])
+        # Keys come from the project: shown as text (never markup, no control character),
+        # and picked by position, so the field gets the key itself, not how it is shown.
+        picker.add_options([Option(Text(visible(k)), id=str(i)) for i, k in enumerate(keys)])
+        self._listed = keys
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id in ("partition", "partition-end"):
@@ -168,7 +174,7 @@ class LaunchDialog(DialogScreen[bool]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         field = self.query_one(f"#{self._picking}", Input)
-        field.value = str(event.option.prompt)
+        field.value = self._listed[int(event.option.id or 0)]
         field.focus()
 
     # -- launching ---------------------------------------------------------------------------
