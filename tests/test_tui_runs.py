@@ -201,7 +201,7 @@ async def test_markdown_tables_images_html_and_long_console(tmp_path: Path) -> N
 
         def shown(name: str) -> str:
             cell = next(c for c in view.cells() if c.name == name)
-            block = view.blocks[view._index[cell.id]]
+            block = view.blocks[view.cell_layout.index[cell.id]]
             return "\n".join(strip.text for strip in block.output)
 
         await wait_until(lambda: "line 99" in shown("chatty"), START, "every cell's output")
