@@ -49,3 +49,13 @@ async def stop_group(process: asyncio.subprocess.Process, grace: float = 3.0) ->
         os.killpg(group, signal.SIGKILL)
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(wait_exit(process), grace)
+
+
+def describe_exit(code: int | None) -> str:
+    """How a process ended, from its return code (negative: the signal that killed it)."""
+    if code is None:
+        return "still running"
+    if code < 0:
+        with contextlib.suppress(ValueError):
+            return f"killed by {signal.Signals(-code).name}"
+    return f"exit code {code}"

@@ -106,7 +106,12 @@ def is_visible(text: str, keep: str = MULTILINE) -> bool:
 
 def only_colours(text: str, keep: str = MULTILINE) -> bool:
     """True when the only escape sequences in `text` are SGR (what `visible_ansi` returns)."""
-    return is_visible(re.sub(_SGR, "", text), keep)
+    return is_visible(without_colours(text), keep)
+
+
+def without_colours(text: str) -> str:
+    """`text` less its SGR sequences (colours, bold…)."""
+    return re.sub(_SGR, "", text)
 
 
 _JSON_UNESCAPED = re.compile(r"[\x7f-\x9f]")

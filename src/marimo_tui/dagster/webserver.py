@@ -15,8 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import re
-import signal
 import sys
 import time
 from collections.abc import Mapping
@@ -24,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from marimo_tui.dagster.layout import LayoutError, find_layout, layout_for_file
-from marimo_tui.processes import free_port, stop_group
+from marimo_tui.processes import describe_exit, free_port, stop_group
+from marimo_tui.safe_text import without_colours
 
 INSTANCE_YAML = """\
 # Written by marimo-tui for its own Dagster webserver (`marimo-tui dev`).
@@ -260,12 +259,8 @@ def exit_reason(process: asyncio.subprocess.Process | None, log: Path) -> str:
         return "it could not be started"
     code = process.returncode or 0
     if code < 0:
-        with contextlib.suppress(ValueError):
-            return f"killed by {signal.Signals(-code).name}"
-    return f"exit code {code}: {last_line(log)}"
-
-
-_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
+        return describe_exit(code)
+    return f"{describe_exit(code)}: {last_line(log)}"
 
 
 def last_line(log: Path) -> str:
@@ -275,5 +270,5 @@ def last_line(log: Path) -> str:
         lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
         for line in reversed(lines):
             if line.strip() and not line.startswith("---"):
-                return _COLOUR.sub("", line).strip()
+                return without_colours(line).strip()
     return "no output (see the log)"

@@ -125,12 +125,8 @@ class Runtime:
         return True
 
     def down(self) -> str:
-        """Why the marimo server is down for now (its start failed, or it stopped); "" while
-        it is up or coming up."""
-        sidecar = self.sidecar
-        if sidecar.state in ("failed", "stopped") or sidecar.start_error:
-            return sidecar.start_error or sidecar.detail or f"the marimo server {sidecar.state}"
-        return ""
+        """Why the marimo server is down for now; "" while it is up or coming up."""
+        return self.sidecar.down
 
     # -- commands ----------------------------------------------------------------------------
     def _session_for(self, path: Path) -> NotebookSession:

@@ -17,7 +17,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import sys
 import tempfile
 import time
@@ -27,7 +26,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from marimo_tui.notebook.write_paths import OutsideRoot, inside_root
-from marimo_tui.processes import free_port, stop_group, wait_exit
+from marimo_tui.processes import describe_exit, free_port, stop_group, wait_exit
 from marimo_tui.redaction import Redactor
 
 T = TypeVar("T")
@@ -129,12 +128,19 @@ class Sidecar:
     async def wait_ready(self) -> None:
         await self._ready.wait()
 
+    @property
+    def down(self) -> str:
+        """Why the server is down for now: its start failed (the next try is seconds away, see
+        START_BACKOFF) or it stopped; "" while it is up or coming up (a server that died after
+        it was up is back within a second)."""
+        if self.state in ("failed", "stopped") or self.start_error:
+            return self.start_error or self.detail or f"the marimo server {self.state}"
+        return ""
+
     async def wait_up(self) -> bool:
-        """True once the server is up; False as soon as it is down for now: its start failed
-        (the next try is seconds away, see START_BACKOFF) or it stopped. A server that died
-        after it was up is waited for: it is back within a second."""
+        """True once the server is up; False as soon as it is `down`."""
         while self.state != "ready":
-            if self.state in ("failed", "stopped") or self.start_error:
+            if self.down:
                 return False
             await self._moved.wait()
         return True
@@ -411,12 +417,3 @@ def confinement_state(wanted: bool) -> str:
     if abi > 0:
         return f"confined to the project (Landlock ABI {abi})"
     return f"not confined: {unavailable_reason()}"
-
-
-def describe_exit(code: int | None) -> str:
-    if code is None:
-        return "still running"
-    if code < 0:
-        with contextlib.suppress(ValueError):
-            return f"killed by {signal.Signals(-code).name}"
-    return f"exit code {code}"

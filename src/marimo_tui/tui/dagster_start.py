@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual.timer import Timer
 from textual.widgets import Static
 
 from marimo_tui.dagster.errors import NOT_CONFIGURED
 from marimo_tui.safe_text import one_line
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from marimo_tui.dagster.webserver import Webserver
     from marimo_tui.tui.app import WorkbenchApp
 

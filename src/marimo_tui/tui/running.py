@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from marimo_tui.processes import describe_exit
 from marimo_tui.runtime.session import SessionError
-from marimo_tui.runtime.sidecar import describe_exit
 
 if TYPE_CHECKING:
     from marimo_tui.notebook.model import Cell, Notebook
