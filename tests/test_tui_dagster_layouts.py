@@ -13,6 +13,7 @@ from marimo_tui.config import load_config
 from marimo_tui.tui.app import WorkbenchApp
 from marimo_tui.workbench import Workbench
 from tests.conftest import HANG, REPO
+from tests.sidecar_support import kill_group
 from tests.tui_support import isolate_user_config, wait_until
 
 pytest.importorskip("dagster_webserver")
@@ -64,7 +65,19 @@ async def test_open_with_dagster_serves_a_dg_project_and_pairs_its_notebook(
         ]
         # `--dagster` runs the daemon too (backfills, schedules, sensors), as `dev` does.
         webserver = app.dagster_start.webserver
-        assert webserver is not None and webserver.daemon_alive
+        assert webserver is not None and webserver.daemon is not None and webserver.daemon_alive
+        # A daemon that dies is told in one line and started again; the webserver serves on.
+        first = webserver.daemon.pid
+        kill_group(first)
+        await wait_until(
+            lambda: any("; started it again" in str(n.message) for n in app._notifications),
+            timeout=3 * HANG,
+            what="the daemon started again",
+        )
+        [told] = [str(n.message) for n in app._notifications if "dagster-daemon" in str(n.message)]
+        assert told.startswith("dagster: dagster-daemon is not running (killed by SIGKILL)"), told
+        assert webserver.daemon_alive and webserver.daemon.pid != first
+        assert webserver.alive
         # The instance of its own, and the workspace file written as `dg dev` writes one.
         written = (root / ".marimo-tui" / "dagster" / "workspace.yaml").read_text()
         assert "module_name: dg_project.definitions" in written

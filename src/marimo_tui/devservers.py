@@ -15,13 +15,13 @@ import asyncio
 import contextlib
 import signal
 import sys
-import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 from urllib.parse import urlsplit
 
 from marimo_tui.config_schema import Config
 from marimo_tui.dagster.client import web_url
+from marimo_tui.dagster.daemon_keeper import DaemonKeeper
 from marimo_tui.dagster.webserver import Webserver, WebserverError, project_webserver
 from marimo_tui.redaction import child_env
 from marimo_tui.runtime.manager import sidecar_options
@@ -29,8 +29,7 @@ from marimo_tui.runtime.sidecar import Sidecar, SidecarState
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 HEALTH_EVERY = 1.0
-RESTARTS = 5  # webserver (or daemon) restarts in a row before giving up
-DAEMON_SETTLED = 300.0  # seconds up after which a daemon's death is not counted as in a row
+RESTARTS = 5  # webserver restarts in a row before giving up (the daemon's: DaemonKeeper)
 
 
 def _dagster_port(config: Config) -> int:
@@ -130,13 +129,15 @@ async def _daemon_heartbeat(
 
 async def _follow(webserver: Webserver, stop: asyncio.Event, echo: Callable[[str], None]) -> int:
     failures = 0
-    daemon_failures = 0
+    daemon = DaemonKeeper(webserver)
     while not stop.is_set():
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), HEALTH_EVERY)
         if stop.is_set():
             continue
-        daemon_failures = await _follow_daemon(webserver, daemon_failures, echo)
+        told = await daemon.check()
+        if told is not None:
+            echo(told)
         if webserver.alive:
             continue
         echo(f"dagster: exited ({webserver.last_log_line()}); starting it again")
@@ -152,20 +153,3 @@ async def _follow(webserver: Webserver, stop: asyncio.Event, echo: Callable[[str
             echo(f"dagster: failed: {exc}")
             await asyncio.sleep(min(2.0 * failures, 10.0))
     return EXIT_OK
-
-
-async def _follow_daemon(webserver: Webserver, failures: int, echo: Callable[[str], None]) -> int:
-    """Tell a daemon's death in one line and start it again, RESTARTS times at most (then the
-    webserver serves on without it); the count of restarts so far."""
-    trouble = webserver.daemon_trouble()
-    if trouble is None or failures > RESTARTS:
-        return failures
-    if time.time() - webserver.daemon_started > DAEMON_SETTLED:
-        failures = 0  # it had run well: a crash now and then is no crash loop
-    failures += 1
-    if failures > RESTARTS:
-        echo(f"{trouble}; gave up after {RESTARTS} restarts")
-        return failures
-    await webserver.start_daemon()
-    echo(f"{trouble}; started it again")
-    return failures

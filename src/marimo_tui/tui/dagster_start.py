@@ -1,6 +1,6 @@
 """How the runs pane comes up after the first frame: polling the configured `dagster.url`, or,
 with `--dagster`, first the project's own webserver and daemon, owned here for as long as the
-app runs (and watched: a daemon that dies is said once)."""
+app runs (and watched: a daemon that dies is told in one line and started again)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from marimo_tui.safe_text import one_line
 if TYPE_CHECKING:
     from textual.timer import Timer
 
+    from marimo_tui.dagster.daemon_keeper import DaemonKeeper
     from marimo_tui.dagster.webserver import Webserver
     from marimo_tui.tui.app import WorkbenchApp
 
@@ -24,10 +25,12 @@ class DagsterStart:
     def __init__(self, app: WorkbenchApp) -> None:
         self.app = app
         self.webserver: Webserver | None = None
+        self.daemon: DaemonKeeper | None = None
         self._daemon_watch: Timer | None = None
 
     async def serve(self) -> None:
         """`--dagster`: start the project's webserver (and daemon), then poll it."""
+        from marimo_tui.dagster.daemon_keeper import DaemonKeeper
         from marimo_tui.dagster.webserver import WebserverError, project_webserver
         from marimo_tui.redaction import child_env
 
@@ -45,16 +48,21 @@ class DagsterStart:
         else:
             config.dagster.url = self.webserver.url
             self.connect()
-            self._daemon_watch = app.set_interval(DAEMON_CHECK, self._tell_daemon_trouble)
+            self.daemon = DaemonKeeper(self.webserver)
+            self._daemon_watch = app.set_interval(DAEMON_CHECK, self._keep_daemon)
         app.autoplay_when_ready("dagster")
 
-    def _tell_daemon_trouble(self) -> None:
-        """Once, in one line: the daemon died or never started (the webserver serves on, but
-        backfills, schedules and sensors wait)."""
-        trouble = self.webserver.daemon_trouble() if self.webserver is not None else None
-        if trouble is not None and self._daemon_watch is not None:
-            self._daemon_watch.stop()
-            self.app.notify(f"dagster: {trouble}", severity="warning", timeout=15)
+    async def _keep_daemon(self) -> None:
+        """A daemon that died is told in one line and started again (backfills, schedules and
+        sensors wait while it is down; the webserver serves on regardless)."""
+        if self.daemon is None:
+            return
+        told = await self.daemon.check()
+        if told is not None:
+            given_up = self.daemon.gave_up
+            self.app.notify(f"dagster: {told}", severity="error" if given_up else "warning")
+            if given_up and self._daemon_watch is not None:
+                self._daemon_watch.stop()
 
     def connect(self) -> None:
         """The runs pane and its poller, when a Dagster URL is configured (or just served)."""
