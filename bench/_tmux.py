@@ -25,8 +25,9 @@ How it measures
   timed at the moment the successful capture returned, so a figure can be late by at most one
   poll interval plus one capture (reported by the scripts as the resolution).
 
-The pane's environment is this process's without TMUX*, MARIMO_TUI_*, TEXTUAL* and COLORTERM
-(so neither the user's tmux, config overrides nor Textual devtools leak in), plus what the
+The pane's environment is this process's without TMUX*, MARIMO_TUI_*, TEXTUAL*, COLORTERM,
+COLUMNS and LINES (so neither the user's tmux, config overrides, Textual devtools nor a size
+meant for another terminal leak in), plus what the
 caller passes; the scripts pass `isolated_env()`: temporary HOME and XDG folders, and
 MARIMO_TUI_AGENT_HOST=http://127.0.0.1:9 (nothing listens there).
 
@@ -105,6 +106,10 @@ def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(_DROP_PREFIXES)}
     env["TERM"] = TERM
     env.pop("COLORTERM", None)
+    # A size in the environment wins over the pane's own (shutil.get_terminal_size reads it
+    # first): pytest-xdist's workers set COLUMNS=80 LINES=24, and the app drew at 80x24.
+    env.pop("COLUMNS", None)
+    env.pop("LINES", None)
     # An installed wheel ships bytecode; so must the checkout under test (see `precompile`).
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     if extra:

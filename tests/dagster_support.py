@@ -52,7 +52,9 @@ def slow(context: dg.AssetExecutionContext) -> int:
     return 1
 
 
-defs = dg.Definitions(assets=[ok, fails, slow])
+# One process a run: the default executor starts another per step (~7 s a run here, not ~2.5),
+# and the tests launch many runs. Nothing of marimo-tui's depends on the executor.
+defs = dg.Definitions(assets=[ok, fails, slow], executor=dg.in_process_executor)
 """
 
 

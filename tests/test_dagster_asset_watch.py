@@ -42,7 +42,9 @@ def _filler(i: int) -> dg.AssetsDefinition:
     return _made
 
 
-defs = dg.Definitions(assets=[up, down, bottom, *[_filler(i) for i in range(40)]])
+defs = dg.Definitions(
+    assets=[up, down, bottom, *[_filler(i) for i in range(40)]], executor=dg.in_process_executor
+)
 """
 
 

@@ -37,7 +37,7 @@ def daily(context: dg.AssetExecutionContext) -> None:
     context.log.info(f"partition {context.partition_key}")
 
 
-defs = dg.Definitions(assets=[daily])
+defs = dg.Definitions(assets=[daily], executor=dg.in_process_executor)
 """
 
 # The owner: starts our Webserver with its daemon, prints the pids, then waits to be killed.

@@ -20,4 +20,6 @@ slow = marimo_asset(
     "notebooks/slow.py", key=["marimo", "slow"], group="notebooks", params={"seconds": 60}
 )
 
-defs = dg.Definitions(assets=[sales, broken, slow])
+# One process a run: the default executor starts another per step (~7 s a run here, not ~2.5),
+# and the tests launch many runs. Nothing of marimo-tui's depends on the executor.
+defs = dg.Definitions(assets=[sales, broken, slow], executor=dg.in_process_executor)

@@ -62,7 +62,10 @@ def plain() -> int:
     return 1
 
 
+# One process a run: the default executor starts another per step (~7 s a run here, not ~2.5),
+# and the tests launch many runs. Nothing of marimo-tui's depends on the executor.
 defs = dg.Definitions(
     assets=[chatty, daily, regions, checked, plain],
     asset_checks=[checked_is_positive, checked_is_big],
+    executor=dg.in_process_executor,
 )

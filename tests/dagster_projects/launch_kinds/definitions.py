@@ -130,6 +130,8 @@ def checked_is_positive() -> dg.AssetCheckResult:
     return dg.AssetCheckResult(passed=True)
 
 
+# One process a run: the default executor starts another per step (~7 s a run here, not ~2.5),
+# and the tests launch many runs. Nothing of marimo-tui's depends on the executor.
 defs = dg.Definitions(
     assets=[
         daily,
@@ -145,4 +147,5 @@ defs = dg.Definitions(
     ],
     asset_checks=[checked_is_positive],
     jobs=[sums_job, greet_job],
+    executor=dg.in_process_executor,
 )

@@ -11,4 +11,6 @@ def invoices() -> int:
     return 2
 
 
-defs = dg.Definitions(assets=[customers, invoices])
+# One process a run: the default executor starts another per step (~7 s a run here, not ~2.5),
+# and the tests launch many runs. Nothing of marimo-tui's depends on the executor.
+defs = dg.Definitions(assets=[customers, invoices], executor=dg.in_process_executor)
