@@ -30,11 +30,11 @@ START = 2 * HANG  # a wait that covers the marimo server's start
 class Live:
     """A sidecar and a session on one notebook, with every update kept."""
 
-    def __init__(self, root: Path, path: Path, autorun: bool = True) -> None:
+    def __init__(self, root: Path, path: Path, autorun: bool = True, nice: int = 0) -> None:
         self.path = path
         self.states: list[str] = []
         self.sidecar = Sidecar(
-            SidecarOptions(root, root / ".marimo-tui" / "logs", autorun=autorun),
+            SidecarOptions(root, root / ".marimo-tui" / "logs", autorun=autorun, nice=nice),
             lambda state, _: self.states.append(state),
         )
         self.history: list[CellRun] = []
@@ -229,6 +229,30 @@ async def test_the_token_is_required_and_the_server_binds_loopback(live: Live) -
     # The token is handed over on stdin: never on a command line anyone can read.
     cmdline = Path(f"/proc/{live.sidecar.pid}/cmdline").read_bytes()
     assert live.sidecar.token.encode() not in cmdline
+
+
+async def test_the_server_and_its_kernel_run_below_the_workbench(tmp_path: Path) -> None:
+    from marimo_tui.config import load_config
+    from marimo_tui.runtime.kernel_procs import kernel_processes
+    from marimo_tui.runtime.manager import sidecar_options
+
+    # marimo.nice is 5 unless set, and kept within what Unix allows.
+    assert sidecar_options(load_config(start=tmp_path, environ={})).nice == 5
+    clamped = load_config(start=tmp_path, environ={"MARIMO_TUI_MARIMO_NICE": "40"})
+    assert sidecar_options(clamped).nice == 19
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    live = Live(tmp_path, make_notebook(tmp_path), nice=7)
+    live.sidecar.start()
+    live.session.start()
+    try:
+        await live.session.wait_ready(START)
+        await live.settled()
+        [kernel] = kernel_processes(live.sidecar.pid)
+        for pid in (live.sidecar.pid, kernel.pid):
+            assert pid is not None and os.getpriority(os.PRIO_PROCESS, pid) == min(19, ours + 7)
+    finally:
+        await live.session.close()
+        await live.sidecar.stop()
 
 
 async def test_autorun_off_marks_cells_stale_instead(tmp_path: Path) -> None:

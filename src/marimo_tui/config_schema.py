@@ -137,6 +137,12 @@ class MarimoConfig:
         "workbench quits.",
         default=300,
     )
+    nice: int = _help(
+        "How much lower than the workbench the marimo server and its kernels run (Unix "
+        "niceness added, 0-19): a long rerun then never slows the screen or the keys; on an "
+        "idle machine it costs the notebook nothing. 0: the same priority.",
+        default=5,
+    )
     confine: Literal["auto", "project", "off"] = _help(
         "project: the marimo server and its kernels may write only inside the project, their "
         "own temp folder and marimo's cache (Linux Landlock); off: wherever you may; auto: "

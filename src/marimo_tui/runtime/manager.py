@@ -43,6 +43,7 @@ def sidecar_options(config: Config) -> SidecarOptions:
         env=child_env(config),
         confine=wants_confinement(config),
         session_ttl=max(0, config.marimo.idle_kernel_timeout),
+        nice=min(19, max(0, config.marimo.nice)),
     )
 
 

@@ -58,6 +58,8 @@ class SidecarOptions:
     # Seconds a session's kernel outlives its last connection (marimo's --session-ttl); 0: for
     # as long as the server lives.
     session_ttl: int = 0
+    # Niceness added to the server (its kernels inherit it): the screen comes first.
+    nice: int = 0
 
 
 class SidecarError(Exception):
@@ -289,6 +291,7 @@ class Sidecar:
             str(os.getpid()),
             json.dumps(overrides),
             json.dumps([str(self.options.root), str(self._tmp)] if self._tmp else None),
+            str(self.options.nice),
             "--",
             "edit",
             "--headless",

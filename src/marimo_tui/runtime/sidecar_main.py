@@ -1,7 +1,7 @@
 """The sidecar process itself:
-`python -m marimo_tui.runtime.sidecar_main PARENT OVERRIDES CONFINE -- ARGS`.
+`python -m marimo_tui.runtime.sidecar_main PARENT OVERRIDES CONFINE NICE -- ARGS`.
 
-Three things `marimo edit` cannot do from its command line:
+Four things `marimo edit` cannot do from its command line:
 
 - die with the workbench. The kernel processes marimo starts poll their parent and exit when it
   goes, but the server has no such check; a parent-death signal (Linux) makes a SIGKILLed
@@ -15,6 +15,8 @@ Three things `marimo edit` cannot do from its command line:
   kernel it starts inherits them (see `runtime.landlock`). Folders marimo itself writes to
   (its cache and state folders) and the few device files every program writes to are added
   here, where the server's own environment says where they are.
+- yield the CPU to the workbench (`marimo.nice`): NICE is added to this process's niceness
+  before it starts a thread, so the server and every kernel run below the screen they feed.
 """
 
 from __future__ import annotations
@@ -64,10 +66,13 @@ def add_config_layer(overrides: dict[str, Any]) -> None:
 
 
 def main(argv: list[str]) -> None:
-    parent, overrides, confinement, separator, *marimo_args = argv
+    parent, overrides, confinement, nice, separator, *marimo_args = argv
     if separator != "--":
-        sys.exit("usage: sidecar_main PARENT_PID OVERRIDES_JSON CONFINE_JSON -- MARIMO_ARGS")
+        sys.exit("usage: sidecar_main PARENT_PID OVERRIDES_JSON CONFINE_JSON NICE -- MARIMO_ARGS")
     die_with_parent(int(parent))
+    if int(nice):
+        # Before any thread or kernel exists: every one of them inherits it.
+        os.nice(int(nice))
     folders = json.loads(confinement)
     if folders is not None:
         try:
