@@ -199,6 +199,18 @@ def build_llama_server(binary: Path) -> None:
     print(f"Built {binary} in {time.monotonic() - started:.0f} s.")
 
 
+def parallel(args: list[str]) -> list[str]:
+    """pytest-xdist options: one worker a core (at most 4), each taking whole test files, so a
+    module's servers (a Dagster webserver, a marimo server) start once. Most of the suite waits
+    on servers and subprocesses: two workers on two cores take ~half the time of one. None when
+    the arguments choose for themselves (-n, -p no:xdist) or there is one core."""
+    workers = min(4, os.cpu_count() or 1)
+    chosen = any(a.startswith(("-n", "--numprocesses")) for a in args)
+    if chosen or workers < 2 or "no:xdist" in args:
+        return []
+    return ["-n", str(workers), "--dist", "loadfile"]
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("demo", "test"):
         print(__doc__)
@@ -213,7 +225,7 @@ def main(argv: list[str]) -> int:
             llama_server = ensure_llama_server()
             if llama_server is not None:
                 env[LLAMA_SERVER_ENV] = str(llama_server)
-        return run(PY, "-m", "pytest", *rest, cwd=ROOT, env=env, check=False)
+        return run(PY, "-m", "pytest", *parallel(rest), *rest, cwd=ROOT, env=env, check=False)
     ensure_installed("templates")
     # The workbench on a demo project made from the bundled templates (no LLM, no Dagster).
     folder = rest[0] if rest else ROOT / "marimo-tui-demo"
