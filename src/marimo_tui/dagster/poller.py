@@ -26,9 +26,9 @@ MAX_BACKOFF = 30.0
 RECENT = 50  # runs listed at first and after a reconnect
 CHANGED_LIMIT = 500  # runs that may change between two polls
 EVENTS_KEPT = 5000
-# Step counts cost the webserver ~2 ms a run (a read of that run's event log): a poll asks for
+# Step counts cost the webserver ~2-5 ms a run (it opens that run's event log): a poll asks for
 # a few of the runs on screen, in turn, and a finished run's counts only once more.
-STATS_PER_POLL = 5
+STATS_PER_POLL = 3
 # With the asset view on, the first poll asks every asset on it; after that a poll asks only the
 # assets that may have changed, and a few more in turn now and then (`asset_watch.AssetWatch`).
 # The code locations (~8 ms of the webserver's time): every few polls, and on the poll after
