@@ -55,7 +55,7 @@ def pytest_command(k: str | None) -> tuple[list[str], dict[str, str]]:
         llama_server = dev.ensure_llama_server()
         if llama_server is not None:
             env[dev.LLAMA_SERVER_ENV] = str(llama_server)
-    argv = [str(python), "-m", "pytest"]
+    argv = [str(python), "-m", "pytest", *dev.parallel([])]
     if k:
         argv += ["-k", k]
     return argv, env
