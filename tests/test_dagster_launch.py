@@ -79,6 +79,41 @@ def test_partitioned_assets_run_with_their_partition_and_tags(
     assert written(root, "daily-2024-01-03") == {"partition": "2024-01-03"}
 
 
+ADD_REGION = """
+mutation($key: String!) {
+  addDynamicPartition(
+    partitionsDefName: "regions"
+    partitionKey: $key
+    repositorySelector: {repositoryLocationName: "definitions.py", repositoryName: "__repository__"}
+  ) { __typename }
+}
+"""
+
+
+def test_dynamic_and_two_dimensional_partitions(
+    kinds: tuple[Path, DagsterServer], cli: Runner
+) -> None:
+    root, server = kinds
+    # A dynamic asset's partitions are the keys added to Dagster at run time (a sensor's job;
+    # here, Dagster's own mutation), and marimo-tui asks Dagster for them when it launches.
+    for key in ("north", "west"):
+        added = graphql(server.url, ADD_REGION, key=key)["addDynamicPartition"]
+        assert added["__typename"] == "AddDynamicPartitionSuccess", added
+    out = cli("run", "--asset", "region", "--partition", "west", "--wait", "--json", cwd=root)
+    assert finished(out) == "SUCCESS", out.stdout + out.stderr
+    assert written(root, "region-west") == {"partition": "west"}
+    unknown = cli("run", "--asset", "region", "--partition", "south", cwd=root)
+    assert unknown.returncode == 1, unknown.stdout + unknown.stderr
+    assert "PartitionKeyNotFound" in unknown.stderr and "north, west" in unknown.stderr
+    # Two dimensions: the key as Dagster writes it, one value a dimension joined by `|`.
+    out = cli("run", "--asset", "shelf", "--partition", "green|l", "--wait", "--json", cwd=root)
+    assert finished(out) == "SUCCESS", out.stdout + out.stderr
+    assert written(root, "shelf") == {
+        "partition": "green|l",
+        "dimensions": {"colour": "green", "size": "l"},
+    }
+
+
 def test_a_partition_range_is_a_backfill(kinds: tuple[Path, DagsterServer], cli: Runner) -> None:
     root, server = kinds
     out = cli(

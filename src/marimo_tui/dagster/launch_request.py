@@ -21,6 +21,7 @@ from marimo_tui.dagster.model import key_text
 LAUNCH_ID_TAG = "marimo-tui/launch-id"
 LAUNCHED_BY_TAG = "marimo-tui/launched-by"
 PARTITION_TAG = "dagster/partition"
+MULTI_SEPARATOR = "|"  # between the values of a two-dimensional key, as Dagster writes it
 RANGE_SEPARATOR = "..."
 
 Strategy = Literal["ALL_STEPS", "FROM_FAILURE"]

@@ -21,6 +21,8 @@ from marimo_tui.dagster.daemon_health import backfill_waits
 from marimo_tui.dagster.errors import DagsterError, result_error
 from marimo_tui.dagster.launch_request import (
     LAUNCH_ID_TAG,
+    MULTI_SEPARATOR,
+    PARTITION_TAG,
     LaunchRequest,
     Reexecution,
     RequestError,
@@ -75,6 +77,8 @@ class Partitions:
     partitioned: bool
     keys: tuple[str, ...] = ()
     kind: str = ""
+    # MULTIPARTITIONED: its dimensions' names, in the order of the values in a key (`a|b`)
+    dimensions: tuple[str, ...] = ()
 
     def sample(self) -> str:
         if len(self.keys) <= SHOWN_KEYS:
@@ -118,20 +122,27 @@ async def partitions_of(
     for node in data["assetNodes"]:
         key = tuple(node["assetKey"]["path"])
         definition = node.get("partitionDefinition") or {}
+        kind = str(definition.get("type") or "")
+        dimensions = definition.get("dimensionTypes") or () if kind == "MULTIPARTITIONED" else ()
         found[key] = Partitions(
             key,
             bool(node["isPartitioned"]),
             tuple(node.get("partitionKeys") or ()),
-            str(definition.get("type") or ""),
+            kind,
+            tuple(str(d["name"]) for d in dimensions),
         )
     return found
 
 
-async def check_partitions(client: DagsterClient, request: LaunchRequest) -> None:
+async def check_partitions(client: DagsterClient, request: LaunchRequest) -> dict[str, str]:
     """DagsterError (kind PartitionKeyNotFound / PartitionMissing) for a launch that Dagster
-    would accept and its run would fail."""
+    would accept and its run would fail. The tags a run of one partition of a two-dimensional
+    asset needs besides `dagster/partition` (`dagster/partition/<dimension>`, as Dagster's UI
+    sets them): without them its key reaches the asset as a plain string, not a
+    MultiPartitionKey."""
+    tags: dict[str, str] = {}
     if request.job:
-        return
+        return tags
     found = await partitions_of(client, request.assets)
     wanted = (
         [request.partition]
@@ -162,6 +173,12 @@ async def check_partitions(client: DagsterClient, request: LaunchRequest) -> Non
                     f"(its partitions: {info.sample()})",
                     kind="PartitionKeyNotFound",
                 )
+        if request.partition is not None and info.dimensions:
+            values = request.partition.split(MULTI_SEPARATOR)
+            tags |= {
+                f"{PARTITION_TAG}/{d}": v for d, v in zip(info.dimensions, values, strict=True)
+            }
+    return tags
 
 
 def _tags(tags: dict[str, str]) -> list[dict[str, str]]:
@@ -195,7 +212,7 @@ async def launch(
     if workspace is None:
         workspace = await patiently(client, client.workspace, patience)
     target = target_of(workspace, request)
-    await patiently(client, lambda: check_partitions(client, request), patience)
+    dimensions = await patiently(client, lambda: check_partitions(client, request), patience)
     doing = f"launching {request.describe()}"
     if request.partition_range is not None:
         start, end = request.partition_range
@@ -223,7 +240,7 @@ async def launch(
     params: dict[str, Any] = {
         "selector": target.selector(),
         "runConfigData": dict(request.run_config),
-        "executionMetadata": {"tags": _tags(request.all_tags())},
+        "executionMetadata": {"tags": _tags(dimensions | request.all_tags())},
     }
     return await _recoverable(
         client,

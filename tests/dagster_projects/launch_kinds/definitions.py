@@ -2,8 +2,9 @@
 
     dagster dev -f tests/dagster_projects/launch_kinds/definitions.py
 
-- `daily` (daily partitions from 2024-01-01 to 2024-01-31) and `colour` (static: red, green,
-  blue) need a partition; they write it where the tests can read it back.
+- `daily` (daily partitions from 2024-01-01 to 2024-01-31), `colour` (static: red, green,
+  blue), `region` (dynamic: the keys added to Dagster's `regions`) and `shelf` (two dimensions:
+  colour × size) need a partition; they write it where the tests can read it back.
 - `configured` needs run config (a `dg.Config`, `rows` has no default).
 - `sums_job` is a job over assets; `greet_job` an op job whose op needs `name`.
 - `graph_pair` (`pair/left`, `pair/right`) is a graph-backed multi-asset that cannot be subset;
@@ -39,6 +40,24 @@ def daily(context: dg.AssetExecutionContext) -> None:
 @dg.asset(partitions_def=colours, group_name="partitioned")
 def colour(context: dg.AssetExecutionContext) -> None:
     record("colour", partition=context.partition_key)
+
+
+regions = dg.DynamicPartitionsDefinition(name="regions")
+shelves = dg.MultiPartitionsDefinition(
+    {"colour": colours, "size": dg.StaticPartitionsDefinition(["s", "l"])}
+)
+
+
+@dg.asset(partitions_def=regions, group_name="partitioned")
+def region(context: dg.AssetExecutionContext) -> None:
+    record(f"region-{context.partition_key}", partition=context.partition_key)
+
+
+@dg.asset(partitions_def=shelves, group_name="partitioned")
+def shelf(context: dg.AssetExecutionContext) -> None:
+    key = context.partition_key
+    assert isinstance(key, dg.MultiPartitionKey)
+    record("shelf", partition=str(key), dimensions=key.keys_by_dimension)
 
 
 class RowsConfig(dg.Config):
@@ -136,6 +155,8 @@ defs = dg.Definitions(
     assets=[
         daily,
         colour,
+        region,
+        shelf,
         configured,
         base,
         doubled,
