@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import select
 import signal
 import subprocess
 import sys
@@ -117,35 +116,36 @@ def http_server(root: Path, **env: str) -> Iterator[HttpServer]:
 
 
 def _serving_url(stderr: IO[bytes], log: IO[bytes]) -> str:
-    deadline = time.monotonic() + 2 * HANG
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([stderr], [], [], 1.0)
-        if not ready:
-            continue
-        line = stderr.readline()
-        if not line:
-            break
-        log.write(line)
-        log.flush()
-        if b"serving http://" in line:
-            # Keep draining stderr into the log: a full pipe would stall the server.
-            os.set_blocking(stderr.fileno(), True)
-            _drain(stderr, log)
-            return line.split(b"serving ", 1)[1].split()[0].decode()
-    log.seek(0)
-    raise AssertionError(f"no serving line from mcp --http:\n{log.read().decode()}")
-
-
-def _drain(stderr: IO[bytes], log: IO[bytes]) -> None:
+    """The URL of the server's `serving` line. Its stderr is copied into the log by a thread
+    for as long as it runs (a full pipe would stall the server). A select() on the pipe would
+    not do: readline() may take both start-up lines into its buffer at once (a busy machine
+    reads late), and select() then waits on an empty pipe for a line already read."""
+    import queue
     import threading
+
+    lines: queue.Queue[bytes] = queue.Queue()
 
     def copy() -> None:
         with contextlib.suppress(ValueError, OSError):
             for line in stderr:
                 log.write(line)
                 log.flush()
+                lines.put(line)
+        lines.put(b"")  # the end of its output
 
     threading.Thread(target=copy, daemon=True).start()
+    deadline = time.monotonic() + 2 * HANG
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            line = lines.get(timeout=left)
+        except queue.Empty:
+            break
+        if not line:
+            break
+        if b"serving http://" in line:
+            return line.split(b"serving ", 1)[1].split()[0].decode()
+    written = Path(str(log.name)).read_bytes().decode(errors="replace")
+    raise AssertionError(f"no serving line from mcp --http:\n{written}")
 
 
 @contextlib.asynccontextmanager
