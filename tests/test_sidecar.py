@@ -236,8 +236,8 @@ async def test_the_server_and_its_kernel_run_below_the_workbench(tmp_path: Path)
     from marimo_tui.runtime.kernel_procs import kernel_processes
     from marimo_tui.runtime.manager import sidecar_options
 
-    # marimo.nice is 5 unless set, and kept within what Unix allows.
-    assert sidecar_options(load_config(start=tmp_path, environ={})).nice == 5
+    # marimo.nice is 0 unless set, and kept within what Unix allows.
+    assert sidecar_options(load_config(start=tmp_path, environ={})).nice == 0
     clamped = load_config(start=tmp_path, environ={"MARIMO_TUI_MARIMO_NICE": "40"})
     assert sidecar_options(clamped).nice == 19
     ours = os.getpriority(os.PRIO_PROCESS, 0)

@@ -139,9 +139,9 @@ class MarimoConfig:
     )
     nice: int = _help(
         "How much lower than the workbench the marimo server and its kernels run (Unix "
-        "niceness added, 0-19): a long rerun then never slows the screen or the keys; on an "
-        "idle machine it costs the notebook nothing. 0: the same priority.",
-        default=5,
+        "niceness added, 0-19): raise it when notebooks that compute on every core make the "
+        "screen lag; on an idle machine it costs them nothing. 0: the same priority.",
+        default=0,
     )
     confine: Literal["auto", "project", "off"] = _help(
         "project: the marimo server and its kernels may write only inside the project, their "
