@@ -20,7 +20,6 @@ class DaemonKeeper:
     def __init__(self, webserver: Webserver) -> None:
         self.webserver = webserver
         self.failures = 0  # deaths in a row
-        self.restarts = 0  # in all
 
     @property
     def gave_up(self) -> bool:
@@ -39,5 +38,4 @@ class DaemonKeeper:
         if self.gave_up:
             return f"{trouble}; gave up after {RESTARTS} restarts"
         await webserver.start_daemon()
-        self.restarts += 1
         return f"{trouble}; started it again"

@@ -123,7 +123,7 @@ async def partitions_of(
         key = tuple(node["assetKey"]["path"])
         definition = node.get("partitionDefinition") or {}
         kind = str(definition.get("type") or "")
-        dimensions = definition.get("dimensionTypes") or () if kind == "MULTIPARTITIONED" else ()
+        dimensions = (definition.get("dimensionTypes") or ()) if kind == "MULTIPARTITIONED" else ()
         found[key] = Partitions(
             key,
             bool(node["isPartitioned"]),
