@@ -58,7 +58,7 @@ class SidecarOptions:
     # Seconds a session's kernel outlives its last connection (marimo's --session-ttl); 0: for
     # as long as the server lives.
     session_ttl: int = 0
-    # Niceness added to the server (its kernels inherit it): the screen comes first.
+    # Niceness added to the server (its kernels inherit it): `marimo.nice`.
     nice: int = 0
 
 
