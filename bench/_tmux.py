@@ -90,6 +90,10 @@ class WaitTimeout(TmuxError):
         super().__init__(message)
         self.screen = screen
 
+    def __str__(self) -> str:
+        # The screen it was waiting on is what a failing test's report needs most.
+        return f"{super().__str__()}\n--- the screen then ---\n{self.screen.rstrip()}"
+
 
 @dataclass(frozen=True, slots=True)
 class Hit:
