@@ -162,6 +162,26 @@ def test_the_cell_showing_an_element_shows_the_value_set() -> None:
     assert run is not None and run.output.text.endswith(" 40"), run
 
 
+def test_a_rerun_showing_the_same_output_keeps_the_same_objects() -> None:
+    fx = fixture("widget_slider")
+    cid = fx["cell_id"]
+    kernel = KernelState()
+    kernel.reset([cid], [fx["code"]], ["_"], resumed=False)
+    first = kernel.apply_cell_op({"cell_id": cid, "output": fx["output"], "status": "idle"})
+    kernel.apply_cell_op({"cell_id": cid, "status": "running", "console": []})
+    again = kernel.apply_cell_op({"cell_id": cid, "output": dict(fx["output"]), "status": "idle"})
+    assert again.output is first.output and again.widgets is first.widgets
+    # a value set from the keyboard changes the output; the same payload sent again (the
+    # element's cell reran: a new slider at its initial value) shows that value again
+    moved = kernel.set_widget_value(first.widgets[0].object_id, 40)
+    assert moved is not None and moved.output.text.endswith(" 40")
+    rerun = kernel.apply_cell_op({"cell_id": cid, "output": fx["output"], "status": "idle"})
+    assert rerun.output.text.endswith(" 25") and rerun.widgets[0].value == 25
+    other = fixture("widget_form")["output"]
+    changed = kernel.apply_cell_op({"cell_id": cid, "output": other, "status": "idle"})
+    assert changed.output == convert_output(other["mimetype"], other["data"])
+
+
 def test_stdin_prompt_comes_and_goes() -> None:
     kernel = KernelState()
     kernel.reset(["a"], ["input('? ')"], ["_"], resumed=False)
