@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 GUTTER = 2
 DOCUMENT_DELAY = 0.05  # seconds a kernel's new code waits for the runs it starts
-ANALYSING_DELAY = 0.3  # s a reload may stay unanalysed before the view says so
+ANALYSING_DELAY = 1.0  # s a reload may stay unanalysed before the title says so
 
 
 def broken_message(event: NotebookBroken) -> str:
@@ -283,9 +283,11 @@ class CellView(CellScroller, can_focus=True):
                 self.set_kernel(message.event.kernel, cell_id)
 
     def _update_title(self, notebook: Notebook) -> None:
-        # Setting a border title repaints the whole view, even to the same text. A reload is
-        # analysed within milliseconds, so "analysing…" waits to be needed: flashing it would
-        # cost two full redraws per change on disk, ahead of the rerun's rows.
+        # Setting a border title repaints the whole view, even to the same text. The cells
+        # waiting for marimo's analysis say so in their own rows at once; the title waits for
+        # an analysis that is slow to come: on a busy machine one takes 0.3-0.5 s (200 cells,
+        # while marimo reruns them), and flashing it would cost two full redraws per change on
+        # disk, in the middle of the next change's frame.
         title = cells_title(notebook)
         if self.border_title != title.markup:
             self.border_title = title
