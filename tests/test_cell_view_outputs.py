@@ -145,6 +145,78 @@ async def test_page_keys_move_by_a_screen(tmp_path: Path) -> None:
         assert view.scroll_offset.y == 0 and view.selected_index == 0
 
 
+async def test_a_rerun_lays_out_only_its_cells_and_agrees_with_a_whole_layout(
+    tmp_path: Path,
+) -> None:
+    """Runs arriving one by one (outputs of other heights, cleared, errors) re-lay out only
+    their cells; the blocks always equal what laying every cell out gives, and a rerun that
+    shows the same output makes no new rows."""
+    import random
+
+    from marimo_tui.tui.widgets.cell_layout import CellLayout
+
+    kinds = ["int_value", "markdown", "list_value", "str_value", "stdout_stderr", "syntax_error"]
+    cases = [kinds[i % len(kinds)] for i in range(30)]
+    notebook = notebook_of(tmp_path, cases)
+    kernel = kernel_for(notebook, cases)
+    app = CellViewApp(notebook)
+    rng = random.Random(7)
+    async with app.run_test(size=(100, 40)) as pilot:
+        view = app.query_one(CellView)
+        view.set_kernel(kernel)
+        await pilot.pause()
+        full_builds = 0
+        build = CellLayout.build
+        sent: dict[str, dict[str, Any]] = {}
+
+        def counting(self: CellLayout, *args: Any) -> None:
+            nonlocal full_builds
+            full_builds += 1
+            build(self, *args)
+
+        CellLayout.build = counting  # type: ignore[method-assign]
+        try:
+            for _ in range(60):
+                k = rng.randrange(len(cases))
+                op: dict[str, Any] = {"cell_id": f"k{k}", "status": "idle"}
+                choice = rng.random()
+                if choice < 0.6:
+                    op["output"] = sent[f"k{k}"] = payload(rng.choice(kinds))
+                elif choice < 0.8:
+                    op["output"] = {"channel": "output", "mimetype": "text/plain", "data": ""}
+                    sent.pop(f"k{k}", None)
+                else:
+                    op["console"] = [
+                        {
+                            "channel": "stdout",
+                            "mimetype": "text/plain",
+                            "data": "x\n" * rng.randrange(1, 30),
+                        }
+                    ]
+                kernel.apply_cell_op(op)
+                view.set_kernel(kernel, f"k{k}")
+                if rng.random() < 0.5:
+                    await pilot.pause()
+            await pilot.pause()
+            incremental = [(b.cell.id, b.top, b.height, b.output) for b in view.blocks]
+            height = view.cell_layout.height
+            assert full_builds == 0
+            # the same output again (new strings, equal): the same rows, nothing to render
+            k = next(k for k in range(len(cases)) if f"k{k}" in sent)
+            before = view.blocks[k].output
+            kernel.apply_cell_op({"cell_id": f"k{k}", "status": "running"})
+            again = json.loads(json.dumps(sent[f"k{k}"]))
+            kernel.apply_cell_op({"cell_id": f"k{k}", "status": "idle", "output": again})
+            view.set_kernel(kernel, f"k{k}")
+            await pilot.pause()
+            assert view.blocks[k].output is before
+        finally:
+            CellLayout.build = build  # type: ignore[method-assign]
+        view._layout()  # every cell, from scratch
+        whole = [(b.cell.id, b.top, b.height, b.output) for b in view.blocks]
+        assert incremental == whole and height == view.cell_layout.height
+
+
 class _ViewerApp(App[None]):
     def __init__(self, case: str) -> None:
         super().__init__()

@@ -99,6 +99,7 @@ class KernelState:
     runs: dict[str, CellRun] = field(default_factory=dict)
     # anywidget models (model id -> state), from the kernel's model channel
     models: dict[str, dict[str, Any]] = field(default_factory=dict)
+    document: int = 0  # counts changes of the cells' ids, order and code (not of their runs)
     # cell id -> (the output converted last, its raw (mimetype, data), the run's fields)
     _last_output: dict[str, tuple[Output, tuple[str, object], dict[str, Any]]] = field(
         default_factory=dict, repr=False
@@ -109,6 +110,7 @@ class KernelState:
         self, ids: Iterable[str], codes: Iterable[str], names: Iterable[str], *, resumed: bool
     ) -> None:
         """A kernel's first message: its cells; runs survive only when it resumed a session."""
+        self.document += 1
         self.ids = list(ids)
         self.codes = dict(zip(self.ids, codes, strict=False))
         self.names = dict(zip(self.ids, names, strict=False))
@@ -118,6 +120,7 @@ class KernelState:
             self.models.clear()
 
     def apply_transaction(self, changes: Iterable[Mapping[str, Any]]) -> None:
+        self.document += 1
         for change in changes:
             kind = change.get("type")
             cell = str(change.get("cellId", ""))

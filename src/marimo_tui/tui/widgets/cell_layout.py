@@ -93,6 +93,31 @@ class CellLayout:
         self.index = {b.cell.id: i for i, b in enumerate(blocks)}
         self.width, self.height = width, top
 
+    def update(self, cell_ids: Iterable[str], rows: Callable[[Cell], list[Strip]]) -> None:
+        """New output rows for some cells only (a rerun's messages): the blocks after a block
+        that grew or shrank move by as much; nothing else is laid out again."""
+        blocks, tops = self.blocks, self.tops
+        shifts: list[tuple[int, int]] = []
+        for i in sorted({self.index[c] for c in cell_ids if c in self.index}):
+            block = blocks[i]
+            output = rows(block.cell)
+            if output is block.output:
+                continue
+            delta = len(output) - len(block.output)
+            blocks[i] = Block(block.cell, block.top, block.height + delta, block.folded,
+                              block.code_lines, output)  # fmt: skip
+            if delta:
+                shifts.append((i, delta))
+        moved = 0
+        for k, (i, delta) in enumerate(shifts):
+            moved += delta
+            end = shifts[k + 1][0] + 1 if k + 1 < len(shifts) else len(blocks)
+            for j in range(i + 1, end):
+                block = blocks[j]
+                block.top += moved
+                tops[j] = block.top
+        self.height += moved
+
     def at(self, row: int) -> int | None:
         """The position of the block that holds `row`, if any does."""
         i = bisect_right(self.tops, row) - 1

@@ -56,6 +56,8 @@ class CellOutputs:
         self.tabs: dict[str, dict[int, int]] = {}  # cell id -> tabs block number -> pane
         self.stale: set[str] = set()  # edited since they ran, and what reads from them
         self.running_since: dict[str, float] = {}  # kernel id -> when we saw it start
+        self.cell_of: dict[str, str] = {}  # the kernel's cell id -> ours
+        self._matched: tuple[object, object, int] | None = None  # notebook, kernel, document
         self._rows: LRUCache[tuple[object, ...], tuple[object, object, list[Strip]]] = LRUCache(
             1024
         )
@@ -76,21 +78,39 @@ class CellOutputs:
             else:
                 self.running_since.pop(cell_id, None)
 
-    def match(self, notebook: Notebook | None) -> None:
+    def match(self, notebook: Notebook | None) -> bool:
+        """Pair our cells with the kernel's; True when the pairs are those of the last call
+        (the same notebook and kernel document: only runs changed since)."""
         kernel = self.kernel
         if kernel is None or notebook is None:
-            self.kernel_ids, self.stale = {}, set()
-            return
+            self.kernel_ids, self.cell_of, self.stale = {}, {}, set()
+            self._matched = None
+            return False
+        last = self._matched
+        same = (
+            last is not None
+            and last[0] is notebook
+            and last[1] is kernel
+            and last[2] == kernel.document
+        )
+        if not same:
+            self._pair(notebook, kernel)
+            self._matched = (notebook, kernel, kernel.document)
+        # A run takes its cell's code: what was edited (so stale) changes with runs too.
+        edited = {ours for ours, theirs in self.kernel_ids.items() if kernel.edited(theirs)}
+        self.stale = notebook.index.stale(edited) if edited else set()
+        return same
+
+    def _pair(self, notebook: Notebook, kernel: KernelState) -> None:
         cells = notebook.cells
         matched = kernel.match([cell.code for cell in cells])
         self.kernel_ids = {c.id: k for c, k in zip(cells, matched, strict=True) if k is not None}
+        self.cell_of = {k: ours for ours, k in self.kernel_ids.items()}
         self.cell_names = {
             k: f"'{one_line(c.name)}' (#{i + 1})" if c.named else f"#{i + 1}"
             for i, (c, k) in enumerate(zip(cells, matched, strict=True))
             if k is not None
         }
-        edited = {ours for ours, theirs in self.kernel_ids.items() if kernel.edited(theirs)}
-        self.stale = notebook.index.stale(edited) if edited else set()
 
     def run_for(self, cell: Cell) -> CellRun | None:
         kid = self.kernel_ids.get(cell.id)

@@ -116,6 +116,9 @@ class CellView(CellScroller, can_focus=True):
         self._painted_view: tuple[object, ...] | None = None
         self._painted_total = 0
         self._relayout_pending = False
+        # what the last full layout was made for; the kernel's cells whose runs changed since
+        self._laid_out: tuple[object, ...] | None = None
+        self._changed_runs: set[str] | None = set()  # None: lay every cell out
         self._styles: OutputStyles | None = None
         self._spinner: Timer | None = None
         self._document_timer: Timer | None = None
@@ -135,14 +138,15 @@ class CellView(CellScroller, can_focus=True):
         if self._wanted is not None and self._wanted in self._cell_index:
             self.select_id(self._wanted)
 
-    def _relayout_anchored(self) -> None:
-        """Lay out again; the selected cell stays where it was on screen."""
+    def _relayout_anchored(self, runs: set[str] | None = None) -> None:
+        """Lay out again (only the cells of the kernel's `runs` when those are all that
+        changed); the selected cell stays where it was on screen."""
         old_index = self.selected_index
         keep = self.selected_id
         anchor = None
         if old_index is not None and self.blocks:
             anchor = self.blocks[old_index].top - self.scroll_offset.y
-        self._layout()
+        self._layout(runs)
         keep = self._valid_selection(keep, old_index)
         self.set_reactive(CellView.selected_id, keep)
         if anchor is not None and keep is not None:
@@ -226,12 +230,30 @@ class CellView(CellScroller, can_focus=True):
         for top, height in dirty:
             self.refresh_lines(top, height)
 
-    def _layout(self) -> None:
-        self.outputs.match(self.notebook)
+    def _layout(self, runs: set[str] | None = None) -> None:
+        """Lay the cells out. `runs`: the kernel's cells whose runs changed, when nothing else
+        did since the last layout; then only those cells' rows are made again (a rerun of 200
+        cells sends ~600 messages: laying all out for each burst cost a fifth of the UI
+        thread)."""
+        paired = self.outputs.match(self.notebook)
         broken_at = self.broken[0] if self.broken else None
         width = self._output_width()
-        cells = self.notebook.cells if self.notebook else []
-        self.cell_layout.build(cells, broken_at, lambda cell: self._output_rows(cell, width))
+        rows = lambda cell: self._output_rows(cell, width)  # noqa: E731
+        basis = (self.notebook, self._styles, broken_at, width)
+        last = self._laid_out
+        same = (
+            last is not None
+            and last[0] is basis[0]
+            and last[1] is basis[1]
+            and last[2:] == basis[2:]
+        )
+        if runs is not None and paired and same:
+            cell_of = self.outputs.cell_of
+            self.cell_layout.update((cell_of[k] for k in runs if k in cell_of), rows)
+        else:
+            cells = self.notebook.cells if self.notebook else []
+            self.cell_layout.build(cells, broken_at, rows)
+            self._laid_out = (self.notebook, self._styles, broken_at, width)  # styles: made now
         self.virtual_size = Size(self.cell_layout.width + GUTTER + 1, self.cell_layout.height)
 
     def _update_relations(self) -> None:
@@ -318,6 +340,10 @@ class CellView(CellScroller, can_focus=True):
         if self._document_timer is not None:
             self._document_timer.stop()
             self._document_timer = None
+        if cell_id is None or kernel is not self.kernel:
+            self._changed_runs = None
+        elif self._changed_runs is not None:
+            self._changed_runs.add(cell_id)
         self.outputs.follow(kernel, cell_id)
         self._schedule_apply()
 
@@ -329,8 +355,9 @@ class CellView(CellScroller, can_focus=True):
 
     def _apply_kernel(self) -> None:
         self._relayout_pending = False
+        runs, self._changed_runs = self._changed_runs, set()
         if self.notebook is not None:
-            self._relayout_anchored()
+            self._relayout_anchored(runs)
         running = bool(self.outputs.running_since)
         if running and self._spinner is None:
             self._spinner = self.set_interval(0.25, self._tick)
@@ -373,6 +400,7 @@ class CellView(CellScroller, can_focus=True):
         return self.outputs.rows(cell, width, self._output_styles())
 
     def _picture_ready(self) -> None:
+        self._changed_runs = None  # (rare: once a chart) the cell is not known here
         if not self._relayout_pending:
             self._relayout_pending = True
             self.call_later(self._apply_kernel)
