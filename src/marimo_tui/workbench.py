@@ -34,6 +34,7 @@ from marimo_tui.notebook.reader import preview_notebook, read_bytes
 from marimo_tui.redaction import Redactor, redactor_for
 
 if TYPE_CHECKING:
+    from marimo_tui.notebook.parse_worker import ParseWorker
     from marimo_tui.notebook.store import EditResult, NotebookStore
     from marimo_tui.notebook.templates import Template
     from marimo_tui.runtime.manager import Runtime
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
 # The store, the task tree, the watcher and project discovery are imported on first use: the
 # first frame needs only the quick read of one notebook.
 
+PARSE_NICE = 10  # marimo's parse of a change on disk yields the CPU to the UI and the kernels
 T = TypeVar("T")
 Listener = Callable[[Event], None]
 
@@ -71,12 +73,16 @@ class Workbench:
         # A view sets this to hold marimo's analysis of a change until the quick read of it
         # is on screen: the analysis thread would otherwise share the GIL with that frame.
         self.before_analysis: Callable[[], Awaitable[None]] | None = None
+        self._parser: ParseWorker | None = None  # marimo's parse, out of our process
 
     @cached_property
     def store(self) -> NotebookStore:
         from marimo_tui.notebook.store import NotebookStore
 
-        return NotebookStore(self.root, self.config.state_dir)
+        store = NotebookStore(self.root, self.config.state_dir)
+        if self._parser is not None:
+            store.parse = self._parser.parse
+        return store
 
     @cached_property
     def tasks(self) -> TaskTree:
@@ -152,6 +158,14 @@ class Workbench:
         for path, kind in self._skipped:
             self._special_file(path, kind)
         self.publish(NotebooksListed(tuple(self.notebooks)))
+        if watch:  # following the disk: marimo's parse of each change leaves the UI's GIL
+            from marimo_tui.notebook.parse_worker import ParseWorker
+            from marimo_tui.redaction import child_env
+
+            self._parser = ParseWorker(child_env(self.config), nice=PARSE_NICE)
+            self._parser.start()
+            if "store" in self.__dict__:
+                self.store.parse = self._parser.parse
         if self.current is not None:
             self._schedule_analysis(self.current, "open")
         if run and self.config.marimo.enabled:
@@ -174,6 +188,8 @@ class Workbench:
             self._watcher.stop()
         if self.runtime is not None:
             await self.runtime.stop()
+        if self._parser is not None:
+            await asyncio.to_thread(self._parser.stop)
         for task in [*self._background, *self._analysing.values()]:
             task.cancel()
         for task in [*self._background, *self._analysing.values()]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import codecs
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -119,21 +121,45 @@ def preview_notebook(data: bytes, path: Path, previous: Notebook | None = None) 
     )
 
 
-def parse_notebook(data: bytes, path: Path, previous: Notebook | None = None) -> Notebook:
+@dataclass(frozen=True, slots=True)
+class ParsedSource:
+    """What marimo's parser and compiler make of a file: the costly part of reading it (the
+    part a worker process can do, `parse_worker`)."""
+
+    source: str  # as it is, with its own line endings
+    fmt: FileFormat
+    parsed: adapter.ParsedFile
+    analyses: dict[str, adapter.Analysis]  # code -> its analysis, for codes not known before
+
+
+# parse(data, path, codes whose analysis the caller has): the file as marimo reads it
+Parser = Callable[[bytes, Path, Collection[str]], ParsedSource]
+
+
+def parse_source(data: bytes, path: Path, known: Collection[str] = ()) -> ParsedSource:
     source, fmt = decode_source(data, path)
     text = source.replace("\r\n", "\n") if fmt.crlf else source
     parsed = adapter.parse_text(text, path)
-    old_cells = previous.cells if previous is not None else []
-    ids = match_ids(old_cells, parsed.cells, IdAllocator.after([c.id for c in old_cells]))
     # Only cells whose code changed are compiled again.
+    analyses = {pc.code: adapter.analyze(pc.code) for pc in parsed.cells if pc.code not in known}
+    return ParsedSource(source, fmt, parsed, analyses)
+
+
+def parse_notebook(
+    data: bytes, path: Path, previous: Notebook | None = None, parse: Parser = parse_source
+) -> Notebook:
+    old_cells = previous.cells if previous is not None else []
     known = {c.code: c for c in old_cells}
+    got = parse(data, path, known.keys())
+    parsed = got.parsed
+    ids = match_ids(old_cells, parsed.cells, IdAllocator.after([c.id for c in old_cells]))
     cells: list[Cell] = []
     for cell_id, pc in zip(ids, parsed.cells, strict=True):
         prior = known.get(pc.code)
         if prior is not None:
             defs, refs, error = prior.defs, prior.refs, prior.error
         else:
-            a = adapter.analyze(pc.code)
+            a = got.analyses[pc.code]
             defs, refs, error = a.defs, a.refs, a.error
         cells.append(
             Cell(
@@ -155,6 +181,6 @@ def parse_notebook(data: bytes, path: Path, previous: Notebook | None = None) ->
         app_options=parsed.app_options,
         violations=parsed.violations,
         base_hash=text_hash(data),
-        fmt=fmt,
-        source=source,
+        fmt=got.fmt,
+        source=got.source,
     )

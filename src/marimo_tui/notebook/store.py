@@ -28,7 +28,7 @@ from marimo_tui.notebook.model import (
     display_path,
     text_hash,
 )
-from marimo_tui.notebook.reader import parse_notebook, read_bytes
+from marimo_tui.notebook.reader import Parser, parse_notebook, parse_source, read_bytes
 from marimo_tui.notebook.write_paths import inside_root
 
 
@@ -58,6 +58,8 @@ class NotebookStore:
         self.group: str | None = None
         self._models: dict[Path, Notebook] = {}
         self._allocators: dict[Path, IdAllocator] = {}
+        # marimo's parse of what is read; the workbench hands it to a worker process
+        self.parse: Parser = parse_source
 
     # -- paths ---------------------------------------------------------------------------
     def resolve(self, path: Path | str) -> Path:
@@ -75,7 +77,7 @@ class NotebookStore:
         """Read from disk; cell ids carry over from the version read before."""
         p = self.resolve(path)
         previous = self._models.get(p)
-        notebook = parse_notebook(read_bytes(p), p, previous)
+        notebook = parse_notebook(read_bytes(p), p, previous, self.parse)
         if previous is not None and previous.source == notebook.source:
             notebook.filemap = previous.filemap  # (our own write, read back: already mapped)
         self._models[p] = notebook
