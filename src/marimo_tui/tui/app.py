@@ -10,7 +10,7 @@ from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import BindingType
 from textual.containers import Container
@@ -25,6 +25,7 @@ from marimo_tui.dagster.errors import NOT_CONFIGURED
 from marimo_tui.events import Event, TaskChanged
 from marimo_tui.notebook.model import Notebook
 from marimo_tui.safe_text import one_line, visible
+from marimo_tui.tui import idle_gc
 from marimo_tui.tui import workbench_messages as wm
 from marimo_tui.tui.actions import ACTIONS, APP_BINDINGS, listed
 from marimo_tui.tui.dagster_start import DagsterStart
@@ -55,6 +56,14 @@ WIDE, NARROW = 160, 100  # columns: four panes from WIDE, one pane below NARROW
 NARROW_HINT = "1-4 or ctrl+→: panes"  # one pane at a time, and the footer has no room
 PANES = ("cells", "chat", "tasks", "runs")
 NEXT_FRAME_WAIT = 0.1  # s marimo's analysis of a change waits for the frame showing it
+# what counts as someone at the keyboard (a full garbage collection waits until it stops)
+USER_INPUT = (
+    events.Key,
+    events.MouseDown,
+    events.MouseScrollDown,
+    events.MouseScrollUp,
+    events.Paste,
+)
 
 
 def _driver_class() -> type[Driver] | None:
@@ -114,6 +123,7 @@ class WorkbenchApp(App[None]):
         self.watch_files = watch
         self.run_cells = run
         self._last_broken: str | None = None
+        self._idle_gc = idle_gc.IdleCollector()
         self._cell_view: CellView | None = None
         self._status: StatusBar | None = None
         self._theme_errors = register_themes(self, workbench.config.theme)
@@ -245,6 +255,7 @@ class WorkbenchApp(App[None]):
         self.call_after_refresh(self._after_first_frame)
 
     def _after_first_frame(self) -> None:
+        self.set_interval(idle_gc.CHECK_EVERY, self._idle_gc.tick)
         self.chat.build()
         _ = self.tasks_pane  # mounts the tree
         self._apply_keymap()
@@ -401,8 +412,14 @@ class WorkbenchApp(App[None]):
             await asyncio.wait_for(drawn, NEXT_FRAME_WAIT)
 
     # -- workbench events --------------------------------------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, USER_INPUT):
+            self._idle_gc.activity()
+        await super().on_event(event)
+
     def on_workbench_event(self, event: Event) -> None:
         """Each pane that follows an event gets it as a message (tui/workbench_messages.py)."""
+        self._idle_gc.activity()
         panes: list[MessagePump] = [self, self.cell_view, self.status]
         if isinstance(event, TaskChanged):
             panes.append(self.tasks_pane)  # mounted on first use
