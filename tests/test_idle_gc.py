@@ -64,3 +64,24 @@ def test_a_cycle_frozen_once_is_freed_at_the_next_idle_collection(clock: list[fl
     clock[0] += idle_gc.MIN_GAP * 2
     collector.tick()
     assert gone() is None
+
+
+def test_busy_freezes_young_survivors_and_collects_at_most_a_minute_apart(
+    clock: list[float],
+) -> None:
+    collector = IdleCollector()
+    gc.unfreeze()
+    kept = [object() for _ in range(1000)]
+    collector.activity()
+    collector.tick()  # busy: no collection, the survivors frozen
+    assert collector.collections == 0 and gc.get_freeze_count() >= len(kept)
+    frozen = gc.get_freeze_count()
+    clock[0] += idle_gc.FREEZE_EVERY / 2
+    collector.activity()
+    collector.tick()
+    assert gc.get_freeze_count() == frozen  # frozen a moment ago
+    for _ in range(int(idle_gc.BUSY_LIMIT / idle_gc.CHECK_EVERY)):
+        clock[0] += idle_gc.CHECK_EVERY
+        collector.activity()
+        collector.tick()
+    assert collector.collections == 1  # never idle, collected anyway
