@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -62,38 +63,45 @@ def test_the_worker_answers_as_marimo_does_here(tmp_path: Path) -> None:
         worker.stop()
 
 
-def test_a_dead_worker_is_replaced_and_the_parse_runs_here_meanwhile(tmp_path: Path) -> None:
+@pytest.fixture
+def running(tmp_path: Path) -> Iterator[tuple[ParseWorker, bytes, Path]]:
+    """A worker that has answered once, over a 10-cell notebook; stopped afterwards."""
     path = tmp_path / "nb.py"
     data = generate(10).encode()
     worker = ParseWorker(dict(os.environ))
     try:
         ready(worker, data, path)
-        process = worker._process
-        assert process is not None
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait()
-        assert worker.parse(data, path) == parse_source(data, path)  # answered here
-        ready(worker, data, path)
-        assert worker.starts == 2 and worker._process is not process
+        assert worker._process is not None
+        yield worker, data, path
     finally:
         worker.stop()
-    assert worker._process is None and process.poll() is not None
 
 
-def test_a_silent_worker_is_dropped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = tmp_path / "nb.py"
-    data = generate(10).encode()
-    worker = ParseWorker(dict(os.environ))
-    try:
-        ready(worker, data, path)
-        process = worker._process
-        assert process is not None
-        os.kill(process.pid, signal.SIGSTOP)
-        monkeypatch.setattr(parse_worker, "ANSWER_TIMEOUT", 0.5)
-        assert worker.parse(data, path) == parse_source(data, path)
-        assert worker._process is None and process.wait(5) is not None
-    finally:
-        worker.stop()
+def test_a_dead_worker_is_replaced_and_the_parse_runs_here_meanwhile(
+    running: tuple[ParseWorker, bytes, Path],
+) -> None:
+    worker, data, path = running
+    process = worker._process
+    assert process is not None
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert worker.parse(data, path) == parse_source(data, path)  # answered here
+    ready(worker, data, path)
+    assert worker.starts == 2 and worker._process is not process
+    worker.stop()
+    assert worker._process is None
+
+
+def test_a_silent_worker_is_dropped(
+    running: tuple[ParseWorker, bytes, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    worker, data, path = running
+    process = worker._process
+    assert process is not None
+    os.kill(process.pid, signal.SIGSTOP)
+    monkeypatch.setattr(parse_worker, "ANSWER_TIMEOUT", 0.5)
+    assert worker.parse(data, path) == parse_source(data, path)
+    assert worker._process is None and process.wait(5) is not None
 
 
 def test_the_workbench_analyses_changes_in_the_worker(tmp_path: Path) -> None:
@@ -118,7 +126,7 @@ def test_the_workbench_analyses_changes_in_the_worker(tmp_path: Path) -> None:
             asked += answer is not None
             return answer
 
-        worker._ask = counting  # type: ignore[method-assign]
+        worker._ask = counting  # type: ignore[method-assign,assignment]
         for n in range(200):
             path.write_text(generate(20).replace("range(99)", f"range({n + 1})", 1))
             await asyncio.sleep(0.1)
