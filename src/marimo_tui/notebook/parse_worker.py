@@ -32,6 +32,9 @@ from marimo_tui.notebook.reader import ParsedSource, parse_source
 READY = "ready"
 ANSWER_TIMEOUT = 10.0  # s: a parse this slow is a stuck worker; it is replaced
 MAX_STARTS = 3  # a worker that keeps dying is given up; parsing stays in-process
+WARM_UP = (
+    b"import marimo\n\napp = marimo.App()\n\n\n@app.cell\ndef _():\n    x = 1\n    return (x,)\n"
+)
 
 
 def _write(stream: IO[bytes], value: object) -> None:
@@ -134,11 +137,9 @@ class ParseWorker:
 
 
 def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
-    from marimo_tui.notebook import marimo_adapter
-
-    marimo_adapter.prepare_marimo()
-    import marimo._ast.parse  # noqa: F401  (the import is most of the start)
-
+    # Ready once marimo's parser and compiler are imported (most of the start): one small
+    # notebook through the same path, so marimo stays behind `marimo_adapter`.
+    parse_source(WARM_UP, Path("warm_up.py"))
     _write(stdout, READY)
     while True:
         try:

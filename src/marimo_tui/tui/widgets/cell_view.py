@@ -10,6 +10,7 @@ therefore costs what its visible rows cost. Selection, scrolling and folding are
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -238,7 +239,7 @@ class CellView(CellScroller, can_focus=True):
         paired = self.outputs.match(self.notebook)
         broken_at = self.broken[0] if self.broken else None
         width = self._output_width()
-        rows = lambda cell: self._output_rows(cell, width)  # noqa: E731
+        rows = partial(self._output_rows, width=width)
         basis = (self.notebook, self._styles, broken_at, width)
         last = self._laid_out
         same = (
