@@ -12,9 +12,10 @@ from textual.scroll_view import ScrollView
 
 from marimo_tui.notebook.model import Cell
 from marimo_tui.tui.widgets.cell_layout import Block, CellLayout
+from marimo_tui.tui.widgets.steady_scrollbar import SteadyScrollbars
 
 
-class CellScroller(ScrollView):
+class CellScroller(SteadyScrollbars, ScrollView):
     """A scroll view over a `CellLayout` with one selected cell (kept by id, so it survives a
     reload); subclasses lay the cells out (`_layout`) and paint what changed (`_repaint`)."""
 

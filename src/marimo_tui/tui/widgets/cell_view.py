@@ -20,7 +20,7 @@ from textual import events
 from textual.binding import BindingType
 from textual.cache import LRUCache
 from textual.content import Content
-from textual.geometry import Size
+from textual.geometry import Offset, Region, Size
 from textual.message import Message
 from textual.strip import Strip
 from textual.timer import Timer
@@ -43,6 +43,18 @@ if TYPE_CHECKING:
 GUTTER = 2
 DOCUMENT_DELAY = 0.05  # seconds a kernel's new code waits for the runs it starts
 ANALYSING_DELAY = 1.0  # s a reload may stay unanalysed before the title says so
+
+
+class _RenderPass:
+    """What every row of one `render_lines` call shares."""
+
+    __slots__ = ("base", "blocks", "offset", "width")
+
+    def __init__(self, offset: Offset, width: int, base: Style) -> None:
+        self.offset = offset
+        self.width = width
+        self.base = base
+        self.blocks: dict[int, tuple[str, list[Content]]] = {}  # block index -> relation, lines
 
 
 def broken_message(event: NotebookBroken) -> str:
@@ -121,6 +133,7 @@ class CellView(CellScroller, can_focus=True):
         self._laid_out: tuple[object, ...] | None = None
         self._changed_runs: set[str] | None = set()  # None: lay every cell out
         self._styles: OutputStyles | None = None
+        self._pass: _RenderPass | None = None  # set while Textual renders a batch of rows
         self._spinner: Timer | None = None
         self._document_timer: Timer | None = None
         self._analysing_timer: Timer | None = None
@@ -450,18 +463,37 @@ class CellView(CellScroller, can_focus=True):
         ]
         return Strip(segments)
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Textual asks for a frame's rows in one call: the base style (a walk up the DOM),
+        # the region and each block's lines are the same for all of them, so they are
+        # found once here rather than once a row (a shifted view re-renders ~50 rows).
+        self._pass = _RenderPass(
+            self.scroll_offset, self.scrollable_content_region.width, self.rich_style
+        )
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._pass = None
+
     def render_line(self, y: int) -> Strip:
-        scroll_x, scroll_y = self.scroll_offset
-        width = self.scrollable_content_region.width
-        base = self.rich_style
+        rows = self._pass
+        if rows is None:
+            rows = _RenderPass(
+                self.scroll_offset, self.scrollable_content_region.width, self.rich_style
+            )
+        scroll_x, scroll_y = rows.offset
+        width = rows.width
+        base = rows.base
         row = scroll_y + y
         i = self.cell_layout.at(row)
         if i is None:
             return Strip.blank(width, base)
         block = self.blocks[i]
         offset = row - block.top
-        relation = self._relation(block.cell.id)
-        lines = self._block_lines(block, i)
+        found = rows.blocks.get(i)
+        if found is None:
+            found = rows.blocks[i] = (self._relation(block.cell.id), self._block_lines(block, i))
+        relation, lines = found
         key = (id(lines), id(block.output), offset, relation, scroll_x, width)
         cached = self._strips.get(key)
         # The ids are only unique while the lists live: the entry holds them, and `is` checks.
