@@ -4,7 +4,8 @@ Nothing is mounted per cell or per line. Each cell is a block of lines whose hei
 without rendering (`cell_layout`); `render_line` finds the block under a screen row by
 bisection and renders only that block, cached by the cell's content. A 1000-cell notebook
 therefore costs what its visible rows cost. Selection, scrolling and folding are
-`cell_scroller`'s; the rows' text `cell_lines`', the kernel's outputs `cell_outputs`'.
+`cell_scroller`'s; painting the rows `cell_painter`'s; the rows' text `cell_lines`', the
+kernel's outputs `cell_outputs`'.
 """
 
 from __future__ import annotations
@@ -14,13 +15,10 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.segment import Segment
-from rich.style import Style
 from textual import events
 from textual.binding import BindingType
-from textual.cache import LRUCache
 from textual.content import Content
-from textual.geometry import Offset, Region, Size
+from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
 from textual.timer import Timer
@@ -30,31 +28,18 @@ from marimo_tui.notebook.model import Cell, Notebook
 from marimo_tui.safe_text import one_line
 from marimo_tui.tui import workbench_messages as wm
 from marimo_tui.tui.actions import CELL_BINDINGS, CellAction
-from marimo_tui.tui.widgets.cell_layout import Block, Painted
+from marimo_tui.tui.widgets.cell_layout import Block
 from marimo_tui.tui.widgets.cell_lines import CellLines
 from marimo_tui.tui.widgets.cell_outputs import NO_ROWS, CellOutputs
-from marimo_tui.tui.widgets.cell_scroller import CellScroller
+from marimo_tui.tui.widgets.cell_painter import GUTTER, CellPainter
 from marimo_tui.tui.workbench_messages import shows_errors
 
 if TYPE_CHECKING:
     from marimo_tui.runtime.kernel_state import CellRun, KernelState
     from marimo_tui.tui.widgets.output_render import OutputStyles
 
-GUTTER = 2
 DOCUMENT_DELAY = 0.05  # seconds a kernel's new code waits for the runs it starts
 ANALYSING_DELAY = 1.0  # s a reload may stay unanalysed before the title says so
-
-
-class _RenderPass:
-    """What every row of one `render_lines` call shares."""
-
-    __slots__ = ("base", "blocks", "offset", "width")
-
-    def __init__(self, offset: Offset, width: int, base: Style) -> None:
-        self.offset = offset
-        self.width = width
-        self.base = base
-        self.blocks: dict[int, tuple[str, list[Content]]] = {}  # block index -> relation, lines
 
 
 def broken_message(event: NotebookBroken) -> str:
@@ -69,7 +54,7 @@ def cells_title(notebook: Notebook) -> Content:
     return Content(one_line(f"cells · {notebook.path.name}"))
 
 
-class CellView(CellScroller, can_focus=True):
+class CellView(CellPainter, can_focus=True):
     """Shows a `Notebook`; keeps the selection and the viewport on the same cell across
     reloads (cells have stable ids)."""
 
@@ -116,24 +101,15 @@ class CellView(CellScroller, can_focus=True):
     ) -> None:
         super().__init__(id=id, classes=classes)
         self.notebook: Notebook | None = None
-        self._parents: set[str] = set()
-        self._children: set[str] = set()
         self.broken: tuple[int | None, str] | None = None
         self._memory: dict[Path, tuple[str | None, int, set[str]]] = {}
         self.text = CellLines()
         self.outputs = CellOutputs(self._picture_ready)
-        # A row's strip is keyed by the very lists it is drawn from: any change of a cell's
-        # text, status or output makes new lists, so nothing needs clearing on a change.
-        self._strips: LRUCache[tuple[object, ...], tuple[object, object, Strip]] = LRUCache(4096)
-        self._painted: dict[str, Painted] = {}  # cell id -> what its rows last showed
-        self._painted_view: tuple[object, ...] | None = None
-        self._painted_total = 0
         self._relayout_pending = False
         # what the last full layout was made for; the kernel's cells whose runs changed since
         self._laid_out: tuple[object, ...] | None = None
         self._changed_runs: set[str] | None = set()  # None: lay every cell out
         self._styles: OutputStyles | None = None
-        self._pass: _RenderPass | None = None  # set while Textual renders a batch of rows
         self._spinner: Timer | None = None
         self._document_timer: Timer | None = None
         self._analysing_timer: Timer | None = None
@@ -208,41 +184,6 @@ class CellView(CellScroller, can_focus=True):
         self.text.highlighting = True
         self.text.clear()
         self._repaint()
-
-    def _repaint(self) -> None:
-        """Refresh only the rows whose cell changed since they were last painted (a kernel
-        message touches one or two cells: redrawing the whole view would cost a frame's worth
-        of work and bytes to the terminal). A scroll or resize repaints everything."""
-        region = self.scrollable_content_region
-        scroll_y = self.scroll_offset.y
-        view = (self.scroll_offset, region.size, self.virtual_size.width)
-        total = self.virtual_size.height
-        painted: dict[str, Painted] = {}
-        dirty: list[tuple[int, int]] = []
-        for i in self.cell_layout.visible(scroll_y, region.height):
-            block = self.blocks[i]
-            now = Painted(
-                block.top,
-                block.height,
-                self._relation(block.cell.id),
-                self._block_lines(block, i),
-                block.output,
-            )
-            painted[block.cell.id] = now
-            before = self._painted.get(block.cell.id)
-            if before is None or not now.same(before):
-                dirty.append((block.top, block.height))
-        old_total = self._painted_total
-        self._painted, self._painted_total = painted, total
-        if view != self._painted_view:
-            self._painted_view = view
-            self.refresh()
-            return
-        if total != old_total:  # rows below the last cell appear or go blank
-            low = min(total, old_total)
-            dirty.append((low, max(total, old_total) - low))
-        for top, height in dirty:
-            self.refresh_lines(top, height)
 
     def _layout(self, runs: set[str] | None = None) -> None:
         """Lay the cells out. `runs`: the kernel's cells whose runs changed, when nothing else
@@ -441,7 +382,6 @@ class CellView(CellScroller, can_focus=True):
         current = self.outputs.tabs.get(cell.id, {}).get(0, 0)
         self.select_tab(cell, 0, (current + 1) % len(first.panes))
 
-    # -- rendering ---------------------------------------------------------------------------
     def _block_lines(self, block: Block, index: int) -> list[Content]:
         cell = block.cell
         status = self.status_of(cell)
@@ -456,88 +396,10 @@ class CellView(CellScroller, can_focus=True):
             pending=self.notebook is not None and cell.id in self.notebook.pending,
         )
 
-    def _strip(self, content: Content) -> Strip:
-        segments = [
-            Segment(text, style.rich_style if style else None)
-            for text, style in content.render(end="", parse_style=self._get_style)
-        ]
-        return Strip(segments)
-
-    def render_lines(self, crop: Region) -> list[Strip]:
-        # Textual asks for a frame's rows in one call: the base style (a walk up the DOM),
-        # the region and each block's lines are the same for all of them, so they are
-        # found once here rather than once a row (a shifted view re-renders ~50 rows).
-        self._pass = _RenderPass(
-            self.scroll_offset, self.scrollable_content_region.width, self.rich_style
-        )
-        try:
-            return super().render_lines(crop)
-        finally:
-            self._pass = None
-
-    def render_line(self, y: int) -> Strip:
-        rows = self._pass
-        if rows is None:
-            rows = _RenderPass(
-                self.scroll_offset, self.scrollable_content_region.width, self.rich_style
-            )
-        scroll_x, scroll_y = rows.offset
-        width = rows.width
-        base = rows.base
-        row = scroll_y + y
-        i = self.cell_layout.at(row)
-        if i is None:
-            return Strip.blank(width, base)
-        block = self.blocks[i]
-        offset = row - block.top
-        found = rows.blocks.get(i)
-        if found is None:
-            found = rows.blocks[i] = (self._relation(block.cell.id), self._block_lines(block, i))
-        relation, lines = found
-        key = (id(lines), id(block.output), offset, relation, scroll_x, width)
-        cached = self._strips.get(key)
-        # The ids are only unique while the lists live: the entry holds them, and `is` checks.
-        if cached is not None and cached[0] is lines and cached[1] is block.output:
-            return cached[2]
-        if offset < len(lines):
-            body = self._strip(lines[offset])
-        elif offset - len(lines) < len(block.output):
-            body = block.output[offset - len(lines)]
-        else:
-            body = Strip([])
-        body = body.crop(scroll_x, scroll_x + width - GUTTER)
-        gutter = self._gutter(relation, offset)
-        strip = Strip.join([gutter, body]).extend_cell_length(width)
-        if relation == "selected":
-            strip = strip.apply_style(
-                self.get_component_rich_style("cell-view--selected", partial=True)
-            )
-        strip = strip.apply_style(base).crop(0, width)
-        self._strips[key] = (lines, block.output, strip)
-        return strip
-
-    def _relation(self, cell_id: str) -> str:
-        if cell_id == self.selected_id:
-            return "selected"
-        if cell_id in self._parents:
-            return "parent"
-        return "child" if cell_id in self._children else ""
-
-    def _gutter(self, relation: str, offset: int) -> Strip:
-        if not relation:
-            return Strip([Segment(" " * GUTTER)], GUTTER)
-        symbol = {"selected": "▌", "parent": "↑", "child": "↓"}[relation]
-        if relation != "selected" and offset != 0:
-            symbol = "│"
-        style: Style = self.get_component_rich_style(f"cell-view--{relation}", partial=True)
-        return Strip([Segment(symbol.ljust(GUTTER), style)], GUTTER)
-
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self.text.clear()
-        self._strips.clear()
         self.outputs.clear()
-        self._painted_view = None
         if self._styles is not None:  # outputs are drawn with the theme's colours
             self._styles = None
             if self.notebook is not None and self.outputs.kernel_ids:
@@ -550,8 +412,3 @@ class CellView(CellScroller, can_focus=True):
 
     def action_request(self, action: CellAction) -> None:
         self.post_message(self.Requested(action, self.selected))
-
-    def screen_text(self) -> str:
-        """The visible rows as plain text (for tests and debugging)."""
-        height = self.scrollable_content_region.height
-        return "\n".join(self.render_line(y).text for y in range(height))
