@@ -72,17 +72,20 @@ class SteadyScrollbars(_Scrolling):
     @property
     def vertical_scrollbar(self) -> ScrollBar:
         if self._vertical_scrollbar is None:
-            bar = SteadyScrollBar(True, "vertical", thickness=self.scrollbar_size_vertical)
-            bar.display = False
-            self._vertical_scrollbar = bar
-            self.app._start_widget(self, bar)
+            self._vertical_scrollbar = self._steady_bar(True, self.scrollbar_size_vertical)
+            self.app._start_widget(self, self._vertical_scrollbar)
         return self._vertical_scrollbar
 
     @property
     def horizontal_scrollbar(self) -> ScrollBar:
         if self._horizontal_scrollbar is None:
-            bar = SteadyScrollBar(False, "horizontal", thickness=self.scrollbar_size_horizontal)
-            bar.display = False
-            self._horizontal_scrollbar = bar
-            self.app._start_widget(self, bar)
+            self._horizontal_scrollbar = self._steady_bar(False, self.scrollbar_size_horizontal)
+            self.app._start_widget(self, self._horizontal_scrollbar)
         return self._horizontal_scrollbar
+
+    @staticmethod
+    def _steady_bar(vertical: bool, thickness: int) -> SteadyScrollBar:
+        name = "vertical" if vertical else "horizontal"
+        bar = SteadyScrollBar(vertical, name, thickness=thickness)
+        bar.display = False
+        return bar
