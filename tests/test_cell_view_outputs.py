@@ -282,3 +282,33 @@ def test_widgets_and_a_figure_in_the_cell_view(snap_compare: Any, tmp_path: Path
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(100, 90), run_before=with_kernel)
+
+
+async def test_the_last_cell_stays_in_view_while_outputs_above_it_grow(tmp_path: Path) -> None:
+    """End, then a cell above the last one prints more, and more: the view follows. Each
+    output lands before Textual has laid the view out again (it had just grown past its
+    height, so Textual did not yet show a scrollbar and refused an unforced scroll)."""
+    cases = ["int_value"] * 4
+    notebook = notebook_of(tmp_path, cases)
+    kernel = kernel_for(notebook, cases)
+    app = CellViewApp(notebook)
+    async with app.run_test(size=(100, 24)) as pilot:
+        view = app.query_one(CellView)
+        view.set_kernel(kernel)
+        await pilot.pause()
+        assert view.max_scroll_y == 0  # it all fits: no scrollbar yet
+
+        def prints(lines: int) -> None:
+            console = [{"channel": "stdout", "mimetype": "text/plain", "data": "x\n" * lines}]
+            kernel.apply_cell_op({"cell_id": "k2", "status": "idle", "console": console})
+            view.set_kernel(kernel, "k2")
+            view._apply_kernel()  # at once, as a burst of messages gets it, before a layout
+
+        prints(10)
+        view.action_last()
+        prints(25)
+        await pilot.pause()
+        last = view.blocks[-1]
+        top, height = view.scroll_offset.y, view.scrollable_content_region.height
+        assert view.selected_id == last.cell.id
+        assert top <= last.top and last.top + last.height <= top + height

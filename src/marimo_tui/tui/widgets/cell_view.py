@@ -141,7 +141,10 @@ class CellView(CellPainter, can_focus=True):
         self.set_reactive(CellView.selected_id, keep)
         if anchor is not None and keep is not None:
             top = self.blocks[self._cell_index[keep]].top
-            self.scroll_to(y=max(0, top - anchor), animate=False, immediate=True)
+            # force: Textual allows a scroll only once a layout has shown the scrollbar, and
+            # the view may have just grown past its height (outputs arriving): unforced, the
+            # scroll was dropped and the selected cell slid out of view.
+            self.scroll_to(y=max(0, top - anchor), animate=False, immediate=True, force=True)
         self._changed()
 
     def _switch(self, notebook: Notebook) -> None:
@@ -157,7 +160,7 @@ class CellView(CellPainter, can_focus=True):
         self.broken = None
         self._layout()
         self.set_reactive(CellView.selected_id, self._valid_selection(selected, 0))
-        self.scroll_to(y=scroll_y, animate=False, immediate=True)
+        self.scroll_to(y=scroll_y, animate=False, immediate=True, force=True)
         self._changed()
 
     def _valid_selection(self, wanted: str | None, old_index: int | None) -> str | None:
