@@ -94,20 +94,19 @@ class CellPainter(CellScroller):
         # Textual asks for a frame's rows in one call: the base style (a walk up the DOM),
         # the region and each block's lines are the same for all of them, so they are
         # found once here rather than once a row (a shifted view re-renders ~50 rows).
-        self._pass = _RenderPass(
-            self.scroll_offset, self.scrollable_content_region.width, self.rich_style
-        )
+        self._pass = self._new_pass()
         try:
             return super().render_lines(crop)
         finally:
             self._pass = None
 
+    def _new_pass(self) -> _RenderPass:
+        return _RenderPass(
+            self.scroll_offset, self.scrollable_content_region.width, self.rich_style
+        )
+
     def render_line(self, y: int) -> Strip:
-        rows = self._pass
-        if rows is None:
-            rows = _RenderPass(
-                self.scroll_offset, self.scrollable_content_region.width, self.rich_style
-            )
+        rows = self._pass or self._new_pass()
         scroll_x, scroll_y = rows.offset
         width = rows.width
         base = rows.base
