@@ -21,8 +21,8 @@ from marimo_tui.runtime.kernel_state import CellRun
 from marimo_tui.runtime.session import NotebookSession, SessionUpdate
 from marimo_tui.runtime.sidecar import Sidecar, SidecarOptions
 from tests.conftest import HANG, interruptible, within
-from tests.sidecar_support import kill_group, make_notebook, wait_group_gone
-from tests.tui_support import wait_until
+from tests.sidecar_support import CELLS, kill_group, make_notebook, wait_group_gone
+from tests.tui_support import render, wait_until
 
 START = 2 * HANG  # a wait that covers the marimo server's start
 
@@ -255,6 +255,31 @@ async def test_the_server_and_its_kernel_run_below_the_workbench(tmp_path: Path)
         await live.sidecar.stop()
 
 
+async def test_a_write_during_a_slow_run_settles_after_its_own_rerun(tmp_path: Path) -> None:
+    """The file changes while the first run is still under way: marimo takes the change in at
+    once and runs it after. The first run's end is not the write's (an agent told "settled"
+    then read the new cell still running, its print not yet there); `settle` waits for the
+    rerun the write made. Then a run asked for ends before its settle does."""
+    cells = [("slow", "import time\ntime.sleep(1.5)\nx = 1"), ("double", "y = x * 2\ny")]
+    async with running(tmp_path, cells) as live:
+        kernel = live.session.kernel
+        await wait_until(lambda: getattr(live.run_of("import time"), "status", "") == "running")
+        cells.append(("added", 'w = "written"\nprint(w * 2)\nw'))
+        atomic_write(live.path, render(cells).encode())
+        assert await live.session.settle([code for _, code in cells], START)
+        added = live.run_of("w = ")
+        assert added is not None and added.status == "idle", added
+        assert "written" in added.output.text and "writtenwritten" in added.console_text
+        slow = live.run_of("import time")
+        assert slow is not None and slow.status == "idle" and slow.ran
+
+        before = slow.version
+        await live.session.run_cells([c for c in kernel.ids if kernel.codes[c].startswith("imp")])
+        assert await live.session.settle([code for _, code in cells], START, write=False)
+        again = live.run_of("import time")
+        assert again is not None and again.version > before and again.status == "idle"
+
+
 async def test_autorun_off_marks_cells_stale_instead(tmp_path: Path) -> None:
     path = make_notebook(tmp_path)
     live = Live(tmp_path, path, autorun=False)
@@ -265,8 +290,16 @@ async def test_autorun_off_marks_cells_stale_instead(tmp_path: Path) -> None:
         atomic_write(path, path.read_text().replace("x = 1", "x = 5").encode())
         kernel = live.session.kernel
         await wait_until(lambda: any(kernel.edited(c) for c in kernel.ids), what="the edit")
+        # No command comes of the write: a second without kernel messages ends the wait.
+        codes = [code for _, code in CELLS]
+        codes[0] = "x = 5"
+        assert await live.session.settle(codes, 10.0)
         await asyncio.sleep(1.0)  # long enough for a rerun, were there one
         assert "10" not in live.text_of("y = x * 2")
+        # A command the server dropped (counted as sent, never ended) holds a settle for a
+        # while, not until its timeout.
+        live.session._commands_ahead += 1
+        assert await live.session.settle(codes, 30.0)
     finally:
         await live.session.close()
         await live.sidecar.stop()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -60,7 +59,7 @@ async def run_cells(ctx: ToolContext, args: dict[str, Any]) -> ToolOutcome:
     focus = {find_cell(nb, ref).id for ref in refs} or {c.id for c in nb.cells}
     timeout = float(args.get("timeout", ctx.rerun_timeout))
     codes = [c.code for c in nb.cells]
-    if not await runtime.settle(path, codes, timeout):
+    if not await runtime.settle(path, codes, timeout, write=False):
         down = runtime.down()
         if down:
             raise ToolFailure(f"the marimo server is down ({down}): cells cannot be run now")
@@ -77,8 +76,7 @@ async def run_cells(ctx: ToolContext, args: dict[str, Any]) -> ToolOutcome:
     started = time.monotonic()
     settled = True
     if args.get("wait", True):
-        await asyncio.sleep(0.05)  # let the run's first messages arrive before settling
-        settled = await runtime.settle(path, codes, timeout)
+        settled = await runtime.settle(path, codes, timeout, write=False)
     data = report.rerun_report(nb, report.kernel_runs(wb, path, nb), before, settled, focus)
     data["seconds"] = round(time.monotonic() - started, 2)
     summary = f"ran {len(data.get('reran', []))} cells{failing_suffix(data)}"

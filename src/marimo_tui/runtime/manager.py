@@ -144,8 +144,11 @@ class Runtime:
     async def interrupt(self, path: Path) -> None:
         await self._session_for(path).interrupt()
 
-    async def settle(self, path: Path, codes: list[str], timeout: float) -> bool:
-        """Wait for the rerun of `path` after a write (see `NotebookSession.settle`)."""
+    async def settle(
+        self, path: Path, codes: list[str], timeout: float, *, write: bool = True
+    ) -> bool:
+        """Wait for the rerun of `path` after a write, or (not `write`) for the kernel to end
+        what it was sent (see `NotebookSession.settle`)."""
         session = self._session_for(path)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -154,14 +157,14 @@ class Runtime:
                 return False  # down for now (`down()` says why): nothing to wait for
         except TimeoutError:
             return False
-        settled = await session.settle(codes, max(0.0, deadline - loop.time()))
+        settled = await session.settle(codes, max(0.0, deadline - loop.time()), write=write)
         never_run = self._never_run(session, codes) if settled else []
         if never_run:
             # A write that reached marimo while it was still starting (its first run under
             # way) is taken in, but not run: run what autorun would have, then settle again.
             with contextlib.suppress(SessionError):
                 await session.run_cells(never_run)
-                settled = await session.settle(codes, max(0.0, deadline - loop.time()))
+                settled = await session.settle(codes, max(0.0, deadline - loop.time()), write=False)
         return settled
 
     def _never_run(self, session: NotebookSession, codes: list[str]) -> list[str]:

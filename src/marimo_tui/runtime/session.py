@@ -34,6 +34,7 @@ ALREADY_CONNECTED = 1003  # marimo: another client holds this notebook
 BURST_SLICE = 0.004  # s of kernel messages handled before the event loop gets a turn
 RECONNECT_PAUSES = (0.05, 0.2, 0.5, 1.0, 2.0)
 SETTLE_QUIET = 0.4  # s without a kernel message after which a change that ran nothing is over
+LOST_COMMAND = 5.0  # s of silence, nothing running, after which a command we sent is given up
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,11 @@ class NotebookSession:
         self._instantiated = asyncio.Event()
         self._pulse = asyncio.Event()  # set by every kernel message: `settle` waits on it
         self._completed_runs = 0
+        # Commands sent to the kernel (ours, or a cell going to run without one of ours) that
+        # have not ended yet: `settle` waits for them too.
+        self._commands_ahead = 0
+        self._changes_seen = 0  # document changes marimo took in from the file
+        self._kernels = 0  # kernels (sessions) started or resumed, counted by `kernel-ready`
         self._fetches: set[asyncio.Task[None]] = set()  # images marimo keeps on its server
 
     @property
@@ -106,26 +112,46 @@ class NotebookSession:
     def busy(self) -> bool:
         return any(r.kernel_status in ("queued", "running") for r in self.kernel.runs.values())
 
-    async def settle(self, codes: list[str], timeout: float, quiet: float = SETTLE_QUIET) -> bool:
-        """Wait until the kernel holds `codes` (the file's cells, in order) and has nothing
-        queued or running: the rerun a write caused is over. False when `timeout` passes.
+    async def settle(
+        self, codes: list[str], timeout: float, quiet: float = SETTLE_QUIET, *, write: bool = True
+    ) -> bool:
+        """Wait until the kernel holds `codes` (the file's cells, in order), has nothing queued
+        or running, and has ended every command that was ahead, with the one a `write` of the
+        file makes: the rerun it caused is over. False when `timeout` passes.
 
-        marimo ends a run with `completed-run`; a change that runs nothing (a rename, autorun
-        off) sends none, so `quiet` seconds without a message also count as settled."""
+        marimo ends each command with `completed-run`, in the order they came. A write that
+        reaches the kernel while an earlier run is under way (the first one, under load) is run
+        after it: the earlier run's end is not the write's. A write made before the session
+        opened (or before it opened again) is in the file the kernel starts from: no command of
+        its own. With autorun off a write makes none either, so `quiet` seconds without a
+        message, and nothing ahead, also count as the end; not after marimo took in a change
+        with autorun on, which always runs one."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         last_message = loop.time()
-        completed_when_synced: int | None = None
+        target: int | None = None
+        kernels, changes = self._kernels, self._changes_seen
+        write = write and self.state == "ready"
         while True:
+            if self._kernels != kernels:  # a new kernel read the file as it is now
+                kernels, write, target = self._kernels, False, None
             synced = self.state == "ready" and None not in self.kernel.match(codes)
-            if synced and completed_when_synced is None:
-                completed_when_synced = self._completed_runs
+            if synced and target is None:
+                target = self._completed_runs + self._commands_ahead + int(write)
             now = loop.time()
             if synced and not self.busy():
-                assert completed_when_synced is not None
-                if self._completed_runs > completed_when_synced or now - last_message >= quiet:
+                assert target is not None
+                if self._completed_runs >= target:
                     return True
-                wait = quiet - (now - last_message)
+                if write and self.sidecar.options.autorun and self._changes_seen > changes:
+                    wait = deadline - now  # its command is coming
+                else:
+                    # A command ahead that says nothing for this long, with nothing running,
+                    # was lost (a server that dropped it): it holds no settle until a timeout.
+                    hush = LOST_COMMAND if self._commands_ahead else quiet
+                    if now - last_message >= hush:
+                        return True
+                    wait = hush - (now - last_message)
             else:
                 wait = deadline - now
             if now >= deadline:
@@ -207,7 +233,10 @@ class NotebookSession:
         self._pulse.set()
         if op == "completed-run":
             self._completed_runs += 1
+            self._commands_ahead = max(0, self._commands_ahead - 1)
         if op == "cell-op":
+            if data.get("status") in ("queued", "running") and not self._commands_ahead:
+                self._commands_ahead = 1  # a command we did not send (the file changed)
             run = self.kernel.apply_cell_op(data)
             self.listener(SessionUpdate("cell", run=run))
             paths = virtual_images(run.output)
@@ -216,6 +245,8 @@ class NotebookSession:
                 self._fetches.add(task)
                 task.add_done_callback(self._fetches.discard)
         elif op == "kernel-ready":
+            self._commands_ahead = 0  # a new connection: what was ahead ended or was lost
+            self._kernels += 1
             self.kernel.reset(
                 data.get("cell_ids", ()),
                 data.get("codes", ()),
@@ -224,11 +255,12 @@ class NotebookSession:
             )
             self.listener(SessionUpdate("document"))
             if not data.get("resumed"):
-                await self._post("/api/kernel/instantiate", {"objectIds": [], "values": []})
+                await self._command("/api/kernel/instantiate", {"objectIds": [], "values": []})
             self._set("ready")
             self._instantiated.set()
         elif op == "notebook-document-transaction":
             changes = (data.get("transaction") or {}).get("changes") or []
+            self._changes_seen += 1
             self.kernel.apply_transaction(changes)
             self.listener(SessionUpdate("document"))
         elif op == "model-lifecycle":
@@ -237,6 +269,7 @@ class NotebookSession:
         elif op == "completed-run":
             self.listener(SessionUpdate("completed", detail=str(data.get("outcome", ""))))
         elif op == "reconnected":
+            self._commands_ahead = 0
             self._set("ready")
 
     async def _load_images(self, cell_id: str, output: Output, paths: tuple[str, ...]) -> None:
@@ -260,6 +293,16 @@ class NotebookSession:
         self.listener(SessionUpdate("cell", run=run))
 
     # -- commands ----------------------------------------------------------------------------
+    async def _command(self, route: str, body: Mapping[str, Any]) -> None:
+        """A request the kernel runs as a command, ended by a `completed-run`: counted before
+        it is sent, as its end may arrive before the answer does."""
+        self._commands_ahead += 1
+        try:
+            await self._post(route, body)
+        except SessionError:
+            self._commands_ahead = max(0, self._commands_ahead - 1)
+            raise
+
     async def _post(self, route: str, body: Mapping[str, Any]) -> None:
         import httpx
 
@@ -287,7 +330,7 @@ class NotebookSession:
         if not known:
             raise SessionError("the kernel does not know these cells yet")
         codes = [self.kernel.codes[c] for c in known]
-        await self._post("/api/kernel/run", {"cellIds": known, "codes": codes})
+        await self._command("/api/kernel/run", {"cellIds": known, "codes": codes})
 
     async def run_all(self) -> None:
         await self.run_cells(list(self.kernel.ids))
@@ -300,7 +343,7 @@ class NotebookSession:
         """What the browser does when an element changes: the kernel takes the value and
         reruns the cells that read the element. `value` is the wire value (runtime/widgets)."""
         self._require_ready()
-        await self._post(
+        await self._command(
             "/api/kernel/set_ui_element_value", {"objectIds": [object_id], "values": [value]}
         )
         # marimo reruns the cells that read the element, not the one that shows it: that one
@@ -331,6 +374,7 @@ class NotebookSession:
         await self._post("/api/kernel/restart_session", {})
         self.session_id = ""
         self.kernel = KernelState()
+        self._commands_ahead = 0
         if self._ws is not None:
             await self._ws.close()
 
