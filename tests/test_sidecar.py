@@ -149,6 +149,19 @@ async def test_outputs_then_reruns_of_what_changed_errors_and_recovery(live: Liv
     assert fixed.output.kind != "error" and not fixed.output.errors
 
 
+async def test_the_server_leaves_no_session_snapshot_in_the_project(live: Live) -> None:
+    """marimo keeps a snapshot of a session's outputs in `__marimo__/session/` beside the
+    notebook when it does not run it on opening; we always run it, so nothing is kept: a
+    notebook's printed secrets are not left in the project, unredacted, every 2 seconds."""
+    from marimo._session.extensions.extensions import CachingExtension
+
+    await live.idle_with("y = x * 2", "2")
+    atomic_write(live.path, live.path.read_text().replace("x = 1", "x = 3").encode())
+    await live.idle_with("y = x * 2", "6")
+    await asyncio.sleep(1.5 * CachingExtension.SESSION_CACHE_INTERVAL_SECONDS)
+    assert list(live.path.parent.rglob("__marimo__")) == []
+
+
 async def test_commands_run_cell_run_all_interrupt_restart(live: Live) -> None:
     await live.idle_with("y = x * 2", "2")
     await live.session.wait_ready(HANG)

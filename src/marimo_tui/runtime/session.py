@@ -143,15 +143,13 @@ class NotebookSession:
                 assert target is not None
                 if self._completed_runs >= target:
                     return True
-                if write and self.sidecar.options.autorun and self._changes_seen > changes:
-                    wait = deadline - now  # its command is coming
-                else:
-                    # A command ahead that says nothing for this long, with nothing running,
-                    # was lost (a server that dropped it): it holds no settle until a timeout.
-                    hush = LOST_COMMAND if self._commands_ahead else quiet
-                    if now - last_message >= hush:
-                        return True
-                    wait = hush - (now - last_message)
+                coming = write and self.sidecar.options.autorun and self._changes_seen > changes
+                # A command ahead (or coming) that says nothing for this long, with nothing
+                # running, was lost (a server that dropped it): it holds no settle to its timeout.
+                hush = LOST_COMMAND if self._commands_ahead or coming else quiet
+                if now - last_message >= hush:
+                    return True
+                wait = hush - (now - last_message)
             else:
                 wait = deadline - now
             if now >= deadline:

@@ -280,7 +280,11 @@ class Sidecar:
             "runtime": {
                 # A change on disk reruns the cells it touches, or only marks them stale.
                 "watcher_on_save": "autorun" if self.options.autorun else "lazy",
-                "auto_instantiate": False,
+                # We instantiate (run) every session ourselves. Off, marimo would keep each
+                # session's raw outputs in `__marimo__/session/` beside the notebook (to show
+                # them before a run), rewritten every 2 s: files nobody asked for, holding
+                # whatever a cell printed, secrets included.
+                "auto_instantiate": True,
             },
             "save": {"autosave": "off"},  # we are the only writer of notebook files
         }
