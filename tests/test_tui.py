@@ -422,6 +422,11 @@ async def test_narrow_layout_shows_one_pane_and_switches(tmp_path: Path) -> None
         await pilot.resize_terminal(200, 50)
         await pilot.pause()
         assert app.query_one("#panes").has_class("-wide") and len(visible()) == 4
+    # Closed, its last screen gone: a focus event still on its way (a dialog closing as the
+    # app quits) or a binding checked is nothing; one such event once failed the app's exit.
+    assert app.screen_stack == []
+    app.on_descendant_focus(None)
+    assert app.check_action("focus_chat", ()) is False
 
 
 async def test_keys_are_remappable_and_listed(tmp_path: Path) -> None:

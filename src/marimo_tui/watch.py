@@ -2,8 +2,9 @@
 
 Besides the project's recursive watch, the open notebook's own folder is watched alone (not
 recursively): a batch of the project's watch is only handed over after a quiet step, and the
-tree is never quiet while marimo runs — it rewrites its session cache under `__marimo__/`, and
-our logs grow under `.marimo-tui/` — so the open notebook's changes would wait on those. Its
+tree is never quiet while work goes on — our logs grow under `.marimo-tui/`, and a marimo the
+user runs beside us rewrites its session cache under `__marimo__/` — so the open notebook's
+changes would wait on those. Its
 folder's watch sees them at once; the project's watch sees them again a little later, which
 costs a read and a hash (`Workbench.reload` skips content it has shown).
 

@@ -130,9 +130,11 @@ class AgentFlows:
         try:
             result = await answer
         except asyncio.CancelledError:
-            # Esc on the chat cancelled the turn while the dialog was up: close it.
-            if isinstance(self.app.screen, ApprovalScreen):
-                self.app.screen.dismiss("no")
+            # Esc on the chat cancelled the turn while the dialog was up: close it (unless
+            # the app is closing, its screens gone).
+            screens = self.app.screen_stack
+            if screens and isinstance(screens[-1], ApprovalScreen):
+                screens[-1].dismiss("no")
             raise
         return "yes" if result == "yes" else "all" if result == "all" else "no"
 

@@ -1,4 +1,8 @@
-"""The workbench app: four panes over a live notebook, a status bar and the footer."""
+"""The workbench app: four panes over a live notebook, a status bar and the footer.
+
+Beside it, mixins of its own: the panes' layout and focus (pane_layout.py), what it does with
+the workbench's events (app_events.py), and plain text in everything it writes itself
+(plain_app.py). The flows a key or the chat starts are objects made on first use."""
 
 from __future__ import annotations
 
@@ -10,11 +14,10 @@ from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import events, on, work
+from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import BindingType
 from textual.containers import Container
-from textual.events import Resize
 from textual.markup import escape as escape_markup
 from textual.screen import Screen
 from textual.theme import Theme
@@ -22,24 +25,22 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from marimo_tui.dagster.errors import NOT_CONFIGURED
-from marimo_tui.events import Event, TaskChanged
 from marimo_tui.notebook.model import Notebook
-from marimo_tui.safe_text import one_line, visible
+from marimo_tui.safe_text import one_line
 from marimo_tui.tui import idle_gc
-from marimo_tui.tui import workbench_messages as wm
 from marimo_tui.tui.actions import ACTIONS, APP_BINDINGS, listed
+from marimo_tui.tui.app_events import WorkbenchEvents
 from marimo_tui.tui.dagster_start import DagsterStart
+from marimo_tui.tui.pane_layout import NARROW_HINT, PaneLayout, layout_mode
+from marimo_tui.tui.plain_app import PlainText
 from marimo_tui.tui.themes import register_themes, save_theme
-from marimo_tui.tui.widgets.cell_view import CellView, broken_message, cells_title
+from marimo_tui.tui.widgets.cell_view import CellView, cells_title
 from marimo_tui.tui.widgets.chat import ChatPane
 from marimo_tui.tui.widgets.status_bar import StatusBar
-from marimo_tui.tui.workbench_messages import shows_errors
 from marimo_tui.workbench import Workbench
 
 if TYPE_CHECKING:
     from textual.driver import Driver
-    from textual.message_pump import MessagePump
-    from textual.notifications import SeverityLevel
 
     from marimo_tui.agent.start import Overrides
     from marimo_tui.tui.agent_flow import AgentFlows
@@ -52,18 +53,7 @@ if TYPE_CHECKING:
     from marimo_tui.tui.widgets.runs_pane import RunsPane
     from marimo_tui.tui.widgets.tasks_pane import TasksPane
 
-WIDE, NARROW = 160, 100  # columns: four panes from WIDE, one pane below NARROW
-NARROW_HINT = "1-4 or ctrl+→: panes"  # one pane at a time, and the footer has no room
-PANES = ("cells", "chat", "tasks", "runs")
 NEXT_FRAME_WAIT = 0.1  # s marimo's analysis of a change waits for the frame showing it
-# what counts as someone at the keyboard (a full garbage collection waits until it stops)
-USER_INPUT = (
-    events.Key,
-    events.MouseDown,
-    events.MouseScrollDown,
-    events.MouseScrollUp,
-    events.Paste,
-)
 
 
 def _driver_class() -> type[Driver] | None:
@@ -75,11 +65,7 @@ def _driver_class() -> type[Driver] | None:
     return WorkbenchDriver
 
 
-def layout_mode(width: int) -> str:
-    return "-wide" if width >= WIDE else "-stacked" if width >= NARROW else "-narrow"
-
-
-class WorkbenchApp(App[None]):
+class WorkbenchApp(PaneLayout, WorkbenchEvents, PlainText, App[None]):
     TITLE = "marimo-tui"
     CSS = """
     Screen { layers: base; }
@@ -340,64 +326,18 @@ class WorkbenchApp(App[None]):
 
         self.run_worker(guarded(), group=group, exit_on_error=False, exclusive=exclusive)
 
-    # -- layout ------------------------------------------------------------------------------
-    def on_resize(self, event: Resize) -> None:
-        self._apply_layout(event.size.width)
-
-    def _apply_layout(self, width: int) -> None:
-        mode = layout_mode(width)
-        for panes in self.query("#panes"):
-            for name in ("-wide", "-stacked", "-narrow"):
-                panes.set_class(name == mode, name)
-        for bar in self.query(StatusBar):
-            bar.set(hint=NARROW_HINT if mode == "-narrow" else "")
-
-    def _pane_of(self, widget: Widget | None) -> Widget | None:
-        while widget is not None and not widget.has_class("pane"):
-            widget = widget.parent if isinstance(widget.parent, Widget) else None
-        return widget
-
-    def on_descendant_focus(self, event: object) -> None:
-        pane = self._pane_of(self.focused)
-        if pane is not None:
-            for other in self.query(".pane"):
-                other.set_class(other is pane, "-active")
-
-    def action_show_pane(self, name: str) -> None:
-        pane = self.query_one(f"#{name}")
-        target: Widget = pane
-        if name == "chat":
-            target = self.chat.input
-        elif name == "tasks":
-            target = self.tasks_pane
-        elif name == "runs" and self.dagster is not None:
-            target = self.dagster.pane.table
-        pane.add_class("-active")
-        # Focus now, not on the next idle as `focus()` does: keys typed right after `/` or a
-        # pane key must land in the new pane.
-        self.screen.set_focus(target)
-
-    def action_cycle_pane(self, step: int) -> None:
-        current = self._pane_of(self.focused)
-        index = PANES.index(current.id) if current is not None and current.id in PANES else 0
-        self.action_show_pane(PANES[(index + step) % len(PANES)])
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_agent":
             return "agent" in self.__dict__ and self.agent.busy and len(self.screen_stack) == 1
         if action == "focus_chat":
             from textual.widgets import Input, TextArea
 
-            in_text = isinstance(self.focused, Input | TextArea)
+            in_text = isinstance(self.focused_widget(), Input | TextArea)
             return not in_text and len(self.screen_stack) == 1
         return True
 
     def action_cancel_agent(self) -> None:
         self.agent.cancel()
-
-    def action_focus_chat(self) -> None:
-        field = self.chat.input
-        self.action_focus_chat_with(field.value or "/")
 
     async def _next_frame(self) -> None:
         """Once what was asked of the screen so far is drawn (or a frame's time at most)."""
@@ -410,59 +350,6 @@ class WorkbenchApp(App[None]):
         self.call_after_refresh(mark)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(drawn, NEXT_FRAME_WAIT)
-
-    # -- workbench events --------------------------------------------------------------------
-    async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, USER_INPUT):
-            self._idle_gc.activity()
-        await super().on_event(event)
-
-    def on_workbench_event(self, event: Event) -> None:
-        """Each pane that follows an event gets it as a message (tui/workbench_messages.py)."""
-        self._idle_gc.activity()
-        panes: list[MessagePump] = [self, self.cell_view, self.status]
-        if isinstance(event, TaskChanged):
-            panes.append(self.tasks_pane)  # mounted on first use
-        wm.deliver(event, self.workbench.current, panes)
-
-    @shows_errors
-    def on_workbench_notebook_loaded(self, message: wm.NotebookLoaded) -> None:
-        if message.current:
-            self._last_broken = None
-            self.status.set(notebook=self._notebook_label(message.event.notebook))
-
-    @shows_errors
-    def on_workbench_notebook_broken(self, message: wm.NotebookBroken) -> None:
-        event = message.event
-        if message.current and (text := broken_message(event)) != self._last_broken:
-            self.notify(f"{event.path.name} does not parse: {text}", severity="error", timeout=8)
-            self._last_broken = text
-
-    @shows_errors
-    def on_workbench_kernel_changed(self, message: wm.KernelChanged) -> None:
-        message.taken = True
-        if message.current:
-            for cell_id in message.cell_ids:
-                self.widget_flows.announce_prompt(message.event.kernel, cell_id)
-
-    @shows_errors
-    def on_workbench_service_state(self, message: wm.ServiceState) -> None:
-        event = message.event
-        if event.service == "marimo" and event.state.startswith(("ready", "failed")):
-            self.autoplay_when_ready("marimo")
-
-    @shows_errors
-    def on_workbench_notice(self, message: wm.Notice) -> None:
-        level = message.event.level
-        severity = "information" if level == "info" else level
-        self.notify(message.event.text, severity=severity, timeout=8 if level != "info" else 4)
-
-    def _notebook_label(self, notebook: Notebook | None) -> str:
-        path = notebook.path if notebook is not None else self.workbench.current
-        if path is None:
-            return "no notebook"
-        label = self.workbench.relative(path)
-        return f"{label} ({len(notebook.cells)} cells)" if notebook is not None else label
 
     # -- notebooks ---------------------------------------------------------------------------
     def open_notebook(self, path: Path) -> None:
@@ -534,41 +421,8 @@ class WorkbenchApp(App[None]):
     def _theme_changed(self, theme: Theme) -> None:
         save_theme(self, theme)
 
-    def notify(
-        self,
-        message: str,
-        *,
-        title: str = "",
-        severity: SeverityLevel = "information",
-        timeout: float | None = None,
-        markup: bool = True,
-    ) -> None:
-        """Every notice is plain text: many carry a server's error or a file name, so none is
-        parsed as markup (`markup` is ignored) and control characters are shown, not sent."""
-        super().notify(
-            visible(message),
-            title=one_line(title),
-            severity=severity,
-            timeout=timeout,
-            markup=False,
-        )
-
-    def validate_title(self, title: object) -> str:
-        # Textual draws the title in a header and the palette; never a raw sequence there.
-        return one_line(super().validate_title(title))
-
-    def validate_sub_title(self, sub_title: object) -> str:
-        return one_line(super().validate_sub_title(sub_title))
-
     def action_show_server(self) -> None:
         self.runs.show_server()
-
-    def copy_to_clipboard(self, text: str) -> None:
-        from marimo_tui.tui.clipboard import osc52
-
-        self._clipboard = text
-        if self._driver is not None:
-            self._driver.write(osc52(text))
 
     def action_show_keys(self) -> None:
         from marimo_tui.tui.screens.keys import KeysScreen
@@ -588,9 +442,3 @@ class WorkbenchApp(App[None]):
             if action.title and action.where in targets:
                 run = partial(self.run_action, action.action, targets[action.where])
                 yield SystemCommand(action.title, action.help, run)
-
-    def action_focus_chat_with(self, text: str) -> None:
-        self.action_show_pane("chat")
-        field = self.chat.input
-        field.value = text
-        field.cursor_position = len(text)
