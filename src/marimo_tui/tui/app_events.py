@@ -12,11 +12,11 @@ from textual import events
 from marimo_tui.events import Event, TaskChanged
 from marimo_tui.notebook.model import Notebook
 from marimo_tui.tui import workbench_messages as wm
+from marimo_tui.tui.app_mixin import AppMixin
 from marimo_tui.tui.widgets.cell_view import broken_message
 from marimo_tui.tui.workbench_messages import shows_errors
 
 if TYPE_CHECKING:
-    from textual.app import App
     from textual.message_pump import MessagePump
 
     from marimo_tui.tui import idle_gc
@@ -26,10 +26,6 @@ if TYPE_CHECKING:
     from marimo_tui.tui.widgets.tasks_pane import TasksPane
     from marimo_tui.workbench import Workbench
 
-    _AppBase = App[None]
-else:
-    # Not a DOMNode at run time: Textual takes CSS along the first DOMNode base only.
-    _AppBase = object
 
 # what counts as someone at the keyboard (a full garbage collection waits until it stops)
 USER_INPUT = (
@@ -41,7 +37,7 @@ USER_INPUT = (
 )
 
 
-class WorkbenchEvents(_AppBase):
+class WorkbenchEvents(AppMixin):
     if TYPE_CHECKING:  # the app's
         workbench: Workbench
         _idle_gc: idle_gc.IdleCollector

@@ -8,19 +8,14 @@ from typing import TYPE_CHECKING
 from textual.events import Resize
 from textual.widget import Widget
 
+from marimo_tui.tui.app_mixin import AppMixin
 from marimo_tui.tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
-    from textual.app import App
-
     from marimo_tui.tui.dagster_flow import DagsterFlows
     from marimo_tui.tui.widgets.chat import ChatPane
     from marimo_tui.tui.widgets.tasks_pane import TasksPane
 
-    _AppBase = App[None]
-else:
-    # Not a DOMNode at run time: Textual takes CSS along the first DOMNode base only.
-    _AppBase = object
 
 WIDE, NARROW = 160, 100  # columns: four panes from WIDE, one pane below NARROW
 NARROW_HINT = "1-4 or ctrl+→: panes"  # one pane at a time, and the footer has no room
@@ -31,7 +26,7 @@ def layout_mode(width: int) -> str:
     return "-wide" if width >= WIDE else "-stacked" if width >= NARROW else "-narrow"
 
 
-class PaneLayout(_AppBase):
+class PaneLayout(AppMixin):
     if TYPE_CHECKING:  # the app's
         dagster: DagsterFlows | None
 

@@ -8,18 +8,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from marimo_tui.safe_text import one_line, visible
+from marimo_tui.tui.app_mixin import AppMixin
 
 if TYPE_CHECKING:
-    from textual.app import App
     from textual.notifications import SeverityLevel
 
-    _AppBase = App[None]
-else:
-    # Not a DOMNode at run time: Textual takes CSS along the first DOMNode base only.
-    _AppBase = object
 
-
-class PlainText(_AppBase):
+class PlainText(AppMixin):
     def notify(
         self,
         message: str,
